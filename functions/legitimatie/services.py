@@ -1,0 +1,193 @@
+"""Service functions: one per step of the flows. They take their adapters as arguments.
+
+Every function reads the record, lets the domain decide, and writes conditionally on what it read, so a
+concurrent step can never be silently overwritten and a failed step changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from .assurance import LevelOfAssurance
+from .bsn import Bsn
+from .control_code import ControlCodes
+from .errors import InvalidInput, SessionExpired, SessionNotFound
+from .policy import ServicePolicy
+from .ports import BsnCipher, ExpiredRecords, SessionRepository
+from .session import CheckOutcome, Flow, Official, ResidentLogin, Session, Status
+
+__all__ = [
+    "OfficialSessionView",
+    "cancel_session",
+    "check_control_code",
+    "complete_session",
+    "create_handover_session",
+    "create_known_bsn_session",
+    "official_session",
+    "parse_session_id",
+    "public_session",
+    "record_resident_login",
+    "sweep_expired",
+]
+
+
+@dataclass(frozen=True)
+class OfficialSessionView:
+    """What the owning official may see of a session, the BSN opened only for them (flow C)."""
+
+    session: Session
+    status: Status
+    bsn: Bsn | None
+
+
+def parse_session_id(raw: str) -> UUID:
+    """Session ids are UUID v4 strings; anything else is bad input, never a lookup."""
+    try:
+        session_id = UUID(raw)
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidInput("This is not a valid session id.") from None
+    if session_id.version != 4 or str(session_id) != raw.lower():
+        raise InvalidInput("This is not a valid session id.")
+    return session_id
+
+
+def bsn_context(session_id: UUID) -> dict[str, str]:
+    """The KMS encryption context that binds a sealed BSN to exactly one session."""
+    return {"purpose": "handover-bsn", "session_id": str(session_id)}
+
+
+def _new_session(
+    flow: Flow, requested_loa: LevelOfAssurance | None, official: Official, policy: ServicePolicy, now: datetime
+) -> Session:
+    return Session(
+        id=uuid4(),
+        flow=flow,
+        status=Status.CREATED,
+        official=official,
+        required_loa=policy.required_loa(requested_loa),
+        created_at=now,
+        expires_at=now + policy.session_lifetime,
+    )
+
+
+def create_known_bsn_session(
+    bsn: Bsn,
+    requested_loa: LevelOfAssurance | None,
+    official: Official,
+    *,
+    policy: ServicePolicy,
+    sessions: SessionRepository,
+    codes: ControlCodes,
+    now: datetime,
+) -> Session:
+    """Flow B: the official knows the BSN; the session stores only the code derived from it."""
+    session = _new_session(Flow.KNOWN_BSN, requested_loa, official, policy, now)
+    code = codes.for_session(session.id, bsn, session.code_version)
+    session = Session(**{**session.__dict__, "official_code": code})
+    sessions.add(session)
+    return session
+
+
+def create_handover_session(
+    requested_loa: LevelOfAssurance | None,
+    official: Official,
+    *,
+    policy: ServicePolicy,
+    sessions: SessionRepository,
+    now: datetime,
+) -> Session:
+    """Flow C: the record holds the UUID and the official's name until the resident logs in."""
+    session = _new_session(Flow.HANDOVER, requested_loa, official, policy, now)
+    sessions.add(session)
+    return session
+
+
+def _owned_session(session_id: UUID, official: Official, sessions: SessionRepository) -> Session:
+    session = sessions.get(session_id)
+    # Someone else's session is reported exactly like a missing one: its existence is not ours to reveal.
+    if session is None or not session.is_owned_by(official):
+        raise SessionNotFound("There is no session with this id.")
+    return session
+
+
+def official_session(
+    session_id: UUID, official: Official, *, sessions: SessionRepository, cipher: BsnCipher, now: datetime
+) -> OfficialSessionView:
+    """The official's view. The BSN (flow C) is opened only while the session is live."""
+    session = _owned_session(session_id, official, sessions)
+    status = session.status_at(now)
+    bsn = None
+    if session.login and session.login.sealed_bsn and not status.is_end_state:
+        bsn = Bsn(cipher.open(session.login.sealed_bsn, bsn_context(session.id)).decode())
+    return OfficialSessionView(session=session, status=status, bsn=bsn)
+
+
+def public_session(session_id: UUID, *, sessions: SessionRepository, now: datetime) -> Session:
+    """What the resident's start page may know: unknown and expired sessions are refused."""
+    session = sessions.get(session_id)
+    if session is None:
+        raise SessionNotFound("This link is not known.")
+    if session.status_at(now) is Status.EXPIRED:
+        raise SessionExpired("This link has expired.")
+    return session
+
+
+def check_control_code(
+    session_id: UUID, given_code: str, official: Official, *, sessions: SessionRepository, now: datetime
+) -> CheckOutcome:
+    """The official types the code the resident read aloud."""
+    if not (isinstance(given_code, str) and len(given_code) == 6 and given_code.isascii() and given_code.isdigit()):
+        raise InvalidInput("A control code is exactly six digits.")
+    session = _owned_session(session_id, official, sessions)
+    checked, outcome = session.with_check(given_code, now)
+    sessions.replace(checked, expected_status=session.status, expected_attempts_left=session.attempts_left)
+    return outcome
+
+
+def complete_session(session_id: UUID, official: Official, *, sessions: SessionRepository, now: datetime) -> Session:
+    """Voltooien: the identification is done and the record, BSN included, is deleted at once."""
+    session = _owned_session(session_id, official, sessions)
+    completed = session.completed(now)
+    # Mark first (conditional on what we read), then delete: a concurrent login or check cannot slip between.
+    sessions.replace(completed, expected_status=session.status, expected_attempts_left=session.attempts_left)
+    sessions.delete(session.id)
+    return completed
+
+
+def cancel_session(session_id: UUID, official: Official, *, sessions: SessionRepository, now: datetime) -> Session:
+    """The official stops the session; its record is deleted, whatever its status."""
+    session = _owned_session(session_id, official, sessions)
+    sessions.delete(session.id)
+    return Session(**{**session.__dict__, "status": Status.CANCELLED})
+
+
+def record_resident_login(
+    session_id: UUID,
+    bsn: Bsn,
+    loa: LevelOfAssurance,
+    *,
+    sessions: SessionRepository,
+    codes: ControlCodes,
+    cipher: BsnCipher,
+    now: datetime,
+) -> Session:
+    """A DigiD login for a session of flow B or C. The BSN is kept only sealed, and only in flow C."""
+    session = sessions.get(session_id)
+    if session is None:
+        raise SessionNotFound("This link is not known.")
+    resident_code = codes.for_session(session.id, bsn, session.code_version)
+    if session.flow is Flow.KNOWN_BSN:
+        login = ResidentLogin(at=now, loa=loa, resident_code=resident_code, code_match=resident_code == session.official_code)
+    else:
+        sealed = cipher.seal(bsn.digits.encode(), bsn_context(session.id))
+        login = ResidentLogin(at=now, loa=loa, resident_code=resident_code, sealed_bsn=sealed)
+    logged_in = session.with_login(login, now)
+    sessions.replace(logged_in, expected_status=Status.CREATED, expected_attempts_left=session.attempts_left)
+    return logged_in
+
+
+def sweep_expired(*, records: ExpiredRecords, now: datetime) -> int:
+    """The scheduled cleanup: delete every record past its expiry time."""
+    return records.delete_expired(now)
