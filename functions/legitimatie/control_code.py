@@ -6,7 +6,8 @@ versioned message of fixed-length fields, truncated to six decimal digits as in 
 
 The message for version ``v1`` is the UTF-8 encoding of::
 
-    legitimatie-beeldbellen/control-code/v1\n<gemeentecode: 4 digits>\n<session UUID: 36 chars, lowercase>\n<BSN: 9 digits>
+    legitimatie-beeldbellen/control-code/v1 \n <gemeentecode: 4 digits> \n <session UUID, 36 lowercase chars>
+    \n <BSN: 9 digits>     (without the spaces and the line break shown here)
 
 Every field has a fixed length and a fixed alphabet, so no two inputs share a message. Test vectors are in
 ``docs/control-code.md`` and ``tests/unit/test_control_code.py``.

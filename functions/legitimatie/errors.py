@@ -71,7 +71,13 @@ class AlreadyLoggedIn(DomainError):
 
 
 class LevelTooLow(DomainError):
+    """The DigiD login's level is below what the session requires; names the level needed."""
+
     code = "loa_too_low"
+
+    def __init__(self, message: str, required: object = None) -> None:
+        super().__init__(message)
+        self.required = required
 
 
 class NotAllowed(DomainError):

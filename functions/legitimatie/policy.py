@@ -32,8 +32,7 @@ class ServicePolicy:
             return self.minimum_loa
         if requested < self.minimum_loa:
             raise InvalidInput(
-                f"This municipality requires at least DigiD {self.minimum_loa.label}; "
-                f"{requested.label} is not allowed."
+                f"This municipality requires at least DigiD {self.minimum_loa.label}; {requested.label} is not allowed."
             )
         return requested
 

@@ -6,13 +6,13 @@ concurrent step can never be silently overwritten and a failed step changes noth
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
 from .assurance import LevelOfAssurance
 from .bsn import Bsn
-from .control_code import ControlCodes
+from .control_code import ControlCodes, codes_equal
 from .errors import InvalidInput, SessionExpired, SessionNotFound
 from .policy import ServicePolicy
 from .ports import BsnCipher, ExpiredRecords, SessionRepository
@@ -48,7 +48,7 @@ def parse_session_id(raw: str) -> UUID:
         session_id = UUID(raw)
     except (ValueError, AttributeError, TypeError):
         raise InvalidInput("This is not a valid session id.") from None
-    if session_id.version != 4 or str(session_id) != raw.lower():
+    if session_id.version != 4 or str(session_id) != raw.strip().lower():
         raise InvalidInput("This is not a valid session id.")
     return session_id
 
@@ -85,7 +85,7 @@ def create_known_bsn_session(
     """Flow B: the official knows the BSN; the session stores only the code derived from it."""
     session = _new_session(Flow.KNOWN_BSN, requested_loa, official, policy, now)
     code = codes.for_session(session.id, bsn, session.code_version)
-    session = Session(**{**session.__dict__, "official_code": code})
+    session = replace(session, official_code=code)
     sessions.add(session)
     return session
 
@@ -160,7 +160,7 @@ def cancel_session(session_id: UUID, official: Official, *, sessions: SessionRep
     """The official stops the session; its record is deleted, whatever its status."""
     session = _owned_session(session_id, official, sessions)
     sessions.delete(session.id)
-    return Session(**{**session.__dict__, "status": Status.CANCELLED})
+    return replace(session, status=Status.CANCELLED)
 
 
 def record_resident_login(
@@ -177,9 +177,11 @@ def record_resident_login(
     session = sessions.get(session_id)
     if session is None:
         raise SessionNotFound("This link is not known.")
+    session.ensure_accepts_login(loa, now)  # before any KMS call: a refused login costs nothing
     resident_code = codes.for_session(session.id, bsn, session.code_version)
     if session.flow is Flow.KNOWN_BSN:
-        login = ResidentLogin(at=now, loa=loa, resident_code=resident_code, code_match=resident_code == session.official_code)
+        match = session.official_code is not None and codes_equal(session.official_code, resident_code)
+        login = ResidentLogin(at=now, loa=loa, resident_code=resident_code, code_match=match)
     else:
         sealed = cipher.seal(bsn.digits.encode(), bsn_context(session.id))
         login = ResidentLogin(at=now, loa=loa, resident_code=resident_code, sealed_bsn=sealed)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from uuid import UUID
 
 from .assurance import LevelOfAssurance
 from .control_code import codes_equal
-from .errors import AlreadyLoggedIn, SessionEnded, SessionExpired, SessionLocked, WrongState
+from .errors import AlreadyLoggedIn, LevelTooLow, SessionEnded, SessionExpired, SessionLocked, WrongState
 
 __all__ = [
     "MAX_CODE_ATTEMPTS",
@@ -29,18 +29,15 @@ __all__ = [
 MAX_CODE_ATTEMPTS = 3
 
 
-class Flow(str, Enum):
+class Flow(StrEnum):
     """The three flows of the source document, section 2."""
 
     NEW_RESIDENT = "new_resident"  # 2.1, BSN not known yet (no session before login)
     KNOWN_BSN = "known_bsn"  # 2.2
     HANDOVER = "handover"  # 2.3, the resident sees the official's name
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Status(str, Enum):
+class Status(StrEnum):
     CREATED = "created"
     LOGGED_IN = "logged_in"
     VERIFIED = "verified"
@@ -48,9 +45,6 @@ class Status(str, Enum):
     EXPIRED = "expired"
     CANCELLED = "cancelled"
     LOCKED = "locked"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def is_end_state(self) -> bool:
@@ -130,10 +124,15 @@ class Session:
             raise SessionEnded(f"This session has ended ({status}).")
         return status
 
-    def with_login(self, login: ResidentLogin, now: datetime) -> Session:
-        """A session accepts exactly one DigiD login, while it is live."""
+    def ensure_accepts_login(self, loa: LevelOfAssurance, now: datetime) -> None:
+        """A session accepts exactly one DigiD login, while it is live, at its required level or higher."""
         if self._require_live(now) is not Status.CREATED:
             raise AlreadyLoggedIn("Someone has already logged in with this link.")
+        if loa < self.required_loa:
+            raise LevelTooLow(f"This session requires DigiD {self.required_loa.label} or higher.", self.required_loa)
+
+    def with_login(self, login: ResidentLogin, now: datetime) -> Session:
+        self.ensure_accepts_login(login.loa, now)
         return replace(self, status=Status.LOGGED_IN, login=login)
 
     def with_check(self, given_code: str, now: datetime) -> tuple[Session, CheckOutcome]:

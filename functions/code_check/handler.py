@@ -1,0 +1,51 @@
+"""Code check function: the official types the control code the resident read aloud."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
+from legitimatie.clock import utc_now
+from legitimatie.runtime.aws import aws_client
+from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
+from legitimatie.runtime.observability import metrics, observed
+from legitimatie.runtime.settings import BaseSettings
+from legitimatie.services import check_control_code, parse_session_id
+from legitimatie.session import Status
+from pydantic import BaseModel, ConfigDict
+
+app = new_resolver()
+
+
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str
+
+
+@cache
+def sessions() -> DynamoDbSessionRepository:
+    settings = BaseSettings.from_env(os.environ)
+    return DynamoDbSessionRepository(aws_client("dynamodb"), settings.table_name)
+
+
+@app.post("/api/sessions/<session_id>/check")
+def check(session_id: str) -> Any:
+    request = parse_body(app, CheckRequest)
+    code = request.code.replace(" ", "")  # residents read "358 974"; officials may type it that way
+    outcome = check_control_code(
+        parse_session_id(session_id), code, current_official(app), sessions=sessions(), now=utc_now()
+    )
+    metrics.add_metric(name="CodeMatches" if outcome.match else "CodeMismatches", unit="Count", value=1)
+    if outcome.status is Status.LOCKED:
+        metrics.add_metric(name="SessionsLocked", unit="Count", value=1)
+    return json_response(
+        200, {"match": outcome.match, "attempts_left": outcome.attempts_left, "status": outcome.status.value}
+    )
+
+
+@observed
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

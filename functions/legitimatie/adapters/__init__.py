@@ -1,0 +1,1 @@
+"""AWS adapters implementing the core's Protocols. Each takes an injectable boto3 client."""

@@ -1,0 +1,188 @@
+"""The session store on DynamoDB: one table, key ``pk``, every item with ``expires_at`` and a TTL.
+
+Expiry is decided by the core at every read; the ``ttl`` attribute only lets DynamoDB tidy up late.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..assurance import LevelOfAssurance
+from ..clock import from_epoch, to_epoch
+from ..errors import ConcurrentUpdate
+from ..session import Flow, Official, ResidentLogin, Session, Status
+from .aws_errors import error_code, unavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+else:
+    DynamoDBClient = Any
+
+__all__ = ["DynamoDbSessionRepository", "session_from_item", "session_key", "session_to_item"]
+
+Item = dict[str, Any]
+
+
+def session_key(session_id: UUID) -> str:
+    return f"session#{session_id}"
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: int) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def session_to_item(session: Session) -> Item:
+    """The stored form of a session: no BSN in clear, only the login's sealed BSN (flow C)."""
+    item: Item = {
+        "pk": _s(session_key(session.id)),
+        "kind": _s("session"),
+        "flow": _s(session.flow.value),
+        "status": _s(session.status.value),
+        "official_id": _s(session.official.id),
+        "official_name": _s(session.official.name),
+        "required_loa": _n(int(session.required_loa)),
+        "created_at": _n(to_epoch(session.created_at)),
+        "expires_at": _n(to_epoch(session.expires_at)),
+        "ttl": _n(to_epoch(session.expires_at)),
+        "code_version": _s(session.code_version),
+        "attempts_left": _n(session.attempts_left),
+    }
+    if session.official_code is not None:
+        item["official_code"] = _s(session.official_code)
+    if session.verified_at is not None:
+        item["verified_at"] = _n(to_epoch(session.verified_at))
+    login = session.login
+    if login is not None:
+        item["login_at"] = _n(to_epoch(login.at))
+        item["login_loa"] = _n(int(login.loa))
+        item["resident_code"] = _s(login.resident_code)
+        if login.sealed_bsn is not None:
+            item["sealed_bsn"] = {"B": login.sealed_bsn}
+        if login.code_match is not None:
+            item["code_match"] = {"BOOL": login.code_match}
+    return item
+
+
+def session_from_item(item: Item) -> Session:
+    login = None
+    if "login_at" in item:
+        login = ResidentLogin(
+            at=from_epoch(int(item["login_at"]["N"])),
+            loa=LevelOfAssurance(int(item["login_loa"]["N"])),
+            resident_code=item["resident_code"]["S"],
+            sealed_bsn=bytes(item["sealed_bsn"]["B"]) if "sealed_bsn" in item else None,
+            code_match=item["code_match"]["BOOL"] if "code_match" in item else None,
+        )
+    return Session(
+        id=UUID(item["pk"]["S"].removeprefix("session#")),
+        flow=Flow(item["flow"]["S"]),
+        status=Status(item["status"]["S"]),
+        official=Official(id=item["official_id"]["S"], name=item["official_name"]["S"]),
+        required_loa=LevelOfAssurance(int(item["required_loa"]["N"])),
+        created_at=from_epoch(int(item["created_at"]["N"])),
+        expires_at=from_epoch(int(item["expires_at"]["N"])),
+        official_code=item["official_code"]["S"] if "official_code" in item else None,
+        code_version=item["code_version"]["S"],
+        login=login,
+        attempts_left=int(item["attempts_left"]["N"]),
+        verified_at=from_epoch(int(item["verified_at"]["N"])) if "verified_at" in item else None,
+    )
+
+
+class DynamoDbSessionRepository:
+    """``SessionRepository`` and ``ExpiredRecords`` on the service's table."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def add(self, session: Session) -> None:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=session_to_item(session),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate("A session with this id exists already.") from exc
+            raise unavailable("DynamoDB", exc) from exc
+        except BotoCoreError as exc:
+            raise unavailable("DynamoDB", exc) from exc
+
+    def get(self, session_id: UUID) -> Session | None:
+        try:
+            answer = self._client.get_item(
+                TableName=self._table, Key={"pk": _s(session_key(session_id))}, ConsistentRead=True
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise unavailable("DynamoDB", exc) from exc
+        item = answer.get("Item")
+        if item is None or item.get("kind", {}).get("S") != "session":
+            return None
+        return session_from_item(item)
+
+    def replace(self, session: Session, *, expected_status: Status, expected_attempts_left: int) -> None:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=session_to_item(session),
+                ConditionExpression="#status = :status AND attempts_left = :attempts",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":status": _s(expected_status.value),
+                    ":attempts": _n(expected_attempts_left),
+                },
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate("The session was changed at the same time; please try again.") from exc
+            raise unavailable("DynamoDB", exc) from exc
+        except BotoCoreError as exc:
+            raise unavailable("DynamoDB", exc) from exc
+
+    def delete(self, session_id: UUID) -> None:
+        try:
+            self._client.delete_item(TableName=self._table, Key={"pk": _s(session_key(session_id))})
+        except (ClientError, BotoCoreError) as exc:
+            raise unavailable("DynamoDB", exc) from exc
+
+    def delete_expired(self, now: datetime) -> int:
+        """Scan for items past ``expires_at`` and delete them in batches (the table stays small: minutes of data)."""
+        deleted = 0
+        keys: list[Item] = []
+        scan_args: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "expires_at <= :now",
+            "ExpressionAttributeValues": {":now": _n(to_epoch(now))},
+            "ProjectionExpression": "pk",
+        }
+        try:
+            while True:
+                page = self._client.scan(**scan_args)
+                keys.extend({"pk": item["pk"]} for item in page.get("Items", []))
+                if "LastEvaluatedKey" not in page:
+                    break
+                scan_args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            for start in range(0, len(keys), 25):
+                deleted += self._delete_batch(keys[start : start + 25])
+        except (ClientError, BotoCoreError) as exc:
+            raise unavailable("DynamoDB", exc) from exc
+        return deleted
+
+    def _delete_batch(self, keys: list[Item]) -> int:
+        requests: list[Any] = [{"DeleteRequest": {"Key": key}} for key in keys]
+        for _ in range(5):
+            answer = self._client.batch_write_item(RequestItems={self._table: requests})
+            requests = list(answer.get("UnprocessedItems", {}).get(self._table, []))
+            if not requests:
+                return len(keys)
+        return len(keys) - len(requests)

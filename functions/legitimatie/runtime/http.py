@@ -1,0 +1,138 @@
+"""HTTP mapping shared by the API handlers: domain errors to ``{error, message}``, JSON bodies, the official.
+
+Responses never carry a stack trace, a BSN, or the input that was refused.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from pydantic import BaseModel, ValidationError
+
+from ..errors import (
+    AlreadyLoggedIn,
+    ConcurrentUpdate,
+    DomainError,
+    InvalidInput,
+    LevelTooLow,
+    NotAllowed,
+    ServiceUnavailable,
+    SessionEnded,
+    SessionExpired,
+    SessionLocked,
+    SessionNotFound,
+    WrongState,
+)
+from ..session import Official
+from .observability import logger
+
+__all__ = ["current_official", "json_response", "new_resolver", "parse_body"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class BadRequest(InvalidInput):
+    """The body is not JSON at all (as opposed to JSON with wrong fields, which is 422)."""
+
+    code = "bad_request"
+
+
+_STATUS_OF: list[tuple[type[DomainError], int]] = [
+    (BadRequest, 400),
+    (InvalidInput, 422),
+    (SessionNotFound, 404),
+    (SessionExpired, 404),  # the contract: unknown or expired sessions are 404, told apart by the error code
+    (SessionLocked, 423),
+    (SessionEnded, 409),
+    (WrongState, 409),
+    (AlreadyLoggedIn, 409),
+    (ConcurrentUpdate, 409),
+    (LevelTooLow, 403),
+    (NotAllowed, 403),
+    (ServiceUnavailable, 503),
+]
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def json_response(status_code: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[str]:
+    return Response(
+        status_code=status_code,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body, separators=(",", ":")),
+        headers={**_NO_STORE, **(headers or {})},
+    )
+
+
+def error_response(status_code: int, error: str, message: str) -> Response[str]:
+    headers = {"Retry-After": "2"} if status_code == 503 else None
+    return json_response(status_code, {"error": error, "message": message}, headers)
+
+
+def status_of(exc: DomainError) -> int:
+    for kind, status in _STATUS_OF:
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def new_resolver() -> APIGatewayHttpResolver:
+    """An HTTP API (payload 2.0) resolver with the service's error mapping registered once."""
+    app = APIGatewayHttpResolver()
+
+    @app.exception_handler(DomainError)
+    def _domain_error(exc: DomainError) -> Response[str]:
+        status = status_of(exc)
+        logger.info("Request refused", extra={"error": exc.code, "status": status})
+        return error_response(status, exc.code, exc.message)
+
+    @app.exception_handler(ValidationError)
+    def _invalid_body(exc: ValidationError) -> Response[str]:
+        # Only where and what, never the refused input (it may be a BSN).
+        fields = ", ".join(".".join(str(p) for p in error["loc"]) or "body" for error in exc.errors())
+        return error_response(422, "invalid_request", f"The request has invalid or missing fields: {fields}.")
+
+    @app.not_found
+    def _not_found(exc: NotFoundError) -> Response[str]:
+        return error_response(404, "not_found", "There is nothing at this address.")
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response[str]:
+        logger.exception("Unexpected error")
+        return error_response(500, "internal_error", "Something went wrong on our side; please try again later.")
+
+    return app
+
+
+def parse_body(app: APIGatewayHttpResolver, model: type[M]) -> M:
+    """The JSON body as a request model; malformed JSON or a wrong shape is a clear 400/422."""
+    raw = app.current_event.decoded_body or ""
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return model.model_validate(data)
+
+
+def _groups(raw: object) -> frozenset[str]:
+    """API Gateway renders a JWT array claim as the string ``[a b]``; tests may pass a real list."""
+    if isinstance(raw, list):
+        return frozenset(str(item) for item in raw)
+    if isinstance(raw, str):
+        return frozenset(raw.strip("[]").split())
+    return frozenset()
+
+
+def current_official(app: APIGatewayHttpResolver) -> Official:
+    """The official from the claims the JWT authorizer validated."""
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    subject = claims.get("sub")
+    if not subject:
+        raise NotAllowed("This request has no valid staff login.")
+    name = claims.get("name") or claims.get("cognito:username") or claims.get("email") or subject
+    return Official(id=str(subject), name=str(name), groups=_groups(claims.get("cognito:groups")))

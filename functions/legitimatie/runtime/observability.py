@@ -1,0 +1,24 @@
+"""Logger and Metrics, created once; handlers decorate with ``observed`` in one fixed order."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
+
+__all__ = ["logger", "metrics", "observed"]
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "legitimatie-beeldbellen"))
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "LegitimatieBeeldbellen"))
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def observed(handler: Handler, *, http: bool = True) -> Handler:
+    """Correlation id per request, the Lambda context in every log line, metrics flushed; never the event."""
+    correlation = correlation_paths.API_GATEWAY_HTTP if http else None
+    with_metrics = metrics.log_metrics(capture_cold_start_metric=True)(handler)
+    return logger.inject_lambda_context(correlation_id_path=correlation, log_event=False)(with_metrics)  # type: ignore[no-any-return]

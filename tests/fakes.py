@@ -1,0 +1,71 @@
+"""In-memory fakes of the core's Protocols, for unit tests of the services (no network, no AWS)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from uuid import UUID
+
+from legitimatie.errors import ConcurrentUpdate
+from legitimatie.session import Session, Status
+
+
+class InMemorySessionRepository:
+    def __init__(self) -> None:
+        self.sessions: dict[UUID, Session] = {}
+
+    def add(self, session: Session) -> None:
+        if session.id in self.sessions:
+            raise ConcurrentUpdate("exists")
+        self.sessions[session.id] = session
+
+    def get(self, session_id: UUID) -> Session | None:
+        return self.sessions.get(session_id)
+
+    def replace(self, session: Session, *, expected_status: Status, expected_attempts_left: int) -> None:
+        current = self.sessions.get(session.id)
+        if current is None or current.status != expected_status or current.attempts_left != expected_attempts_left:
+            raise ConcurrentUpdate("changed")
+        self.sessions[session.id] = session
+
+    def delete(self, session_id: UUID) -> None:
+        self.sessions.pop(session_id, None)
+
+    def delete_expired(self, now: datetime) -> int:
+        expired = [sid for sid, s in self.sessions.items() if s.expires_at <= now]
+        for sid in expired:
+            del self.sessions[sid]
+        return len(expired)
+
+
+class HmacMacKey:
+    """A MAC key held in memory: the same HMAC-SHA256 that KMS computes for an HMAC_256 key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        self.calls = 0
+
+    def generate_mac(self, message: bytes) -> bytes:
+        self.calls += 1
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+
+class FakeCipher:
+    """Seals by handing out random tokens; opening needs the same context, like KMS encryption context."""
+
+    def __init__(self) -> None:
+        self._sealed: dict[bytes, tuple[bytes, dict[str, str]]] = {}
+
+    def seal(self, plaintext: bytes, context: Mapping[str, str]) -> bytes:
+        token = secrets.token_bytes(32)
+        self._sealed[token] = (plaintext, dict(context))
+        return token
+
+    def open(self, ciphertext: bytes, context: Mapping[str, str]) -> bytes:
+        plaintext, sealed_context = self._sealed[ciphertext]
+        if sealed_context != dict(context):
+            raise PermissionError("encryption context mismatch")
+        return plaintext

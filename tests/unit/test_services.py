@@ -1,0 +1,281 @@
+"""The session services against in-memory fakes: the flows B and C from the official's side."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+from legitimatie.assurance import LevelOfAssurance
+from legitimatie.bsn import Bsn
+from legitimatie.control_code import ControlCodes
+from legitimatie.errors import (
+    AlreadyLoggedIn,
+    ConcurrentUpdate,
+    InvalidInput,
+    LevelTooLow,
+    SessionExpired,
+    SessionLocked,
+    SessionNotFound,
+    WrongState,
+)
+from legitimatie.policy import ServicePolicy
+from legitimatie.services import (
+    cancel_session,
+    check_control_code,
+    complete_session,
+    create_handover_session,
+    create_known_bsn_session,
+    official_session,
+    parse_session_id,
+    public_session,
+    record_resident_login,
+    sweep_expired,
+)
+from legitimatie.session import Flow, Official, Status
+
+from tests.fakes import FakeCipher, HmacMacKey, InMemorySessionRepository
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+RESIDENT = Bsn("999993653")
+SOMEONE_ELSE = Bsn("999990019")
+OFFICIAL = Official(id="sub-1", name="D. Dorknoper")
+COLLEAGUE = Official(id="sub-2", name="A. Collega")
+POLICY = ServicePolicy(
+    municipality_name="Gemeente Voorbeeld",
+    gemeentecode="0999",
+    minimum_loa=LevelOfAssurance.MIDDEN,
+    session_lifetime=timedelta(minutes=30),
+    site_url="https://beeldbellen.voorbeeld.nl",
+)
+
+
+@pytest.fixture
+def sessions() -> InMemorySessionRepository:
+    return InMemorySessionRepository()
+
+
+@pytest.fixture
+def codes() -> ControlCodes:
+    return ControlCodes(HmacMacKey(b"k" * 32), POLICY.gemeentecode)
+
+
+@pytest.fixture
+def cipher() -> FakeCipher:
+    return FakeCipher()
+
+
+def known_bsn(sessions, codes, bsn=RESIDENT, loa=None):
+    return create_known_bsn_session(bsn, loa, OFFICIAL, policy=POLICY, sessions=sessions, codes=codes, now=NOW)
+
+
+def handover(sessions, loa=None):
+    return create_handover_session(loa, OFFICIAL, policy=POLICY, sessions=sessions, now=NOW)
+
+
+def login(session_id, bsn, sessions, codes, cipher, *, at=NOW, loa=LevelOfAssurance.MIDDEN):
+    return record_resident_login(session_id, bsn, loa, sessions=sessions, codes=codes, cipher=cipher, now=at)
+
+
+def test_a_known_bsn_session_stores_the_code_but_never_the_bsn(sessions, codes) -> None:
+    # When the official creates a flow B session
+    session = known_bsn(sessions, codes)
+    # Then it holds the official's code and no BSN at all
+    stored = sessions.get(session.id)
+    assert stored is not None and stored.official_code == codes.for_session(session.id, RESIDENT)
+    assert RESIDENT.digits not in repr(stored.__dict__)
+    assert stored.status is Status.CREATED and stored.flow is Flow.KNOWN_BSN
+    assert stored.expires_at == NOW + timedelta(minutes=30)
+    assert UUID(str(stored.id)).version == 4
+
+
+def test_the_link_carries_only_the_session_uuid(sessions, codes) -> None:
+    session = known_bsn(sessions, codes)
+    assert POLICY.resident_link(session.id) == f"https://beeldbellen.voorbeeld.nl/?sessie={session.id}"
+
+
+def test_an_official_may_raise_the_minimum_level_but_not_lower_it(sessions, codes) -> None:
+    assert handover(sessions, LevelOfAssurance.SUBSTANTIEEL).required_loa is LevelOfAssurance.SUBSTANTIEEL
+    assert handover(sessions).required_loa is LevelOfAssurance.MIDDEN
+    with pytest.raises(InvalidInput):
+        handover(sessions, LevelOfAssurance.BASIS)
+
+
+def test_flow_b_codes_match_only_for_the_same_bsn(sessions, codes, cipher) -> None:
+    # Given two flow B sessions for the same resident
+    right = known_bsn(sessions, codes)
+    wrong = known_bsn(sessions, codes)
+    # When the right person logs in on one and someone else on the other
+    logged_in = login(right.id, RESIDENT, sessions, codes, cipher)
+    impostor = login(wrong.id, SOMEONE_ELSE, sessions, codes, cipher)
+    # Then only the first matches, and neither stores a BSN
+    assert logged_in.login and logged_in.login.code_match is True
+    assert impostor.login and impostor.login.code_match is False
+    assert logged_in.login.sealed_bsn is None and impostor.login.sealed_bsn is None
+
+
+def test_a_session_accepts_exactly_one_login(sessions, codes, cipher) -> None:
+    session = handover(sessions)
+    login(session.id, RESIDENT, sessions, codes, cipher)
+    with pytest.raises(AlreadyLoggedIn):
+        login(session.id, SOMEONE_ELSE, sessions, codes, cipher)
+
+
+def test_a_login_after_expiry_is_refused(sessions, codes, cipher) -> None:
+    session = handover(sessions)
+    with pytest.raises(SessionExpired):
+        login(session.id, RESIDENT, sessions, codes, cipher, at=NOW + timedelta(minutes=30))
+    assert sessions.get(session.id).status is Status.CREATED
+
+
+def test_the_handover_official_sees_the_bsn_sealed_to_this_session(sessions, codes, cipher) -> None:
+    # Given a flow C session the resident logged in to
+    session = handover(sessions)
+    login(session.id, RESIDENT, sessions, codes, cipher)
+    # When the official reads it
+    view = official_session(session.id, OFFICIAL, sessions=sessions, cipher=cipher, now=NOW)
+    # Then the BSN is there, opened with this session's context
+    assert view.bsn == RESIDENT and view.status is Status.LOGGED_IN
+    assert view.session.login and view.session.login.loa is LevelOfAssurance.MIDDEN
+
+
+def test_another_official_cannot_see_the_session(sessions, codes, cipher) -> None:
+    session = handover(sessions)
+    for step in (
+        lambda: official_session(session.id, COLLEAGUE, sessions=sessions, cipher=cipher, now=NOW),
+        lambda: check_control_code(session.id, "123456", COLLEAGUE, sessions=sessions, now=NOW),
+        lambda: complete_session(session.id, COLLEAGUE, sessions=sessions, now=NOW),
+        lambda: cancel_session(session.id, COLLEAGUE, sessions=sessions, now=NOW),
+    ):
+        with pytest.raises(SessionNotFound):
+            step()
+    assert sessions.get(session.id) is not None
+
+
+def test_a_session_read_after_its_expiry_is_expired_though_still_stored(sessions, codes, cipher) -> None:
+    # Given a logged-in flow C session whose expiry time has passed (the item is still there)
+    session = handover(sessions)
+    login(session.id, RESIDENT, sessions, codes, cipher)
+    later = NOW + timedelta(minutes=31)
+    # When the official and the resident read it
+    view = official_session(session.id, OFFICIAL, sessions=sessions, cipher=cipher, now=later)
+    # Then it is expired and the BSN is no longer opened
+    assert view.status is Status.EXPIRED and view.bsn is None
+    with pytest.raises(SessionExpired):
+        public_session(session.id, sessions=sessions, now=later)
+    with pytest.raises(SessionExpired):
+        check_control_code(session.id, "123456", OFFICIAL, sessions=sessions, now=later)
+
+
+def test_the_right_code_verifies_the_session(sessions, codes, cipher) -> None:
+    session = known_bsn(sessions, codes)
+    login(session.id, RESIDENT, sessions, codes, cipher)
+    outcome = check_control_code(session.id, session.official_code, OFFICIAL, sessions=sessions, now=NOW)
+    assert outcome.match and outcome.status is Status.VERIFIED and outcome.attempts_left == 3
+    assert sessions.get(session.id).status is Status.VERIFIED
+
+
+def test_three_wrong_codes_lock_the_session_for_good(sessions, codes, cipher) -> None:
+    # Given a logged-in session
+    session = handover(sessions)
+    logged_in = login(session.id, RESIDENT, sessions, codes, cipher)
+    wrong = "000000" if logged_in.login.resident_code != "000000" else "111111"
+    # When the official types three wrong codes
+    outcomes = [check_control_code(session.id, wrong, OFFICIAL, sessions=sessions, now=NOW) for _ in range(3)]
+    # Then the attempts count down and the session ends locked
+    assert [o.attempts_left for o in outcomes] == [2, 1, 0]
+    assert [o.status for o in outcomes] == [Status.LOGGED_IN, Status.LOGGED_IN, Status.LOCKED]
+    # And even the right code is refused afterwards, also after expiry
+    for moment in (NOW, NOW + timedelta(hours=1)):
+        with pytest.raises(SessionLocked):
+            check_control_code(session.id, logged_in.login.resident_code, OFFICIAL, sessions=sessions, now=moment)
+
+
+def test_a_check_before_the_resident_logged_in_changes_nothing(sessions, codes) -> None:
+    session = known_bsn(sessions, codes)
+    with pytest.raises(WrongState):
+        check_control_code(session.id, session.official_code, OFFICIAL, sessions=sessions, now=NOW)
+    assert sessions.get(session.id).attempts_left == 3
+
+
+@pytest.mark.parametrize("code", ["12345", "1234567", "12a456", "", "１２３４５６"])
+def test_a_malformed_code_is_bad_input_and_costs_no_attempt(sessions, codes, cipher, code) -> None:
+    session = handover(sessions)
+    login(session.id, RESIDENT, sessions, codes, cipher)
+    with pytest.raises(InvalidInput):
+        check_control_code(session.id, code, OFFICIAL, sessions=sessions, now=NOW)
+    assert sessions.get(session.id).attempts_left == 3
+
+
+def test_a_flow_b_login_with_another_bsn_can_never_be_verified(sessions, codes, cipher) -> None:
+    session = known_bsn(sessions, codes)
+    impostor = login(session.id, SOMEONE_ELSE, sessions, codes, cipher)
+    outcome = check_control_code(session.id, impostor.login.resident_code, OFFICIAL, sessions=sessions, now=NOW)
+    assert not outcome.match
+
+
+def test_complete_deletes_the_record_at_once(sessions, codes, cipher) -> None:
+    session = handover(sessions)
+    login(session.id, RESIDENT, sessions, codes, cipher)
+    completed = complete_session(session.id, OFFICIAL, sessions=sessions, now=NOW)
+    assert completed.status is Status.COMPLETED
+    assert sessions.get(session.id) is None
+    with pytest.raises(SessionNotFound):
+        official_session(session.id, OFFICIAL, sessions=sessions, cipher=cipher, now=NOW)
+
+
+def test_complete_before_login_is_refused_and_keeps_the_session(sessions) -> None:
+    session = handover(sessions)
+    with pytest.raises(WrongState):
+        complete_session(session.id, OFFICIAL, sessions=sessions, now=NOW)
+    assert sessions.get(session.id) is not None
+
+
+def test_cancel_deletes_the_record_whatever_its_status(sessions, codes, cipher) -> None:
+    session = handover(sessions)
+    assert cancel_session(session.id, OFFICIAL, sessions=sessions, now=NOW).status is Status.CANCELLED
+    assert sessions.get(session.id) is None
+
+
+def test_a_concurrent_change_is_never_overwritten(sessions, codes, cipher) -> None:
+    # Given a session that changes between our read and our write
+    session = handover(sessions)
+    login(session.id, RESIDENT, sessions, codes, cipher)
+    stale = sessions.get(session.id)
+    check_control_code(
+        session.id,
+        "999999" if stale.login.resident_code != "999999" else "888888",
+        OFFICIAL,
+        sessions=sessions,
+        now=NOW,
+    )
+    # When a write based on the stale read is attempted
+    with pytest.raises(ConcurrentUpdate):
+        sessions.replace(stale, expected_status=stale.status, expected_attempts_left=stale.attempts_left)
+
+
+def test_the_sweep_deletes_only_what_has_expired(sessions, codes) -> None:
+    old = handover(sessions)
+    young = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=sessions, now=NOW + timedelta(minutes=20))
+    assert sweep_expired(records=sessions, now=NOW + timedelta(minutes=30)) == 1
+    assert sessions.get(old.id) is None and sessions.get(young.id) is not None
+
+
+@pytest.mark.parametrize(
+    "raw", ["not-a-uuid", "", "b616a803-917e-167b-bc85-4262f112035c", "{b616a803-917e-467b-bc85-4262f112035c}"]
+)
+def test_session_ids_are_canonical_uuid4_strings(raw: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_session_id(raw)
+
+
+def test_a_session_id_in_capitals_is_still_the_same_session() -> None:
+    assert parse_session_id("B616A803-917E-467B-BC85-4262F112035C") == UUID("b616a803-917e-467b-bc85-4262f112035c")
+
+
+def test_a_login_below_the_required_level_is_refused_and_stores_nothing(sessions, codes, cipher) -> None:
+    session = handover(sessions, LevelOfAssurance.SUBSTANTIEEL)
+    with pytest.raises(LevelTooLow) as refused:
+        login(session.id, RESIDENT, sessions, codes, cipher, loa=LevelOfAssurance.MIDDEN)
+    assert refused.value.required is LevelOfAssurance.SUBSTANTIEEL
+    assert sessions.get(session.id).status is Status.CREATED and sessions.get(session.id).login is None
