@@ -1,0 +1,224 @@
+"""The official's API through the real handlers and adapters, against moto."""
+
+from __future__ import annotations
+
+import json
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import boto3
+import pytest
+
+import cleanup.handler as cleanup
+import code_check.handler as code_check
+import sessions.handler as sessions_fn
+from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
+from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
+from legitimatie.assurance import LevelOfAssurance
+from legitimatie.bsn import Bsn
+from legitimatie.control_code import ControlCodes
+from legitimatie.services import record_resident_login
+
+from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke
+
+BSN = "999993653"
+OTHER_BSN = "999990019"
+
+
+def create(body: dict, **kwargs) -> tuple[int, dict]:
+    return invoke(sessions_fn.lambda_handler, http_event("POST", "/api/sessions", body=body, **kwargs))
+
+
+def read(session_id: str, **kwargs) -> tuple[int, dict]:
+    return invoke(
+        sessions_fn.lambda_handler, http_event("GET", "/api/sessions/{id}", path_params={"id": session_id}, **kwargs)
+    )
+
+
+def check(session_id: str, code: str, **kwargs) -> tuple[int, dict]:
+    event = http_event("POST", "/api/sessions/{id}/check", path_params={"id": session_id}, body={"code": code}, **kwargs)
+    return invoke(code_check.lambda_handler, event)
+
+
+def resident_logs_in(aws: Aws, session_id: str, bsn: str, loa=LevelOfAssurance.MIDDEN) -> None:
+    """The DigiD function's service step, run with the real adapters (the SAML part is tested elsewhere)."""
+    kms = boto3.client("kms", region_name=REGION)
+    record_resident_login(
+        UUID(session_id),
+        Bsn(bsn),
+        loa,
+        sessions=DynamoDbSessionRepository(boto3.client("dynamodb", region_name=REGION), aws.table_name),
+        codes=ControlCodes(KmsMacKey(kms, aws.control_code_key_id), "0999"),
+        cipher=KmsBsnCipher(kms, aws.data_key_id),
+        now=datetime.now(UTC).replace(microsecond=0),
+    )
+
+
+def test_flow_b_session_gives_code_and_link(aws: Aws) -> None:
+    # When the official creates a known-BSN session
+    status, body = create({"flow": "known_bsn", "bsn": BSN})
+    # Then they get the code, a link with only the UUID, and the expiry
+    assert status == 201
+    assert len(body["code"]) == 6 and body["code"].isdigit()
+    assert body["link"] == f"https://beeldbellen.voorbeeld.nl/?sessie={body['id']}"
+    assert body["required_loa"] == "midden" and body["expires_at"].endswith("Z")
+    assert BSN not in str(body)
+
+
+def test_the_stored_item_holds_no_bsn(aws: Aws) -> None:
+    _, body = create({"flow": "known_bsn", "bsn": BSN})
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
+    assert len(items) == 1 and BSN not in str(items)
+    assert int(items[0]["ttl"]["N"]) == int(items[0]["expires_at"]["N"])
+
+
+def test_flow_b_right_code_after_login_verifies(aws: Aws) -> None:
+    _, created = create({"flow": "known_bsn", "bsn": BSN})
+    resident_logs_in(aws, created["id"], BSN)
+    status, outcome = check(created["id"], created["code"])
+    assert (status, outcome) == (200, {"match": True, "attempts_left": 3, "status": "verified"})
+    _, session = read(created["id"])
+    assert session["status"] == "verified" and session["code_match"] is True and session["loa"] == "midden"
+
+
+def test_flow_b_login_with_another_bsn_does_not_match(aws: Aws) -> None:
+    _, created = create({"flow": "known_bsn", "bsn": BSN})
+    resident_logs_in(aws, created["id"], OTHER_BSN)
+    _, session = read(created["id"])
+    assert session["code_match"] is False
+
+
+def test_three_wrong_codes_lock_and_then_423(aws: Aws) -> None:
+    _, created = create({"flow": "known_bsn", "bsn": BSN})
+    resident_logs_in(aws, created["id"], BSN)
+    wrong = "000000" if created["code"] != "000000" else "111111"
+    answers = [check(created["id"], wrong) for _ in range(3)]
+    assert [a[1]["attempts_left"] for a in answers] == [2, 1, 0]
+    assert answers[-1][1]["status"] == "locked"
+    status, body = check(created["id"], created["code"])
+    assert status == 423 and body["error"] == "session_locked"
+    assert read(created["id"])[1]["status"] == "locked"
+
+
+def test_flow_c_official_sees_the_bsn_after_login_then_completes(aws: Aws) -> None:
+    # Given a handover session the resident logged in to
+    status, created = create({"flow": "handover", "required_loa": "substantieel"})
+    assert status == 201 and "code" not in created
+    resident_logs_in(aws, created["id"], BSN, LevelOfAssurance.SUBSTANTIEEL)
+    # When the official reads it
+    _, session = read(created["id"])
+    # Then the BSN, login time and level are there, and the stored item holds the BSN only sealed
+    assert session["bsn"] == BSN and session["loa"] == "substantieel" and session["status"] == "logged_in"
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
+    assert BSN not in str(items) and "sealed_bsn" in items[0]
+    # And Voltooien deletes the record: 404 afterwards
+    event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": created["id"]})
+    status, done = invoke(cleanup.lambda_handler, event)
+    assert status == 200 and done["status"] == "completed"
+    assert read(created["id"])[0] == 404
+    assert boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"] == []
+
+
+def test_cancel_deletes_and_then_404(aws: Aws) -> None:
+    _, created = create({"flow": "handover"})
+    event = http_event("DELETE", "/api/sessions/{id}", path_params={"id": created["id"]})
+    status, body = invoke(cleanup.lambda_handler, event)
+    assert status == 200 and body["status"] == "cancelled"
+    assert read(created["id"])[0] == 404
+
+
+def test_an_official_sees_only_their_own_sessions(aws: Aws) -> None:
+    _, created = create({"flow": "handover"})
+    status, body = read(created["id"], official_sub="someone-else")
+    assert status == 404 and body["error"] == "session_not_found"
+    status, _ = check(created["id"], "123456", official_sub="someone-else")
+    assert status == 404
+
+
+def test_the_resident_start_page_sees_the_official_name_for_handover_only(aws: Aws) -> None:
+    _, handover = create({"flow": "handover"})
+    _, known = create({"flow": "known_bsn", "bsn": BSN})
+    public = lambda sid: invoke(  # noqa: E731
+        sessions_fn.lambda_handler,
+        http_event("GET", "/api/public/sessions/{id}", path_params={"id": sid}, official_sub=None),
+    )
+    status, body = public(handover["id"])
+    assert status == 200
+    assert body == {
+        "flow": "handover",
+        "status": "created",
+        "municipality": "Gemeente Voorbeeld",
+        "official_name": "D. Dorknoper",
+        "expires_at": handover["expires_at"],
+        "required_loa": "midden",
+    }
+    status, body = public(known["id"])
+    assert status == 200 and "official_name" not in body and "code" not in body
+    status, body = public("0b4e7a0e-5d3c-4f7a-9c2e-1f6a8b9d0c1e")
+    assert status == 404 and body["error"] == "session_not_found"
+
+
+def test_a_session_past_its_expiry_is_expired_though_the_item_remains(aws: Aws) -> None:
+    # Given a session whose expires_at lies in the past, but which DynamoDB TTL has not removed
+    _, created = create({"flow": "handover"})
+    table = boto3.client("dynamodb", region_name=REGION)
+    past = int((datetime.now(UTC) - timedelta(minutes=1)).timestamp())
+    table.update_item(
+        TableName=aws.table_name,
+        Key={"pk": {"S": f"session#{created['id']}"}},
+        UpdateExpression="SET expires_at = :past",
+        ExpressionAttributeValues={":past": {"N": str(past)}},
+    )
+    # Then the official sees it expired, the resident gets 404 session_expired
+    assert read(created["id"])[1]["status"] == "expired"
+    event = http_event("GET", "/api/public/sessions/{id}", path_params={"id": created["id"]}, official_sub=None)
+    status, body = invoke(sessions_fn.lambda_handler, event)
+    assert status == 404 and body["error"] == "session_expired"
+    # And the scheduled sweep removes it
+    swept = cleanup.lambda_handler(json.loads((EVENTS / "scheduled_sweep.json").read_text()), LambdaContext())
+    assert swept == {"deleted": 1}
+    assert table.scan(TableName=aws.table_name)["Items"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "raw", "status", "error"),
+    [
+        ({"flow": "known_bsn", "bsn": "123456789"}, None, 422, "invalid_bsn"),
+        ({"flow": "known_bsn"}, None, 422, "invalid_request"),
+        ({"flow": "handover", "bsn": BSN}, None, 422, "invalid_request"),
+        ({"flow": "teleport"}, None, 422, "invalid_request"),
+        ({"flow": "handover", "required_loa": "extreem"}, None, 422, "invalid_request"),
+        ({"flow": "handover", "required_loa": "basis"}, None, 422, "invalid_request"),
+        ({"flow": "handover", "extra": 1}, None, 422, "invalid_request"),
+        (None, "{not json", 400, "bad_request"),
+        (None, "[1, 2]", 400, "bad_request"),
+    ],
+)
+def test_bad_input_is_refused_clearly_and_changes_nothing(aws: Aws, body, raw, status, error) -> None:
+    got_status, got = create(body, raw_body=raw)
+    assert (got_status, got["error"]) == (status, error)
+    assert set(got) == {"error", "message"} and "Traceback" not in got["message"]
+    assert "123456789" not in got["message"] and BSN not in got["message"]
+    assert boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"] == []
+
+
+def test_a_malformed_session_id_is_bad_input(aws: Aws) -> None:
+    status, body = read("not-a-session-id")
+    assert status == 422 and body["error"] == "invalid_request"
+
+
+def test_a_failing_dependency_is_a_retryable_503_without_detail(aws: Aws, monkeypatch) -> None:
+    # Given DynamoDB is unreachable
+    from botocore.exceptions import EndpointConnectionError
+
+    def unreachable(*args, **kwargs):
+        raise EndpointConnectionError(endpoint_url="https://dynamodb.eu-west-1.amazonaws.com")
+
+    sessions_fn.wiring()  # build the real wiring first
+    monkeypatch.setattr(sessions_fn.wiring().sessions._client, "put_item", unreachable)
+    # When the official creates a session
+    status, body = create({"flow": "known_bsn", "bsn": BSN})
+    # Then the answer is a clear, retryable error that names nothing internal
+    assert status == 503 and body["error"] == "service_unavailable"
+    assert "amazonaws" not in body["message"] and BSN not in body["message"]
