@@ -6,6 +6,8 @@ import os
 from functools import cache
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.clock import utc_now
 from legitimatie.runtime.aws import aws_client
@@ -14,7 +16,6 @@ from legitimatie.runtime.observability import metrics, observed
 from legitimatie.runtime.settings import BaseSettings
 from legitimatie.services import check_control_code, parse_session_id
 from legitimatie.session import Status
-from pydantic import BaseModel, ConfigDict
 
 app = new_resolver()
 

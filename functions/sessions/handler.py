@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict
+
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
 from legitimatie.assurance import LevelOfAssurance
@@ -27,7 +29,6 @@ from legitimatie.services import (
     parse_session_id,
     public_session,
 )
-from pydantic import BaseModel, ConfigDict
 
 app = new_resolver()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -67,7 +66,7 @@ def test_flow_b_session_gives_code_and_link(aws: Aws) -> None:
 
 
 def test_the_stored_item_holds_no_bsn(aws: Aws) -> None:
-    _, body = create({"flow": "known_bsn", "bsn": BSN})
+    create({"flow": "known_bsn", "bsn": BSN})
     items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
     assert len(items) == 1 and BSN not in str(items)
     assert int(items[0]["ttl"]["N"]) == int(items[0]["expires_at"]["N"])

@@ -1,4 +1,5 @@
 import pytest
+
 from legitimatie.bsn import Bsn, passes_elfproef
 from legitimatie.errors import InvalidBsn
 

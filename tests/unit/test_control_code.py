@@ -5,6 +5,7 @@ import hmac
 from uuid import UUID
 
 import pytest
+
 from legitimatie.bsn import Bsn
 from legitimatie.control_code import (
     ControlCodes,
@@ -14,7 +15,6 @@ from legitimatie.control_code import (
     random_control_code,
 )
 from legitimatie.errors import InvalidInput
-
 from tests.fakes import HmacMacKey
 
 TEST_KEY = bytes(range(32))  # 000102...1f: the published test key, never a real one

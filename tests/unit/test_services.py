@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
+
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.control_code import ControlCodes
@@ -33,7 +34,6 @@ from legitimatie.services import (
     sweep_expired,
 )
 from legitimatie.session import Flow, Official, Status
-
 from tests.fakes import FakeCipher, HmacMacKey, InMemorySessionRepository
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
