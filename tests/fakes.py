@@ -10,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 from legitimatie.errors import ConcurrentUpdate
+from legitimatie.login import CaseNumber, Identification, PendingLogin, ResidentResult
 from legitimatie.session import Session, Status
 
 
@@ -69,3 +70,47 @@ class FakeCipher:
         if sealed_context != dict(context):
             raise PermissionError("encryption context mismatch")
         return plaintext
+
+
+class InMemoryPendingLogins:
+    def __init__(self) -> None:
+        self.pending: dict[str, PendingLogin] = {}
+
+    def add(self, pending: PendingLogin) -> None:
+        self.pending[pending.request_id] = pending
+
+    def take(self, request_id: str, now: datetime) -> PendingLogin | None:
+        found = self.pending.pop(request_id, None)
+        return found if found is not None and found.expires_at > now else None
+
+
+class InMemoryResults:
+    def __init__(self) -> None:
+        self.results: dict[str, ResidentResult] = {}
+
+    def add(self, token_hash: str, result: ResidentResult) -> None:
+        self.results[token_hash] = result
+
+    def get(self, token_hash: str, now: datetime) -> ResidentResult | None:
+        found = self.results.get(token_hash)
+        return found if found is not None and found.expires_at > now else None
+
+    def remove(self, token_hash: str) -> None:
+        self.results.pop(token_hash, None)
+
+
+class InMemoryIdentifications:
+    def __init__(self) -> None:
+        self.counters: dict[int, int] = {}
+        self.records: dict[str, Identification] = {}
+
+    def next_case_number(self, year: int) -> CaseNumber:
+        self.counters[year] = self.counters.get(year, 0) + 1
+        return CaseNumber(year, self.counters[year])
+
+    def add(self, identification: Identification) -> None:
+        self.records[str(identification.zaak_number)] = identification
+
+    def get(self, zaak_number: CaseNumber, now: datetime) -> Identification | None:
+        found = self.records.get(str(zaak_number))
+        return found if found is not None and found.expires_at > now else None

@@ -1,0 +1,140 @@
+"""The resident's DigiD login, apart from SAML: what is pending, what it yields per flow, what the browser sees.
+
+A login starts from a session (flows B, C) or from nothing (flow A). The SAML request id is stored as a
+``PendingLogin`` and taken exactly once when the answer arrives, so a replayed artifact or response finds
+nothing. The result (the control code) is kept under a hash of a random token that only the resident's
+browser holds, in an HttpOnly cookie: the code never travels in a URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+from uuid import UUID
+
+from .assurance import LevelOfAssurance
+from .errors import DomainError, SessionNotFound
+
+__all__ = [
+    "LOGIN_LIFETIME",
+    "CaseNumber",
+    "Identification",
+    "IdentificationStore",
+    "LoginRefused",
+    "PendingLogin",
+    "PendingLogins",
+    "ResidentResult",
+    "ResidentResults",
+    "new_relay_state",
+    "new_result_token",
+    "token_digest",
+]
+
+# DigiD's rule for the SP's session: at most 15 minutes.
+LOGIN_LIFETIME = timedelta(minutes=15)
+
+
+class LoginRefused(DomainError):
+    """The login cannot go on; ``reason`` is one of the resident error pages."""
+
+    code = "login_refused"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    request_id: str
+    relay_state: str
+    flow: str  # Flow value; "new_resident" for flow A
+    required_loa: LevelOfAssurance
+    created_at: datetime
+    expires_at: datetime
+    session_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class ResidentResult:
+    """What the resident's result page shows."""
+
+    flow: str
+    code: str
+    expires_at: datetime
+    zaak_number: str | None = None
+    official_name: str | None = None
+    municipality: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseNumber:
+    """A zaaknummer ``YYYY-NNNNN``: a counter per year."""
+
+    year: int
+    sequence: int
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.sequence:05d}"
+
+    @classmethod
+    def parse(cls, raw: str) -> CaseNumber:
+        year, _, sequence = raw.partition("-")
+        if len(year) != 4 or not year.isdigit() or not (5 <= len(sequence) <= 9) or not sequence.isdigit():
+            raise SessionNotFound("This is not a case number of the form YYYY-NNNNN.")
+        return cls(int(year), int(sequence))
+
+
+@dataclass(frozen=True)
+class Identification:
+    """Flow A's back-office record: the BSN only sealed, with the code, login time and level."""
+
+    zaak_number: CaseNumber
+    sealed_bsn: bytes
+    code: str
+    login_at: datetime
+    loa: LevelOfAssurance
+    expires_at: datetime
+
+
+class PendingLogins(Protocol):
+    def add(self, pending: PendingLogin) -> None: ...
+
+    def take(self, request_id: str, now: datetime) -> PendingLogin | None:
+        """Remove and return the pending login, once; None if unknown, taken before, or expired."""
+        ...
+
+
+class ResidentResults(Protocol):
+    def add(self, token_hash: str, result: ResidentResult) -> None: ...
+
+    def get(self, token_hash: str, now: datetime) -> ResidentResult | None: ...
+
+    def remove(self, token_hash: str) -> None: ...
+
+
+class IdentificationStore(Protocol):
+    def next_case_number(self, year: int) -> CaseNumber:
+        """The next number of the year: atomic, so concurrent logins never share one."""
+        ...
+
+    def add(self, identification: Identification) -> None: ...
+
+    def get(self, zaak_number: CaseNumber, now: datetime) -> Identification | None: ...
+
+
+def new_relay_state() -> str:
+    """An opaque reference for DigiD's RelayState: random, says nothing about the session."""
+    return secrets.token_urlsafe(24)
+
+
+def new_result_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """Results are stored under a hash of the cookie's token, so the table alone cannot show a result."""
+    return hashlib.sha256(token.encode()).hexdigest()

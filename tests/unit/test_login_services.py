@@ -1,0 +1,194 @@
+"""The resident's DigiD login per flow, apart from SAML, against in-memory fakes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from legitimatie.assurance import LevelOfAssurance
+from legitimatie.bsn import Bsn
+from legitimatie.control_code import ControlCodes
+from legitimatie.errors import NotAllowed, SessionNotFound
+from legitimatie.login import CaseNumber, LoginRefused, token_digest
+from legitimatie.login_services import (
+    finish_login,
+    identification_for_official,
+    plan_login,
+    register_login,
+    resident_result,
+    take_pending_login,
+)
+from legitimatie.policy import ServicePolicy
+from legitimatie.services import create_handover_session, create_known_bsn_session
+from legitimatie.session import Flow, Official
+from tests.fakes import (
+    FakeCipher,
+    HmacMacKey,
+    InMemoryIdentifications,
+    InMemoryPendingLogins,
+    InMemoryResults,
+    InMemorySessionRepository,
+)
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+RESIDENT = Bsn("999993653")
+OFFICIAL = Official(id="sub-1", name="D. Dorknoper", groups=frozenset({"zaak-opzoeken"}))
+POLICY = ServicePolicy(
+    municipality_name="Gemeente Voorbeeld",
+    gemeentecode="0999",
+    minimum_loa=LevelOfAssurance.MIDDEN,
+    session_lifetime=timedelta(minutes=30),
+    site_url="https://beeldbellen.voorbeeld.nl",
+)
+
+
+class World:
+    def __init__(self) -> None:
+        self.sessions = InMemorySessionRepository()
+        self.codes = ControlCodes(HmacMacKey(b"k" * 32), "0999")
+        self.cipher = FakeCipher()
+        self.pending = InMemoryPendingLogins()
+        self.results = InMemoryResults()
+        self.identifications = InMemoryIdentifications()
+
+    def log_in(self, session_id, bsn=RESIDENT, loa=LevelOfAssurance.MIDDEN, request_id="_req1", at=NOW):
+        plan = plan_login(session_id, policy=POLICY, sessions=self.sessions, now=at)
+        register_login(plan, request_id, "relay-1", pending=self.pending, now=at)
+        login = take_pending_login(request_id, "relay-1", pending=self.pending, now=at)
+        return finish_login(
+            login,
+            bsn,
+            loa,
+            policy=POLICY,
+            sessions=self.sessions,
+            codes=self.codes,
+            cipher=self.cipher,
+            identifications=self.identifications,
+            results=self.results,
+            now=at,
+        )
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def test_flow_a_gives_a_random_code_and_a_case_number(world: World) -> None:
+    # When a resident logs in without a session
+    token, result = world.log_in(None)
+    # Then they get a code and the year's first case number, and the identification holds the BSN sealed
+    assert result.flow == "new_resident" and result.zaak_number == "2026-00001" and len(result.code) == 6
+    identification, bsn = identification_for_official(
+        "2026-00001", OFFICIAL, "zaak-opzoeken", identifications=world.identifications, cipher=world.cipher, now=NOW
+    )
+    assert bsn == RESIDENT and identification.code == result.code and identification.loa is LevelOfAssurance.MIDDEN
+    # And the browser with the token sees the result
+    assert resident_result(token, results=world.results, now=NOW) == result
+
+
+def test_case_numbers_count_up_per_year(world: World) -> None:
+    numbers = [world.log_in(None, request_id=f"_r{i}")[1].zaak_number for i in range(3)]
+    assert numbers == ["2026-00001", "2026-00002", "2026-00003"]
+
+
+def test_only_the_lookup_group_may_see_identifications(world: World) -> None:
+    world.log_in(None)
+    outsider = Official(id="sub-9", name="X", groups=frozenset())
+    with pytest.raises(NotAllowed):
+        identification_for_official(
+            "2026-00001", outsider, "zaak-opzoeken", identifications=world.identifications, cipher=world.cipher, now=NOW
+        )
+
+
+def test_flow_b_resident_code_equals_the_officials_for_the_same_bsn(world: World) -> None:
+    session = create_known_bsn_session(
+        RESIDENT, None, OFFICIAL, policy=POLICY, sessions=world.sessions, codes=world.codes, now=NOW
+    )
+    _, result = world.log_in(session.id)
+    assert result.code == session.official_code and result.official_name is None
+
+
+def test_flow_c_result_names_the_official(world: World) -> None:
+    session = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW)
+    _, result = world.log_in(session.id)
+    assert result.official_name == "D. Dorknoper" and result.flow == Flow.HANDOVER.value
+
+
+def test_a_pending_login_is_taken_only_once(world: World) -> None:
+    plan = plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW)
+    register_login(plan, "_req", "relay", pending=world.pending, now=NOW)
+    take_pending_login("_req", "relay", pending=world.pending, now=NOW)
+    with pytest.raises(LoginRefused) as replay:
+        take_pending_login("_req", "relay", pending=world.pending, now=NOW)
+    assert replay.value.reason == "already_used"
+
+
+def test_a_pending_login_expires_after_fifteen_minutes(world: World) -> None:
+    plan = plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW)
+    register_login(plan, "_req", "relay", pending=world.pending, now=NOW)
+    with pytest.raises(LoginRefused):
+        take_pending_login("_req", "relay", pending=world.pending, now=NOW + timedelta(minutes=15))
+
+
+def test_an_answer_with_another_relay_state_is_refused(world: World) -> None:
+    plan = plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW)
+    register_login(plan, "_req", "relay", pending=world.pending, now=NOW)
+    with pytest.raises(LoginRefused) as refused:
+        take_pending_login("_req", "other", pending=world.pending, now=NOW)
+    assert refused.value.reason == "error"
+
+
+@pytest.mark.parametrize(
+    ("setup", "reason"),
+    [("expired", "expired"), ("used", "already_used"), ("unknown", "expired")],
+)
+def test_login_is_refused_before_digid_for_unusable_links(world: World, setup: str, reason: str) -> None:
+    session = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW)
+    at = NOW
+    if setup == "expired":
+        at = NOW + timedelta(minutes=31)
+    elif setup == "used":
+        world.log_in(session.id)
+    elif setup == "unknown":
+        world.sessions.delete(session.id)
+    with pytest.raises(LoginRefused) as refused:
+        plan_login(session.id, policy=POLICY, sessions=world.sessions, now=at)
+    assert refused.value.reason == reason
+
+
+def test_flows_b_and_c_force_a_fresh_digid_login_at_the_sessions_level(world: World) -> None:
+    session = create_handover_session(
+        LevelOfAssurance.SUBSTANTIEEL, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW
+    )
+    plan = plan_login(session.id, policy=POLICY, sessions=world.sessions, now=NOW)
+    assert plan.force_authn and plan.required_loa is LevelOfAssurance.SUBSTANTIEEL
+    assert not plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW).force_authn
+
+
+def test_a_login_below_the_level_is_refused_and_stores_nothing(world: World) -> None:
+    session = create_handover_session(
+        LevelOfAssurance.SUBSTANTIEEL, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW
+    )
+    with pytest.raises(LoginRefused) as refused:
+        world.log_in(session.id, loa=LevelOfAssurance.MIDDEN)
+    assert refused.value.reason == "loa_too_low"
+    assert world.sessions.get(session.id).login is None and world.results.results == {}
+
+
+def test_the_result_is_only_for_the_token_and_expires(world: World) -> None:
+    token, _ = world.log_in(None)
+    with pytest.raises(SessionNotFound):
+        resident_result("another-token", results=world.results, now=NOW)
+    with pytest.raises(SessionNotFound):
+        resident_result(None, results=world.results, now=NOW)
+    with pytest.raises(SessionNotFound):
+        resident_result(token, results=world.results, now=NOW + timedelta(minutes=15))
+    assert token_digest(token) in world.results.results and token not in world.results.results
+
+
+@pytest.mark.parametrize("raw", ["2026-1", "26-00001", "2026_00001", "abcd-efghi", ""])
+def test_case_numbers_have_one_form(raw: str) -> None:
+    with pytest.raises(SessionNotFound):
+        CaseNumber.parse(raw)
