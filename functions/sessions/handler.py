@@ -10,17 +10,21 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
+from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications, DynamoDbResidentResults
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.clock import to_iso, utc_now
 from legitimatie.control_code import ControlCodes
 from legitimatie.errors import InvalidInput
+from legitimatie.login import token_digest
+from legitimatie.login_services import identification_for_official, resident_result
 from legitimatie.policy import ServicePolicy
 from legitimatie.runtime.aws import aws_client
+from legitimatie.runtime.cookies import expired_result_cookie, result_cookie
 from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import metrics, observed
-from legitimatie.runtime.settings import KeySettings
+from legitimatie.runtime.settings import KeySettings, StaffSettings
 from legitimatie.runtime.views import official_session_body, public_session_body
 from legitimatie.services import (
     create_handover_session,
@@ -41,23 +45,34 @@ class CreateSessionRequest(BaseModel):
     required_loa: str | None = None
 
 
+class Settings(KeySettings, StaffSettings):
+    pass
+
+
 @dataclass(frozen=True)
 class Wiring:
     policy: ServicePolicy
+    lookup_group: str
     sessions: DynamoDbSessionRepository
     codes: ControlCodes
     cipher: KmsBsnCipher
+    results: DynamoDbResidentResults
+    identifications: DynamoDbIdentifications
 
 
 @cache
 def wiring() -> Wiring:
-    settings = KeySettings.from_env(os.environ)
+    settings = Settings.from_env(os.environ)
     kms = aws_client("kms")
+    dynamodb = aws_client("dynamodb")
     return Wiring(
         policy=settings.policy(),
-        sessions=DynamoDbSessionRepository(aws_client("dynamodb"), settings.table_name),
+        lookup_group=settings.staff_lookup_group,
+        sessions=DynamoDbSessionRepository(dynamodb, settings.table_name),
         codes=ControlCodes(KmsMacKey(kms, settings.control_code_key_id), settings.gemeentecode),
         cipher=KmsBsnCipher(kms, settings.data_key_id),
+        results=DynamoDbResidentResults(dynamodb, settings.table_name),
+        identifications=DynamoDbIdentifications(dynamodb, settings.table_name),
     )
 
 
@@ -105,6 +120,51 @@ def read_public_session(session_id: str) -> Any:
     w = wiring()
     session = public_session(parse_session_id(session_id), sessions=w.sessions, now=utc_now())
     return json_response(200, public_session_body(session, w.policy))
+
+
+@app.get("/api/public/result")
+def read_result() -> Any:
+    """The control code for the browser that just logged in: by its HttpOnly cookie, never by URL."""
+    result = resident_result(result_cookie(app.current_event.cookies), results=wiring().results, now=utc_now())
+    body = {"flow": result.flow, "code": result.code, "expires_at": to_iso(result.expires_at)}
+    for name in ("zaak_number", "official_name", "municipality"):
+        value = getattr(result, name)
+        if value is not None:
+            body[name] = value
+    return json_response(200, body)
+
+
+@app.delete("/api/public/result")
+def forget_result() -> Any:
+    """Stoppen: the resident ends their part; the code is gone from this browser and from the store."""
+    token = result_cookie(app.current_event.cookies)
+    if token:
+        wiring().results.remove(token_digest(token))
+    return json_response(200, {"status": "stopped"}, cookies=[expired_result_cookie()])
+
+
+@app.get("/api/identifications/<zaak_number>")
+def read_identification(zaak_number: str) -> Any:
+    w = wiring()
+    identification, bsn = identification_for_official(
+        zaak_number,
+        current_official(app),
+        w.lookup_group,
+        identifications=w.identifications,
+        cipher=w.cipher,
+        now=utc_now(),
+    )
+    return json_response(
+        200,
+        {
+            "zaak_number": str(identification.zaak_number),
+            "bsn": bsn.digits,
+            "code": identification.code,
+            "login_at": to_iso(identification.login_at),
+            "loa": identification.loa.label,
+            "expires_at": to_iso(identification.expires_at),
+        },
+    )
 
 
 @observed

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.shared.cookies import Cookie
 from pydantic import BaseModel, ValidationError
 
 from ..errors import (
@@ -58,12 +59,18 @@ _STATUS_OF: list[tuple[type[DomainError], int]] = [
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-def json_response(status_code: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[str]:
+def json_response(
+    status_code: int,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    cookies: list[Cookie] | None = None,
+) -> Response[str]:
     return Response(
         status_code=status_code,
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps(body, separators=(",", ":")),
         headers={**_NO_STORE, **(headers or {})},
+        cookies=cookies,
     )
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..assurance import LevelOfAssurance
 from ..policy import ServicePolicy
 
-__all__ = ["BaseSettings", "ConfigurationError", "KeySettings"]
+__all__ = ["BaseSettings", "ConfigurationError", "KeySettings", "StaffSettings"]
 
 S = TypeVar("S", bound="BaseSettings")
 
@@ -32,6 +32,7 @@ class BaseSettings(BaseModel):
     minimum_loa: LevelOfAssurance = Field(alias="MINIMUM_LOA")
     session_lifetime_minutes: int = Field(alias="SESSION_LIFETIME_MINUTES", ge=5, le=120)
     site_url: str = Field(alias="SITE_URL", pattern=r"^https?://[^/\s]+$")
+    identification_retention_hours: int = Field(alias="IDENTIFICATION_RETENTION_HOURS", default=24, ge=1, le=24 * 90)
 
     @field_validator("minimum_loa", mode="before")
     @classmethod
@@ -55,6 +56,7 @@ class BaseSettings(BaseModel):
             minimum_loa=self.minimum_loa,
             session_lifetime=timedelta(minutes=self.session_lifetime_minutes),
             site_url=self.site_url,
+            identification_retention=timedelta(hours=self.identification_retention_hours),
         )
 
 
@@ -63,3 +65,9 @@ class KeySettings(BaseSettings):
 
     control_code_key_id: str = Field(alias="CONTROL_CODE_KEY_ID", min_length=1)
     data_key_id: str = Field(alias="DATA_KEY_ID", min_length=1)
+
+
+class StaffSettings(BaseSettings):
+    """Functions that decide what an official may look up."""
+
+    staff_lookup_group: str = Field(alias="STAFF_LOOKUP_GROUP", default="zaak-opzoeken", min_length=1)
