@@ -23,7 +23,12 @@ function problem(code) {
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
-  const sessionId = new URLSearchParams(window.location.search).get("sessie");
+  const params = new URLSearchParams(window.location.search);
+  if (params.get("melding") === "geannuleerd") {
+    $("notice").textContent = "U heeft het inloggen met DigiD geannuleerd. U kunt het opnieuw proberen.";
+    $("notice").hidden = false;
+  }
+  const sessionId = params.get("sessie");
   if (!sessionId) return; // flow A: no session, DigiD login straight away
   const response = await fetch(`/api/public/sessions/${encodeURIComponent(sessionId)}`, { cache: "no-store" });
   const data = await response.json().catch(() => ({}));
