@@ -1,0 +1,148 @@
+"""functions/Makefile builds each function for Lambda python3.13 arm64 with only what that function needs.
+
+`make -n` prints the commands without running them: no pip, no network.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Template = dict[str, Any]
+
+PACKAGES = {
+    "SessionsFunction": "sessions",
+    "CodeCheckFunction": "code_check",
+    "CleanupFunction": "cleanup",
+    "DigidFunction": "digid",
+}
+LAMBDA_WHEEL_FLAGS = (
+    "--platform manylinux_2_28_aarch64 --platform manylinux2014_aarch64 --implementation cp "
+    "--python-version 3.13 --only-binary=:all:"
+)
+# In the Lambda runtime already (boto3) or only for the DigiD function (XML security is heavy: cold starts).
+RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer"}
+DIGID_ONLY = {"python3-saml", "xmlsec", "lxml", "isodate"}
+
+
+def requirements(repo_root: Path, package: str) -> dict[str, str]:
+    """Requirement name (normalised) -> the whole requirement line."""
+    lines = (repo_root / "functions" / package / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    specs = [line.split("#")[0].strip() for line in lines]
+    return {re.split(r"[=<>!~\[; ]", spec)[0].lower().replace("_", "-"): spec for spec in specs if spec}
+
+
+def dry_run(repo_root: Path, target: str, artifacts: Path) -> str:
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    result = subprocess.run(
+        [make, "-n", "-C", str(repo_root / "functions"), target, f"ARTIFACTS_DIR={artifacts}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    return result.stdout
+
+
+@pytest.mark.parametrize(("function", "package"), PACKAGES.items())
+def test_the_build_ships_the_core_and_only_its_own_package(
+    repo_root: Path, tmp_path: Path, function: str, package: str
+) -> None:
+    # Given SAM's call for one function
+    # When make shows what it would run
+    commands = dry_run(repo_root, f"build-{function}", tmp_path)
+
+    # Then it copies the shared core and this function's package, no other function, and strips caches and tests
+    functions = repo_root / "functions"
+    copy = next(line for line in commands.splitlines() if line.startswith("cp "))
+    assert f'"{functions}/legitimatie"' in copy
+    assert f'"{functions}/{package}"' in copy
+    assert [other for other in PACKAGES.values() if other != package and f'/{other}"' in copy] == []
+    assert "__pycache__" in commands
+    assert "-name tests" in commands
+
+
+@pytest.mark.parametrize(("function", "package"), PACKAGES.items())
+def test_the_build_installs_its_own_requirements_as_wheels_for_lambda_arm64(
+    repo_root: Path, tmp_path: Path, function: str, package: str
+) -> None:
+    # Given SAM's call for one function
+    # When make shows what it would run
+    commands = dry_run(repo_root, f"build-{function}", tmp_path)
+
+    # Then pip installs this function's requirements into the artifact, as binary wheels for the Lambda target
+    (install,) = [line for line in commands.splitlines() if " pip install " in line]
+    assert LAMBDA_WHEEL_FLAGS in install
+    assert f'--target "{tmp_path}"' in install
+    assert install.endswith(f'-r "{repo_root}/functions/{package}/requirements.txt"')
+
+
+def test_every_makefile_function_in_the_template_has_a_target_for_its_handler(sam_template: Template) -> None:
+    # Given the template's functions
+    functions = {
+        name: resource
+        for name, resource in sam_template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+    # When we read how each is built and which module handles it
+    built_with = {name: resource["Metadata"]["BuildMethod"] for name, resource in functions.items()}
+    handler_packages = {name: resource["Properties"]["Handler"].split(".")[0] for name, resource in functions.items()}
+
+    # Then all use the Makefile, and the Makefile copies the package their handler lives in
+    assert set(built_with.values()) == {"makefile"}
+    assert handler_packages == PACKAGES
+
+
+@pytest.mark.parametrize("package", PACKAGES.values())
+def test_requirements_are_pinned_and_leave_out_what_lambda_provides(repo_root: Path, package: str) -> None:
+    # Given a function's requirements
+    # When we read them
+    pinned = requirements(repo_root, package)
+
+    # Then every one is pinned exactly, boto3 is not bundled, and Powertools and pydantic are there
+    assert [spec for spec in pinned.values() if "==" not in spec] == []
+    assert RUNTIME_PROVIDED & set(pinned) == set()
+    assert {"aws-lambda-powertools", "pydantic"} <= set(pinned)
+
+
+@pytest.mark.parametrize("package", ["sessions", "code_check", "cleanup"])
+def test_only_the_digid_function_carries_xml_security(repo_root: Path, package: str) -> None:
+    # Given a function that does not speak SAML
+    # When we read its requirements
+    pinned = requirements(repo_root, package)
+
+    # Then it does not pay the cold start of lxml, xmlsec and python3-saml
+    assert DIGID_ONLY & set(pinned) == set()
+
+
+def test_the_digid_function_gets_the_matched_xmlsec_and_lxml_pair(repo_root: Path) -> None:
+    # Given the DigiD function's requirements
+    # When we read the XML security pins
+    pinned = requirements(repo_root, "digid")
+
+    # Then they are the known-good pair (same libxml2 inside) and python3-saml 1.16.0
+    assert pinned["xmlsec"] == "xmlsec==1.3.17"
+    assert pinned["lxml"].startswith("lxml==6.1.")
+    assert pinned["python3-saml"] == "python3-saml==1.16.0"
+
+
+@pytest.mark.parametrize("package", PACKAGES.values())
+def test_functions_ship_the_versions_the_tests_run_with(repo_root: Path, package: str) -> None:
+    # Given a function's pinned requirements
+    pinned = requirements(repo_root, package)
+
+    # When we compare them with the packages installed for development and tests
+    shipped = {name: spec.split("==")[1] for name, spec in pinned.items()}
+    tested = {name: metadata.version(name) for name in pinned}
+
+    # Then Lambda runs exactly what was tested
+    assert shipped == tested
