@@ -45,7 +45,7 @@ def test_the_template_translates_offline_into_the_expected_resources(cfn_templat
         "AWS::IAM::Role": 4,
         "AWS::ApiGatewayV2::Api": 1,
         "AWS::ApiGatewayV2::Stage": 1,
-        "AWS::Lambda::Permission": 14,  # 12 routes + the sweep schedule
+        "AWS::Lambda::Permission": 14,  # 13 routes + the sweep schedule
         "AWS::Events::Rule": 1,
         "AWS::DynamoDB::Table": 1,
         "AWS::KMS::Key": 2,
