@@ -16,7 +16,14 @@ from urllib.parse import parse_qs, urlencode
 
 from aws_lambda_powertools.event_handler import Response, content_types
 
-from digid.saml import SamlError, build_authn_request, read_in_response_to, resolve_artifact, sp_metadata, validate_response
+from digid.saml import (
+    SamlError,
+    build_authn_request,
+    read_in_response_to,
+    resolve_artifact,
+    sp_metadata,
+    validate_response,
+)
 from digid.saml.config import SpConfig
 from digid.sp_config import DigidSettings, load_sp_config
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
@@ -144,7 +151,9 @@ def _finish(response_xml: str, relay_state: str | None) -> Response[str]:
     w, now = wiring(), utc_now()
     request_id = read_in_response_to(response_xml)
     pending = take_pending_login(request_id, relay_state, pending=w.pending, now=now)
-    outcome = validate_response(w.sp, response_xml, expected_request_id=pending.request_id)
+    outcome = validate_response(
+        w.sp, response_xml, expected_request_id=pending.request_id, required_loa=pending.required_loa
+    )
     if outcome.kind == "cancelled":
         metrics.add_metric(name="DigidLoginCancelled", unit="Count", value=1)
         return redirect(_start_page(pending, melding="geannuleerd"))
@@ -187,7 +196,7 @@ def _auto_post(url: str, fields: dict[str, str]) -> Response[str]:
         '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Doorsturen naar DigiD</title>'
         '<script src="/assets/autopost.js" defer></script></head><body>'
         f'<form id="digid-post" method="post" action="{html.escape(url)}">{inputs}'
-        "<p>U wordt doorgestuurd naar DigiD.</p><button type=\"submit\">Verder naar DigiD</button></form>"
+        '<p>U wordt doorgestuurd naar DigiD.</p><button type="submit">Verder naar DigiD</button></form>'
         "</body></html>"
     )
     return Response(

@@ -1,0 +1,32 @@
+"""The SAML 2.0 service provider for DigiD: AuthnRequest, artifact resolution, Response validation, SP metadata.
+
+A pure library: configuration comes in as an ``SpConfig``; no AWS, no environment variables, no global state.
+Built on python3-saml, with artifact resolution (which upstream python3-saml lacks) on its and xmlsec's
+primitives. Every refusal raises ``SamlError`` with a reason code; nothing raised or returned shows a BSN.
+"""
+
+from __future__ import annotations
+
+from .artifact import resolve_artifact
+from .authn_request import AuthnRequest, PostForm, build_authn_request
+from .back_channel import HttpPost
+from .config import IdpMetadata, SpConfig
+from .errors import SamlError
+from .metadata import sp_metadata
+from .response import DigidOutcome, read_in_response_to, validate_post_response, validate_response
+
+__all__ = [
+    "AuthnRequest",
+    "DigidOutcome",
+    "HttpPost",
+    "IdpMetadata",
+    "PostForm",
+    "SamlError",
+    "SpConfig",
+    "build_authn_request",
+    "read_in_response_to",
+    "resolve_artifact",
+    "sp_metadata",
+    "validate_post_response",
+    "validate_response",
+]

@@ -1,0 +1,73 @@
+"""The DigiD service provider's configuration, read once per cold start from SSM and Secrets Manager.
+
+- ``DIGID_IDP_METADATA_PARAMETER``: SSM parameter with DigiD's IdP metadata XML (preproduction or production).
+- ``DIGID_SIGNING_SECRET_ARN``: secret JSON ``{"private_key", "certificate", "next_certificate"?}`` — the
+  PKIoverheid SAML signing key; ``next_certificate`` is published in the metadata ahead of a rollover.
+- ``DIGID_TLS_CLIENT_SECRET_ARN``: secret JSON ``{"private_key", "certificate", "ca_bundle"?}`` — the
+  client certificate for mutual TLS on the artifact resolution back channel.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import Field
+
+from digid.saml import SpConfig
+from legitimatie.runtime.settings import ConfigurationError, KeySettings
+
+__all__ = ["DigidSettings", "load_sp_config"]
+
+
+class DigidSettings(KeySettings):
+    digid_environment: Literal["preproduction", "production", "simulator"] = Field(alias="DIGID_ENVIRONMENT")
+    digid_sp_entity_id: str = Field(alias="DIGID_SP_ENTITY_ID", min_length=1)
+    digid_idp_metadata_parameter: str = Field(alias="DIGID_IDP_METADATA_PARAMETER", min_length=1)
+    digid_signing_secret_arn: str = Field(alias="DIGID_SIGNING_SECRET_ARN", min_length=1)
+    digid_tls_client_secret_arn: str = Field(alias="DIGID_TLS_CLIENT_SECRET_ARN", min_length=1)
+    digid_request_binding: Literal["redirect", "post"] = Field(alias="DIGID_REQUEST_BINDING", default="redirect")
+
+
+def _secret(secrets: Any, arn: str, setting: str, keys: tuple[str, ...]) -> dict[str, str]:
+    try:
+        raw = secrets.get_secret_value(SecretId=arn)["SecretString"]
+        value = json.loads(raw)
+    except (ClientError, BotoCoreError, KeyError, ValueError) as exc:
+        raise ConfigurationError(f"{setting}: the secret cannot be read as JSON ({type(exc).__name__}).") from None
+    missing = [key for key in keys if not isinstance(value.get(key), str)]
+    if missing:
+        raise ConfigurationError(f"{setting}: the secret lacks {', '.join(missing)}.")
+    return {key: item for key, item in value.items() if isinstance(item, str)}
+
+
+def load_sp_config(settings: DigidSettings, ssm: Any, secrets: Any) -> SpConfig:
+    """Build the SP configuration; a missing or wrong piece fails here, naming the setting."""
+    try:
+        metadata = ssm.get_parameter(Name=settings.digid_idp_metadata_parameter)["Parameter"]["Value"]
+    except (ClientError, BotoCoreError) as exc:
+        raise ConfigurationError(f"DIGID_IDP_METADATA_PARAMETER: cannot be read ({type(exc).__name__}).") from None
+    signing = _secret(
+        secrets, settings.digid_signing_secret_arn, "DIGID_SIGNING_SECRET_ARN", ("private_key", "certificate")
+    )
+    tls = _secret(
+        secrets, settings.digid_tls_client_secret_arn, "DIGID_TLS_CLIENT_SECRET_ARN", ("private_key", "certificate")
+    )
+    site = settings.site_url.rstrip("/")
+    try:
+        return SpConfig(
+            sp_entity_id=settings.digid_sp_entity_id,
+            acs_url=f"{site}/digid/acs",
+            metadata_url=f"{site}/digid/metadata",
+            signing_key_pem=signing["private_key"],
+            signing_cert_pem=signing["certificate"],
+            next_signing_cert_pem=signing.get("next_certificate"),
+            idp_metadata_xml=metadata,
+            tls_client_cert_pem=tls["certificate"],
+            tls_client_key_pem=tls["private_key"],
+            tls_ca_bundle=tls.get("ca_bundle"),
+            request_binding=settings.digid_request_binding,
+        )
+    except ValueError as exc:
+        raise ConfigurationError(f"DigiD configuration: {exc}") from None
