@@ -1,0 +1,1 @@
+"""What is not a Lambda function: the local stack, the DigiD simulator, deploy helpers."""
