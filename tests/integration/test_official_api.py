@@ -36,7 +36,9 @@ def read(session_id: str, **kwargs) -> tuple[int, dict]:
 
 
 def check(session_id: str, code: str, **kwargs) -> tuple[int, dict]:
-    event = http_event("POST", "/api/sessions/{id}/check", path_params={"id": session_id}, body={"code": code}, **kwargs)
+    event = http_event(
+        "POST", "/api/sessions/{id}/check", path_params={"id": session_id}, body={"code": code}, **kwargs
+    )
     return invoke(code_check.lambda_handler, event)
 
 
