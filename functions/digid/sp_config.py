@@ -22,7 +22,7 @@ __all__ = ["DigidSettings", "load_sp_config"]
 
 
 class DigidSettings(KeySettings):
-    digid_environment: Literal["preproduction", "production", "simulator"] = Field(alias="DIGID_ENVIRONMENT")
+    digid_environment: Literal["preproduction", "production"] = Field(alias="DIGID_ENVIRONMENT")
     digid_sp_entity_id: str = Field(alias="DIGID_SP_ENTITY_ID", min_length=1)
     digid_idp_metadata_parameter: str = Field(alias="DIGID_IDP_METADATA_PARAMETER", min_length=1)
     digid_signing_secret_arn: str = Field(alias="DIGID_SIGNING_SECRET_ARN", min_length=1)

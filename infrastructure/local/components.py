@@ -45,21 +45,7 @@ class Component(Protocol):
 
 
 def default_components() -> list[Component]:
-    """What ``python -m infrastructure.local`` and ``LocalStack()`` start besides moto and the gateway.
+    """What ``python -m infrastructure.local`` and ``LocalStack()`` start besides moto and the gateway."""
+    from .digid import DigidSimulatorComponent
 
-    Until the DigiD simulator is plugged in, ``DigidServiceProviderKeys`` gives the template's two required DigiD
-    secret parameters self-signed values, so the stack starts. The simulator replaces it with one component whose
-    ``start``:
-
-    1. makes (or reuses) its test PKI under ``context.repo_root / ".local"``;
-    2. starts ``DigidSimulator`` with the SP metadata fetched lazily from ``f"{context.site_url}/digid/metadata"``
-       (the gateway serves only once every component has started);
-    3. creates in moto, through ``context.client(...)``, the SP secrets from that PKI (signing
-       ``{private_key, certificate}``, TLS ``{private_key, certificate, ca_bundle}``) and the SSM parameter with the
-       simulator's IdP metadata, and sets ``context.parameters`` DigidSigningSecretArn, DigidTlsClientSecretArn and
-       DigidIdpMetadataParameter (``context.environment`` can override a handler variable, e.g. DIGID_ENVIRONMENT);
-    4. sets ``context.info["digid_simulator_url"]`` and stops the simulator in ``stop``.
-    """
-    from .digid_keys import DigidServiceProviderKeys
-
-    return [DigidServiceProviderKeys()]
+    return [DigidSimulatorComponent()]

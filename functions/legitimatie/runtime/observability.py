@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,9 @@ __all__ = ["logger", "metrics", "observed"]
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "legitimatie-beeldbellen"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "LegitimatieBeeldbellen"))
+
+# A request that records no business metric is normal (a read, a refusal); Powertools would warn on each.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

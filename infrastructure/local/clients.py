@@ -1,0 +1,127 @@
+"""Scripted users of a running local stack: the official (API with a staff token) and the resident (DigiD).
+
+Used by ``python -m infrastructure.local.smoke`` and by the end-to-end tests. Everything goes over HTTP to
+the stack's own loopback addresses, the way a browser would.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import boto3
+import requests
+
+__all__ = ["LoginOutcome", "OfficialClient", "choose_at_simulator", "resident_login"]
+
+_TOKEN_FIELD = re.compile(r'name="token" value="([^"]+)"')
+_FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
+
+
+class OfficialClient:
+    """The test official: logs in with USER_PASSWORD_AUTH and calls the staff API with the ID token."""
+
+    def __init__(self, info: dict[str, Any], username: str | None = None, password: str | None = None) -> None:
+        self.site_url = info["site_url"]
+        cognito = boto3.client(
+            "cognito-idp",
+            endpoint_url=info["aws_endpoint_url"],
+            region_name=info["region"],
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - moto's fixed local credentials
+        )
+        answer = cognito.initiate_auth(
+            ClientId=info["user_pool_client_id"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={
+                "USERNAME": username or info["official"]["username"],
+                "PASSWORD": password or info["official"]["password"],
+            },
+        )
+        self.token = answer["AuthenticationResult"]["IdToken"]
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {self.token}"
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
+        response = self.http.request(method, self.site_url + path, json=body, timeout=15)
+        return response.status_code, response.json() if response.content else {}
+
+    def create(self, **body: Any) -> tuple[int, dict[str, Any]]:
+        return self.call("POST", "/api/sessions", body)
+
+    def read(self, session_id: str) -> tuple[int, dict[str, Any]]:
+        return self.call("GET", f"/api/sessions/{session_id}")
+
+    def check(self, session_id: str, code: str) -> tuple[int, dict[str, Any]]:
+        return self.call("POST", f"/api/sessions/{session_id}/check", {"code": code})
+
+    def complete(self, session_id: str) -> tuple[int, dict[str, Any]]:
+        return self.call("POST", f"/api/sessions/{session_id}/complete")
+
+    def cancel(self, session_id: str) -> tuple[int, dict[str, Any]]:
+        return self.call("DELETE", f"/api/sessions/{session_id}")
+
+    def identification(self, zaak_number: str) -> tuple[int, dict[str, Any]]:
+        return self.call("GET", f"/api/identifications/{zaak_number}")
+
+
+@dataclass
+class LoginOutcome:
+    """Where the resident ended, and what the result endpoint gave their browser."""
+
+    final_path: str
+    query: dict[str, str]
+    result: dict[str, Any] | None
+    browser: requests.Session
+
+
+def resident_login(
+    site_url: str, session_id: str | None, bsn: str, loa: str = "midden", action: str = "login"
+) -> LoginOutcome:
+    """Open the login link, choose at the DigiD simulator, follow the redirects back to a page of the site."""
+    browser = requests.Session()
+    start = f"{site_url}/digid/login" + (f"?session={session_id}" if session_id else "")
+    response = browser.get(start, allow_redirects=False, timeout=15)
+    location = response.headers.get("Location", "")
+    if location.startswith("/"):  # refused before DigiD: straight to a page of ours
+        return _arrive(site_url, location, browser)
+    answer = choose_at_simulator(browser, location, bsn, loa, action)
+    acs = browser.get(answer.headers["Location"], allow_redirects=False, timeout=30)
+    return _arrive(site_url, acs.headers.get("Location", ""), browser, acs)
+
+
+def choose_at_simulator(
+    browser: requests.Session, login_url: str, bsn: str, loa: str = "midden", action: str = "login"
+) -> requests.Response:
+    """Fill in the DigiD simulator's form as a person would; returns its 303 towards our ACS."""
+    login_page = browser.get(login_url, timeout=15)
+    login_page.raise_for_status()
+    token = _TOKEN_FIELD.search(login_page.text)
+    form = _FORM_ACTION.search(login_page.text)
+    if token is None or form is None:
+        raise RuntimeError("the DigiD simulator's login page has no login form")
+    answer = browser.post(
+        urljoin(login_page.url, form[1]),
+        data={"token": token[1], "bsn": bsn, "loa": loa, "action": action},
+        allow_redirects=False,
+        timeout=15,
+    )
+    if answer.status_code != 303:
+        raise RuntimeError(f"the DigiD simulator answered {answer.status_code}")
+    return answer
+
+
+def _arrive(
+    site_url: str, location: str, browser: requests.Session, acs: requests.Response | None = None
+) -> LoginOutcome:
+    parts = urlsplit(location)
+    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    result = None
+    if parts.path == "/resultaat.html" and acs is not None:
+        # The cookie is Secure; requests keeps Secure cookies from plain-http loopback, so send it ourselves.
+        cookie = acs.headers.get("Set-Cookie", "").split(";", 1)[0]
+        got = browser.get(f"{site_url}/api/public/result", headers={"Cookie": cookie}, timeout=15)
+        result = got.json() if got.status_code == 200 else None
+    return LoginOutcome(final_path=parts.path, query=query, result=result, browser=browser)

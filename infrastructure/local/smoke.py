@@ -1,0 +1,85 @@
+"""Walk flows A, B and C against a running local stack (``make run`` in another terminal) and print what happens.
+
+    .venv/bin/python -m infrastructure.local.smoke
+
+Reads ``.local/stack.json``. Exits non-zero at the first step that does not behave as the contract says.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .clients import OfficialClient, resident_login
+
+RESIDENT = "999993653"  # test BSNs (elfproef-valid, not people)
+SOMEONE_ELSE = "999990019"
+
+
+def expect(step: str, condition: bool) -> None:
+    print(f"{'ok ' if condition else 'FAIL'}  {step}")
+    if not condition:
+        sys.exit(1)
+
+
+def main() -> None:
+    state = Path(".local/stack.json")
+    if not state.exists():
+        sys.exit("No running local stack: start it with `make run` first.")
+    info = json.loads(state.read_text())
+    official = OfficialClient(info)
+    site = info["site_url"]
+    expect("the test official logs in with USER_PASSWORD_AUTH", bool(official.token))
+
+    status, known = official.create(flow="known_bsn", bsn=RESIDENT)
+    expect("flow B: create gives a code and a link", status == 201 and len(known["code"]) == 6)
+    login = resident_login(site, known["id"], RESIDENT)
+    expect(
+        "flow B: the resident's code equals the official's",
+        login.result is not None and login.result["code"] == known["code"],
+    )
+    status, checked = official.check(known["id"], known["code"])
+    expect("flow B: the right code verifies", status == 200 and checked["match"] is True)
+    expect(
+        "flow B: the link cannot be used twice",
+        resident_login(site, known["id"], RESIDENT).query.get("reden") == "already_used",
+    )
+    status, _ = official.complete(known["id"])
+    expect("flow B: complete, then 404", status == 200 and official.read(known["id"])[0] == 404)
+
+    status, other = official.create(flow="known_bsn", bsn=RESIDENT)
+    login = resident_login(site, other["id"], SOMEONE_ELSE)
+    expect("flow B: another BSN gives another code", login.result is not None and login.result["code"] != other["code"])
+    expect("flow B: the official sees no match", official.read(other["id"])[1]["code_match"] is False)
+    answers = [official.check(other["id"], login.result["code"])[1] for _ in range(3)]
+    expect("flow B: three wrong codes lock the session", answers[-1]["status"] == "locked")
+    expect("flow B: a locked session answers 423", official.check(other["id"], other["code"])[0] == 423)
+
+    status, handover = official.create(flow="handover", required_loa="substantieel")
+    login = resident_login(site, handover["id"], RESIDENT, loa="midden")
+    expect(
+        "flow C: a level too low is refused with the level needed",
+        login.query == {"reden": "loa_too_low", "niveau": "substantieel"},
+    )
+    login = resident_login(site, handover["id"], RESIDENT, loa="substantieel", action="cancel")
+    expect("flow C: cancel returns to the start page with the message", login.query.get("melding") == "geannuleerd")
+    login = resident_login(site, handover["id"], RESIDENT, loa="hoog")
+    expect(
+        "flow C: the resident sees the official's name",
+        login.result is not None and bool(login.result.get("official_name")),
+    )
+    status, seen = official.read(handover["id"])
+    expect("flow C: the official sees BSN, login time and level", seen.get("bsn") == RESIDENT and seen["loa"] == "hoog")
+    status, _ = official.cancel(handover["id"])
+    expect("flow C: cancel, then 404", status == 200 and official.read(handover["id"])[0] == 404)
+
+    login = resident_login(site, None, RESIDENT)
+    expect("flow A: a code and a case number", login.result is not None and bool(login.result.get("zaak_number")))
+    status, found = official.identification(login.result["zaak_number"])
+    expect("flow A: the official finds the case by its number", status == 200 and found["code"] == login.result["code"])
+    print("All steps behaved as the contract says.")
+
+
+if __name__ == "__main__":
+    main()
