@@ -1,0 +1,90 @@
+"""Audit trail adapters: JSON lines on stdout in the functions, and the dedicated audit log group.
+
+Why this path: writing each event with ``PutLogEvents`` from the request path would add an AWS call (and its
+latency and failure mode) to every step. Instead a function prints the event as one JSON line with
+``"log_type": "audit"``; Lambda sends it to the function's log group like any log line, and a CloudWatch
+Logs subscription filter (``{ $.log_type = "audit" }``, template.yaml) hands exactly those lines to the
+audit forwarder, which writes them to ``AuditLogGroup`` (retention ``AuditRetentionDays``). Zero extra calls
+per identification step; the events stay in the function log too (retention ``LogRetentionDays``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..audit import AuditEvent
+from .aws_errors import error_code, unavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_logs import CloudWatchLogsClient
+else:
+    CloudWatchLogsClient = Any
+
+__all__ = ["AUDIT_LOG_TYPE", "AuditLogGroup", "StdoutAuditTrail", "is_audit_line"]
+
+AUDIT_LOG_TYPE = "audit"
+
+
+def _print_line(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+class StdoutAuditTrail:
+    """``AuditTrail`` as one JSON line per event on stdout (the function's log stream)."""
+
+    def __init__(self, service: str, write: Callable[[str], None] = _print_line) -> None:
+        self._service = service
+        self._write = write
+
+    def record(self, event: AuditEvent) -> None:
+        line = {"log_type": AUDIT_LOG_TYPE, "service": self._service, **event.to_record()}
+        self._write(json.dumps(line, separators=(",", ":"), sort_keys=True))
+
+
+def is_audit_line(message: str) -> bool:
+    """What the subscription filter selects, checked again by the forwarder (never trust a filter alone)."""
+    try:
+        data = json.loads(message)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("log_type") == AUDIT_LOG_TYPE
+
+
+class AuditLogGroup:
+    """Writes audit lines to the dedicated log group, one stream per source log stream."""
+
+    def __init__(self, client: CloudWatchLogsClient, log_group: str) -> None:
+        self._client = client
+        self._group = log_group
+
+    def write(self, stream: str, events: Sequence[tuple[int, str]]) -> int:
+        """``events``: (epoch milliseconds, message), in any order; raises ``ServiceUnavailable`` to retry.
+
+        Returns how many events CloudWatch Logs refused (too old or too far in the future), for the caller to report.
+        """
+        if not events:
+            return 0
+        ordered = sorted(events)
+        try:
+            try:
+                self._client.create_log_stream(logGroupName=self._group, logStreamName=stream)
+            except ClientError as exc:
+                if error_code(exc) != "ResourceAlreadyExistsException":
+                    raise
+            answer = self._client.put_log_events(
+                logGroupName=self._group,
+                logStreamName=stream,
+                logEvents=[{"timestamp": at, "message": message} for at, message in ordered],
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise unavailable("CloudWatch Logs", exc) from exc
+        rejected = answer.get("rejectedLogEventsInfo") or {}
+        too_old = rejected.get("tooOldLogEventEndIndex", -1) + 1
+        too_new = len(ordered) - rejected["tooNewLogEventStartIndex"] if "tooNewLogEventStartIndex" in rejected else 0
+        return too_old + too_new

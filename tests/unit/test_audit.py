@@ -1,0 +1,99 @@
+"""The audit trail: every event names the official, the case, the time and the level, and the resident only
+by a keyed pseudonym."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import hmac
+import json
+import time
+from datetime import UTC, datetime
+
+import boto3
+from moto import mock_aws
+
+from audit_forwarder.handler import forward, read_batch
+from legitimatie.adapters.audit_log import AuditLogGroup, StdoutAuditTrail, is_audit_line
+from legitimatie.audit import AuditAction, AuditEvent, Outcome, Pseudonyms
+from legitimatie.bsn import Bsn
+from tests.fakes import HmacMacKey
+
+KEY = bytes(range(32))
+BSN = Bsn("999993653")
+AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def test_a_pseudonym_is_the_keyed_mac_of_a_versioned_message_never_the_bsn() -> None:
+    # Given the pseudonym key
+    pseudonyms = Pseudonyms(HmacMacKey(KEY))
+    # When we pseudonymise a BSN
+    pseudonym = pseudonyms.of(BSN)
+    # Then it is p1- and 128 bits of HMAC-SHA256 over the documented message, stable, and holds no BSN
+    message = b"legitimatie-beeldbellen/resident-pseudonym/p1\n999993653"
+    assert pseudonym == "p1-" + hmac.new(KEY, message, hashlib.sha256).digest()[:16].hex()
+    assert pseudonym == pseudonyms.of(Bsn("999993653")) != pseudonyms.of(Bsn("999990019"))
+    assert "999993653" not in pseudonym
+
+
+def test_another_key_gives_other_pseudonyms() -> None:
+    assert Pseudonyms(HmacMacKey(KEY)).of(BSN) != Pseudonyms(HmacMacKey(bytes(32))).of(BSN)
+
+
+def test_an_event_is_one_json_line_marked_as_audit_with_only_the_fields_set() -> None:
+    # Given the stdout audit trail writing into a list
+    lines: list[str] = []
+    trail = StdoutAuditTrail(service="legitimatie-beeldbellen", write=lines.append)
+    # When a failed code check is recorded
+    trail.record(
+        AuditEvent(
+            action=AuditAction.CODE_CHECKED,
+            outcome=Outcome.FAILURE,
+            official="sub-1",
+            session_id="b616a803-917e-467b-bc85-4262f112035c",
+            reason="code_mismatch",
+            at=AT,
+        )
+    )
+    # Then it is one JSON line the subscription filter selects, with the fields the saved queries use
+    (line,) = lines
+    assert json.loads(line) == {
+        "log_type": "audit",
+        "service": "legitimatie-beeldbellen",
+        "at": "2026-03-01T09:30:00Z",
+        "action": "code_checked",
+        "outcome": "failure",
+        "official": "sub-1",
+        "session_id": "b616a803-917e-467b-bc85-4262f112035c",
+        "reason": "code_mismatch",
+    }
+    assert is_audit_line(line) and not is_audit_line('{"level":"INFO"}') and not is_audit_line("START RequestId")
+
+
+def subscription_payload(messages: list[str]) -> dict:
+    batch = {
+        "messageType": "DATA_MESSAGE",
+        "logGroup": "/aws/lambda/stack-CodeCheckFunction",
+        "logStream": "2026/03/01/[$LATEST]abc",
+        "logEvents": [
+            {"id": str(i), "timestamp": int(time.time() * 1000) + i, "message": m} for i, m in enumerate(messages)
+        ],
+    }
+    return {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(batch).encode())).decode()}}
+
+
+def test_the_forwarder_copies_only_audit_lines_into_the_audit_log_group() -> None:
+    with mock_aws():
+        # Given the audit log group and a batch from a function log group with one audit line and one other
+        logs = boto3.client("logs", region_name="eu-west-1")
+        logs.create_log_group(logGroupName="/legitimatie/audit")
+        audit_line = json.dumps({"log_type": "audit", "action": "session_locked", "session_id": "s-1"})
+        event = subscription_payload(['{"level":"INFO","message":"Request refused"}', audit_line])
+        # When the forwarder handles it
+        forwarded = forward(read_batch(event), AuditLogGroup(logs, "/legitimatie/audit"))
+        # Then exactly the audit line is in the audit group, in a stream named after its source
+        (stream,) = logs.describe_log_streams(logGroupName="/legitimatie/audit")["logStreams"]
+        stored = logs.get_log_events(logGroupName="/legitimatie/audit", logStreamName=stream["logStreamName"])
+        assert forwarded == 1 and [e["message"] for e in stored["events"]] == [audit_line]
+        assert stream["logStreamName"].startswith("stack-CodeCheckFunction/")
