@@ -1,0 +1,147 @@
+"""Delivery function: makes each queued proof (PDF/A), stores it, delivers it to the ZGW case system (zgw mode);
+and shows an official the proof's delivery state with a short-lived download link.
+
+SQS: partial batch responses, so one failing proof is retried alone. A message on its last receive that still
+fails marks its proof ``dead_lettered`` before SQS moves it to the dead-letter queue (redrive policy).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
+from legitimatie.adapters.kms import KmsBsnCipher
+from legitimatie.adapters.s3 import S3PdfStore
+from legitimatie.audit import AuditAction, AuditEvent, Outcome
+from legitimatie.clock import utc_now
+from legitimatie.proof import CaseSystem, ProofRequest, ProofStatus
+from legitimatie.proof_services import deliver_proof, mark_dead_lettered, parse_document_id, proof_for_official
+from legitimatie.runtime.aws import aws_client
+from legitimatie.runtime.http import current_official, json_response, new_resolver
+from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
+from legitimatie.runtime.proof_settings import DeliverySettings, load_zgw_settings
+
+app = new_resolver()
+
+
+@dataclass(frozen=True)
+class Wiring:
+    settings: DeliverySettings
+    records: DynamoDbProofRecords
+    pdfs: S3PdfStore
+    cipher: KmsBsnCipher
+    case_system: CaseSystem | None
+
+
+@cache
+def wiring() -> Wiring:
+    settings = DeliverySettings.from_env(os.environ)
+    case_system: CaseSystem | None = None
+    if settings.back_office_mode == "zgw":
+        from legitimatie.adapters.zgw import ZgwCaseSystem
+
+        case_system = ZgwCaseSystem(load_zgw_settings(settings, aws_client("secretsmanager")))
+    return Wiring(
+        settings=settings,
+        records=DynamoDbProofRecords(aws_client("dynamodb"), settings.table_name),
+        pdfs=S3PdfStore(aws_client("s3"), settings.proof_bucket, settings.data_key_id, settings.download_ttl_seconds),
+        cipher=KmsBsnCipher(aws_client("kms"), settings.data_key_id),
+        case_system=case_system,
+    )
+
+
+@app.get("/api/proofs/<document_id>")
+def read_proof(document_id: str) -> Any:
+    w = wiring()
+    view = proof_for_official(
+        parse_document_id(document_id),
+        current_official(app),
+        w.settings.staff_lookup_group,
+        records=w.records,
+        pdfs=w.pdfs,
+        now=utc_now(),
+    )
+    body = view.record.to_body()
+    if view.download_url:
+        body["download_url"] = view.download_url
+    return json_response(200, body)
+
+
+def _deliver(record: dict[str, Any], w: Wiring) -> None:
+    from delivery.pdf import render_proof  # fpdf2 only where a proof is made
+
+    request = ProofRequest.from_message(record["body"])
+    try:
+        result = deliver_proof(
+            request,
+            records=w.records,
+            pdfs=w.pdfs,
+            render=render_proof,
+            cipher=w.cipher,
+            case_system=w.case_system,
+            author=w.settings.municipality_name,
+        )
+    except Exception:
+        receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+        if receives >= w.settings.proof_max_receives:
+            mark_dead_lettered(request.document_id, records=w.records)
+            metrics.add_metric(name="ProofsDeadLettered", unit="Count", value=1)
+            _audit(request, AuditAction.PROOF_DEAD_LETTERED, Outcome.FAILURE, "delivery_failed")
+        raise
+    # The document id and the SHA-256 of the PDF: what the audit trail needs to recognise this exact file.
+    logger.info(
+        "Proof made",
+        extra={"document_id": str(request.document_id), "status": result.status.value, "sha256": result.sha256},
+    )
+    metrics.add_metric(name=f"Proofs_{result.status.value}", unit="Count", value=1)
+    action = AuditAction.PROOF_DELIVERED if result.status is ProofStatus.DELIVERED else AuditAction.PROOF_MADE
+    _audit(request, action, Outcome.SUCCESS, None)
+
+
+def _audit(request: ProofRequest, action: AuditAction, outcome: Outcome, reason: str | None) -> None:
+    audit_trail.record(
+        AuditEvent(
+            action=action,
+            outcome=outcome,
+            official=request.official_id,
+            session_id=str(request.session_id) if request.session_id else None,
+            zaak_number=request.zaak_number,
+            flow=request.flow,
+            loa=request.loa.label,
+            reason=reason,
+        )
+    )
+
+
+def deliver_batch(event: dict[str, Any]) -> dict[str, Any]:
+    w = wiring()
+    failures = []
+    for record in event.get("Records", []):
+        try:
+            _deliver(record, w)
+        except Exception as exc:
+            # Only the kind of failure: texts from a case system may echo what we sent.
+            logger.warning("Proof delivery failed; SQS retries it", extra={"error": type(exc).__name__})
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
+
+
+@observed
+def _http_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
+
+
+def _sqs(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return deliver_batch(event)
+
+
+_sqs_handler = observed(_sqs, http=False)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if "routeKey" in event:  # HTTP API payload 2.0
+        return _http_handler(event, context)
+    return _sqs_handler(event, context)

@@ -1,0 +1,128 @@
+"""``ProofRecords`` on the sessions' table: ``proof#<document id>``, expiring with the proof itself."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..clock import from_epoch, to_epoch
+from ..errors import ConcurrentUpdate, SessionNotFound
+from ..proof import ProofRecord, ProofStatus
+from .aws_errors import error_code, unavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+else:
+    DynamoDBClient = Any
+
+__all__ = ["DynamoDbProofRecords"]
+
+Item = dict[str, Any]
+_URLS = ("sha256", "zaak_url", "rol_url", "document_url", "relation_url")
+
+
+def _key(document_id: UUID) -> Item:
+    return {"pk": {"S": f"proof#{document_id}"}}
+
+
+class DynamoDbProofRecords:
+    """Progress is written with ``if_not_exists``: a step's recorded result is never replaced by a retry."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def add(self, record: ProofRecord) -> None:
+        item: Item = {
+            **_key(record.document_id),
+            "kind": {"S": "proof"},
+            "reference": {"S": record.reference},
+            "flow": {"S": record.flow},
+            "status": {"S": record.status.value},
+            "s3_key": {"S": record.s3_key},
+            "created_at": {"N": str(to_epoch(record.created_at))},
+            "expires_at": {"N": str(to_epoch(record.expires_at))},
+            "ttl": {"N": str(to_epoch(record.expires_at))},
+        }
+        if record.owner_id:
+            item["owner_id"] = {"S": record.owner_id}
+        for name in _URLS:
+            if getattr(record, name):
+                item[name] = {"S": getattr(record, name)}
+        try:
+            self._client.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate("This proof exists already.") from exc
+            raise unavailable("DynamoDB", exc) from exc
+        except BotoCoreError as exc:
+            raise unavailable("DynamoDB", exc) from exc
+
+    def get(self, document_id: UUID) -> ProofRecord | None:
+        try:
+            answer = self._client.get_item(TableName=self._table, Key=_key(document_id), ConsistentRead=True)
+        except (ClientError, BotoCoreError) as exc:
+            raise unavailable("DynamoDB", exc) from exc
+        item = answer.get("Item")
+        return _record(document_id, item) if item else None
+
+    def record_progress(self, document_id: UUID, status: ProofStatus | None = None, **urls: str) -> ProofRecord:
+        unknown = set(urls) - set(_URLS)
+        if unknown:
+            raise ValueError(f"not a proof step: {sorted(unknown)}")
+        sets, names, values = [], {}, {}
+        for index, (name, value) in enumerate(sorted(urls.items())):
+            sets.append(f"#a{index} = if_not_exists(#a{index}, :v{index})")
+            names[f"#a{index}"] = name
+            values[f":v{index}"] = {"S": value}
+        condition = "attribute_exists(pk)"
+        if status is not None:
+            sets.append("#status = :status")
+            names["#status"] = "status"
+            values[":status"] = {"S": status.value}
+            values[":delivered"] = {"S": ProofStatus.DELIVERED.value}
+            # A delivered proof stays delivered, whatever a late duplicate attempt reports.
+            condition += " AND #status <> :delivered"
+        try:
+            answer = self._client.update_item(
+                TableName=self._table,
+                Key=_key(document_id),
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                current = self.get(document_id)
+                if current is None:
+                    raise SessionNotFound("There is no proof with this id.") from exc
+                return current
+            raise unavailable("DynamoDB", exc) from exc
+        except BotoCoreError as exc:
+            raise unavailable("DynamoDB", exc) from exc
+        return _record(document_id, answer["Attributes"])
+
+
+def _record(document_id: UUID, item: Item) -> ProofRecord:
+    def text(name: str) -> str | None:
+        return item[name]["S"] if name in item else None
+
+    return ProofRecord(
+        document_id=document_id,
+        reference=item["reference"]["S"],
+        flow=item["flow"]["S"],
+        status=ProofStatus(item["status"]["S"]),
+        s3_key=item["s3_key"]["S"],
+        created_at=from_epoch(int(item["created_at"]["N"])),
+        expires_at=from_epoch(int(item["expires_at"]["N"])),
+        owner_id=text("owner_id"),
+        sha256=text("sha256"),
+        zaak_url=text("zaak_url"),
+        rol_url=text("rol_url"),
+        document_url=text("document_url"),
+        relation_url=text("relation_url"),
+    )

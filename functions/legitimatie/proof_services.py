@@ -1,0 +1,223 @@
+"""Service functions for the proof of authentication: hand over, deliver, show to the official.
+
+No loss: the completing step records the proof (pending) and queues it *before* the session record is deleted;
+if either fails, the step fails and the session stays, so the official can try again. Idempotency: delivery
+records every step's result in the proof record and each case-system call looks up before it creates, so a
+retry continues where the previous attempt stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+from .bsn import Bsn
+from .errors import SessionNotFound
+from .login import Identification
+from .ports import BsnCipher
+from .proof import (
+    CaseSystem,
+    CodeCheck,
+    DocumentSpec,
+    PdfStore,
+    ProofContent,
+    ProofQueue,
+    ProofRecord,
+    ProofRecords,
+    ProofRenderer,
+    ProofRequest,
+    ProofStatus,
+    ZaakSpec,
+    proof_key,
+)
+from .session import Flow, Official, Session
+
+__all__ = [
+    "ProofView",
+    "QueuedProofs",
+    "deliver_proof",
+    "mark_dead_lettered",
+    "parse_document_id",
+    "proof_for_official",
+    "proof_of_identification",
+    "proof_of_session",
+]
+
+
+class QueuedProofs:
+    """``ProofOutbox``: the record first (so the official can ask for it), then the queue message."""
+
+    def __init__(self, records: ProofRecords, queue: ProofQueue, retention: timedelta) -> None:
+        self._records = records
+        self._queue = queue
+        self._retention = retention
+
+    def submit(self, request: ProofRequest, owner_id: str | None) -> ProofRecord:
+        record = ProofRecord(
+            document_id=request.document_id,
+            reference=request.reference,
+            flow=request.flow,
+            status=ProofStatus.PENDING,
+            s3_key=proof_key(request.document_id, request.created_at),
+            created_at=request.created_at,
+            expires_at=request.created_at + self._retention,
+            owner_id=owner_id,
+            zaak_url=request.zaak_url,
+        )
+        self._records.add(record)
+        self._queue.send(request)
+        return record
+
+
+def proof_of_session(session: Session, *, municipality: str, zaak_url: str | None, now: datetime) -> ProofRequest:
+    """The snapshot of a completed session (B, C), taken before its record is deleted. No BSN: not needed."""
+    assert session.login is not None
+    verified = session.verified_at is not None
+    return ProofRequest(
+        document_id=uuid4(),
+        flow=session.flow.value,
+        municipality=municipality,
+        created_at=now,
+        login_at=session.login.at,
+        loa=session.login.loa,
+        code_check=CodeCheck.MATCH if verified else CodeCheck.NOT_CHECKED,
+        control_code=session.expected_code,
+        checked_at=session.verified_at,
+        session_id=session.id,
+        official_id=session.official.id,
+        official_name=session.official.name,
+        zaak_url=zaak_url,
+    )
+
+
+def proof_of_identification(
+    identification: Identification, bsn_context: dict[str, str], *, municipality: str, now: datetime
+) -> ProofRequest:
+    """Flow A: the case needs the BSN, so the request carries it sealed, with its encryption context."""
+    return ProofRequest(
+        document_id=uuid4(),
+        flow=Flow.NEW_RESIDENT.value,
+        municipality=municipality,
+        created_at=now,
+        login_at=identification.login_at,
+        loa=identification.loa,
+        code_check=CodeCheck.SHOWN_TO_RESIDENT,
+        control_code=identification.code,
+        zaak_number=str(identification.zaak_number),
+        sealed_bsn=identification.sealed_bsn,
+        bsn_context=bsn_context,
+    )
+
+
+def parse_document_id(raw: str) -> UUID:
+    try:
+        document_id = UUID(raw)
+    except (ValueError, AttributeError, TypeError):
+        raise SessionNotFound("There is no proof with this id.") from None
+    if document_id.version != 4 or str(document_id) != raw.strip().lower():
+        raise SessionNotFound("There is no proof with this id.")
+    return document_id
+
+
+@dataclass(frozen=True)
+class ProofView:
+    record: ProofRecord
+    download_url: str | None
+
+
+def proof_for_official(
+    document_id: UUID,
+    official: Official,
+    lookup_group: str,
+    *,
+    records: ProofRecords,
+    pdfs: PdfStore,
+    now: datetime,
+) -> ProofView:
+    """The owning official (B, C) or the staff look-up group (flow A) sees the state and may download."""
+    record = records.get(document_id)
+    if record is None or record.expires_at <= now:
+        raise SessionNotFound("There is no proof with this id.")
+    allowed = official.id == record.owner_id if record.owner_id else lookup_group in official.groups
+    if not allowed:
+        # Someone else's proof is reported like a missing one.
+        raise SessionNotFound("There is no proof with this id.")
+    stored = record.status in (ProofStatus.STORED, ProofStatus.DELIVERED) or record.sha256 is not None
+    return ProofView(record=record, download_url=pdfs.download_url(record.s3_key) if stored else None)
+
+
+def _open_bsn(request: ProofRequest, cipher: BsnCipher) -> Bsn | None:
+    if request.sealed_bsn is None:
+        return None
+    return Bsn(cipher.open(request.sealed_bsn, request.bsn_context).decode())
+
+
+def deliver_proof(
+    request: ProofRequest,
+    *,
+    records: ProofRecords,
+    pdfs: PdfStore,
+    render: ProofRenderer,
+    cipher: BsnCipher,
+    case_system: CaseSystem | None,
+    author: str,
+) -> ProofRecord:
+    """Make and store the PDF (once), then, in zgw mode, bring it to the case system step by step.
+
+    Every step's result is recorded before the next starts; a retry skips what is recorded."""
+    record = records.get(request.document_id)
+    if record is None:
+        raise SessionNotFound("The proof record is missing; the request cannot be delivered.")
+    if record.status is ProofStatus.DELIVERED or (case_system is None and record.status is ProofStatus.STORED):
+        return record
+    bsn = _open_bsn(request, cipher)
+    pdf = pdfs.get(record.s3_key) if record.sha256 else None
+    if pdf is None:
+        pdf = render(ProofContent(request=request, bsn=bsn))
+        pdfs.put(record.s3_key, pdf)
+        record = records.record_progress(
+            request.document_id, ProofStatus.STORED, sha256=hashlib.sha256(pdf).hexdigest()
+        )
+    if case_system is None:  # builtin mode: stored is done (also after a redrive from the dead-letter queue)
+        return (
+            record
+            if record.status is ProofStatus.STORED
+            else records.record_progress(request.document_id, ProofStatus.STORED)
+        )
+    zaak_url = record.zaak_url or request.zaak_url
+    if zaak_url is None:
+        zaak_url = case_system.ensure_zaak(
+            ZaakSpec(
+                identificatie=request.reference,
+                startdatum=request.login_at.date().isoformat(),
+                control_code=request.control_code,
+                bsn=bsn,
+            )
+        )
+        record = records.record_progress(request.document_id, zaak_url=zaak_url)
+    if bsn is not None and record.rol_url is None:
+        record = records.record_progress(request.document_id, rol_url=case_system.ensure_initiator(zaak_url, bsn))
+    titel = f"Bewijs van authenticatie {request.reference}"
+    if record.document_url is None:
+        spec = DocumentSpec(
+            identificatie=str(request.document_id),
+            titel=titel,
+            creatiedatum=request.created_at.date().isoformat(),
+            bestandsnaam=f"bewijs-authenticatie-{request.document_id}.pdf",
+            auteur=author,
+        )
+        record = records.record_progress(request.document_id, document_url=case_system.ensure_document(spec, pdf))
+    assert record.document_url is not None
+    if record.relation_url is None:
+        relation = case_system.ensure_relation(zaak_url, record.document_url, titel)
+        record = records.record_progress(request.document_id, ProofStatus.DELIVERED, relation_url=relation)
+    return record
+
+
+def mark_dead_lettered(document_id: UUID, *, records: ProofRecords) -> None:
+    """The last attempt failed: the message goes to the dead-letter queue; the official sees it."""
+    record = records.get(document_id)
+    if record is not None and record.status is not ProofStatus.DELIVERED:
+        records.record_progress(document_id, ProofStatus.DEAD_LETTERED)

@@ -1,0 +1,103 @@
+"""Settings of the proof of authentication: the functions that hand proofs over and the delivery function."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import Field, model_validator
+
+from ..adapters.dynamodb_proofs import DynamoDbProofRecords
+from ..adapters.sqs import SqsProofQueue
+from ..proof_services import QueuedProofs
+from .settings import BaseSettings, ConfigurationError
+
+if TYPE_CHECKING:  # the ZGW client (requests) is loaded only by the delivery function, in zgw mode
+    from ..adapters.zgw import ZgwSettings
+
+__all__ = ["DeliverySettings", "ProofOutboxSettings", "load_zgw_settings", "proof_outbox"]
+
+
+class ProofOutboxSettings(BaseSettings):
+    """Functions that complete an identification and hand its proof to the delivery queue."""
+
+    proof_queue_url: str = Field(alias="PROOF_QUEUE_URL", min_length=1)
+    proof_retention_days: int = Field(alias="PROOF_RETENTION_DAYS", default=90, ge=1, le=3650)
+
+    @property
+    def proof_retention(self) -> timedelta:
+        return timedelta(days=self.proof_retention_days)
+
+
+def proof_outbox(settings: ProofOutboxSettings, dynamodb: Any, sqs: Any) -> QueuedProofs:
+    return QueuedProofs(
+        DynamoDbProofRecords(dynamodb, settings.table_name),
+        SqsProofQueue(sqs, settings.proof_queue_url),
+        settings.proof_retention,
+    )
+
+
+class DeliverySettings(BaseSettings):
+    """The delivery function: makes the PDF, stores it, brings it to the case system (zgw mode)."""
+
+    data_key_id: str = Field(alias="DATA_KEY_ID", min_length=1)
+    proof_bucket: str = Field(alias="PROOF_BUCKET", min_length=3)
+    back_office_mode: Literal["builtin", "zgw"] = Field(alias="BACK_OFFICE_MODE", default="builtin")
+    proof_max_receives: int = Field(alias="PROOF_MAX_RECEIVES", default=5, ge=1, le=1000)
+    staff_lookup_group: str = Field(alias="STAFF_LOOKUP_GROUP", default="zaak-opzoeken", min_length=1)
+    download_ttl_seconds: int = Field(alias="PROOF_DOWNLOAD_TTL_SECONDS", default=300, ge=30, le=3600)
+    zgw_zaken_api: str = Field(alias="ZGW_ZAKEN_API", default="")
+    zgw_documenten_api: str = Field(alias="ZGW_DOCUMENTEN_API", default="")
+    zgw_zaaktype: str = Field(alias="ZGW_ZAAKTYPE", default="")
+    zgw_roltype_initiator: str = Field(alias="ZGW_ROLTYPE_INITIATOR", default="")
+    zgw_informatieobjecttype: str = Field(alias="ZGW_INFORMATIEOBJECTTYPE", default="")
+    zgw_rsin: str = Field(alias="ZGW_RSIN", default="")
+    zgw_vertrouwelijkheid: Literal[
+        "openbaar", "beperkt_openbaar", "intern", "zaakvertrouwelijk", "vertrouwelijk", "confidentieel", "geheim"
+    ] = Field(alias="ZGW_VERTROUWELIJKHEID", default="vertrouwelijk")
+    zgw_secret_arn: str = Field(alias="ZGW_SECRET_ARN", default="")
+    zgw_read_timeout_seconds: float = Field(alias="ZGW_READ_TIMEOUT_SECONDS", default=10.0, gt=0, le=50)
+
+    @model_validator(mode="after")
+    def _zgw_needs_its_settings(self) -> DeliverySettings:
+        if self.back_office_mode == "zgw":
+            names = {
+                "ZGW_ZAKEN_API": self.zgw_zaken_api,
+                "ZGW_DOCUMENTEN_API": self.zgw_documenten_api,
+                "ZGW_ZAAKTYPE": self.zgw_zaaktype,
+                "ZGW_ROLTYPE_INITIATOR": self.zgw_roltype_initiator,
+                "ZGW_INFORMATIEOBJECTTYPE": self.zgw_informatieobjecttype,
+                "ZGW_SECRET_ARN": self.zgw_secret_arn,
+            }
+            missing = [name for name, value in names.items() if not value.startswith(("https://", "http://", "arn:"))]
+            if missing:
+                raise ValueError(f"BACK_OFFICE_MODE=zgw needs {', '.join(missing)}")
+            if not (len(self.zgw_rsin) == 9 and self.zgw_rsin.isdigit()):
+                raise ValueError("BACK_OFFICE_MODE=zgw needs ZGW_RSIN, the municipality's nine-digit RSIN")
+        return self
+
+
+def load_zgw_settings(settings: DeliverySettings, secrets: Any) -> ZgwSettings:
+    """The ZGW client's settings, with client id and secret from Secrets Manager (``{client_id, secret}``)."""
+    from ..adapters.zgw import ZgwSettings
+
+    try:
+        value = json.loads(secrets.get_secret_value(SecretId=settings.zgw_secret_arn)["SecretString"])
+    except (ClientError, BotoCoreError, KeyError, ValueError) as exc:
+        raise ConfigurationError(f"ZGW_SECRET_ARN: the secret cannot be read as JSON ({type(exc).__name__}).") from None
+    if not isinstance(value.get("client_id"), str) or not isinstance(value.get("secret"), str):
+        raise ConfigurationError("ZGW_SECRET_ARN: the secret needs the strings client_id and secret.")
+    return ZgwSettings(
+        zaken_api=settings.zgw_zaken_api,
+        documenten_api=settings.zgw_documenten_api,
+        zaaktype=settings.zgw_zaaktype,
+        roltype_initiator=settings.zgw_roltype_initiator,
+        informatieobjecttype=settings.zgw_informatieobjecttype,
+        rsin=settings.zgw_rsin,
+        vertrouwelijkheid=settings.zgw_vertrouwelijkheid,
+        client_id=value["client_id"],
+        secret=value["secret"],
+        read_timeout=settings.zgw_read_timeout_seconds,
+    )

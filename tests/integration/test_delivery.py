@@ -1,0 +1,291 @@
+"""Proof delivery through the real handlers and adapters: moto (DynamoDB, KMS, S3, SQS, Secrets Manager) and
+the fake ZGW case system over HTTP. SQS is driven by hand: each receive becomes the Lambda SQS event the event
+source mapping would send, with its real ApproximateReceiveCount.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import boto3
+import pytest
+
+import cleanup.handler as cleanup
+import delivery.handler as delivery
+import sessions.handler as sessions_fn
+from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications
+from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
+from legitimatie.adapters.kms import KmsBsnCipher
+from legitimatie.adapters.sqs import SqsProofQueue
+from legitimatie.assurance import LevelOfAssurance
+from legitimatie.bsn import Bsn
+from legitimatie.login import LOGIN_LIFETIME, PendingLogin
+from legitimatie.login_services import finish_login
+from legitimatie.policy import ServicePolicy
+from legitimatie.proof_services import QueuedProofs
+from tests.fakes import InMemoryResults, InMemorySessionRepository
+from tests.zgw.fake_case_system import CLIENT_ID, SECRET, FakeCaseSystem, running_case_system
+from tests.zgw.openapi import SPEC_DIR, specs_available
+
+from .conftest import REGION, Aws, LambdaContext, http_event, invoke
+from .test_official_api import resident_logs_in
+
+BSN = "999993653"
+LOOKUP_GROUP = "[zaak-opzoeken]"
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def policy() -> ServicePolicy:
+    return ServicePolicy(
+        municipality_name="Gemeente Voorbeeld",
+        gemeentecode="0999",
+        minimum_loa=LevelOfAssurance.MIDDEN,
+        session_lifetime=timedelta(minutes=30),
+        site_url="https://beeldbellen.voorbeeld.nl",
+    )
+
+
+def flow_a_login(aws: Aws, identifications: DynamoDbIdentifications | None = None) -> str:
+    """The DigiD function's flow A step with the real adapters; returns the case number."""
+    dynamodb, kms = boto3.client("dynamodb", region_name=REGION), boto3.client("kms", region_name=REGION)
+    outbox = QueuedProofs(
+        DynamoDbProofRecords(dynamodb, aws.table_name),
+        SqsProofQueue(boto3.client("sqs", region_name=REGION), aws.proof_queue_url),
+        timedelta(days=90),
+    )
+    at = now()
+    login = PendingLogin("_r", "relay", "new_resident", LevelOfAssurance.MIDDEN, at, at + LOGIN_LIFETIME)
+    _, result = finish_login(
+        login,
+        Bsn(BSN),
+        LevelOfAssurance.MIDDEN,
+        policy=policy(),
+        sessions=InMemorySessionRepository(),
+        codes=None,  # type: ignore[arg-type]  # flow A computes no HMAC code
+        cipher=KmsBsnCipher(kms, aws.data_key_id),
+        identifications=identifications or DynamoDbIdentifications(dynamodb, aws.table_name),
+        results=InMemoryResults(),
+        now=at,
+        proofs=outbox,
+    )
+    assert result.zaak_number is not None
+    return result.zaak_number
+
+
+def poll(aws: Aws, max_messages: int = 10) -> dict[str, Any] | None:
+    """One receive from the proof queue as the Lambda SQS event; None when the queue is empty."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    answer = sqs.receive_message(QueueUrl=aws.proof_queue_url, MaxNumberOfMessages=max_messages, AttributeNames=["All"])
+    messages = answer.get("Messages", [])
+    if not messages:
+        return None
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m["Attributes"],
+                "eventSource": "aws:sqs",
+            }
+            for m in messages
+        ]
+    }
+
+
+def run_delivery(aws: Aws) -> list[dict[str, Any]]:
+    """Deliver until the queue is empty, deleting what succeeded (as the event source mapping does)."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    answers = []
+    for _ in range(20):
+        event = poll(aws)
+        if event is None:
+            break
+        answer = delivery.lambda_handler(event, LambdaContext())
+        answers.append(answer)
+        failed = {f["itemIdentifier"] for f in answer["batchItemFailures"]}
+        for record in event["Records"]:
+            if record["messageId"] not in failed:
+                sqs.delete_message(QueueUrl=aws.proof_queue_url, ReceiptHandle=record["receiptHandle"])
+    return answers
+
+
+def proof_records(aws: Aws) -> list[dict[str, Any]]:
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
+    return [item for item in items if item["kind"]["S"] == "proof"]
+
+
+def read_proof(document_id: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    event = http_event("GET", "/api/proofs/{document_id}", path_params={"document_id": document_id}, **kwargs)
+    return invoke(delivery.lambda_handler, event)
+
+
+@pytest.fixture
+def zgw(aws: Aws, monkeypatch: pytest.MonkeyPatch):
+    if not specs_available():
+        pytest.skip(f"ZGW specifications not found at {SPEC_DIR}")
+    secret = boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name="zgw-client", SecretString=json.dumps({"client_id": CLIENT_ID, "secret": SECRET})
+    )["ARN"]
+    with running_case_system() as system:
+        for name, value in {
+            "BACK_OFFICE_MODE": "zgw",
+            "ZGW_ZAKEN_API": system.zaken_api,
+            "ZGW_DOCUMENTEN_API": system.documenten_api,
+            "ZGW_ZAAKTYPE": "https://catalogi.example/api/v1/zaaktypen/3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b",
+            "ZGW_ROLTYPE_INITIATOR": "https://catalogi.example/api/v1/roltypen/9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d",
+            "ZGW_INFORMATIEOBJECTTYPE": "https://catalogi.example/api/v1/informatieobjecttypen/1",
+            "ZGW_RSIN": "002220647",
+            "ZGW_SECRET_ARN": secret,
+        }.items():
+            monkeypatch.setenv(name, value)
+        delivery.wiring.cache_clear()
+        yield system
+        delivery.wiring.cache_clear()
+
+
+def test_voltooien_makes_a_stored_proof_the_owner_downloads(aws: Aws) -> None:
+    # Given a handover session the resident logged in to, completed by the official
+    status, created = invoke(sessions_fn.lambda_handler, http_event("POST", "/api/sessions", body={"flow": "handover"}))
+    resident_logs_in(aws, created["id"], BSN)
+    event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": created["id"]})
+    status, done = invoke(cleanup.lambda_handler, event)
+    assert status == 200 and done["proof"]["status"] == "pending"
+    document_id = done["proof"]["document_id"]
+    # Then the queued message carries no BSN, sealed or clear
+    peek = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"][0]
+    assert BSN not in peek["Body"] and "sealed_bsn" not in peek["Body"]
+    # When the delivery function runs (builtin mode)
+    [answer] = run_delivery(aws)
+    assert answer == {"batchItemFailures": []}
+    # Then the owner sees it stored, with its hash and a short-lived download link to an SSE-KMS object
+    status, proof = read_proof(document_id)
+    assert status == 200 and proof["status"] == "stored" and len(proof["sha256"]) == 64
+    assert "X-Amz-Expires=300" in proof["download_url"] or "Expires=" in proof["download_url"]
+    key = f"proofs/{proof['created_at'][:4]}/{document_id}.pdf"
+    head = boto3.client("s3", region_name=REGION).head_object(Bucket="proofs-test", Key=key)
+    assert head["ServerSideEncryption"] == "aws:kms" and head["ContentType"] == "application/pdf"
+    # And a colleague is told there is no such proof
+    assert read_proof(document_id, official_sub="8f3b1c2d-0000-4000-8000-000000000002")[0] == 404
+
+
+def test_flow_a_is_delivered_to_the_case_system_once(aws: Aws, zgw: FakeCaseSystem) -> None:
+    number = flow_a_login(aws)
+    run_delivery(aws)
+    [record] = proof_records(aws)
+    assert record["status"]["S"] == "delivered"
+    assert zgw.state.violations == []
+    [zaak] = zgw.state.zaken.values()
+    assert zaak["identificatie"] == number and record["zaak_url"]["S"] == zaak["url"]
+    assert len(zgw.state.rollen) == len(zgw.state.documents) == len(zgw.state.relations) == 1
+    status, proof = read_proof(str(UUID(record["pk"]["S"].removeprefix("proof#"))), groups=LOOKUP_GROUP)
+    assert status == 200 and proof["status"] == "delivered" and proof["zaak_url"] == zaak["url"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "mode"),
+    [
+        ("POST", "/zaken", "500"),
+        ("POST", "/enkelvoudiginformatieobjecten", "timeout"),
+        ("POST", "/zaakinformatieobjecten", "400"),
+        ("GET", "/rollen", "500"),
+    ],
+)
+def test_failures_are_retried_and_never_duplicate_a_zaak(
+    aws: Aws, zgw: FakeCaseSystem, monkeypatch: pytest.MonkeyPatch, method: str, path: str, mode: str
+) -> None:
+    # Given a case system that fails twice at one step (timeouts: slower than the client waits)
+    zgw.state.slow_seconds = 1.5
+    monkeypatch.setenv("ZGW_READ_TIMEOUT_SECONDS", "0.5")
+    delivery.wiring.cache_clear()
+    zgw.fail(method, path, mode, times=2)
+    flow_a_login(aws)
+    # When the delivery function runs until the queue is empty
+    answers = run_delivery(aws)
+    # Then two attempts failed, the third delivered, and every ZGW object exists exactly once
+    assert [len(a["batchItemFailures"]) for a in answers] == [1, 1, 0]
+    [record] = proof_records(aws)
+    assert record["status"]["S"] == "delivered"
+    assert (len(zgw.state.zaken), len(zgw.state.rollen), len(zgw.state.documents), len(zgw.state.relations)) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    assert zgw.state.violations == []
+
+
+def test_a_proof_that_keeps_failing_ends_in_the_dead_letter_queue_and_says_so(aws: Aws, zgw: FakeCaseSystem) -> None:
+    # Given a case system that refuses every zaak
+    zgw.fail("POST", "/zaken", "500", times=100)
+    flow_a_login(aws)
+    # When SQS hands the message over five times (maxReceiveCount) and then redrives it
+    answers = run_delivery(aws)
+    # Then each attempt failed, the proof record says dead_lettered, and the message waits in the DLQ
+    assert len(answers) == 5 and all(a["batchItemFailures"] for a in answers)
+    [record] = proof_records(aws)
+    assert record["status"]["S"] == "dead_lettered"
+    sqs = boto3.client("sqs", region_name=REGION)
+    dead = sqs.receive_message(QueueUrl=aws.proof_dead_letter_queue_url).get("Messages", [])
+    assert len(dead) == 1 and BSN not in dead[0]["Body"]
+    # And no zaak was made
+    assert zgw.state.zaken == {}
+    # When the cause is fixed and the message is redriven, the proof is delivered after all
+    zgw.state.failures.clear()
+    sqs.send_message(QueueUrl=aws.proof_queue_url, MessageBody=dead[0]["Body"])
+    run_delivery(aws)
+    assert proof_records(aws)[0]["status"]["S"] == "delivered" and len(zgw.state.zaken) == 1
+
+
+@pytest.fixture
+def atomic_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB applies each write to an item atomically; moto in-process does read-modify-write without a lock,
+    so 50 threads can read the same counter. Serialise moto's item writes as DynamoDB does; our 50 logins still
+    run concurrently through the real adapter."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("update_item", "put_item", "get_item", "delete_item"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)
+
+
+def test_fifty_concurrent_flow_a_logins_get_fifty_consecutive_case_numbers(aws: Aws, atomic_items: None) -> None:
+    # Given one identification store (the real adapter) shared by 50 logins at once
+    identifications = DynamoDbIdentifications(boto3.client("dynamodb", region_name=REGION), aws.table_name)
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    start = threading.Barrier(50)
+
+    def log_in() -> None:
+        try:
+            start.wait()
+            number = flow_a_login(aws, identifications)
+            with lock:
+                numbers.append(number)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=log_in) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then every login got its own number, and together they are 1..50 of this year without gaps
+    assert errors == []
+    year = now().year
+    assert sorted(numbers) == [f"{year}-{n:05d}" for n in range(1, 51)]
+    assert len(proof_records(aws)) == 50

@@ -1,0 +1,143 @@
+"""The proof PDF: PDF/A-2b markers, embedded fonts, Dutch text, and a PNG for a person to look at.
+
+The PNGs land in test-artifacts/proofs/ (not committed): open them to see what an official downloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+
+pypdf = pytest.importorskip("pypdf")
+pytest.importorskip("fpdf")
+
+from delivery.pdf import font_dir, render_proof  # noqa: E402
+from legitimatie.assurance import LevelOfAssurance  # noqa: E402
+from legitimatie.bsn import Bsn  # noqa: E402
+from legitimatie.proof import CodeCheck, ProofContent, ProofRequest  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "proofs"
+BSN = Bsn("999993653")
+
+FLOW_A = ProofRequest(
+    document_id=UUID("3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b"),
+    flow="new_resident",
+    municipality="Gemeente Voorbeeld",
+    created_at=datetime(2026, 11, 28, 14, 7, 31, tzinfo=UTC),
+    login_at=datetime(2026, 11, 28, 14, 7, 12, tzinfo=UTC),
+    loa=LevelOfAssurance.SUBSTANTIEEL,
+    code_check=CodeCheck.SHOWN_TO_RESIDENT,
+    control_code="358974",
+    zaak_number="2026-00042",
+)
+FLOW_C = ProofRequest(
+    document_id=UUID("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"),
+    flow="handover",
+    municipality="Gemeente Voorbeeld",
+    created_at=datetime(2026, 11, 28, 15, 2, 0, tzinfo=UTC),
+    login_at=datetime(2026, 11, 28, 14, 58, 40, tzinfo=UTC),
+    loa=LevelOfAssurance.MIDDEN,
+    code_check=CodeCheck.MATCH,
+    checked_at=datetime(2026, 11, 28, 15, 1, 5, tzinfo=UTC),
+    session_id=UUID("0b6f2a7e-1c3d-4e5f-8a9b-7c6d5e4f3a2b"),
+    official_id="sub-1",
+    official_name="Dorien Dorknoper-van der Schaaf",
+    zaak_url="https://openzaak.voorbeeld.nl/zaken/api/v1/zaken/4a1c0f3e-8b2d-4c6e-9f1a-2b3c4d5e6f70",
+)
+
+
+@pytest.fixture(scope="module")
+def fonts_present() -> None:
+    try:
+        font_dir()
+    except RuntimeError as exc:
+        pytest.skip(f"{exc} (make test installs fonts-dejavu-core)")
+
+
+def _pdf(request: ProofRequest, bsn: Bsn | None) -> bytes:
+    return render_proof(ProofContent(request=request, bsn=bsn))
+
+
+def _text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_proof_declares_pdf_a_2b_in_its_xmp_metadata(fonts_present: None) -> None:
+    reader = pypdf.PdfReader(io.BytesIO(_pdf(FLOW_A, BSN)))
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert "<pdfaid:part>2</pdfaid:part>" in xmp or 'pdfaid:part="2"' in xmp
+    assert "<pdfaid:conformance>B</pdfaid:conformance>" in xmp or 'pdfaid:conformance="B"' in xmp
+
+
+def test_the_proof_has_an_srgb_output_intent_with_an_icc_profile(fonts_present: None) -> None:
+    root = pypdf.PdfReader(io.BytesIO(_pdf(FLOW_A, BSN))).trailer["/Root"]
+    [intent] = [item.get_object() for item in root["/OutputIntents"]]
+    assert intent["/S"] == "/GTS_PDFA1"
+    assert "sRGB" in str(intent["/OutputConditionIdentifier"])
+    assert len(intent["/DestOutputProfile"].get_object().get_data()) > 1000
+
+
+def test_every_font_is_embedded(fonts_present: None) -> None:
+    reader = pypdf.PdfReader(io.BytesIO(_pdf(FLOW_C, None)))
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    assert fonts
+    for ref in fonts.values():
+        font = ref.get_object()
+        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        descriptor = descendant["/FontDescriptor"].get_object()
+        assert "/FontFile2" in descriptor, f"{font['/BaseFont']} is not embedded"
+
+
+def test_flow_a_shows_case_number_code_outcome_and_bsn_in_dutch(fonts_present: None) -> None:
+    text = _text(_pdf(FLOW_A, BSN))
+    for expected in (
+        "Bewijs van authenticatie",
+        "Gemeente Voorbeeld",
+        "2026-00042",
+        "DigiD Substantieel",
+        "28 november 2026, 14:07:12 UTC",
+        BSN.digits,
+        str(FLOW_A.document_id),
+    ):
+        assert expected in text
+    assert "358974" not in text  # the code itself is not part of the proof
+
+
+def test_flows_b_and_c_name_the_official_and_the_check_but_not_the_bsn(fonts_present: None) -> None:
+    text = _text(_pdf(FLOW_C, None))
+    assert "Dorien Dorknoper-van der Schaaf" in text and "komt overeen" in text
+    assert str(FLOW_C.session_id) in text and "15:01:05" in text
+    assert BSN.digits not in text
+
+
+def test_the_hash_of_the_same_proof_is_stable_per_file(fonts_present: None) -> None:
+    pdf = _pdf(FLOW_C, None)
+    assert hashlib.sha256(pdf).hexdigest() == hashlib.sha256(bytes(pdf)).hexdigest()
+    assert pdf.startswith(b"%PDF-") and len(pdf) < 200_000
+
+
+@pytest.mark.parametrize(("name", "request_", "bsn"), [("flow-a", FLOW_A, BSN), ("flow-c", FLOW_C, None)])
+def test_the_proof_renders_on_a4_to_a_png_for_people_to_look_at(
+    fonts_present: None, tmp_path: Path, name: str, request_: ProofRequest, bsn: Bsn | None
+) -> None:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm missing (make test installs poppler-utils)")
+    pdf = _pdf(request_, bsn)
+    page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)  # A4 in points
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "110", "-singlefile", str(ARTIFACTS / f"{name}.pdf"), str(ARTIFACTS / name)],
+        check=True,
+        timeout=60,
+    )
+    png = ARTIFACTS / f"{name}.png"
+    assert png.stat().st_size > 10_000
