@@ -1,47 +1,62 @@
-// Resident start page (minimal version): reads the session from ?sessie=<uuid> and links to DigiD.
+// Resident start page. Flow A: no ?sessie=, DigiD straight away. Flows B and C: ?sessie=<uuid>; the session's
+// public view says who asked (flow C), the level needed and how long the link is valid. A link that cannot be
+// used any more goes to the error page with the exact reason.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
+(() => {
+  const { $, text, show } = window.LB;
+  const GONE = { session_expired: "expired" };
+  const USED = new Set(["logged_in", "verified", "completed"]);
 
-const LOA_TEXT = {
-  basis: "DigiD",
-  midden: "DigiD met de DigiD app of sms-controle",
-  substantieel: "DigiD met ID-check",
-  hoog: "DigiD Hoog",
-};
-
-const PROBLEM_TEXT = {
-  session_expired: "Deze link is verlopen. Vraag de ambtenaar om een nieuwe link.",
-  session_not_found: "Deze link is niet (meer) geldig. Vraag de ambtenaar om een nieuwe link.",
-  invalid_request: "Deze link is niet volledig. Kopieer de hele link uit het chatvenster.",
-};
-
-function problem(code) {
-  $("intro").hidden = true;
-  $("problem").textContent = PROBLEM_TEXT[code] || "Er is iets misgegaan. Probeer het later opnieuw.";
-  $("problem").hidden = false;
-}
-
-document.addEventListener("DOMContentLoaded", async () => {
-  const params = new URLSearchParams(window.location.search);
-  if (params.get("melding") === "geannuleerd") {
-    $("notice").textContent = "U heeft het inloggen met DigiD geannuleerd. U kunt het opnieuw proberen.";
-    $("notice").hidden = false;
+  function refuse(reason) {
+    window.location.replace(`/fout.html?reden=${encodeURIComponent(reason)}`);
   }
-  const sessionId = params.get("sessie");
-  if (!sessionId) return; // flow A: no session, DigiD login straight away
-  const response = await fetch(`/api/public/sessions/${encodeURIComponent(sessionId)}`, { cache: "no-store" });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) { problem(data.error); return; }
-  if (data.status !== "created") { problem("session_not_found"); return; }
-  $("digid-login").href = `/digid/login?session=${encodeURIComponent(sessionId)}`;
-  if (data.official_name) {
-    $("asked-by").textContent = `${data.official_name} van ${data.municipality} heeft u gevraagd in te loggen met DigiD.`;
-    $("asked-by").hidden = false;
-    $("intro-next").textContent = "Om dat te doen, vragen wij u om in te loggen met DigiD. Nadat u bent ingelogd kan de ambtenaar uw identiteit vaststellen.";
+
+  async function loadSession(sessionId) {
+    show("intro", false);
+    show("loading", true);
+    let response;
+    try {
+      response = await fetch(`/api/public/sessions/${encodeURIComponent(sessionId)}`, { cache: "no-store" });
+    } catch {
+      refuse("error");
+      return;
+    }
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) { refuse(GONE[data.error] || (response.status >= 500 ? "error" : "not_found")); return; }
+    if (data.status === "expired") { refuse("expired"); return; }
+    if (USED.has(data.status)) { refuse("already_used"); return; }
+    if (data.status !== "created") { refuse("not_found"); return; }
+
+    $("digid-login").href = `/digid/login?session=${encodeURIComponent(sessionId)}`;
+    if (data.flow === "handover") {
+      text("asked", "start.asked", { naam: data.official_name || "", gemeente: data.municipality || "" });
+      show("asked-by", true);
+      text("intro-next", "start.next.c");
+      show("intro-after", false);
+    } else {
+      text("intro-next", "start.next.b");
+      text("intro-after", "start.p3.b");
+    }
+    if (data.required_loa && data.required_loa !== "basis") {
+      text("loa-note", "start.loa", { middel: { t: `loa.${data.required_loa}` } });
+      show("loa-note", true);
+    }
+    if (data.expires_at) {
+      text("valid-until", "start.valid", { eind: { time: data.expires_at } });
+      show("valid-until", true);
+    }
+    show("loading", false);
+    show("intro", true);
   }
-  if (data.required_loa === "substantieel" || data.required_loa === "hoog") {
-    $("loa-note").textContent = `U heeft hiervoor ${LOA_TEXT[data.required_loa]} nodig.`;
-    $("loa-note").hidden = false;
-  }
-});
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const params = new URLSearchParams(window.location.search);
+    if (params.get("melding") === "geannuleerd") {
+      text("notice", "start.cancelled");
+      show("notice", true);
+    }
+    const sessionId = params.get("sessie");
+    if (sessionId) loadSession(sessionId);
+  });
+})();

@@ -1,34 +1,63 @@
 // Result page: the control code comes from /api/public/result by the HttpOnly cookie, never from the URL.
+// The resident's session ends by itself at expires_at (at most 15 minutes after login): the page counts down
+// and wipes the result then, as Stoppen does at once.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
+(() => {
+  const { $, text, show, say, formatCode, minutesLeft, copy } = window.LB;
+  let timer = null;
 
-document.addEventListener("DOMContentLoaded", async () => {
-  const response = await fetch("/api/public/result", { cache: "no-store", credentials: "same-origin" });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    $("problem").textContent = "Er is geen controlecode (meer) voor deze browser. Log opnieuw in met de link van de ambtenaar.";
-    $("problem").hidden = false;
-    return;
+  function end(titleKey, key) {
+    if (timer) clearInterval(timer);
+    timer = null;
+    show("result", false);
+    text("title", titleKey);
+    document.body.dataset.title = titleKey;
+    window.LB.apply();
+    text("ended-text", key);
+    show("ended", true);
   }
-  $("code").textContent = data.code.replace(/(\d{3})(\d{3})/, "$1 $2");
-  if (data.zaak_number) {
-    $("zaak").textContent = `Deze controlecode is bij ons geregistreerd onder zaaknummer: ${data.zaak_number}`;
-    $("zaak").hidden = false;
+
+  async function wipe() {
+    await fetch("/api/public/result", { method: "DELETE", credentials: "same-origin" }).catch(() => null);
   }
-  if (data.official_name) {
-    $("official").textContent = `U bent ingelogd op verzoek van ${data.official_name}.`;
-    $("official").hidden = false;
+
+  function tick(expiresAt) {
+    const left = minutesLeft(expiresAt);
+    if (left === null) { wipe(); end("result.timeout.title", "result.timeout"); return; }
+    text("session-time", "result.session", { eind: { time: expiresAt }, tijd: left });
   }
-  $("result").hidden = false;
-  $("copy").addEventListener("click", async () => {
-    await navigator.clipboard.writeText(data.code).catch(() => null);
-    $("copy-status").textContent = "De controlecode is gekopieerd.";
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    let response;
+    try {
+      response = await fetch("/api/public/result", { cache: "no-store", credentials: "same-origin" });
+    } catch {
+      response = null;
+    }
+    const data = response ? await response.json().catch(() => ({})) : {};
+    show("loading", false);
+    if (!response || !response.ok || !data.code) { end("result.none.title", "result.none"); return; }
+
+    $("code").textContent = formatCode(data.code);
+    if (data.zaak_number) {
+      $("zaak-number").textContent = data.zaak_number;
+      show("zaak", true);
+    }
+    if (data.official_name) {
+      text("official", "result.official", { naam: data.official_name });
+      show("official", true);
+    }
+    show("result", true);
+    if (data.expires_at) {
+      tick(data.expires_at);
+      timer = setInterval(() => tick(data.expires_at), 1000);
+    }
+    $("copy").addEventListener("click", () => copy(data.code, "copy-status"));
+    $("stop").addEventListener("click", async () => {
+      await wipe();
+      say("copy-status", "");
+      end("result.stopped.title", "result.stopped");
+    });
   });
-  $("stop").addEventListener("click", async () => {
-    await fetch("/api/public/result", { method: "DELETE", credentials: "same-origin" });
-    $("result").hidden = true;
-    $("problem").textContent = "U bent gestopt. De controlecode is gewist.";
-    $("problem").hidden = false;
-  });
-});
+})();
