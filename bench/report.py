@@ -1,0 +1,246 @@
+"""The printed table: every figure next to its target, and a note where a target is missed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bench.cost import TARGETS
+
+__all__ = ["render", "table"]
+
+MB = 1024 * 1024
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain text table; numbers right-aligned."""
+    cells = [[str(cell) for cell in row] for row in rows]
+    widths = [
+        max(len(str(h)), *(len(row[i]) for row in cells)) if cells else len(str(h)) for i, h in enumerate(headers)
+    ]
+
+    def line(values: Sequence[str], numeric: Sequence[bool]) -> str:
+        parts = [v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)]
+        return "  ".join(parts).rstrip()
+
+    numeric = [all(_numeric(row[i]) for row in cells) and bool(cells) for i in range(len(headers))]
+    out = [line([str(h) for h in headers], numeric), line(["-" * w for w in widths], numeric)]
+    out += [line(row, numeric) for row in cells]
+    return "\n".join(out)
+
+
+def _numeric(text: str) -> bool:
+    stripped = text.replace(".", "").replace("$", "").replace("x", "").replace(",", "").replace("-", "")
+    return stripped.strip().isdigit()
+
+
+def _ok(met: bool) -> str:
+    return "ok" if met else "MISSED"
+
+
+def _failed(part: dict[str, Any] | None, title: str) -> str | None:
+    if part is None:
+        return f"{title}: not run"
+    if "error" in part:
+        return f"{title}: FAILED: {part['error']}"
+    return None
+
+
+def _cold_start(part: dict[str, Any], notes: list[str]) -> str:
+    floor = part["floor_ms"]
+    rows = []
+    for logical_id, f in part["functions"].items():
+        met = f["ratio_to_floor"] <= TARGETS["cold_start_ratio"]
+        rows.append(
+            [
+                logical_id,
+                f["memory_mb"],
+                f["first_request"],
+                f["status"],
+                f"{f['import_ms']:.0f}",
+                f"{f['first_request_ms']:.0f}",
+                f"{f['ratio_to_floor']:.2f}x",
+                f"{f.get('best_ratio_to_floor', float('nan')):.2f}x",
+                _ok(met),
+                f"{f.get('compile_ms', float('nan')):.0f}",
+            ]
+        )
+        if not met:
+            heavy = ", ".join(f"{name} {ms:.0f}" for name, ms in list(f["imports_beyond_floor_ms"].items())[:6])
+            notes.append(
+                f"cold start {logical_id}: {f['ratio_to_floor']:.2f}x floor; imports beyond the floor, ms: {heavy}"
+            )
+    head = (
+        f"1. Cold start (median of {part['runs']} fresh processes; floor = import boto3, aws_lambda_powertools "
+        f"= {floor:.0f} ms; floor + first DynamoDB client and call = {part['floor_with_first_call_ms']:.0f} ms;\n"
+        "   total ms = import + first request; best = fastest run / fastest floor, robust on a busy machine;\n"
+        "   compile ms: what Lambda adds as the package has no bytecode, not in 'x floor')"
+    )
+    headers = [
+        "function",
+        "MB",
+        "first request",
+        "status",
+        "import ms",
+        "total ms",
+        "x floor",
+        "best",
+        "≤ 1.5x",
+        "compile ms",
+    ]
+    return head + "\n" + table(headers, rows)
+
+
+def _latency(part: dict[str, Any], notes: list[str]) -> str:
+    rows = []
+    for step, s in part["steps"].items():
+        met = s["own"]["median_ms"] <= TARGETS["own_ms_median"]
+        rows.append(
+            [
+                step,
+                s["function"],
+                s["total"]["n"],
+                f"{s['total']['median_ms']:.1f}",
+                f"{s['total']['p95_ms']:.1f}",
+                f"{s['aws']['median_ms']:.1f}",
+                f"{s['http']['median_ms']:.1f}",
+                f"{s['own']['median_ms']:.2f}",
+                f"{s['own']['p95_ms']:.2f}",
+                _ok(met),
+            ]
+        )
+        if not met:
+            notes.append(f"warm overhead {step}: {s['own']['median_ms']:.1f} ms median outside AWS and DigiD calls")
+    head = "2. Warm latency per step, in-process, AWS = moto in-process (ms; own = total - AWS - DigiD back channel)"
+    headers = ["step", "function", "n", "total p50", "p95", "AWS p50", "DigiD p50", "own p50", "own p95", "≤ 5 ms"]
+    return head + "\n" + table(headers, rows)
+
+
+def _calls(part: dict[str, Any], notes: list[str]) -> str:
+    rows = []
+    for flow, f in part["flows"].items():
+        met = f["call_count"] <= TARGETS["calls_per_identification"]
+        by_op = ", ".join(f"{key} {count}" for key, count in f["calls"].items())
+        rows.append([flow, len(f["steps"]), f["call_count"], by_op, _ok(met)])
+        if not met:
+            notes.append(f"AWS calls flow {flow}: {f['call_count']} > {TARGETS['calls_per_identification']:.0f}")
+    cold = ", ".join(f"{key} {count}" for key, count in part["cold_start_calls"].items()) or "none"
+    head = (
+        "3. AWS calls per identification (counted at botocore; the staff page's polling is priced in 5, not counted;"
+        " 'official reads session' is its one read after the login)"
+    )
+    foot = f"   once per cold start, not above: {cold}"
+    invocation_rows = []
+    for flow, f in part["flows"].items():
+        steps = " → ".join(f"{s['step']} [{sum(s['calls'].values())}]" for s in f["steps"])
+        invocation_rows.append(f"   {flow}: {steps}")
+    return (
+        head
+        + "\n"
+        + table(["flow", "invocations", "calls", "by service:operation", "≤ 10"], rows)
+        + "\n"
+        + foot
+        + ("\n" + "\n".join(invocation_rows))
+    )
+
+
+def _size(part: dict[str, Any]) -> str:
+    rows = []
+    for logical_id, p in part["packages"].items():
+        if "error" in p:
+            rows.append([logical_id, "-", "-", "-", p["error"][:80]])
+            continue
+        cached = "cached" if p.get("cached") else "built"
+        rows.append(
+            [logical_id, f"{p['unzipped_bytes'] / MB:.1f}", f"{p['zipped_bytes'] / MB:.1f}", p["files"], cached]
+        )
+    head = "4. Deployment package size (functions/Makefile build for python3.13 arm64; Lambda limit 250 MB unzipped)"
+    return head + "\n" + table(["function", "unzipped MB", "zipped MB", "files", ""], rows)
+
+
+def _cost(cost: dict[str, Any], notes: list[str]) -> str:
+    rows = []
+    for flow, f in cost.get("flows", {}).items():
+        met = f["per_1000_usd"] <= TARGETS["usd_per_1000"]
+        items = sorted(f["items_per_1000_usd"].items(), key=lambda item: -item[1])
+        top = ", ".join(f"{name} {usd:.4f}" for name, usd in items[:4])
+        free_tier = f.get("within_cloudfront_free_tier_per_1000_usd", float("nan"))
+        rows.append(
+            [
+                flow,
+                f"${f['per_1000_usd']:.4f}",
+                f"${free_tier:.4f}",
+                f"${f['with_polling_per_1000_usd']:.4f}",
+                top,
+                _ok(met),
+            ]
+        )
+        if not met:
+            notes.append(f"cost flow {flow}: ${f['per_1000_usd']:.4f} per 1,000; largest: {top}")
+    polling = cost.get("polling", {})
+    polls = (
+        f"every {polling.get('interval_ms', 0) / 1000:.0f} s, {polling.get('polls_before_login', 0):.0f} polls while"
+        f" the resident logs in and {polling.get('polls_after_login', 0):.0f} after"
+    )
+    head = (
+        f"5. Cost per 1,000 identifications, {cost.get('region')} list prices as of {cost.get('prices_as_of')}\n"
+        f"   (AWS latency, CPU share per MB, static requests: assumptions in bench/prices.py; "
+        f"polling: {polls};\n"
+        "   CF free tier: without CloudFront request charges, which its always-free 10M requests a month cover)"
+    )
+    headers = ["flow", "USD/1000", "CF free tier", "+ polling", "largest items (USD/1000)", "≤ $0.05"]
+    text = head + "\n" + table(headers, rows)
+    idle = cost.get("idle")
+    if idle:
+        met = idle["monthly_usd"] <= TARGETS["idle_usd_month"]
+        idle_rows = [[name, f"${item['usd']:.2f}", item["basis"]] for name, item in idle["items"].items()]
+        idle_rows.append(["total", f"${idle['monthly_usd']:.2f}", f"target ≤ $20: {_ok(met)}"])
+        text += "\n   Idle deployment per month:\n" + table(["item", "USD/month", "basis"], idle_rows)
+        if not met:
+            notes.append(f"idle cost ${idle['monthly_usd']:.2f} a month > $20")
+    if cost.get("custom_metrics_month_usd"):
+        text += (
+            f"\n   Plus, in any month with traffic: custom metrics (EMF) ${cost['custom_metrics_month_usd']:.2f}"
+            " ($0.30 per metric name and dimension values seen in this run)"
+        )
+    return text
+
+
+def _load(part: dict[str, Any]) -> str:
+    rows = [
+        [
+            part["residents"],
+            part["completed"],
+            part["errors"],
+            f"{part['elapsed_s']:.1f}",
+            f"{part['throughput_per_s']:.1f}",
+            f"{part['median_s']:.2f}",
+            f"{part['max_s']:.2f}",
+            "ok" if part["errors"] == 0 else "ERRORS",
+        ]
+    ]
+    head = f"6. Load: concurrent residents through the local stack over HTTP ({part['flows']})"
+    text = head + "\n" + table(["residents", "done", "errors", "seconds", "per s", "p50 s", "max s", "0 errors"], rows)
+    if part.get("error_examples"):
+        text += "\n   " + "; ".join(part["error_examples"])
+    return text
+
+
+def render(results: dict[str, Any]) -> str:
+    notes: list[str] = []
+    sections = []
+    for key, title, draw in (
+        ("cold_start", "1. Cold start", lambda p: _cold_start(p, notes)),
+        ("latency", "2./3. Latency and AWS calls", lambda p: _latency(p, notes) + "\n\n" + _calls(p, notes)),
+        ("size", "4. Package size", _size),
+        ("cost", "5. Cost", lambda p: _cost(p, notes)),
+        ("load", "6. Load", _load),
+    ):
+        part = results.get(key)
+        failure = _failed(part, title)
+        sections.append(failure if failure else draw(part))
+    if results.get("quick"):
+        sections.insert(0, "QUICK RUN: small numbers, for trying the machinery; do not quote these figures")
+    if notes:
+        sections.append("Targets missed:\n" + "\n".join(f" - {note}" for note in notes))
+    return "\n\n".join(sections)

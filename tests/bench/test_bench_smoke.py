@@ -1,0 +1,195 @@
+"""The benchmark's machinery (issue 7) with tiny numbers: it counts, prices and reports what it is given.
+
+No timing is asserted here: timings belong to ``make bench``, not to a test that must pass on any machine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from bench.calls import AwsMeter, percentile, summary
+from bench.cost import flow_cost, idle_cost, invocation_ms
+from bench.prices import ASSUMPTIONS, PRICES
+from bench.report import render
+from bench.size import package_sizes
+from infrastructure.local.template import Template
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        client.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield client
+
+
+def test_the_meter_counts_each_aws_call_made_inside_a_reading_by_service_and_operation(table: Any) -> None:
+    # Given a meter around the process's botocore clients
+    with AwsMeter() as meter:
+        table.put_item(TableName="t", Item={"pk": {"S": "before"}})  # outside any reading: not counted
+        # When a known sequence of calls is made inside a reading
+        with meter.reading() as reading:
+            table.put_item(TableName="t", Item={"pk": {"S": "a"}})
+            table.put_item(TableName="t", Item={"pk": {"S": "b"}})
+            table.get_item(TableName="t", Key={"pk": {"S": "a"}})
+    # Then exactly those are counted, and their time is recorded
+    assert dict(reading.calls) == {"dynamodb:PutItem": 2, "dynamodb:GetItem": 1}
+    assert reading.call_count == 3
+    assert reading.aws_seconds > 0
+
+
+def test_the_meter_puts_botocore_back_as_it_was() -> None:
+    from botocore.client import BaseClient
+
+    # Given botocore's own method
+    original = BaseClient._make_api_call
+    # When a meter is installed and removed
+    with AwsMeter():
+        assert BaseClient._make_api_call is not original
+    # Then the original is back
+    assert BaseClient._make_api_call is original
+
+
+def test_percentiles_are_nearest_rank_and_summaries_are_in_milliseconds() -> None:
+    values = [i / 1000 for i in range(1, 101)]  # 1 .. 100 ms
+    assert percentile(values, 0.95) == pytest.approx(0.095)
+    assert summary(values) == {"median_ms": pytest.approx(50.5), "p95_ms": pytest.approx(95.0), "n": 100}
+
+
+def test_billed_duration_scales_cpu_time_by_the_memory_share_and_adds_aws_waiting() -> None:
+    # Given 10 ms of our own CPU time at half a vCPU and one DynamoDB call
+    assumptions = {**ASSUMPTIONS, "full_vcpu_memory_mb": 1024, "latency_ms_dynamodb": 5}
+    step = {"memory_mb": 512, "own_ms": 10.0, "calls": {"dynamodb:GetItem": 1}, "http_calls": 0}
+    # Then Lambda bills 20 ms of CPU and 5 ms of waiting
+    assert invocation_ms(step, assumptions) == 25.0
+
+
+def test_the_cost_model_computes_a_known_figure_from_known_inputs() -> None:
+    # Given one invocation of 1024 MB that runs 100 ms with one KMS call and one write, no logs, no static files
+    assumptions = {
+        **ASSUMPTIONS,
+        "full_vcpu_memory_mb": 1024,
+        "latency_ms_kms": 0,
+        "latency_ms_dynamodb": 0,
+        "platform_log_bytes_per_invocation": 0,
+        "access_log_bytes_per_request": 0,
+        "static_requests_per_identification": 0,
+    }
+    step = {"memory_mb": 1024, "own_ms": 100.0, "calls": {"kms:GenerateMac": 1, "dynamodb:PutItem": 1}}
+    # When it is priced
+    cost = flow_cost([step], assumptions, waf=False)
+    # Then it is the sum of the list prices, per 1,000 (the API request reaches the HTTP API through CloudFront)
+    expected = (
+        PRICES["lambda_request"]
+        + 0.1 * PRICES["lambda_arm64_gb_second"]
+        + PRICES["cloudfront_https_request"]
+        + PRICES["http_api_request"]
+        + PRICES["kms_request"]
+        + PRICES["dynamodb_write_request_unit"]
+    ) * 1000
+    assert cost["per_1000_usd"] == pytest.approx(expected)
+    assert cost["items_per_1000_usd"]["kms"] == pytest.approx(PRICES["kms_request"] * 1000)
+
+
+def test_idle_cost_is_itemised_from_the_templates_resources() -> None:
+    # Given a template with two keys, three alarms, a dashboard and a secret parameter
+    template = Template.from_text(
+        """
+Parameters:
+  SigningSecretArn: {Type: String}
+Resources:
+  KeyA: {Type: AWS::KMS::Key}
+  KeyB: {Type: AWS::KMS::Key}
+  Alarm1: {Type: AWS::CloudWatch::Alarm}
+  Alarm2: {Type: AWS::CloudWatch::Alarm}
+  Alarm3: {Type: AWS::CloudWatch::Alarm}
+  Board: {Type: AWS::CloudWatch::Dashboard}
+"""
+    )
+    # When its idle month is priced
+    idle = idle_cost(template, None)
+    # Then each item is there with its list price
+    assert idle["items"]["KMS keys"]["usd"] == pytest.approx(2.0)
+    assert idle["items"]["CloudWatch alarms"]["usd"] == pytest.approx(0.3)
+    assert idle["items"]["Secrets Manager secrets"]["usd"] == pytest.approx(0.4)
+    assert idle["monthly_usd"] == pytest.approx(2.0 + 0.3 + 3.0 + 0.4)
+
+
+def test_package_sizes_are_measured_unzipped_and_zipped(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text("x = 1\n" * 1000)
+    sizes = package_sizes(tmp_path)
+    assert sizes["unzipped_bytes"] == 6000
+    assert sizes["files"] == 1
+    assert 0 < sizes["zipped_bytes"] < 6000
+
+
+def test_the_report_marks_a_missed_target_and_says_which() -> None:
+    results = {
+        "cold_start": {
+            "runs": 1,
+            "floor_ms": 100.0,
+            "floor_with_first_call_ms": 150.0,
+            "functions": {
+                "SlowFunction": {
+                    "memory_mb": 512,
+                    "first_request": "GET /x",
+                    "status": 200,
+                    "import_ms": 180.0,
+                    "first_request_ms": 200.0,
+                    "ratio_to_floor": 2.0,
+                    "imports_beyond_floor_ms": {"heavy": 80.0},
+                }
+            },
+        },
+        "size": {"error": "not run in this test"},
+    }
+    text = render(results)
+    assert "MISSED" in text
+    assert "cold start SlowFunction: 2.00x floor" in text
+    assert "heavy 80" in text
+    assert "FAILED: not run in this test" in text
+
+
+@pytest.mark.integration
+def test_the_latency_part_runs_every_flow_against_the_real_handlers(tmp_path: Path) -> None:
+    # Given the latency part with tiny numbers, in its own process (it owns stdout and moto there)
+    out = tmp_path / "latency.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.latency", "--out", str(out), "--calls", "2", "--acs", "1", "--repeats", "1"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    # Then every flow made AWS calls, and the DigiD function's configuration loads are counted apart
+    assert set(result["flows"]) == {"A", "B", "C"}
+    assert all(flow["call_count"] > 0 for flow in result["flows"].values())
+    assert any(key.startswith("secretsmanager:") for key in result["cold_start_calls"])
+    assert result["steps"]["ACS (artifact)"]["total"]["n"] == 1
