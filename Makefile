@@ -6,12 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint unit integration bench clean
+.PHONY: help run test lint unit integration bench clean site chromium pdf-tools security-tools build deploy
 
 help:
 	@echo "make run    install into .venv and start the local stack on http://127.0.0.1:3000"
 	@echo "make test   install what the tests need and run them all"
 	@echo "make lint   ruff and mypy only"
+	@echo "make bench  cold start, latency, AWS calls, package size, cost and load (a few minutes)"
 
 # The virtualenv is rebuilt whenever the dependencies or their pins change.
 $(STAMP): pyproject.toml requirements.lock
@@ -21,7 +22,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -c "import xmlsec, lxml.etree; print('xmlsec', xmlsec.__version__, 'lxml', lxml.etree.__version__)"
 	@touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) site
 	$(PY) -m infrastructure.local
 
 lint: $(STAMP)
@@ -29,8 +30,70 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-test: $(STAMP) lint
+test: $(STAMP) lint site chromium pdf-tools security-tools
 	$(PY) -m pytest
+
+# Issue 7: cold start, warm latency, AWS calls, package size, cost and load, as one table (a few minutes).
+# JSON goes to bench/results/<timestamp>.json (not committed). `$(PY) -m bench --quick` tries the machinery.
+bench: $(STAMP)
+	$(PY) -m bench
+
+# Pages (issue 4): NL Design System CSS, the design-token theme, the logo and the QR library are copied from
+# static_site/node_modules (npm ci, registry only, no CDN) into static_site/vendor/, which is produced, not committed.
+# A municipality swaps its theme and logo here, not in the HTML: see README "Pages and theming".
+SITE := static_site
+THEME_PACKAGE ?= @nl-design-system-unstable/voorbeeld-design-tokens
+THEME_CSS ?= dist/variables.css
+LOGO ?= $(SITE)/assets/logo-voorbeeld.svg
+NPM_STAMP := $(SITE)/node_modules/.package-lock.json
+VENDOR_STAMP := $(SITE)/vendor/.built
+
+$(NPM_STAMP): $(SITE)/package.json $(SITE)/package-lock.json
+	cd $(SITE) && npm ci --no-audit --no-fund
+	@touch $(NPM_STAMP)
+
+# Copied every time (four small files), so that THEME_PACKAGE, THEME_CSS and LOGO given on the command line count.
+site: $(NPM_STAMP)
+	@rm -rf $(SITE)/vendor && mkdir -p $(SITE)/vendor
+	cp $(SITE)/node_modules/@utrecht/component-library-css/dist/index.css $(SITE)/vendor/utrecht.css
+	cp $(SITE)/node_modules/$(THEME_PACKAGE)/$(THEME_CSS) $(SITE)/vendor/theme.css
+	cp $(SITE)/node_modules/qrcode-generator/dist/qrcode.js $(SITE)/vendor/qrcode.js
+	cp $(LOGO) $(SITE)/vendor/logo.svg
+	@touch $(VENDOR_STAMP)
+
+# The browser tests drive Debian's Chromium (Playwright downloads no browser).
+chromium:
+	@test -x /usr/bin/chromium || apt-get install -y --no-install-recommends chromium \
+		|| { apt-get update && apt-get install -y --no-install-recommends chromium; }
+
+# The proof PDF's font (DejaVu Sans) and pdftoppm, which renders proofs to PNG in the tests (issue 5).
+pdf-tools:
+	@command -v pdftoppm >/dev/null && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf \
+		|| (apt-get update && apt-get install -y --no-install-recommends poppler-utils fonts-dejavu-core)
+
+# checkov in a venv of its own: its pins (boto3, jsonschema, ...) clash with ours. bandit and pip-audit are dev
+# extras. tests/security runs all three.
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed:
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov>=3.2,<4'
+	@touch $@
+security-tools: $(CHECKOV_VENV)/.installed
+
+# sam build without Docker: SAM CLI in its own venv; the functions build with functions/Makefile (arm64 wheels).
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+$(SAM):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet 'aws-sam-cli>=1.120'
+build: $(SAM)
+	$(SAM) build --template-file template.yaml
+
+# Guided deploy of one profile of samconfig.toml (ENV=default: DigiD preproduction, ENV=production). Never runs without credentials.
+ENV ?= default
+deploy: build
+	@$(SAM_VENV)/bin/python -c "import boto3,sys; sys.exit(0 if boto3.Session().get_credentials() else 'No AWS credentials: log in to the municipality account first (aws sso login).')"
+	$(SAM) deploy --config-env $(ENV) --guided
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .ruff_cache .mypy_cache .aws-sam

@@ -1,4 +1,7 @@
-"""Cleanup function: Voltooien (complete) and cancel delete a session at once; a schedule sweeps expired records."""
+"""Cleanup function: Voltooien (complete) and cancel end a session at once; a schedule sweeps expired records.
+
+Complete is idempotent (a tombstone without personal data answers a retried Voltooien; see services).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,18 @@ import os
 from functools import cache
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
+from legitimatie.audit import AuditAction, AuditEvent
 from legitimatie.clock import to_iso, utc_now
+from legitimatie.proof_services import QueuedProofs
 from legitimatie.runtime.aws import aws_client
-from legitimatie.runtime.http import current_official, json_response, new_resolver
-from legitimatie.runtime.observability import logger, metrics, observed
+from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
+from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
+from legitimatie.runtime.proof_settings import ProofOutboxSettings, proof_outbox
 from legitimatie.runtime.settings import BaseSettings
-from legitimatie.services import cancel_session, complete_session, parse_session_id, sweep_expired
+from legitimatie.services import cancel_session, complete_session_with_proof, parse_session_id, sweep_expired
 
 app = new_resolver()
 
@@ -23,19 +31,63 @@ def store() -> DynamoDbSessionRepository:
     return DynamoDbSessionRepository(aws_client("dynamodb"), settings.table_name)
 
 
+class CompleteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # An existing zaak in the case system (zgw mode) the proof is attached to; optional.
+    zaak_url: str | None = Field(default=None, pattern=r"^https://\S+$", max_length=1000)
+
+
+@cache
+def proofs() -> tuple[QueuedProofs, str]:
+    settings = ProofOutboxSettings.from_env(os.environ)
+    return proof_outbox(settings, aws_client("dynamodb"), aws_client("sqs")), settings.municipality_name
+
+
 @app.post("/api/sessions/<session_id>/complete")
 def complete(session_id: str) -> Any:
-    now = utc_now()
-    session = complete_session(parse_session_id(session_id), current_official(app), sessions=store(), now=now)
+    now, official = utc_now(), current_official(app)
+    request = parse_body(app, CompleteRequest)
+    outbox, municipality = proofs()
+    session, proof = complete_session_with_proof(
+        parse_session_id(session_id),
+        official,
+        request.zaak_url,
+        sessions=store(),
+        proofs=outbox,
+        municipality=municipality,
+        now=now,
+    )
     metrics.add_metric(name="SessionsCompleted", unit="Count", value=1)
-    return json_response(200, {"id": str(session.id), "status": session.status.value, "completed_at": to_iso(now)})
+    audit_trail.record(
+        AuditEvent(
+            action=AuditAction.SESSION_COMPLETED,
+            official=official.id,
+            official_name=official.name,
+            session_id=str(session.id),
+            flow=session.flow.value,
+            loa=session.login.loa.label if session.login else None,
+        )
+    )
+    body: dict[str, Any] = {"id": str(session.id), "status": session.status.value, "completed_at": to_iso(now)}
+    if proof is not None:
+        body["proof"] = {"document_id": str(proof.document_id), "status": proof.status.value}
+    return json_response(200, body)
 
 
 @app.delete("/api/sessions/<session_id>")
 def cancel(session_id: str) -> Any:
-    now = utc_now()
-    session = cancel_session(parse_session_id(session_id), current_official(app), sessions=store(), now=now)
+    now, official = utc_now(), current_official(app)
+    session = cancel_session(parse_session_id(session_id), official, sessions=store(), now=now)
     metrics.add_metric(name="SessionsCancelled", unit="Count", value=1)
+    audit_trail.record(
+        AuditEvent(
+            action=AuditAction.SESSION_CANCELLED,
+            official=official.id,
+            session_id=str(session.id),
+            flow=session.flow.value,
+        )
+    )
     return json_response(200, {"id": str(session.id), "status": session.status.value, "cancelled_at": to_iso(now)})
 
 
@@ -43,6 +95,8 @@ def sweep() -> dict[str, Any]:
     deleted = sweep_expired(records=store(), now=utc_now())
     metrics.add_metric(name="ExpiredRecordsDeleted", unit="Count", value=deleted)
     logger.info("Expired records swept", extra={"deleted": deleted})
+    if deleted:
+        audit_trail.record(AuditEvent(action=AuditAction.RECORDS_EXPIRED, count=deleted))
     return {"deleted": deleted}
 
 

@@ -29,16 +29,20 @@ from digid.sp_config import DigidSettings, load_sp_config
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications, DynamoDbPendingLogins, DynamoDbResidentResults
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
+from legitimatie.audit import AuditAction, AuditEvent, Outcome, Pseudonyms
+from legitimatie.bsn import Bsn
 from legitimatie.clock import utc_now
 from legitimatie.control_code import ControlCodes
 from legitimatie.errors import DomainError, InvalidInput
 from legitimatie.login import LoginRefused, PendingLogin, new_relay_state
 from legitimatie.login_services import finish_login, plan_login, register_login, take_pending_login
 from legitimatie.policy import ServicePolicy
+from legitimatie.proof_services import QueuedProofs
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.cookies import new_result_cookie
 from legitimatie.runtime.http import new_resolver
-from legitimatie.runtime.observability import logger, metrics, observed
+from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
+from legitimatie.runtime.proof_settings import ProofOutboxSettings, proof_outbox
 from legitimatie.services import parse_session_id
 
 app = new_resolver()
@@ -54,6 +58,8 @@ class Wiring:
     identifications: DynamoDbIdentifications
     codes: ControlCodes
     cipher: KmsBsnCipher
+    pseudonyms: Pseudonyms
+    proofs: QueuedProofs
 
 
 @cache
@@ -69,6 +75,8 @@ def wiring() -> Wiring:
         identifications=DynamoDbIdentifications(dynamodb, settings.table_name),
         codes=ControlCodes(KmsMacKey(kms, settings.control_code_key_id), settings.gemeentecode),
         cipher=KmsBsnCipher(kms, settings.data_key_id),
+        pseudonyms=Pseudonyms(KmsMacKey(kms, settings.pseudonym_key_id)),
+        proofs=proof_outbox(ProofOutboxSettings.from_env(os.environ), dynamodb, aws_client("sqs")),
     )
 
 
@@ -78,8 +86,9 @@ def redirect(location: str, cookies: list[Any] | None = None) -> Response[str]:
     )
 
 
-def error_page(reason: str, **extra: str) -> Response[str]:
+def error_page(reason: str, pending: PendingLogin | None = None, **extra: str) -> Response[str]:
     metrics.add_metric(name=f"DigidLoginFailed_{reason}", unit="Count", value=1)
+    _audit_failure(reason, pending)
     return redirect("/fout.html?" + urlencode({"reden": reason, **extra}))
 
 
@@ -120,6 +129,14 @@ def login() -> Response[str]:
     request = build_authn_request(w.sp, plan.required_loa, plan.force_authn, relay_state)
     register_login(plan, request.request_id, relay_state, pending=w.pending, now=now)
     metrics.add_metric(name="DigidLoginsStarted", unit="Count", value=1)
+    audit_trail.record(
+        AuditEvent(
+            action=AuditAction.DIGID_LOGIN_STARTED,
+            session_id=str(plan.session_id) if plan.session_id else None,
+            flow=plan.flow.value,
+            loa=plan.required_loa.label,
+        )
+    )
     if request.post_form is not None:
         return _auto_post(request.post_form.url, dict(request.post_form.fields))
     assert request.redirect_url is not None
@@ -156,13 +173,14 @@ def _finish(response_xml: str, relay_state: str | None) -> Response[str]:
     )
     if outcome.kind == "cancelled":
         metrics.add_metric(name="DigidLoginCancelled", unit="Count", value=1)
+        _audit_failure("cancelled", pending)
         return redirect(_start_page(pending, melding="geannuleerd"))
     if outcome.kind == "loa_too_low":
-        return error_page("loa_too_low", niveau=pending.required_loa.label)
+        return error_page("loa_too_low", pending, niveau=pending.required_loa.label)
     if outcome.kind != "success" or outcome.bsn is None or outcome.loa is None:
-        return error_page("error")
+        return error_page("error", pending)
     if outcome.loa < pending.required_loa:
-        return error_page("loa_too_low", niveau=pending.required_loa.label)
+        return error_page("loa_too_low", pending, niveau=pending.required_loa.label)
     token, result = finish_login(
         pending,
         outcome.bsn,
@@ -174,10 +192,44 @@ def _finish(response_xml: str, relay_state: str | None) -> Response[str]:
         identifications=w.identifications,
         results=w.results,
         now=now,
+        proofs=w.proofs,
     )
     metrics.add_metric(name=f"Identifications_{result.flow}", unit="Count", value=1)
+    # One more KMS call per login, after the login is recorded: a failure here cannot undo the login.
+    audit_trail.record(
+        AuditEvent(
+            action=AuditAction.DIGID_LOGIN_SUCCEEDED,
+            session_id=str(pending.session_id) if pending.session_id else None,
+            zaak_number=result.zaak_number,
+            official_name=result.official_name,
+            flow=result.flow,
+            loa=outcome.loa.label,
+            resident=_pseudonym(w.pseudonyms, outcome.bsn),
+        )
+    )
     logger.info("DigiD login recorded", extra={"flow": result.flow, "loa": outcome.loa.label})
     return redirect("/resultaat.html", cookies=[new_result_cookie(token)])
+
+
+def _pseudonym(pseudonyms: Pseudonyms, bsn: Bsn) -> str:
+    try:
+        return pseudonyms.of(bsn)
+    except DomainError:  # KMS unavailable: the login stands; the event says the pseudonym is missing
+        logger.warning("Resident pseudonym unavailable for the audit event")
+        return "unavailable"
+
+
+def _audit_failure(reason: str, pending: PendingLogin | None) -> None:
+    audit_trail.record(
+        AuditEvent(
+            action=AuditAction.DIGID_LOGIN_FAILED,
+            outcome=Outcome.FAILURE,
+            reason=reason,
+            session_id=str(pending.session_id) if pending and pending.session_id else None,
+            flow=pending.flow if pending else None,
+            loa=pending.required_loa.label if pending else None,
+        )
+    )
 
 
 def _start_page(pending: PendingLogin, **params: str) -> str:

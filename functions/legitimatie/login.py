@@ -98,6 +98,7 @@ class Identification:
     login_at: datetime
     loa: LevelOfAssurance
     expires_at: datetime
+    proof_document_id: UUID | None = None  # the proof of authentication made at this login (issue 5)
 
 
 class PendingLogins(Protocol):

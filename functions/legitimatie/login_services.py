@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -33,6 +33,8 @@ from .login import (
 )
 from .policy import ServicePolicy
 from .ports import BsnCipher, SessionRepository
+from .proof import ProofOutbox
+from .proof_services import proof_of_identification
 from .services import record_resident_login
 from .session import Flow, Official, Status
 
@@ -122,12 +124,16 @@ def finish_login(
     identifications: IdentificationStore,
     results: ResidentResults,
     now: datetime,
+    proofs: ProofOutbox | None = None,
 ) -> tuple[str, ResidentResult]:
-    """Record a successful DigiD login per flow; returns the browser's result token and what it shows."""
+    """Record a successful DigiD login per flow; returns the browser's result token and what it shows.
+
+    Flow A's identification is complete at login: its proof is handed to ``proofs`` before the resident sees
+    the code (flows B and C make theirs when the official completes)."""
     if loa < login.required_loa:
         raise LoginRefused("loa_too_low", f"This login needs DigiD {login.required_loa.label} or higher.")
     if login.flow == Flow.NEW_RESIDENT.value:
-        result = _register_identification(bsn, loa, policy, cipher, identifications, now)
+        result = _register_identification(bsn, loa, policy, cipher, identifications, now, proofs)
     else:
         assert login.session_id is not None
         result = _log_in_to_session(login.session_id, bsn, loa, policy, sessions, codes, cipher, now)
@@ -143,20 +149,29 @@ def _register_identification(
     cipher: BsnCipher,
     identifications: IdentificationStore,
     now: datetime,
+    proofs: ProofOutbox | None = None,
 ) -> ResidentResult:
     """Flow A: a random code and a new case number, the BSN sealed to that case number."""
     number = identifications.next_case_number(now.year)
     code = random_control_code()
-    identifications.add(
-        Identification(
-            zaak_number=number,
-            sealed_bsn=cipher.seal(bsn.digits.encode(), identification_context(number)),
-            code=code,
-            login_at=now,
-            loa=loa,
-            expires_at=now + policy.identification_retention,
-        )
+    identification = Identification(
+        zaak_number=number,
+        sealed_bsn=cipher.seal(bsn.digits.encode(), identification_context(number)),
+        code=code,
+        login_at=now,
+        loa=loa,
+        expires_at=now + policy.identification_retention,
     )
+    request = None
+    if proofs is not None:
+        request = proof_of_identification(
+            identification, identification_context(number), municipality=policy.municipality_name, now=now
+        )
+        # The look-up by case number shows the official which proof belongs to it.
+        identification = replace(identification, proof_document_id=request.document_id)
+    identifications.add(identification)
+    if proofs is not None and request is not None:
+        proofs.submit(request, None)
     return ResidentResult(
         flow=Flow.NEW_RESIDENT.value,
         code=code,

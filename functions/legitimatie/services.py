@@ -16,6 +16,8 @@ from .control_code import ControlCodes, codes_equal
 from .errors import InvalidInput, SessionExpired, SessionNotFound
 from .policy import ServicePolicy
 from .ports import BsnCipher, ExpiredRecords, SessionRepository
+from .proof import ProofOutbox, ProofRecord
+from .proof_services import proof_of_session
 from .session import CheckOutcome, Flow, Official, ResidentLogin, Session, Status
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "cancel_session",
     "check_control_code",
     "complete_session",
+    "complete_session_with_proof",
+    "completion_tombstone",
     "create_handover_session",
     "create_known_bsn_session",
     "official_session",
@@ -104,12 +108,22 @@ def create_handover_session(
     return session
 
 
-def _owned_session(session_id: UUID, official: Official, sessions: SessionRepository) -> Session:
+def _owned_session(
+    session_id: UUID, official: Official, sessions: SessionRepository, *, completed_too: bool = False
+) -> Session:
     session = sessions.get(session_id)
     # Someone else's session is reported exactly like a missing one: its existence is not ours to reveal.
+    # A completed session is gone by contract: only its tombstone is left, for a retried Voltooien.
     if session is None or not session.is_owned_by(official):
         raise SessionNotFound("There is no session with this id.")
+    if session.status is Status.COMPLETED and not completed_too:
+        raise SessionNotFound("There is no session with this id.")
     return session
+
+
+def completion_tombstone(completed: Session) -> Session:
+    """What stays of a completed session until its expiry: status and owner, no BSN, no codes, no login."""
+    return replace(completed, official_code=None, login=None)
 
 
 def official_session(
@@ -127,7 +141,7 @@ def official_session(
 def public_session(session_id: UUID, *, sessions: SessionRepository, now: datetime) -> Session:
     """What the resident's start page may know: unknown and expired sessions are refused."""
     session = sessions.get(session_id)
-    if session is None:
+    if session is None or session.status is Status.COMPLETED:
         raise SessionNotFound("This link is not known.")
     if session.status_at(now) is Status.EXPIRED:
         raise SessionExpired("This link has expired.")
@@ -147,13 +161,53 @@ def check_control_code(
 
 
 def complete_session(session_id: UUID, official: Official, *, sessions: SessionRepository, now: datetime) -> Session:
-    """Voltooien: the identification is done and the record, BSN included, is deleted at once."""
-    session = _owned_session(session_id, official, sessions)
+    """Voltooien: the identification is done; the BSN, the codes and the login are deleted at once.
+
+    Idempotent: the record is replaced (one conditional write, so a concurrent login or check cannot slip
+    between) by a tombstone without personal data that lives until the session's expiry. A retry after a
+    lost response finds the tombstone and answers success again; every other read answers 404 as before.
+    The returned session is the full completed one (for the proof), never the tombstone.
+    """
+    session = _owned_session(session_id, official, sessions, completed_too=True)
+    if session.status is Status.COMPLETED:
+        return session
     completed = session.completed(now)
-    # Mark first (conditional on what we read), then delete: a concurrent login or check cannot slip between.
-    sessions.replace(completed, expected_status=session.status, expected_attempts_left=session.attempts_left)
-    sessions.delete(session.id)
+    sessions.replace(
+        completion_tombstone(completed),
+        expected_status=session.status,
+        expected_attempts_left=session.attempts_left,
+    )
     return completed
+
+
+def complete_session_with_proof(
+    session_id: UUID,
+    official: Official,
+    zaak_url: str | None,
+    *,
+    sessions: SessionRepository,
+    proofs: ProofOutbox,
+    municipality: str,
+    now: datetime,
+) -> tuple[Session, ProofRecord | None]:
+    """Voltooien with a proof of authentication (flows B and C).
+
+    The snapshot is handed to the proof outbox (recorded and queued) *before* the record becomes a tombstone:
+    if handing over fails, nothing changed and the official can try again; once the tombstone is written the
+    proof is on its way. A retried Voltooien finds the tombstone and makes no second proof (``None``)."""
+    session = _owned_session(session_id, official, sessions, completed_too=True)
+    if session.status is Status.COMPLETED:
+        return session, None
+    completed = session.completed(now)
+    record = proofs.submit(
+        proof_of_session(completed, municipality=municipality, zaak_url=zaak_url, now=now), completed.official.id
+    )
+    sessions.replace(
+        completion_tombstone(completed),
+        expected_status=session.status,
+        expected_attempts_left=session.attempts_left,
+    )
+    return completed, record
 
 
 def cancel_session(session_id: UUID, official: Official, *, sessions: SessionRepository, now: datetime) -> Session:

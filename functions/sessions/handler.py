@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 
+from aws_lambda_powertools.event_handler import Response, content_types
 from pydantic import BaseModel, ConfigDict
 
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications, DynamoDbResidentResults
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
 from legitimatie.assurance import LevelOfAssurance
+from legitimatie.audit import AuditAction, AuditEvent, Pseudonyms
 from legitimatie.bsn import Bsn
 from legitimatie.clock import to_iso, utc_now
 from legitimatie.control_code import ControlCodes
@@ -23,7 +26,7 @@ from legitimatie.policy import ServicePolicy
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.cookies import expired_result_cookie, result_cookie
 from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
-from legitimatie.runtime.observability import metrics, observed
+from legitimatie.runtime.observability import audit_trail, metrics, observed
 from legitimatie.runtime.settings import KeySettings, StaffSettings
 from legitimatie.runtime.views import official_session_body, public_session_body
 from legitimatie.services import (
@@ -58,6 +61,7 @@ class Wiring:
     cipher: KmsBsnCipher
     results: DynamoDbResidentResults
     identifications: DynamoDbIdentifications
+    pseudonyms: Pseudonyms
 
 
 @cache
@@ -73,6 +77,7 @@ def wiring() -> Wiring:
         cipher=KmsBsnCipher(kms, settings.data_key_id),
         results=DynamoDbResidentResults(dynamodb, settings.table_name),
         identifications=DynamoDbIdentifications(dynamodb, settings.table_name),
+        pseudonyms=Pseudonyms(KmsMacKey(kms, settings.pseudonym_key_id)),
     )
 
 
@@ -82,6 +87,7 @@ def create_session() -> Any:
     official = current_official(app)
     w = wiring()
     requested_loa = LevelOfAssurance.parse(request.required_loa) if request.required_loa else None
+    resident = None
     if request.flow == "known_bsn":
         if request.bsn is None:
             raise InvalidInput("A known_bsn session needs the resident's BSN.")
@@ -89,11 +95,23 @@ def create_session() -> Any:
         session = create_known_bsn_session(
             bsn, requested_loa, official, policy=w.policy, sessions=w.sessions, codes=w.codes, now=utc_now()
         )
+        resident = w.pseudonyms.of(bsn)
     else:
         if request.bsn is not None:
             raise InvalidInput("A handover session takes no BSN: the resident's DigiD login provides it.")
         session = create_handover_session(requested_loa, official, policy=w.policy, sessions=w.sessions, now=utc_now())
     metrics.add_metric(name="SessionsCreated", unit="Count", value=1)
+    audit_trail.record(
+        AuditEvent(
+            action=AuditAction.SESSION_CREATED,
+            official=official.id,
+            official_name=official.name,
+            session_id=str(session.id),
+            flow=session.flow.value,
+            loa=session.required_loa.label,
+            resident=resident,
+        )
+    )
     body = {
         "id": str(session.id),
         "flow": session.flow.value,
@@ -146,24 +164,49 @@ def forget_result() -> Any:
 @app.get("/api/identifications/<zaak_number>")
 def read_identification(zaak_number: str) -> Any:
     w = wiring()
+    official = current_official(app)
     identification, bsn = identification_for_official(
         zaak_number,
-        current_official(app),
+        official,
         w.lookup_group,
         identifications=w.identifications,
         cipher=w.cipher,
         now=utc_now(),
     )
-    return json_response(
-        200,
-        {
-            "zaak_number": str(identification.zaak_number),
-            "bsn": bsn.digits,
-            "code": identification.code,
-            "login_at": to_iso(identification.login_at),
-            "loa": identification.loa.label,
-            "expires_at": to_iso(identification.expires_at),
-        },
+    audit_trail.record(
+        AuditEvent(
+            action=AuditAction.IDENTIFICATION_LOOKED_UP,
+            official=official.id,
+            official_name=official.name,
+            zaak_number=str(identification.zaak_number),
+            flow="new_resident",
+            loa=identification.loa.label,
+        )
+    )
+    body = {
+        "zaak_number": str(identification.zaak_number),
+        "bsn": bsn.digits,
+        "code": identification.code,
+        "login_at": to_iso(identification.login_at),
+        "loa": identification.loa.label,
+        "expires_at": to_iso(identification.expires_at),
+    }
+    if identification.proof_document_id is not None:  # GET /api/proofs/{document_id} (issue 5)
+        body["proof_document_id"] = str(identification.proof_document_id)
+    return json_response(200, body)
+
+
+_OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+@app.get("/api/openapi.json")
+def openapi_document() -> Any:
+    """The HTTP contract as OpenAPI 3.0, published for API clients and the fuzz test (tests/security)."""
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=_OPENAPI.read_text(encoding="utf-8"),
+        headers={"Cache-Control": "public, max-age=300"},
     )
 
 

@@ -148,7 +148,7 @@ class JwtAuthorizer:
     def _jwks(self, refresh: bool) -> dict[str, Any]:
         with self._lock:
             if self._keys is None or refresh:
-                with urllib.request.urlopen(self._jwks_url, timeout=5) as response:  # noqa: S310 (local http URL)
+                with urllib.request.urlopen(self._jwks_url, timeout=5) as response:  # noqa: S310 (local http URL)  # nosec B310
                     document = json.load(response)
                 self._keys = {str(key.key_id): key for key in jwt.PyJWKSet.from_dict(document).keys}
             return self._keys

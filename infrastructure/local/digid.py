@@ -36,7 +36,7 @@ class DigidSimulatorComponent:
         metadata_url = f"{context.site_url}/digid/metadata"
 
         def sp_metadata() -> str:  # fetched at the first login: the gateway serves once every component runs
-            with urlopen(metadata_url, timeout=10) as answer:  # noqa: S310 - our own loopback gateway
+            with urlopen(metadata_url, timeout=10) as answer:  # noqa: S310 - our own loopback gateway  # nosec B310
                 return str(answer.read().decode("utf-8"))
 
         self.simulator = DigidSimulator(sp_metadata, pki=pki, port=self._port, ars_port=self._ars_port).start()

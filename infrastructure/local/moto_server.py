@@ -62,7 +62,7 @@ class MotoServer:
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310 (local http)
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 (local http)
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 (local http)  # nosec B310
             pass
 
     def stop(self) -> None:

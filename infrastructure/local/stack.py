@@ -37,6 +37,7 @@ from .lambdas import (
 from .local_routes import LocalRoutes, site_config
 from .moto_server import MotoServer
 from .provision import Naming, Official, Provisioner, ResourceRegistry, seed_official
+from .queue_pollers import QueuePoller, start_queue_pollers
 from .settings import (
     ACCOUNT_ID,
     FAKE_CREDENTIALS,
@@ -132,6 +133,7 @@ class LocalStack:
         self._server: GatewayServer | None = None
         self._modules: HandlerModules | None = None
         self._runtimes: dict[str, FunctionRuntime] = {}
+        self._pollers: list[QueuePoller] = []
         self._session: boto3.Session | None = None
         self.site_url = ""
         self.aws_endpoint_url = ""
@@ -170,6 +172,8 @@ class LocalStack:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        while self._pollers:
+            self._pollers.pop().stop()
         while self._started_components:
             component = self._started_components.pop()
             try:
@@ -214,6 +218,9 @@ class LocalStack:
         )
         self.extra_info = dict(context.info)
         self._server.serve_in_thread(gateway)
+        # Lambda's SQS event source mappings (the proof queue → the delivery function), once handlers can run.
+        assert self.resources is not None
+        self._pollers = start_queue_pollers(template, self.resources, self.client, self.invoke)
         self._write_state_file()
 
     def _start_moto(self) -> None:

@@ -21,6 +21,8 @@ PACKAGES = {
     "CodeCheckFunction": "code_check",
     "CleanupFunction": "cleanup",
     "DigidFunction": "digid",
+    "AuditForwarderFunction": "audit_forwarder",
+    "DeliveryFunction": "delivery",
 }
 LAMBDA_WHEEL_FLAGS = (
     "--platform manylinux_2_28_aarch64 --platform manylinux2014_aarch64 --implementation cp "
@@ -29,6 +31,8 @@ LAMBDA_WHEEL_FLAGS = (
 # In the Lambda runtime already (boto3) or only for the DigiD function (XML security is heavy: cold starts).
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer"}
 DIGID_ONLY = {"python3-saml", "xmlsec", "lxml", "isodate"}
+# The PDF library and its font and image stack: only the delivery function makes proofs (issue 5).
+DELIVERY_ONLY = {"fpdf2", "fonttools", "pillow", "defusedxml"}
 
 
 def requirements(repo_root: Path, package: str) -> dict[str, str]:
@@ -146,3 +150,29 @@ def test_functions_ship_the_versions_the_tests_run_with(repo_root: Path, package
 
     # Then Lambda runs exactly what was tested
     assert shipped == tested
+
+
+@pytest.mark.parametrize("package", [p for p in PACKAGES.values() if p != "delivery"])
+def test_only_the_delivery_function_carries_the_pdf_library(repo_root: Path, package: str) -> None:
+    # Given another function's requirements, then none of the PDF stack is in them (cold start)
+    assert DELIVERY_ONLY.isdisjoint(requirements(repo_root, package))
+
+
+def test_the_delivery_build_bundles_the_proof_font(repo_root: Path, tmp_path: Path) -> None:
+    # When we ask make what the delivery build does, then it copies DejaVu Sans into the artifact
+    commands = subprocess.run(
+        [
+            "make",
+            "-n",
+            "-C",
+            str(repo_root / "functions"),
+            "build-DeliveryFunction",
+            f"ARTIFACTS_DIR={tmp_path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert (
+        "DejaVuSans.ttf" in commands and "DejaVuSans-Bold.ttf" in commands and f"{tmp_path}/delivery/fonts" in commands
+    )

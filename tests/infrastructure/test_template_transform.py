@@ -41,14 +41,14 @@ def test_the_template_translates_offline_into_the_expected_resources(cfn_templat
 
     # Then every part of the service is there, in the numbers we expect
     expected = {
-        "AWS::Lambda::Function": 4,
-        "AWS::IAM::Role": 4,
+        "AWS::Lambda::Function": 4 + 1 + 1,  # + the audit forwarder + proof delivery
+        "AWS::IAM::Role": 4 + 1 + 1,
         "AWS::ApiGatewayV2::Api": 1,
         "AWS::ApiGatewayV2::Stage": 1,
-        "AWS::Lambda::Permission": 14,  # 13 routes + the sweep schedule
+        "AWS::Lambda::Permission": 14 + 2 + 1,  # 13 routes + sweep + openapi.json + logs to the forwarder + proofs
         "AWS::Events::Rule": 1,
         "AWS::DynamoDB::Table": 1,
-        "AWS::KMS::Key": 2,
+        "AWS::KMS::Key": 3,  # control code, data, pseudonym
         "AWS::S3::Bucket": 2,
         "AWS::S3::BucketPolicy": 2,
         "AWS::Cognito::UserPool": 1,
@@ -57,7 +57,14 @@ def test_the_template_translates_offline_into_the_expected_resources(cfn_templat
         "AWS::CloudFront::Distribution": 1,
         "AWS::CloudFront::OriginAccessControl": 1,
         "AWS::CloudFront::ResponseHeadersPolicy": 1,
-        "AWS::Logs::LogGroup": 5,  # one per function + API access logs
+        "AWS::Logs::LogGroup": 6 + 2,  # one per function + API access logs + the audit trail
+        "AWS::Logs::SubscriptionFilter": 5,  # audit lines of the API functions and the delivery to the forwarder
+        "AWS::SQS::Queue": 2,  # proof delivery and its dead-letter queue
+        "AWS::Lambda::EventSourceMapping": 1,
+        "AWS::Logs::QueryDefinition": 4,
+        "AWS::SNS::Topic": 1,
+        "AWS::CloudWatch::Alarm": 5 + 1,  # + proofs in the dead-letter queue
+        "AWS::CloudWatch::Dashboard": 1,
     }
     assert {kind: types[kind] for kind in expected} == expected
     assert not [kind for kind in types if kind.startswith("AWS::Serverless::")]

@@ -24,15 +24,26 @@ class Aws:
     table_name: str
     control_code_key_id: str
     data_key_id: str
+    proof_queue_url: str = ""
+    proof_dead_letter_queue_url: str = ""
+    proof_bucket: str = "proofs-test"
 
 
 def _handler_caches() -> list[Any]:
     import cleanup.handler
     import code_check.handler
+    import delivery.handler
     import sessions.handler
     from legitimatie.runtime.aws import aws_client
 
-    return [aws_client, sessions.handler.wiring, code_check.handler.sessions, cleanup.handler.store]
+    return [
+        aws_client,
+        sessions.handler.wiring,
+        code_check.handler.sessions,
+        cleanup.handler.store,
+        cleanup.handler.proofs,
+        delivery.handler.wiring,
+    ]
 
 
 @pytest.fixture
@@ -61,10 +72,27 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         kms = boto3.client("kms", region_name=REGION)
         mac_key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["Arn"]
         data_key = kms.create_key(KeySpec="SYMMETRIC_DEFAULT", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
+        pseudonym_key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["Arn"]
+        # The proof queue as the template declares it (redrive to a dead-letter queue after 5 receives); no
+        # visibility timeout here, so a test sees a failed message again at once.
+        sqs = boto3.client("sqs", region_name=REGION)
+        dlq_url = sqs.create_queue(QueueName="proofs-dlq-test")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5})
+        queue_url = sqs.create_queue(
+            QueueName="proofs-test", Attributes={"VisibilityTimeout": "0", "RedrivePolicy": redrive}
+        )["QueueUrl"]
+        boto3.client("s3", region_name=REGION).create_bucket(
+            Bucket="proofs-test", CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
         for name, value in {
+            "PROOF_QUEUE_URL": queue_url,
+            "PROOF_BUCKET": "proofs-test",
+            "PROOF_MAX_RECEIVES": "5",
             "TABLE_NAME": "sessions-test",
             "CONTROL_CODE_KEY_ID": mac_key,
             "DATA_KEY_ID": data_key,
+            "PSEUDONYM_KEY_ID": pseudonym_key,
             "MUNICIPALITY_NAME": "Gemeente Voorbeeld",
             "GEMEENTECODE": "0999",
             "MINIMUM_LOA": "midden",
@@ -75,7 +103,13 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
             monkeypatch.setenv(name, value)
         for cached in _handler_caches():
             cached.cache_clear()
-        yield Aws(table_name="sessions-test", control_code_key_id=mac_key, data_key_id=data_key)
+        yield Aws(
+            table_name="sessions-test",
+            control_code_key_id=mac_key,
+            data_key_id=data_key,
+            proof_queue_url=queue_url,
+            proof_dead_letter_queue_url=dlq_url,
+        )
         for cached in _handler_caches():
             cached.cache_clear()
 

@@ -214,14 +214,35 @@ def test_a_flow_b_login_with_another_bsn_can_never_be_verified(sessions, codes, 
     assert not outcome.match
 
 
-def test_complete_deletes_the_record_at_once(sessions, codes, cipher) -> None:
+def test_complete_deletes_the_personal_data_at_once(sessions, codes, cipher) -> None:
+    # Given a handover session the resident logged in to
     session = handover(sessions)
     login(session.id, RESIDENT, sessions, codes, cipher)
+    # When the official completes it
     completed = complete_session(session.id, OFFICIAL, sessions=sessions, now=NOW)
+    # Then only a tombstone without BSN, codes or login is left, and the session reads as gone
     assert completed.status is Status.COMPLETED
-    assert sessions.get(session.id) is None
+    tombstone = sessions.get(session.id)
+    assert tombstone.status is Status.COMPLETED and tombstone.login is None and tombstone.official_code is None
     with pytest.raises(SessionNotFound):
         official_session(session.id, OFFICIAL, sessions=sessions, cipher=cipher, now=NOW)
+    with pytest.raises(SessionNotFound):
+        public_session(session.id, sessions=sessions, now=NOW)
+
+
+def test_a_retried_complete_answers_success_again(sessions, codes, cipher) -> None:
+    # Given a completed session whose answer the official never received
+    session = handover(sessions)
+    login(session.id, RESIDENT, sessions, codes, cipher)
+    complete_session(session.id, OFFICIAL, sessions=sessions, now=NOW)
+    # When the official's browser sends Voltooien again
+    again = complete_session(session.id, OFFICIAL, sessions=sessions, now=NOW)
+    # Then it succeeds, and nobody else can complete or check it
+    assert again.status is Status.COMPLETED
+    with pytest.raises(SessionNotFound):
+        complete_session(session.id, COLLEAGUE, sessions=sessions, now=NOW)
+    with pytest.raises(SessionNotFound):
+        check_control_code(session.id, "123456", OFFICIAL, sessions=sessions, now=NOW)
 
 
 def test_complete_before_login_is_refused_and_keeps_the_session(sessions) -> None:

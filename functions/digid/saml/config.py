@@ -37,7 +37,7 @@ class IdpMetadata:
     @property
     def source_id(self) -> bytes:
         """The SourceID in DigiD's artifacts: SHA-1 of its entityID (SAML bindings, 3.6.4)."""
-        return hashlib.sha1(self.entity_id.encode("utf-8")).digest()  # noqa: S324 - prescribed by the standard
+        return hashlib.sha1(self.entity_id.encode("utf-8"), usedforsecurity=False).digest()  # SAML bindings 3.6.4
 
 
 @dataclass(frozen=True)

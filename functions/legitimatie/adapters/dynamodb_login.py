@@ -172,17 +172,18 @@ class DynamoDbIdentifications(_Table):
         return CaseNumber(year, int(answer["Attributes"]["last_number"]["N"]))
 
     def add(self, identification: Identification) -> None:
-        self._put_new(
-            {
-                "pk": _s(f"zaak#{identification.zaak_number}"),
-                "kind": _s("identification"),
-                "sealed_bsn": {"B": identification.sealed_bsn},
-                "code": _s(identification.code),
-                "login_at": _n(to_epoch(identification.login_at)),
-                "loa": _n(int(identification.loa)),
-                **_expiry(identification.expires_at),
-            }
-        )
+        item: Item = {
+            "pk": _s(f"zaak#{identification.zaak_number}"),
+            "kind": _s("identification"),
+            "sealed_bsn": {"B": identification.sealed_bsn},
+            "code": _s(identification.code),
+            "login_at": _n(to_epoch(identification.login_at)),
+            "loa": _n(int(identification.loa)),
+            **_expiry(identification.expires_at),
+        }
+        if identification.proof_document_id is not None:
+            item["proof_document_id"] = _s(str(identification.proof_document_id))
+        self._put_new(item)
 
     def get(self, zaak_number: CaseNumber, now: datetime) -> Identification | None:
         item = self._get(f"zaak#{zaak_number}")
@@ -195,4 +196,5 @@ class DynamoDbIdentifications(_Table):
             login_at=from_epoch(int(item["login_at"]["N"])),
             loa=LevelOfAssurance(int(item["loa"]["N"])),
             expires_at=from_epoch(int(item["expires_at"]["N"])),
+            proof_document_id=UUID(item["proof_document_id"]["S"]) if "proof_document_id" in item else None,
         )

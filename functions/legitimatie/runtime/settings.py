@@ -65,6 +65,8 @@ class KeySettings(BaseSettings):
 
     control_code_key_id: str = Field(alias="CONTROL_CODE_KEY_ID", min_length=1)
     data_key_id: str = Field(alias="DATA_KEY_ID", min_length=1)
+    # The audit trail's resident pseudonyms: an HMAC_256 key of its own (legitimatie.audit says why).
+    pseudonym_key_id: str = Field(alias="PSEUDONYM_KEY_ID", min_length=1)
 
 
 class StaffSettings(BaseSettings):
