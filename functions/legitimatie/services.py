@@ -24,7 +24,6 @@ __all__ = [
     "OfficialSessionView",
     "cancel_session",
     "check_control_code",
-    "complete_session",
     "complete_session_with_proof",
     "completion_tombstone",
     "create_handover_session",
@@ -160,26 +159,6 @@ def check_control_code(
     return outcome
 
 
-def complete_session(session_id: UUID, official: Official, *, sessions: SessionRepository, now: datetime) -> Session:
-    """Voltooien: the identification is done; the BSN, the codes and the login are deleted at once.
-
-    Idempotent: the record is replaced (one conditional write, so a concurrent login or check cannot slip
-    between) by a tombstone without personal data that lives until the session's expiry. A retry after a
-    lost response finds the tombstone and answers success again; every other read answers 404 as before.
-    The returned session is the full completed one (for the proof), never the tombstone.
-    """
-    session = _owned_session(session_id, official, sessions, completed_too=True)
-    if session.status is Status.COMPLETED:
-        return session
-    completed = session.completed(now)
-    sessions.replace(
-        completion_tombstone(completed),
-        expected_status=session.status,
-        expected_attempts_left=session.attempts_left,
-    )
-    return completed
-
-
 def complete_session_with_proof(
     session_id: UUID,
     official: Official,
@@ -190,7 +169,12 @@ def complete_session_with_proof(
     municipality: str,
     now: datetime,
 ) -> tuple[Session, ProofRecord | None]:
-    """Voltooien with a proof of authentication (flows B and C).
+    """Voltooien: the identification is done; the BSN, the codes and the login are deleted at once.
+
+    Idempotent: the record is replaced (one conditional write, so a concurrent login or check cannot slip
+    between) by a tombstone without personal data that lives until the session's expiry. A retry after a
+    lost response finds the tombstone and answers success again; every other read answers 404 as before.
+    The returned session is the full completed one (for the proof), never the tombstone.
 
     The snapshot is handed to the proof outbox (recorded and queued) *before* the record becomes a tombstone:
     if handing over fails, nothing changed and the official can try again; once the tombstone is written the

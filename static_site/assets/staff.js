@@ -234,7 +234,10 @@
     show("new-session", !live);
     setStep(loggedInNow ? 3 : 2);
     renderRemaining();
-    if (!live) stopPolling();
+    // Only the resident's login changes a session behind the official's back; after it, every change is the
+    // official's own (check, Voltooien), which refreshes. Polling on would cost a request (and in flow C a KMS
+    // decrypt) every 2 s for nothing.
+    if (!live || s.status !== "created") stopPolling();
   }
 
   function stopPolling() { if (state.poller) clearInterval(state.poller); state.poller = null; }

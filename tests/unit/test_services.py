@@ -21,10 +21,11 @@ from legitimatie.errors import (
     WrongState,
 )
 from legitimatie.policy import ServicePolicy
+from legitimatie.proof_services import QueuedProofs
 from legitimatie.services import (
     cancel_session,
     check_control_code,
-    complete_session,
+    complete_session_with_proof,
     create_handover_session,
     create_known_bsn_session,
     official_session,
@@ -35,6 +36,7 @@ from legitimatie.services import (
 )
 from legitimatie.session import Flow, Official, Status
 from tests.fakes import FakeCipher, HmacMacKey, InMemorySessionRepository
+from tests.proof_fakes import InMemoryProofRecords, ListQueue
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 RESIDENT = Bsn("999993653")
@@ -63,6 +65,15 @@ def codes() -> ControlCodes:
 @pytest.fixture
 def cipher() -> FakeCipher:
     return FakeCipher()
+
+
+def complete(session_id, official, sessions):
+    """Voltooien with an in-memory proof outbox; returns the completed session."""
+    outbox = QueuedProofs(InMemoryProofRecords(), ListQueue(), retention=timedelta(days=90))
+    completed, _ = complete_session_with_proof(
+        session_id, official, None, sessions=sessions, proofs=outbox, municipality="Gemeente Voorbeeld", now=NOW
+    )
+    return completed
 
 
 def known_bsn(sessions, codes, bsn=RESIDENT, loa=None):
@@ -144,7 +155,7 @@ def test_another_official_cannot_see_the_session(sessions, codes, cipher) -> Non
     for step in (
         lambda: official_session(session.id, COLLEAGUE, sessions=sessions, cipher=cipher, now=NOW),
         lambda: check_control_code(session.id, "123456", COLLEAGUE, sessions=sessions, now=NOW),
-        lambda: complete_session(session.id, COLLEAGUE, sessions=sessions, now=NOW),
+        lambda: complete(session.id, COLLEAGUE, sessions),
         lambda: cancel_session(session.id, COLLEAGUE, sessions=sessions, now=NOW),
     ):
         with pytest.raises(SessionNotFound):
@@ -219,7 +230,7 @@ def test_complete_deletes_the_personal_data_at_once(sessions, codes, cipher) -> 
     session = handover(sessions)
     login(session.id, RESIDENT, sessions, codes, cipher)
     # When the official completes it
-    completed = complete_session(session.id, OFFICIAL, sessions=sessions, now=NOW)
+    completed = complete(session.id, OFFICIAL, sessions)
     # Then only a tombstone without BSN, codes or login is left, and the session reads as gone
     assert completed.status is Status.COMPLETED
     tombstone = sessions.get(session.id)
@@ -234,13 +245,13 @@ def test_a_retried_complete_answers_success_again(sessions, codes, cipher) -> No
     # Given a completed session whose answer the official never received
     session = handover(sessions)
     login(session.id, RESIDENT, sessions, codes, cipher)
-    complete_session(session.id, OFFICIAL, sessions=sessions, now=NOW)
+    complete(session.id, OFFICIAL, sessions)
     # When the official's browser sends Voltooien again
-    again = complete_session(session.id, OFFICIAL, sessions=sessions, now=NOW)
+    again = complete(session.id, OFFICIAL, sessions)
     # Then it succeeds, and nobody else can complete or check it
     assert again.status is Status.COMPLETED
     with pytest.raises(SessionNotFound):
-        complete_session(session.id, COLLEAGUE, sessions=sessions, now=NOW)
+        complete(session.id, COLLEAGUE, sessions)
     with pytest.raises(SessionNotFound):
         check_control_code(session.id, "123456", OFFICIAL, sessions=sessions, now=NOW)
 
@@ -248,7 +259,7 @@ def test_a_retried_complete_answers_success_again(sessions, codes, cipher) -> No
 def test_complete_before_login_is_refused_and_keeps_the_session(sessions) -> None:
     session = handover(sessions)
     with pytest.raises(WrongState):
-        complete_session(session.id, OFFICIAL, sessions=sessions, now=NOW)
+        complete(session.id, OFFICIAL, sessions)
     assert sessions.get(session.id) is not None
 
 
