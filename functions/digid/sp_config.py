@@ -9,13 +9,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import Field
 
 from digid.saml import SpConfig
+from legitimatie.runtime.secrets import read_json_secret
 from legitimatie.runtime.settings import ConfigurationError, KeySettings
 
 __all__ = ["DigidSettings", "load_sp_config"]
@@ -30,28 +30,16 @@ class DigidSettings(KeySettings):
     digid_request_binding: Literal["redirect", "post"] = Field(alias="DIGID_REQUEST_BINDING", default="redirect")
 
 
-def _secret(secrets: Any, arn: str, setting: str, keys: tuple[str, ...]) -> dict[str, str]:
-    try:
-        raw = secrets.get_secret_value(SecretId=arn)["SecretString"]
-        value = json.loads(raw)
-    except (ClientError, BotoCoreError, KeyError, ValueError) as exc:
-        raise ConfigurationError(f"{setting}: the secret cannot be read as JSON ({type(exc).__name__}).") from None
-    missing = [key for key in keys if not isinstance(value.get(key), str)]
-    if missing:
-        raise ConfigurationError(f"{setting}: the secret lacks {', '.join(missing)}.")
-    return {key: item for key, item in value.items() if isinstance(item, str)}
-
-
 def load_sp_config(settings: DigidSettings, ssm: Any, secrets: Any) -> SpConfig:
     """Build the SP configuration; a missing or wrong piece fails here, naming the setting."""
     try:
         metadata = ssm.get_parameter(Name=settings.digid_idp_metadata_parameter)["Parameter"]["Value"]
     except (ClientError, BotoCoreError) as exc:
         raise ConfigurationError(f"DIGID_IDP_METADATA_PARAMETER: cannot be read ({type(exc).__name__}).") from None
-    signing = _secret(
+    signing = read_json_secret(
         secrets, settings.digid_signing_secret_arn, "DIGID_SIGNING_SECRET_ARN", ("private_key", "certificate")
     )
-    tls = _secret(
+    tls = read_json_secret(
         secrets, settings.digid_tls_client_secret_arn, "DIGID_TLS_CLIENT_SECRET_ARN", ("private_key", "certificate")
     )
     site = settings.site_url.rstrip("/")

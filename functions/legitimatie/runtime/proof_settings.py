@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import Field, model_validator
 
 from ..adapters.dynamodb_proofs import DynamoDbProofRecords
 from ..adapters.sqs import SqsProofQueue
 from ..proof_services import QueuedProofs
-from .settings import BaseSettings, ConfigurationError
+from .secrets import read_json_secret
+from .settings import BaseSettings
 
 if TYPE_CHECKING:  # the ZGW client (requests) is loaded only by the delivery function, in zgw mode
     from ..adapters.zgw import ZgwSettings
@@ -83,12 +82,7 @@ def load_zgw_settings(settings: DeliverySettings, secrets: Any) -> ZgwSettings:
     """The ZGW client's settings, with client id and secret from Secrets Manager (``{client_id, secret}``)."""
     from ..adapters.zgw import ZgwSettings
 
-    try:
-        value = json.loads(secrets.get_secret_value(SecretId=settings.zgw_secret_arn)["SecretString"])
-    except (ClientError, BotoCoreError, KeyError, ValueError) as exc:
-        raise ConfigurationError(f"ZGW_SECRET_ARN: the secret cannot be read as JSON ({type(exc).__name__}).") from None
-    if not isinstance(value.get("client_id"), str) or not isinstance(value.get("secret"), str):
-        raise ConfigurationError("ZGW_SECRET_ARN: the secret needs the strings client_id and secret.")
+    value = read_json_secret(secrets, settings.zgw_secret_arn, "ZGW_SECRET_ARN", ("client_id", "secret"))
     return ZgwSettings(
         zaken_api=settings.zgw_zaken_api,
         documenten_api=settings.zgw_documenten_api,
