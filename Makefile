@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint unit integration bench clean site chromium pdf-tools security-tools build deploy
+.PHONY: help run test lint unit integration bench clean site chromium pdf-tools security-tools build deploy publish-site
 
 help:
 	@echo "make run    install into .venv and start the local stack on http://127.0.0.1:3000"
@@ -94,6 +94,12 @@ ENV ?= default
 deploy: build
 	@$(SAM_VENV)/bin/python -c "import boto3,sys; sys.exit(0 if boto3.Session().get_credentials() else 'No AWS credentials: log in to the municipality account first (aws sso login).')"
 	$(SAM) deploy --config-env $(ENV) --guided
+
+# Upload the pages of a deployed stack with its /config.json (hosted staff login) and invalidate CloudFront.
+STACK ?= legitimatie-beeldbellen
+publish-site: $(STAMP) site
+	@test -n "$(BRP_URL)" || { echo "Give BRP_URL=https://... (the municipality's BRP application)"; exit 2; }
+	$(PY) -m infrastructure.deploy.publish_site --stack $(STACK) --brp-url $(BRP_URL)
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .ruff_cache .mypy_cache .aws-sam

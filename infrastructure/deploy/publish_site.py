@@ -1,0 +1,95 @@
+"""Publish the static site of a deployed stack: write its /config.json, upload static_site/, invalidate CloudFront.
+
+    make publish-site STACK=legitimatie-beeldbellen BRP_URL=https://brp.gemeente.nl/   (needs AWS credentials)
+
+The pages read ``/config.json`` for the staff login (Cognito hosted UI, authorization code + PKCE) and the
+*Naar de BRP* link; locally the stack generates it, deployed this script writes it from the stack's outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mimetypes
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["deployed_config", "site_files"]
+
+SKIPPED_PARTS = frozenset({"node_modules", "package.json", "package-lock.json"})
+
+
+def deployed_config(outputs: dict[str, str], brp_url: str) -> dict[str, Any]:
+    """``/config.json`` for a deployment with the template's user pool and hosted login domain."""
+    missing = [name for name in ("SiteUrl", "UserPoolClientId", "StaffLoginDomain") if not outputs.get(name)]
+    if missing:
+        raise ValueError(
+            f"The stack has no {', '.join(missing)} output: deploy with the template's user pool and a "
+            "StaffLoginDomainPrefix, or write config.json for your own OIDC provider by hand."
+        )
+    site, login = outputs["SiteUrl"].rstrip("/"), outputs["StaffLoginDomain"].rstrip("/")
+    return {
+        "auth": {
+            "mode": "hosted_ui",
+            "authorize_url": f"{login}/oauth2/authorize",
+            "token_url": f"{login}/oauth2/token",
+            "client_id": outputs["UserPoolClientId"],
+            "redirect_uri": f"{site}/medewerker.html",
+            "scope": "openid email profile",
+        },
+        "brp_url": brp_url,
+    }
+
+
+def site_files(root: Path) -> Iterator[tuple[Path, str]]:
+    """Every file to upload with its S3 key: the pages, assets, vendor/ and .well-known/, no npm files."""
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and not SKIPPED_PARTS.intersection(relative.parts):
+            yield path, relative.as_posix()
+
+
+def _content_type(key: str) -> str:
+    if key.endswith("security.txt"):
+        return "text/plain; charset=utf-8"
+    guessed = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    return f"{guessed}; charset=utf-8" if guessed.startswith("text/") or guessed.endswith("javascript") else guessed
+
+
+def publish(stack: str, brp_url: str, root: Path, region: str | None) -> None:  # pragma: no cover - needs AWS
+    import boto3
+
+    session = boto3.Session(region_name=region)
+    described = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    outputs = {item["OutputKey"]: item["OutputValue"] for item in described.get("Outputs", [])}
+    s3 = session.client("s3")
+    bucket = outputs["SiteBucketName"]
+    config = json.dumps(deployed_config(outputs, brp_url), indent=2).encode()
+    s3.put_object(Bucket=bucket, Key="config.json", Body=config, ContentType="application/json",
+                  CacheControl="no-store")  # fmt: skip
+    for path, key in site_files(root):
+        s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": _content_type(key)})
+    session.client("cloudfront").create_invalidation(
+        DistributionId=outputs["DistributionId"],
+        InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": str(time.time())},
+    )
+    print(f"Published {root} to s3://{bucket} and invalidated the distribution.")
+
+
+def main() -> None:  # pragma: no cover - needs AWS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--brp-url", required=True, help="the municipality's BRP application, for the official")
+    parser.add_argument("--region")
+    parser.add_argument("--root", type=Path, default=Path("static_site"))
+    arguments = parser.parse_args()
+    if not (arguments.root / "vendor").is_dir():
+        sys.exit("static_site/vendor is missing: run `make site` first.")
+    publish(arguments.stack, arguments.brp_url, arguments.root, arguments.region)
+
+
+if __name__ == "__main__":
+    main()
