@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,7 +13,17 @@ from .config import SpConfig
 
 
 def onelogin_settings(config: SpConfig, *, requested_authn_context: str | None = None) -> OneLogin_Saml2_Settings:
-    """python3-saml settings in strict mode for DigiD: artifact binding back, signed assertions, SHA-256."""
+    """python3-saml settings in strict mode for DigiD: artifact binding back, signed assertions, SHA-256.
+
+    Built once per configuration and requested level (the object checks and formats keys and certificates, which
+    costs about a millisecond) and shared afterwards: python3-saml only reads it. The cache is keyed on the whole
+    frozen ``SpConfig`` (equality over all its fields), so configurations that differ anywhere never share.
+    """
+    return _cached_settings(config, requested_authn_context)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_settings(config: SpConfig, requested_authn_context: str | None) -> OneLogin_Saml2_Settings:
     idp = config.idp
     sso_binding, sso_url = (
         (Saml.BINDING_HTTP_REDIRECT, idp.sso_redirect_url)
