@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from uuid import UUID
 
-from legitimatie.errors import ConcurrentUpdate
+from legitimatie.errors import ConcurrentUpdate, ServiceUnavailable
 from legitimatie.login import CaseNumber, Identification, PendingLogin, ResidentResult
 from legitimatie.session import Session, Status
 
@@ -17,6 +17,7 @@ from legitimatie.session import Session, Status
 class InMemorySessionRepository:
     def __init__(self) -> None:
         self.sessions: dict[UUID, Session] = {}
+        self.writes_fail = False  # DynamoDB unreachable for writes: ``replace`` raises, nothing changes
 
     def add(self, session: Session) -> None:
         if session.id in self.sessions:
@@ -27,6 +28,8 @@ class InMemorySessionRepository:
         return self.sessions.get(session_id)
 
     def replace(self, session: Session, *, expected_status: Status, expected_attempts_left: int) -> None:
+        if self.writes_fail:
+            raise ServiceUnavailable("DynamoDB is temporarily unavailable")
         current = self.sessions.get(session.id)
         if current is None or current.status != expected_status or current.attempts_left != expected_attempts_left:
             raise ConcurrentUpdate("changed")

@@ -129,7 +129,7 @@ def finish_login(
     """Record a successful DigiD login per flow; returns the browser's result token and what it shows.
 
     Flow A's identification is complete at login: its proof is handed to ``proofs`` before the resident sees
-    the code (flows B and C make theirs when the official completes)."""
+    the code (flows B and C make theirs at the official's code check or at Voltooien)."""
     if loa < login.required_loa:
         raise LoginRefused("loa_too_low", f"This login needs DigiD {login.required_loa.label} or higher.")
     if login.flow == Flow.NEW_RESIDENT.value:

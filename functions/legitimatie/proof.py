@@ -1,10 +1,11 @@
 """The proof of authentication: what a completed identification yields, and how its delivery progresses.
 
 A ``ProofRequest`` is the snapshot taken when an identification is completed (flow A at login, B and C when the
-official completes). It travels on the proof queue, so it carries no BSN in clear: where the case needs the BSN
-(flow A), it carries the KMS-sealed BSN and the encryption context it was sealed under. A ``ProofRecord`` in the
-table tracks the delivery (pending → stored → delivered, or dead_lettered) and each step's result, so a retry
-continues where the previous attempt stopped and never creates a second zaak or document.
+official's code check succeeds, or at Voltooien of a session that was never checked). It travels on the proof
+queue, so it carries no BSN in clear: where the case needs the BSN (flow A), it carries the KMS-sealed BSN and the
+encryption context it was sealed under. A ``ProofRecord`` in the table tracks the delivery (pending → stored →
+delivered, or dead_lettered) and each step's result, so a retry continues where the previous attempt stopped and
+never creates a second zaak or document.
 """
 
 from __future__ import annotations
@@ -277,6 +278,10 @@ class ProofOutbox(Protocol):
     """Where a completing step hands its snapshot over: recorded and queued, or an error (then nothing done)."""
 
     def submit(self, request: ProofRequest, owner_id: str | None) -> ProofRecord: ...
+
+    def get(self, document_id: UUID) -> ProofRecord | None:
+        """The proof handed over earlier, as it stands now: a later step reports it instead of making another."""
+        ...
 
 
 class CaseSystem(Protocol):

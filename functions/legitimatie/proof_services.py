@@ -1,7 +1,8 @@
 """Service functions for the proof of authentication: hand over, deliver, show to the official.
 
-No loss: the completing step records the proof (pending) and queues it *before* the session record is deleted;
-if either fails, the step fails and the session stays, so the official can try again. Idempotency: delivery
+No loss: the completing step (a successful code check, or Voltooien of an unchecked session) records the proof
+(pending) and queues it *before* the session record is written; if either fails, the step fails and the session
+stays as it was, so the official can try again. Idempotency: delivery
 records every step's result in the proof record and each case-system call looks up before it creates, so a
 retry continues where the previous attempt stopped.
 """
@@ -70,9 +71,13 @@ class QueuedProofs:
         self._queue.send(request)
         return record
 
+    def get(self, document_id: UUID) -> ProofRecord | None:
+        return self._records.get(document_id)
+
 
 def proof_of_session(session: Session, *, municipality: str, zaak_url: str | None, now: datetime) -> ProofRequest:
-    """The snapshot of a completed session (B, C), taken before its record is deleted. No BSN: not needed."""
+    """The snapshot of a completed identification (B, C): at the code check that verified the session, or at
+    Voltooien of a session that was never verified. No BSN: not needed."""
     assert session.login is not None
     verified = session.verified_at is not None
     return ProofRequest(

@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 from .assurance import LevelOfAssurance
 from .bsn import Bsn
 from .control_code import ControlCodes, codes_equal
-from .errors import InvalidInput, SessionExpired, SessionNotFound
+from .errors import InvalidInput, SessionExpired, SessionNotFound, WrongState
 from .policy import ServicePolicy
 from .ports import BsnCipher, ExpiredRecords, SessionRepository
 from .proof import ProofOutbox, ProofRecord
@@ -121,8 +121,30 @@ def _owned_session(
 
 
 def completion_tombstone(completed: Session) -> Session:
-    """What stays of a completed session until its expiry: status and owner, no BSN, no codes, no login."""
+    """What stays of a completed session until its expiry: status, owner and the proof's document id; no BSN,
+    no codes, no login."""
     return replace(completed, official_code=None, login=None)
+
+
+def _hand_over_proof(
+    session: Session, zaak_url: str | None, proofs: ProofOutbox, municipality: str, now: datetime
+) -> tuple[Session, ProofRecord]:
+    """Record and queue the proof of ``session``; returns it with the proof's document id, for the one write."""
+    record = proofs.submit(
+        proof_of_session(session, municipality=municipality, zaak_url=zaak_url, now=now), session.official.id
+    )
+    return replace(session, proof_document_id=record.document_id), record
+
+
+def _existing_proof(session: Session, zaak_url: str | None, proofs: ProofOutbox) -> ProofRecord | None:
+    """The proof made before (at the code check, or at a first Voltooien), reported again and never remade."""
+    if session.proof_document_id is None:
+        return None  # a tombstone written before sessions kept their proof's id
+    record = proofs.get(session.proof_document_id)
+    if zaak_url is not None and (record is None or record.zaak_url != zaak_url):
+        # The proof is on its way already (to its zaak, or to none); another zaak would need a second proof.
+        raise WrongState("This session's proof has been made already; name the zaak when checking the code.")
+    return record
 
 
 def official_session(
@@ -148,15 +170,32 @@ def public_session(session_id: UUID, *, sessions: SessionRepository, now: dateti
 
 
 def check_control_code(
-    session_id: UUID, given_code: str, official: Official, *, sessions: SessionRepository, now: datetime
-) -> CheckOutcome:
-    """The official types the code the resident read aloud."""
+    session_id: UUID,
+    given_code: str,
+    official: Official,
+    zaak_url: str | None = None,
+    *,
+    sessions: SessionRepository,
+    proofs: ProofOutbox,
+    municipality: str,
+    now: datetime,
+) -> tuple[CheckOutcome, ProofRecord | None]:
+    """The official types the code the resident read aloud; the right code completes the identification.
+
+    On a match the proof is handed to the outbox (recorded and queued) *before* the session is written as
+    verified, and that one conditional write stores the proof's document id with the status. If handing over
+    fails, nothing changed and the check can be retried; once the session reads ``verified`` its proof is on
+    its way, also when the session expires without Voltooien, and a later Voltooien makes no second proof.
+    ``zaak_url`` names an existing zaak the proof is attached to (zgw mode); a wrong code makes no proof."""
     if not (isinstance(given_code, str) and len(given_code) == 6 and given_code.isascii() and given_code.isdigit()):
         raise InvalidInput("A control code is exactly six digits.")
     session = _owned_session(session_id, official, sessions)
     checked, outcome = session.with_check(given_code, now)
+    record = None
+    if checked.status is Status.VERIFIED:
+        checked, record = _hand_over_proof(checked, zaak_url, proofs, municipality, now)
     sessions.replace(checked, expected_status=session.status, expected_attempts_left=session.attempts_left)
-    return outcome
+    return outcome, record
 
 
 def complete_session_with_proof(
@@ -176,16 +215,18 @@ def complete_session_with_proof(
     lost response finds the tombstone and answers success again; every other read answers 404 as before.
     The returned session is the full completed one (for the proof), never the tombstone.
 
-    The snapshot is handed to the proof outbox (recorded and queued) *before* the record becomes a tombstone:
-    if handing over fails, nothing changed and the official can try again; once the tombstone is written the
-    proof is on its way. A retried Voltooien finds the tombstone and makes no second proof (``None``)."""
+    One proof per session: a verified session got its proof at the code check, which is reported here again.
+    An unverified one is handed to the proof outbox (recorded and queued) *before* the record becomes a
+    tombstone that keeps the proof's document id: if handing over fails, nothing changed and the official can
+    try again; a retried Voltooien finds the tombstone and reports the same proof."""
     session = _owned_session(session_id, official, sessions, completed_too=True)
     if session.status is Status.COMPLETED:
-        return session, None
+        return session, _existing_proof(session, zaak_url, proofs)
     completed = session.completed(now)
-    record = proofs.submit(
-        proof_of_session(completed, municipality=municipality, zaak_url=zaak_url, now=now), completed.official.id
-    )
+    if completed.proof_document_id is not None:
+        record = _existing_proof(completed, zaak_url, proofs)
+    else:
+        completed, record = _hand_over_proof(completed, zaak_url, proofs, municipality, now)
     sessions.replace(
         completion_tombstone(completed),
         expected_status=session.status,

@@ -97,6 +97,9 @@ class Session:
     login: ResidentLogin | None = None
     attempts_left: int = MAX_CODE_ATTEMPTS
     verified_at: datetime | None = field(default=None)
+    # The proof of authentication handed over for this session: at the code check that verified it, or at
+    # Voltooien of a session that was never verified. Kept in the tombstone, so Voltooien makes one proof only.
+    proof_document_id: UUID | None = None
 
     def status_at(self, now: datetime) -> Status:
         """The status as it is at ``now``: a live session past its expiry time is expired."""

@@ -22,11 +22,13 @@ def test_flow_b_codes_match_for_the_right_bsn(stack: LocalStack, official: Offic
     # Then they see the official's code, and the official sees the match and verifies it
     assert login.final_path == "/resultaat.html" and login.result["code"] == created["code"]
     assert official.read(created["id"])[1]["code_match"] is True
-    assert official.check(created["id"], created["code"])[1] == {
+    _, checked = official.check(created["id"], created["code"])
+    assert {name: checked[name] for name in ("match", "attempts_left", "status")} == {
         "match": True,
         "attempts_left": 3,
         "status": "verified",
     }
+    assert checked["proof"]["document_id"]  # the right code completes the identification (tests/e2e/test_proofs)
     # And Voltooien deletes it
     assert official.complete(created["id"])[0] == 200 and official.read(created["id"])[0] == 404
 

@@ -1,5 +1,7 @@
-"""Proofs end to end on the local stack: Voltooien queues a proof, the local SQS poller runs the delivery
-function, and the official downloads the PDF through the presigned link (builtin mode)."""
+"""Proofs end to end on the local stack: the right code (or Voltooien of an unchecked session) queues a proof, the
+local SQS poller runs the delivery function, and the official downloads the PDF through the presigned link
+(builtin mode).
+"""
 
 from __future__ import annotations
 
@@ -24,20 +26,40 @@ def wait_for_proof(official: OfficialClient, document_id: str) -> dict[str, Any]
         time.sleep(0.3)
 
 
-def test_voltooien_yields_a_pdf_proof_the_official_can_download(stack: LocalStack, official: OfficialClient) -> None:
-    # Given a handover session whose code the official confirmed
+def test_the_code_check_yields_a_pdf_proof_the_official_can_download(
+    stack: LocalStack, official: OfficialClient
+) -> None:
+    # Given a handover session the resident logged in to
     _, created = official.create(flow="handover")
     login = resident_login(stack.site_url, created["id"], RESIDENT, loa="substantieel")
-    assert official.check(created["id"], login.result["code"])[1]["match"] is True
-    # When the official completes it
-    status, done = official.complete(created["id"])
-    assert status == 200 and done["proof"]["status"] == "pending"
-    # Then the proof is made in the background and can be downloaded as a PDF
-    proof = wait_for_proof(official, done["proof"]["document_id"])
+    # When the official confirms the code the resident read aloud
+    status, checked = official.check(created["id"], login.result["code"])
+    # Then the answer and the session name the proof, handed over without Voltooien
+    assert status == 200 and checked["match"] is True and checked["proof"]["status"] == "pending"
+    document_id = checked["proof"]["document_id"]
+    assert official.read(created["id"])[1]["proof_document_id"] == document_id
+    # And the proof is made in the background and can be downloaded as a PDF
+    proof = wait_for_proof(official, document_id)
     assert proof["status"] == "stored" and len(proof["sha256"]) == 64
     pdf = requests.get(proof["download_url"], timeout=10)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     assert RESIDENT.encode() not in pdf.content  # flow C: no BSN on the proof
+    # And Voltooien reports that same proof instead of making a second
+    status, done = official.complete(created["id"])
+    assert status == 200 and done["proof"] == {"document_id": document_id, "status": "stored"}
+
+
+def test_voltooien_of_an_unchecked_session_yields_a_pdf_proof(stack: LocalStack, official: OfficialClient) -> None:
+    # Given a handover session the resident logged in to, whose code was not checked in this service
+    _, created = official.create(flow="handover")
+    resident_login(stack.site_url, created["id"], RESIDENT, loa="substantieel")
+    # When the official completes it
+    status, done = official.complete(created["id"])
+    # Then a proof is queued and made in the background
+    assert status == 200 and done["proof"]["status"] == "pending"
+    proof = wait_for_proof(official, done["proof"]["document_id"])
+    assert proof["status"] == "stored"
+    assert requests.get(proof["download_url"], timeout=10).content.startswith(b"%PDF-")
 
 
 def test_flow_a_proofs_are_made_at_login_for_the_look_up_group(stack: LocalStack, official: OfficialClient) -> None:

@@ -1,4 +1,4 @@
-"""KMS or DynamoDB throttled or unreachable during a step: a clear retryable error and no half-written state.
+"""KMS, DynamoDB or SQS throttled or unreachable during a step: a clear retryable error, nothing half-written.
 
 The failing call is injected into the one boto3 client the handlers share (``aws_client``): it raises what
 botocore raises after its own retries, everything else runs against moto. S3 belongs to the proof step
@@ -127,6 +127,42 @@ def test_a_code_check_fails_retryably_and_costs_no_attempt(aws: Aws, monkeypatch
     assert_retryable(response)
     (item,) = items(aws)
     assert item["attempts_left"]["N"] == "3" and item["status"]["S"] == "logged_in"
+
+
+def right_code(aws: Aws, session_id: str) -> str:
+    item = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=aws.table_name, Key={"pk": {"S": f"session#{session_id}"}}
+    )["Item"]
+    return item["resident_code"]["S"]
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+@pytest.mark.parametrize(("service", "operation"), [("sqs", "send_message"), ("dynamodb", "put_item")])
+def test_a_matching_code_check_that_cannot_hand_the_proof_over_changes_nothing(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch, failure, service, operation
+) -> None:
+    # Given a handover session the resident logged in to, and the proof queue or the table failing
+    _, created = create({"flow": "handover"})
+    log_in(aws, created["id"])
+    event = http_event(
+        "POST",
+        "/api/sessions/{id}/check",
+        path_params={"id": created["id"]},
+        body={"code": right_code(aws, created["id"])},
+    )
+    with monkeypatch.context() as failing:
+        failing.setattr(aws_client(service), operation, FAILURES[failure](operation))
+        # When the official checks the right code
+        response = code_check.lambda_handler(event, _context())
+    # Then it is a 503, and the session is as it was: not verified, no attempt used, no proof named
+    assert_retryable(response)
+    (item,) = items(aws)
+    assert item["status"]["S"] == "logged_in" and item["attempts_left"]["N"] == "3"
+    assert "proof_document_id" not in item and "verified_at" not in item
+    # And once the dependency is back, the same check verifies the session and names its proof
+    status, outcome = invoke(code_check.lambda_handler, event)
+    assert status == 200 and outcome["status"] == "verified"
+    assert items(aws)[0]["proof_document_id"]["S"] == outcome["proof"]["document_id"]
 
 
 @pytest.mark.parametrize("failure", FAILURES)

@@ -54,6 +54,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
     },
     "CodeCheckFunction": {
         "SessionTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
+        "ProofQueue": {"sqs:SendMessage"},
     },
     "CleanupFunction": {
         "SessionTable": {
@@ -122,7 +123,7 @@ GLOBAL_ENVIRONMENT = {
 }
 FUNCTION_ENVIRONMENT = {
     "SessionsFunction": {"CONTROL_CODE_KEY_ID", "DATA_KEY_ID", "PSEUDONYM_KEY_ID", "STAFF_LOOKUP_GROUP"},
-    "CodeCheckFunction": set(),
+    "CodeCheckFunction": {"PROOF_QUEUE_URL", "PROOF_RETENTION_DAYS"},
     "CleanupFunction": {"PROOF_QUEUE_URL", "PROOF_RETENTION_DAYS"},
     "AuditForwarderFunction": {"AUDIT_LOG_GROUP"},
     "DeliveryFunction": {

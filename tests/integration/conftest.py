@@ -40,6 +40,7 @@ def _handler_caches() -> list[Any]:
         aws_client,
         sessions.handler.wiring,
         code_check.handler.sessions,
+        code_check.handler.proofs,
         cleanup.handler.store,
         cleanup.handler.proofs,
         delivery.handler.wiring,

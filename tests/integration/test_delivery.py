@@ -15,6 +15,7 @@ import boto3
 import pytest
 
 import cleanup.handler as cleanup
+import code_check.handler as code_check
 import delivery.handler as delivery
 import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications
@@ -31,7 +32,7 @@ from tests.fakes import InMemoryResults, InMemorySessionRepository
 from tests.zgw.fake_case_system import CLIENT_ID, SECRET, FakeCaseSystem, running_case_system
 from tests.zgw.openapi import SPEC_DIR, specs_available
 
-from .conftest import REGION, Aws, LambdaContext, http_event, invoke
+from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke
 from .test_official_api import resident_logs_in
 
 BSN = "999993653"
@@ -174,6 +175,60 @@ def test_voltooien_makes_a_stored_proof_the_owner_downloads(aws: Aws) -> None:
     assert head["ServerSideEncryption"] == "aws:kms" and head["ContentType"] == "application/pdf"
     # And a colleague is told there is no such proof
     assert read_proof(document_id, official_sub="8f3b1c2d-0000-4000-8000-000000000002")[0] == 404
+
+
+def verified_handover(aws: Aws) -> tuple[str, str]:
+    """A handover session the resident logged in to and whose code the official confirmed; (id, proof id)."""
+    _, created = invoke(sessions_fn.lambda_handler, http_event("POST", "/api/sessions", body={"flow": "handover"}))
+    resident_logs_in(aws, created["id"], BSN)
+    item = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=aws.table_name, Key={"pk": {"S": f"session#{created['id']}"}}
+    )["Item"]
+    body = {"code": item["resident_code"]["S"]}
+    event = http_event("POST", "/api/sessions/{id}/check", path_params={"id": created["id"]}, body=body)
+    status, outcome = invoke(code_check.lambda_handler, event)
+    assert status == 200 and outcome["match"] is True and outcome["proof"]["status"] == "pending"
+    return created["id"], outcome["proof"]["document_id"]
+
+
+def test_a_verified_session_that_expires_without_voltooien_still_yields_its_proof(aws: Aws) -> None:
+    # Given a session whose code the official confirmed, and which then expires without Voltooien
+    session_id, document_id = verified_handover(aws)
+    past = int((now() - timedelta(minutes=1)).timestamp())
+    boto3.client("dynamodb", region_name=REGION).update_item(
+        TableName=aws.table_name,
+        Key={"pk": {"S": f"session#{session_id}"}},
+        UpdateExpression="SET expires_at = :past",
+        ExpressionAttributeValues={":past": {"N": str(past)}},
+    )
+    swept = cleanup.lambda_handler(json.loads((EVENTS / "scheduled_sweep.json").read_text()), LambdaContext())
+    assert swept == {"deleted": 1}
+    # When the delivery function runs
+    [answer] = run_delivery(aws)
+    # Then the proof of the check is stored, and its owner can download it
+    assert answer == {"batchItemFailures": []}
+    status, proof = read_proof(document_id)
+    assert status == 200 and proof["status"] == "stored" and proof["reference"] == session_id
+
+
+def test_voltooien_of_a_verified_session_reports_the_proof_of_the_check(aws: Aws) -> None:
+    # Given a verified session whose proof has been stored already
+    session_id, document_id = verified_handover(aws)
+    run_delivery(aws)
+    # When the official completes it, and the browser sends Voltooien once more
+    event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": session_id})
+    answers = [invoke(cleanup.lambda_handler, event) for _ in range(2)]
+    # Then both answers report the one proof as it stands, and nothing more was queued or recorded
+    assert [(status, body["proof"]) for status, body in answers] == [
+        (200, {"document_id": document_id, "status": "stored"})
+    ] * 2
+    assert poll(aws) is None and len(proof_records(aws)) == 1
+    # And the tombstone keeps the proof's id, without personal data
+    tombstone = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=aws.table_name, Key={"pk": {"S": f"session#{session_id}"}}
+    )["Item"]
+    assert tombstone["status"]["S"] == "completed" and tombstone["proof_document_id"]["S"] == document_id
+    assert not {"sealed_bsn", "resident_code", "login_at"} & set(tombstone)
 
 
 def test_flow_a_is_delivered_to_the_case_system_once(aws: Aws, zgw: FakeCaseSystem) -> None:

@@ -74,13 +74,34 @@ def test_the_stored_item_holds_no_bsn(aws: Aws) -> None:
     assert int(items[0]["ttl"]["N"]) == int(items[0]["expires_at"]["N"])
 
 
-def test_flow_b_right_code_after_login_verifies(aws: Aws) -> None:
+def test_flow_b_right_code_after_login_verifies_and_hands_the_proof_over(aws: Aws) -> None:
+    # Given a known-BSN session the resident logged in to
     _, created = create({"flow": "known_bsn", "bsn": BSN})
     resident_logs_in(aws, created["id"], BSN)
+    # When the official checks the right code
     status, outcome = check(created["id"], created["code"])
+    # Then it is verified, and the answer names the proof that was handed over
+    proof = outcome.pop("proof")
     assert (status, outcome) == (200, {"match": True, "attempts_left": 3, "status": "verified"})
+    assert proof["status"] == "pending" and UUID(proof["document_id"]).version == 4
+    # And the official's view names the same proof, kept on the session item
     _, session = read(created["id"])
     assert session["status"] == "verified" and session["code_match"] is True and session["loa"] == "midden"
+    assert session["proof_document_id"] == proof["document_id"]
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
+    kinds = sorted((item["kind"]["S"], item.get("proof_document_id", {}).get("S")) for item in items)
+    assert kinds == [("proof", None), ("session", proof["document_id"])]
+    queued = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"]
+    assert [json.loads(m["Body"])["document_id"] for m in queued] == [proof["document_id"]]
+
+
+def test_a_wrong_code_hands_no_proof_over(aws: Aws) -> None:
+    _, created = create({"flow": "known_bsn", "bsn": BSN})
+    resident_logs_in(aws, created["id"], BSN)
+    status, outcome = check(created["id"], "000000" if created["code"] != "000000" else "111111")
+    assert status == 200 and outcome["match"] is False and "proof" not in outcome
+    assert "proof_document_id" not in read(created["id"])[1]
+    assert "Messages" not in boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)
 
 
 def test_flow_b_login_with_another_bsn_does_not_match(aws: Aws) -> None:

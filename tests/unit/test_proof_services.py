@@ -11,7 +11,7 @@ import pytest
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.control_code import ControlCodes
-from legitimatie.errors import ServiceUnavailable, SessionNotFound
+from legitimatie.errors import ServiceUnavailable, SessionNotFound, WrongState
 from legitimatie.login import PendingLogin
 from legitimatie.login_services import finish_login
 from legitimatie.policy import ServicePolicy
@@ -28,6 +28,7 @@ from legitimatie.services import (
     complete_session_with_proof,
     create_handover_session,
     record_resident_login,
+    sweep_expired,
 )
 from legitimatie.session import Flow, Official, Status
 from tests.fakes import (
@@ -77,8 +78,20 @@ class World:
         )
         if verified:
             assert session.login is not None
-            check_control_code(session.id, session.login.resident_code, OFFICIAL, sessions=self.sessions, now=NOW)
+            self.check(session.id, session.login.resident_code)
         return session
+
+    def check(self, session_id, code, zaak_url=None, at=NOW):
+        return check_control_code(
+            session_id,
+            code,
+            OFFICIAL,
+            zaak_url,
+            sessions=self.sessions,
+            proofs=self.proofs,
+            municipality=POLICY.municipality_name,
+            now=at,
+        )
 
     def complete(self, session_id, zaak_url=None):
         return complete_session_with_proof(
@@ -108,26 +121,106 @@ def world() -> World:
     return World()
 
 
-def test_voltooien_queues_a_proof_snapshot_before_the_session_is_gone(world: World) -> None:
-    # Given a handover session whose code the official confirmed
-    session = world.logged_in_handover(verified=True)
-    # When the official completes it
-    _, record = world.complete(session.id)
-    # Then one proof request is queued with what the proof needs, and no BSN of any kind
-    assert record is not None and record.status is ProofStatus.PENDING and record.owner_id == OFFICIAL.id
+def wrong_code(session) -> str:
+    return "000000" if session.login.resident_code != "000000" else "111111"
+
+
+def test_the_right_code_hands_the_proof_over_with_the_check(world: World) -> None:
+    # Given a handover session the resident logged in to
+    session = world.logged_in_handover()
+    # When the official types the code the resident read aloud
+    outcome, record = world.check(session.id, session.login.resident_code, at=NOW + timedelta(minutes=1))
+    # Then the session is verified and one proof request is queued with what the proof needs, and no BSN
+    assert outcome.match and record is not None
+    assert record.status is ProofStatus.PENDING and record.owner_id == OFFICIAL.id
     [request] = world.queue.sent
     assert request.document_id == record.document_id and request.session_id == session.id
-    assert request.code_check is CodeCheck.MATCH and request.checked_at == NOW
+    assert request.code_check is CodeCheck.MATCH and request.checked_at == NOW + timedelta(minutes=1)
     assert request.official_name == OFFICIAL.name and request.loa is LevelOfAssurance.SUBSTANTIEEL
     assert request.sealed_bsn is None and RESIDENT.digits not in request.to_message()
-    # And the session is a tombstone without login data
-    assert world.sessions.get(session.id).login is None  # type: ignore[union-attr]
+    # And the session names its proof, written in the same step that made it verified
+    stored = world.sessions.get(session.id)
+    assert stored is not None and stored.status is Status.VERIFIED and stored.proof_document_id == record.document_id
 
 
-def test_a_proof_of_an_unchecked_session_says_so(world: World) -> None:
+def test_a_wrong_code_makes_no_proof(world: World) -> None:
+    session = world.logged_in_handover()
+    outcome, record = world.check(session.id, wrong_code(session))
+    assert not outcome.match and record is None and world.queue.sent == []
+    assert world.sessions.get(session.id).proof_document_id is None  # type: ignore[union-attr]
+
+
+def test_when_the_queue_is_down_the_check_fails_and_changes_nothing(world: World) -> None:
+    # Given a logged-in session and a queue that does not answer
+    session = world.logged_in_handover()
+    world.queue.fail = True
+    # When the official types the right code, then the check fails
+    with pytest.raises(ServiceUnavailable):
+        world.check(session.id, session.login.resident_code)
+    # And the session is as it was: not verified, no attempt used, no proof named
+    stored = world.sessions.get(session.id)
+    assert stored == session and stored.attempts_left == 3 and stored.proof_document_id is None
+    # So the official simply checks again, and the proof is handed over once
+    world.queue.fail = False
+    outcome, record = world.check(session.id, session.login.resident_code)
+    assert outcome.match and record is not None and [r.document_id for r in world.queue.sent] == [record.document_id]
+
+
+def test_when_the_session_write_fails_after_the_hand_over_the_check_can_be_retried(world: World) -> None:
+    # Given a logged-in session, and the table refusing the write that would mark it verified
+    session = world.logged_in_handover()
+    world.sessions.writes_fail = True
+    with pytest.raises(ServiceUnavailable):
+        world.check(session.id, session.login.resident_code)
+    # Then the session is unchanged (the queued proof names a check that did succeed, so it tells no untruth)
+    assert world.sessions.get(session.id) == session
+    # And a retry verifies it, the session naming the proof of that retry
+    world.sessions.writes_fail = False
+    _, record = world.check(session.id, session.login.resident_code)
+    assert record is not None and world.queue.sent[-1].document_id == record.document_id
+    assert world.sessions.get(session.id).proof_document_id == record.document_id  # type: ignore[union-attr]
+
+
+def test_a_verified_session_that_expires_without_voltooien_keeps_its_proof(world: World) -> None:
+    # Given a session whose code the official confirmed, but never completed
+    session = world.logged_in_handover(verified=True)
+    [request] = world.queue.sent
+    # When it expires and the sweep deletes it
+    assert sweep_expired(records=world.sessions, now=NOW + timedelta(minutes=31)) == 1
+    # Then its proof is made all the same, and the official can download it
+    assert world.deliver(request).status is ProofStatus.STORED
+    view = proof_for_official(
+        request.document_id, OFFICIAL, "zaak-opzoeken", records=world.records, pdfs=world.pdfs, now=NOW
+    )
+    assert view.download_url and world.sessions.get(session.id) is None
+
+
+def test_voltooien_of_a_verified_session_reports_the_proof_of_the_check(world: World) -> None:
+    # Given a verified session whose proof was made already
+    session = world.logged_in_handover(verified=True)
+    [request] = world.queue.sent
+    world.deliver(request)
+    # When the official completes it
+    completed, record = world.complete(session.id)
+    # Then no second proof is made: Voltooien reports the one of the check, as it stands now
+    assert len(world.queue.sent) == 1 and record is not None
+    assert record.document_id == request.document_id and record.status is ProofStatus.STORED
+    # And the tombstone keeps the proof's id, without login data
+    tombstone = world.sessions.get(session.id)
+    assert tombstone is not None and tombstone.status is Status.COMPLETED and tombstone.login is None
+    assert tombstone.proof_document_id == request.document_id == completed.proof_document_id
+
+
+def test_voltooien_of_an_unchecked_session_makes_its_one_proof(world: World) -> None:
+    # Given a session the resident logged in to, whose code the official did not check here
     session = world.logged_in_handover(verified=False)
-    world.complete(session.id)
-    assert world.queue.sent[0].code_check is CodeCheck.NOT_CHECKED
+    # When the official completes it
+    _, record = world.complete(session.id)
+    # Then one proof is queued that says the code was not checked, and the tombstone names it
+    [request] = world.queue.sent
+    assert record is not None and request.document_id == record.document_id
+    assert request.code_check is CodeCheck.NOT_CHECKED and request.checked_at is None
+    assert world.sessions.get(session.id).proof_document_id == record.document_id  # type: ignore[union-attr]
 
 
 def test_when_the_queue_is_down_voltooien_fails_and_changes_nothing(world: World) -> None:
@@ -144,11 +237,13 @@ def test_when_the_queue_is_down_voltooien_fails_and_changes_nothing(world: World
     assert record is not None and len(world.queue.sent) == 1
 
 
-def test_a_retried_voltooien_makes_no_second_proof(world: World) -> None:
-    session = world.logged_in_handover()
-    world.complete(session.id)
+@pytest.mark.parametrize("verified", [False, True])
+def test_a_retried_voltooien_reports_the_same_proof_and_makes_no_second(world: World, verified: bool) -> None:
+    session = world.logged_in_handover(verified=verified)
+    _, first = world.complete(session.id)
     _, again = world.complete(session.id)
-    assert again is None and len(world.queue.sent) == 1
+    assert first is not None and again is not None and again.document_id == first.document_id
+    assert len(world.queue.sent) == 1
 
 
 def test_the_official_may_name_an_existing_zaak(world: World) -> None:
@@ -156,6 +251,28 @@ def test_the_official_may_name_an_existing_zaak(world: World) -> None:
     _, record = world.complete(session.id, zaak_url="https://zaken.example/zaken/7")
     assert record is not None and record.zaak_url == "https://zaken.example/zaken/7"
     assert world.queue.sent[0].zaak_url == "https://zaken.example/zaken/7"
+
+
+def test_the_zaak_of_a_verified_session_is_named_with_the_check(world: World) -> None:
+    # Given a session verified with a zaak named at the check
+    session = world.logged_in_handover()
+    _, record = world.check(session.id, session.login.resident_code, zaak_url="https://zaken.example/zaken/7")
+    assert record is not None and world.queue.sent[0].zaak_url == "https://zaken.example/zaken/7"
+    # When the official completes naming the same zaak, then that is the proof reported
+    _, completed = world.complete(session.id, zaak_url="https://zaken.example/zaken/7")
+    assert completed is not None and completed.document_id == record.document_id
+
+
+def test_voltooien_cannot_send_the_proof_of_the_check_to_another_zaak(world: World) -> None:
+    # Given a session verified without naming a zaak: its proof is on its way already
+    session = world.logged_in_handover(verified=True)
+    # When the official completes naming a zaak, then that is refused and the session is unchanged
+    with pytest.raises(WrongState):
+        world.complete(session.id, zaak_url="https://zaken.example/zaken/7")
+    assert world.sessions.get(session.id).status is Status.VERIFIED  # type: ignore[union-attr]
+    # And Voltooien without a zaak completes it with the proof of the check
+    _, record = world.complete(session.id)
+    assert record is not None and len(world.queue.sent) == 1
 
 
 def test_flow_a_login_queues_a_proof_with_the_bsn_sealed_to_the_case(world: World) -> None:
@@ -243,8 +360,8 @@ def test_a_retry_continues_where_the_failure_stopped(world: World, failing_step:
 
 
 def test_b_and_c_proofs_go_to_the_zaak_the_official_named_without_a_rol(world: World) -> None:
-    session = world.logged_in_handover(verified=True)
-    world.complete(session.id, zaak_url="https://zaken.example/zaken/7")
+    session = world.logged_in_handover()
+    world.check(session.id, session.login.resident_code, zaak_url="https://zaken.example/zaken/7")
     case_system = FlakyCaseSystem()
     record = world.deliver(world.queue.sent[0], case_system)
     assert case_system.calls == ["document", "relation"]

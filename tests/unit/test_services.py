@@ -67,13 +67,24 @@ def cipher() -> FakeCipher:
     return FakeCipher()
 
 
+def outbox() -> QueuedProofs:
+    return QueuedProofs(InMemoryProofRecords(), ListQueue(), retention=timedelta(days=90))
+
+
 def complete(session_id, official, sessions):
     """Voltooien with an in-memory proof outbox; returns the completed session."""
-    outbox = QueuedProofs(InMemoryProofRecords(), ListQueue(), retention=timedelta(days=90))
     completed, _ = complete_session_with_proof(
-        session_id, official, None, sessions=sessions, proofs=outbox, municipality="Gemeente Voorbeeld", now=NOW
+        session_id, official, None, sessions=sessions, proofs=outbox(), municipality="Gemeente Voorbeeld", now=NOW
     )
     return completed
+
+
+def check(session_id, code, official, sessions, *, now=NOW):
+    """The official's code check with an in-memory proof outbox; returns the outcome."""
+    outcome, _ = check_control_code(
+        session_id, code, official, sessions=sessions, proofs=outbox(), municipality="Gemeente Voorbeeld", now=now
+    )
+    return outcome
 
 
 def known_bsn(sessions, codes, bsn=RESIDENT, loa=None):
@@ -154,7 +165,7 @@ def test_another_official_cannot_see_the_session(sessions, codes, cipher) -> Non
     session = handover(sessions)
     for step in (
         lambda: official_session(session.id, COLLEAGUE, sessions=sessions, cipher=cipher, now=NOW),
-        lambda: check_control_code(session.id, "123456", COLLEAGUE, sessions=sessions, now=NOW),
+        lambda: check(session.id, "123456", COLLEAGUE, sessions),
         lambda: complete(session.id, COLLEAGUE, sessions),
         lambda: cancel_session(session.id, COLLEAGUE, sessions=sessions, now=NOW),
     ):
@@ -175,13 +186,13 @@ def test_a_session_read_after_its_expiry_is_expired_though_still_stored(sessions
     with pytest.raises(SessionExpired):
         public_session(session.id, sessions=sessions, now=later)
     with pytest.raises(SessionExpired):
-        check_control_code(session.id, "123456", OFFICIAL, sessions=sessions, now=later)
+        check(session.id, "123456", OFFICIAL, sessions, now=later)
 
 
 def test_the_right_code_verifies_the_session(sessions, codes, cipher) -> None:
     session = known_bsn(sessions, codes)
     login(session.id, RESIDENT, sessions, codes, cipher)
-    outcome = check_control_code(session.id, session.official_code, OFFICIAL, sessions=sessions, now=NOW)
+    outcome = check(session.id, session.official_code, OFFICIAL, sessions)
     assert outcome.match and outcome.status is Status.VERIFIED and outcome.attempts_left == 3
     assert sessions.get(session.id).status is Status.VERIFIED
 
@@ -192,20 +203,20 @@ def test_three_wrong_codes_lock_the_session_for_good(sessions, codes, cipher) ->
     logged_in = login(session.id, RESIDENT, sessions, codes, cipher)
     wrong = "000000" if logged_in.login.resident_code != "000000" else "111111"
     # When the official types three wrong codes
-    outcomes = [check_control_code(session.id, wrong, OFFICIAL, sessions=sessions, now=NOW) for _ in range(3)]
+    outcomes = [check(session.id, wrong, OFFICIAL, sessions) for _ in range(3)]
     # Then the attempts count down and the session ends locked
     assert [o.attempts_left for o in outcomes] == [2, 1, 0]
     assert [o.status for o in outcomes] == [Status.LOGGED_IN, Status.LOGGED_IN, Status.LOCKED]
     # And even the right code is refused afterwards, also after expiry
     for moment in (NOW, NOW + timedelta(hours=1)):
         with pytest.raises(SessionLocked):
-            check_control_code(session.id, logged_in.login.resident_code, OFFICIAL, sessions=sessions, now=moment)
+            check(session.id, logged_in.login.resident_code, OFFICIAL, sessions, now=moment)
 
 
 def test_a_check_before_the_resident_logged_in_changes_nothing(sessions, codes) -> None:
     session = known_bsn(sessions, codes)
     with pytest.raises(WrongState):
-        check_control_code(session.id, session.official_code, OFFICIAL, sessions=sessions, now=NOW)
+        check(session.id, session.official_code, OFFICIAL, sessions)
     assert sessions.get(session.id).attempts_left == 3
 
 
@@ -214,14 +225,14 @@ def test_a_malformed_code_is_bad_input_and_costs_no_attempt(sessions, codes, cip
     session = handover(sessions)
     login(session.id, RESIDENT, sessions, codes, cipher)
     with pytest.raises(InvalidInput):
-        check_control_code(session.id, code, OFFICIAL, sessions=sessions, now=NOW)
+        check(session.id, code, OFFICIAL, sessions)
     assert sessions.get(session.id).attempts_left == 3
 
 
 def test_a_flow_b_login_with_another_bsn_can_never_be_verified(sessions, codes, cipher) -> None:
     session = known_bsn(sessions, codes)
     impostor = login(session.id, SOMEONE_ELSE, sessions, codes, cipher)
-    outcome = check_control_code(session.id, impostor.login.resident_code, OFFICIAL, sessions=sessions, now=NOW)
+    outcome = check(session.id, impostor.login.resident_code, OFFICIAL, sessions)
     assert not outcome.match
 
 
@@ -253,7 +264,7 @@ def test_a_retried_complete_answers_success_again(sessions, codes, cipher) -> No
     with pytest.raises(SessionNotFound):
         complete(session.id, COLLEAGUE, sessions)
     with pytest.raises(SessionNotFound):
-        check_control_code(session.id, "123456", OFFICIAL, sessions=sessions, now=NOW)
+        check(session.id, "123456", OFFICIAL, sessions)
 
 
 def test_complete_before_login_is_refused_and_keeps_the_session(sessions) -> None:
@@ -274,13 +285,7 @@ def test_a_concurrent_change_is_never_overwritten(sessions, codes, cipher) -> No
     session = handover(sessions)
     login(session.id, RESIDENT, sessions, codes, cipher)
     stale = sessions.get(session.id)
-    check_control_code(
-        session.id,
-        "999999" if stale.login.resident_code != "999999" else "888888",
-        OFFICIAL,
-        sessions=sessions,
-        now=NOW,
-    )
+    check(session.id, "999999" if stale.login.resident_code != "999999" else "888888", OFFICIAL, sessions)
     # When a write based on the stale read is attempted
     with pytest.raises(ConcurrentUpdate):
         sessions.replace(stale, expected_status=stale.status, expected_attempts_left=stale.attempts_left)

@@ -59,6 +59,8 @@ def session_to_item(session: Session) -> Item:
         item["official_code"] = _s(session.official_code)
     if session.verified_at is not None:
         item["verified_at"] = _n(to_epoch(session.verified_at))
+    if session.proof_document_id is not None:
+        item["proof_document_id"] = _s(str(session.proof_document_id))
     login = session.login
     if login is not None:
         item["login_at"] = _n(to_epoch(login.at))
@@ -94,6 +96,7 @@ def session_from_item(item: Item) -> Session:
         login=login,
         attempts_left=int(item["attempts_left"]["N"]),
         verified_at=from_epoch(int(item["verified_at"]["N"])) if "verified_at" in item else None,
+        proof_document_id=UUID(item["proof_document_id"]["S"]) if "proof_document_id" in item else None,
     )
 
 

@@ -33,6 +33,8 @@ def official_session_body(view: OfficialSessionView, policy: ServicePolicy) -> d
             body["code_match"] = session.login.code_match
     if view.bsn is not None:
         body["bsn"] = view.bsn.digits
+    if session.proof_document_id is not None:  # made at the code check; GET /api/proofs/{document_id}
+        body["proof_document_id"] = str(session.proof_document_id)
     return body
 
 
