@@ -14,11 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.audit import AuditAction, AuditEvent
 from legitimatie.clock import to_iso, utc_now
-from legitimatie.proof_services import QueuedProofs
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
-from legitimatie.runtime.proof_settings import ProofOutboxSettings, proof_outbox
+from legitimatie.runtime.proof_settings import completion_outbox
 from legitimatie.runtime.settings import BaseSettings
 from legitimatie.services import cancel_session, complete_session_with_proof, parse_session_id, sweep_expired
 
@@ -38,17 +37,11 @@ class CompleteRequest(BaseModel):
     zaak_url: str | None = Field(default=None, pattern=r"^https://\S+$", max_length=1000)
 
 
-@cache
-def proofs() -> tuple[QueuedProofs, str]:
-    settings = ProofOutboxSettings.from_env(os.environ)
-    return proof_outbox(settings, aws_client("dynamodb"), aws_client("sqs")), settings.municipality_name
-
-
 @app.post("/api/sessions/<session_id>/complete")
 def complete(session_id: str) -> Any:
     now, official = utc_now(), current_official(app)
     request = parse_body(app, CompleteRequest)
-    outbox, municipality = proofs()
+    outbox, municipality = completion_outbox()
     session, proof = complete_session_with_proof(
         parse_session_id(session_id),
         official,

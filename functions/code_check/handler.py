@@ -15,11 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.audit import AuditAction, AuditEvent, Outcome
 from legitimatie.clock import utc_now
-from legitimatie.proof_services import QueuedProofs
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import audit_trail, metrics, observed
-from legitimatie.runtime.proof_settings import ProofOutboxSettings, proof_outbox
+from legitimatie.runtime.proof_settings import completion_outbox
 from legitimatie.runtime.settings import BaseSettings
 from legitimatie.services import check_control_code, parse_session_id
 from legitimatie.session import Status
@@ -41,18 +40,12 @@ def sessions() -> DynamoDbSessionRepository:
     return DynamoDbSessionRepository(aws_client("dynamodb"), settings.table_name)
 
 
-@cache
-def proofs() -> tuple[QueuedProofs, str]:
-    settings = ProofOutboxSettings.from_env(os.environ)
-    return proof_outbox(settings, aws_client("dynamodb"), aws_client("sqs")), settings.municipality_name
-
-
 @app.post("/api/sessions/<session_id>/check")
 def check(session_id: str) -> Any:
     request = parse_body(app, CheckRequest)
     code = request.code.replace(" ", "")  # residents read "358 974"; officials may type it that way
     official = current_official(app)
-    outbox, municipality = proofs()
+    outbox, municipality = completion_outbox()
     outcome, proof = check_control_code(
         parse_session_id(session_id),
         code,

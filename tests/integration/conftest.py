@@ -35,14 +35,14 @@ def _handler_caches() -> list[Any]:
     import delivery.handler
     import sessions.handler
     from legitimatie.runtime.aws import aws_client
+    from legitimatie.runtime.proof_settings import completion_outbox
 
     return [
         aws_client,
         sessions.handler.wiring,
         code_check.handler.sessions,
-        code_check.handler.proofs,
         cleanup.handler.store,
-        cleanup.handler.proofs,
+        completion_outbox,
         delivery.handler.wiring,
     ]
 

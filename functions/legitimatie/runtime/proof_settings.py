@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
@@ -10,13 +12,14 @@ from pydantic import Field, model_validator
 from ..adapters.dynamodb_proofs import DynamoDbProofRecords
 from ..adapters.sqs import SqsProofQueue
 from ..proof_services import QueuedProofs
+from .aws import aws_client
 from .secrets import read_json_secret
 from .settings import BaseSettings
 
 if TYPE_CHECKING:  # the ZGW client (requests) is loaded only by the delivery function, in zgw mode
     from ..adapters.zgw import ZgwSettings
 
-__all__ = ["DeliverySettings", "ProofOutboxSettings", "load_zgw_settings", "proof_outbox"]
+__all__ = ["DeliverySettings", "ProofOutboxSettings", "completion_outbox", "load_zgw_settings", "proof_outbox"]
 
 
 class ProofOutboxSettings(BaseSettings):
@@ -36,6 +39,14 @@ def proof_outbox(settings: ProofOutboxSettings, dynamodb: Any, sqs: Any) -> Queu
         SqsProofQueue(sqs, settings.proof_queue_url),
         settings.proof_retention,
     )
+
+
+@cache
+def completion_outbox() -> tuple[QueuedProofs, str]:
+    """For the functions that complete an identification (check, Voltooien): the outbox and the municipality's
+    name, built once per cold start from the environment."""
+    settings = ProofOutboxSettings.from_env(os.environ)
+    return proof_outbox(settings, aws_client("dynamodb"), aws_client("sqs")), settings.municipality_name
 
 
 class DeliverySettings(BaseSettings):
