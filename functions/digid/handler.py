@@ -179,8 +179,6 @@ def _finish(response_xml: str, relay_state: str | None) -> Response[str]:
         return error_page("loa_too_low", pending, niveau=pending.required_loa.label)
     if outcome.kind != "success" or outcome.bsn is None or outcome.loa is None:
         return error_page("error", pending)
-    if outcome.loa < pending.required_loa:
-        return error_page("loa_too_low", pending, niveau=pending.required_loa.label)
     token, result = finish_login(
         pending,
         outcome.bsn,
