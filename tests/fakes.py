@@ -82,6 +82,10 @@ class InMemoryPendingLogins:
     def add(self, pending: PendingLogin) -> None:
         self.pending[pending.request_id] = pending
 
+    def get(self, request_id: str, now: datetime) -> PendingLogin | None:
+        found = self.pending.get(request_id)
+        return found if found is not None and found.expires_at > now else None
+
     def take(self, request_id: str, now: datetime) -> PendingLogin | None:
         found = self.pending.pop(request_id, None)
         return found if found is not None and found.expires_at > now else None

@@ -6,7 +6,6 @@ cookie), the start page with the cancel message, or the error page with the reas
 
 from __future__ import annotations
 
-import base64
 import html
 import os
 from dataclasses import dataclass
@@ -16,14 +15,7 @@ from urllib.parse import parse_qs, urlencode
 
 from aws_lambda_powertools.event_handler import Response, content_types
 
-from digid.saml import (
-    SamlError,
-    build_authn_request,
-    read_in_response_to,
-    resolve_artifact,
-    sp_metadata,
-    validate_response,
-)
+from digid.saml import Binding, SamlError, build_authn_request, consume, sp_metadata
 from digid.saml.config import SpConfig
 from digid.sp_config import DigidSettings, load_sp_config
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
@@ -34,18 +26,25 @@ from legitimatie.bsn import Bsn
 from legitimatie.clock import utc_now
 from legitimatie.control_code import ControlCodes
 from legitimatie.errors import DomainError, InvalidInput
-from legitimatie.login import LoginRefused, PendingLogin, new_relay_state
-from legitimatie.login_services import finish_login, plan_login, register_login, take_pending_login
+from legitimatie.login import LoginRefused, PendingLogin, new_browser_token, new_relay_state
+from legitimatie.login_services import (
+    find_pending_login,
+    finish_login,
+    plan_login,
+    register_login,
+    take_pending_login,
+)
 from legitimatie.policy import ServicePolicy
 from legitimatie.proof_services import QueuedProofs
 from legitimatie.runtime.aws import aws_client
-from legitimatie.runtime.cookies import new_result_cookie
+from legitimatie.runtime.cookies import expired_login_cookie, login_cookie, new_login_cookie, new_result_cookie
 from legitimatie.runtime.http import new_resolver
 from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
 from legitimatie.runtime.proof_settings import ProofOutboxSettings, proof_outbox
 from legitimatie.services import parse_session_id
 
 app = new_resolver()
+_BOUNCED = "lbb_bounced"  # marks the POST binding's second, same-site form post (see acs_post)
 
 
 @dataclass(frozen=True)
@@ -125,9 +124,9 @@ def login() -> Response[str]:
     except InvalidInput:
         return error_page("expired")
     plan = plan_login(session_id, policy=w.policy, sessions=w.sessions, now=now)
-    relay_state = new_relay_state()
+    relay_state, browser_token = new_relay_state(), new_browser_token()
     request = build_authn_request(w.sp, plan.required_loa, plan.force_authn, relay_state)
-    register_login(plan, request.request_id, relay_state, pending=w.pending, now=now)
+    register_login(plan, request.request_id, relay_state, browser_token, pending=w.pending, now=now)
     metrics.add_metric(name="DigidLoginsStarted", unit="Count", value=1)
     audit_trail.record(
         AuditEvent(
@@ -137,44 +136,63 @@ def login() -> Response[str]:
             loa=plan.required_loa.label,
         )
     )
+    # The pre-login cookie binds the pending login to this browser: only here can its answer be accepted.
+    cookies = [new_login_cookie(browser_token)]
     if request.post_form is not None:
-        return _auto_post(request.post_form.url, dict(request.post_form.fields))
+        return _auto_post(request.post_form.url, dict(request.post_form.fields), cookies)
     assert request.redirect_url is not None
-    return redirect(request.redirect_url)
+    return redirect(request.redirect_url, cookies)
 
 
 @app.get("/digid/acs")
 def acs_artifact() -> Response[str]:
+    """HTTP-Artifact binding: how DigiD answers."""
     artifact = app.current_event.get_query_string_value("SAMLart")
     if not artifact:
         return error_page("error")
-    response_xml = resolve_artifact(wiring().sp, artifact)
-    return _finish(response_xml, app.current_event.get_query_string_value("RelayState"))
+    return _consume("artifact", artifact, app.current_event.get_query_string_value("RelayState"))
 
 
 @app.post("/digid/acs")
 def acs_post() -> Response[str]:
-    """HTTP-POST binding, for brokers in front of DigiD: the same validation as the artifact path."""
-    form = parse_qs(app.current_event.decoded_body or "", max_num_fields=10)
-    encoded = (form.get("SAMLResponse") or [""])[0]
-    try:
-        response_xml = base64.b64decode(encoded, validate=True).decode("utf-8")
-    except (ValueError, UnicodeDecodeError):
+    """HTTP-POST binding, for a municipality behind a SAML broker; off unless DIGID_POST_BINDING is enabled.
+
+    The broker's page posts cross-site, and a SameSite=Lax cookie does not travel on a cross-site POST; so a post
+    without the pre-login cookie is posted once more by a page of our own (same-site), which brings the cookie.
+    The answer is still only accepted in the browser that started the login.
+    """
+    if not wiring().sp.accept_post_binding:
+        logger.warning("DigiD answer by POST refused: the POST binding is turned off")
         return error_page("error")
-    return _finish(response_xml, (form.get("RelayState") or [None])[0])
+    form = parse_qs(app.current_event.decoded_body or "", max_num_fields=10)
+    saml_response, relay_state = _field(form, "SAMLResponse"), _field(form, "RelayState")
+    if not saml_response:
+        return error_page("error")
+    if login_cookie(app.current_event.cookies) is None and _field(form, _BOUNCED) is None:
+        fields = {"SAMLResponse": saml_response, _BOUNCED: "1"} | ({"RelayState": relay_state} if relay_state else {})
+        return _auto_post("/digid/acs", fields, None)
+    return _consume("post", saml_response, relay_state)
 
 
-def _finish(response_xml: str, relay_state: str | None) -> Response[str]:
+def _field(form: dict[str, list[str]], name: str) -> str | None:
+    values = form.get(name)
+    return values[0] if values else None
+
+
+def _consume(binding: Binding, payload: str, relay_state: str | None) -> Response[str]:
+    """Both bindings: one validation path, and the pending login used up only once the answer is proven genuine."""
     w, now = wiring(), utc_now()
-    request_id = read_in_response_to(response_xml)
-    pending = take_pending_login(request_id, relay_state, pending=w.pending, now=now)
-    outcome = validate_response(
-        w.sp, response_xml, expected_request_id=pending.request_id, required_loa=pending.required_loa
-    )
+    browser_token = login_cookie(app.current_event.cookies)
+
+    def expect(request_id: str | None) -> PendingLogin:
+        return find_pending_login(request_id, relay_state, browser_token, pending=w.pending, now=now)
+
+    found, outcome = consume(w.sp, binding, payload, expect=expect)
+    pending = take_pending_login(found, pending=w.pending, now=now)
     if outcome.kind == "cancelled":
         metrics.add_metric(name="DigidLoginCancelled", unit="Count", value=1)
         _audit_failure("cancelled", pending)
-        return redirect(_start_page(pending, melding="geannuleerd"))
+        return redirect(_start_page(pending, melding="geannuleerd"), [expired_login_cookie()])
     if outcome.kind == "loa_too_low":
         return error_page("loa_too_low", pending, niveau=pending.required_loa.label)
     if outcome.kind != "success" or outcome.bsn is None or outcome.loa is None:
@@ -206,7 +224,7 @@ def _finish(response_xml: str, relay_state: str | None) -> Response[str]:
         )
     )
     logger.info("DigiD login recorded", extra={"flow": result.flow, "loa": outcome.loa.label})
-    return redirect("/resultaat.html", cookies=[new_result_cookie(token)])
+    return redirect("/resultaat.html", cookies=[new_result_cookie(token), expired_login_cookie()])
 
 
 def _pseudonym(pseudonyms: Pseudonyms, bsn: Bsn) -> str:
@@ -236,21 +254,26 @@ def _start_page(pending: PendingLogin, **params: str) -> str:
     return "/?" + urlencode(params)
 
 
-def _auto_post(url: str, fields: dict[str, str]) -> Response[str]:
-    """HTTP-POST binding for the AuthnRequest: a form the browser submits (script from a file: CSP)."""
+def _auto_post(url: str, fields: dict[str, str], cookies: list[Any] | None) -> Response[str]:
+    """A form the browser submits (script from a file: CSP): the AuthnRequest by HTTP-POST, or a POSTed answer
+    once more from our own origin."""
     inputs = "".join(
         f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
         for name, value in fields.items()
     )
     page = (
-        '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Doorsturen naar DigiD</title>'
+        '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Doorsturen</title>'
         '<script src="/assets/autopost.js" defer></script></head><body>'
         f'<form id="digid-post" method="post" action="{html.escape(url)}">{inputs}'
-        '<p>U wordt doorgestuurd naar DigiD.</p><button type="submit">Verder naar DigiD</button></form>'
+        '<p>U wordt doorgestuurd.</p><button type="submit">Verder</button></form>'
         "</body></html>"
     )
     return Response(
-        status_code=200, content_type=content_types.TEXT_HTML, body=page, headers={"Cache-Control": "no-store"}
+        status_code=200,
+        content_type=content_types.TEXT_HTML,
+        body=page,
+        headers={"Cache-Control": "no-store"},
+        cookies=cookies,
     )
 
 

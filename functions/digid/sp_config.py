@@ -5,6 +5,8 @@
   PKIoverheid SAML signing key; ``next_certificate`` is published in the metadata ahead of a rollover.
 - ``DIGID_TLS_CLIENT_SECRET_ARN``: secret JSON ``{"private_key", "certificate", "ca_bundle"?}`` — the
   client certificate for mutual TLS on the artifact resolution back channel.
+- ``DIGID_POST_BINDING``: ``enabled`` also accepts the Response by HTTP-POST (behind a SAML broker);
+  ``disabled`` (the default) accepts DigiD's artifact only.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class DigidSettings(KeySettings):
     digid_signing_secret_arn: str = Field(alias="DIGID_SIGNING_SECRET_ARN", min_length=1)
     digid_tls_client_secret_arn: str = Field(alias="DIGID_TLS_CLIENT_SECRET_ARN", min_length=1)
     digid_request_binding: Literal["redirect", "post"] = Field(alias="DIGID_REQUEST_BINDING", default="redirect")
+    digid_post_binding: Literal["enabled", "disabled"] = Field(alias="DIGID_POST_BINDING", default="disabled")
 
 
 def load_sp_config(settings: DigidSettings, ssm: Any, secrets: Any) -> SpConfig:
@@ -56,6 +59,7 @@ def load_sp_config(settings: DigidSettings, ssm: Any, secrets: Any) -> SpConfig:
             tls_client_key_pem=tls["private_key"],
             tls_ca_bundle=tls.get("ca_bundle"),
             request_binding=settings.digid_request_binding,
+            accept_post_binding=settings.digid_post_binding == "enabled",
         )
     except ValueError as exc:
         raise ConfigurationError(f"DigiD configuration: {exc}") from None

@@ -1,9 +1,11 @@
 """The resident's DigiD login, apart from SAML: what is pending, what it yields per flow, what the browser sees.
 
 A login starts from a session (flows B, C) or from nothing (flow A). The SAML request id is stored as a
-``PendingLogin`` and taken exactly once when the answer arrives, so a replayed artifact or response finds
-nothing. The result (the control code) is kept under a hash of a random token that only the resident's
-browser holds, in an HttpOnly cookie: the code never travels in a URL.
+``PendingLogin``, bound to the browser that started it (a hash of the random value in its pre-login cookie),
+and taken exactly once, only after the answer is proven genuine: a replayed artifact or response finds nothing,
+and a forged answer naming someone else's request cannot use up their login. The result (the control code) is
+kept under a hash of a random token that only the resident's browser holds, in an HttpOnly cookie: the code
+never travels in a URL.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "PendingLogins",
     "ResidentResult",
     "ResidentResults",
+    "new_browser_token",
     "new_relay_state",
     "new_result_token",
     "token_digest",
@@ -56,6 +59,7 @@ class PendingLogin:
     created_at: datetime
     expires_at: datetime
     session_id: UUID | None = None
+    browser_digest: str = ""  # token_digest of the pre-login cookie of the browser that started the login
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,10 @@ class Identification:
 class PendingLogins(Protocol):
     def add(self, pending: PendingLogin) -> None: ...
 
+    def get(self, request_id: str, now: datetime) -> PendingLogin | None:
+        """The pending login, without taking it; None if unknown, taken before, or expired."""
+        ...
+
     def take(self, request_id: str, now: datetime) -> PendingLogin | None:
         """Remove and return the pending login, once; None if unknown, taken before, or expired."""
         ...
@@ -130,6 +138,11 @@ class IdentificationStore(Protocol):
 def new_relay_state() -> str:
     """An opaque reference for DigiD's RelayState: random, says nothing about the session."""
     return secrets.token_urlsafe(24)
+
+
+def new_browser_token() -> str:
+    """The pre-login cookie's value: binds a pending login to the browser that started it (login CSRF)."""
+    return secrets.token_urlsafe(32)
 
 
 def new_result_token() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
@@ -40,6 +41,7 @@ from .session import Flow, Official, Status
 
 __all__ = [
     "LoginPlan",
+    "find_pending_login",
     "finish_login",
     "identification_context",
     "identification_for_official",
@@ -69,7 +71,9 @@ def plan_login(
 ) -> LoginPlan:
     """Refuse unknown, expired, used or locked sessions before the resident goes to DigiD."""
     if session_id is None:
-        return LoginPlan(flow=Flow.NEW_RESIDENT, required_loa=policy.minimum_loa, force_authn=False)
+        # Flow A too: the resident logs in fresh during the call, never through a DigiD session left open on
+        # the device (someone else's, on a shared phone or computer).
+        return LoginPlan(flow=Flow.NEW_RESIDENT, required_loa=policy.minimum_loa, force_authn=True)
     session = sessions.get(session_id)
     if session is None:
         raise LoginRefused("expired", "This link is not known or no longer valid.")
@@ -83,8 +87,9 @@ def plan_login(
 
 
 def register_login(
-    plan: LoginPlan, request_id: str, relay_state: str, *, pending: PendingLogins, now: datetime
+    plan: LoginPlan, request_id: str, relay_state: str, browser_token: str, *, pending: PendingLogins, now: datetime
 ) -> PendingLogin:
+    """Keep the AuthnRequest for its answer, bound to the browser holding ``browser_token`` (its pre-login cookie)."""
     login = PendingLogin(
         request_id=request_id,
         relay_state=relay_state,
@@ -93,23 +98,43 @@ def register_login(
         created_at=now,
         expires_at=now + LOGIN_LIFETIME,
         session_id=plan.session_id,
+        browser_digest=token_digest(browser_token),
     )
     pending.add(login)
     return login
 
 
-def take_pending_login(
-    request_id: str | None, relay_state: str | None, *, pending: PendingLogins, now: datetime
+def find_pending_login(
+    request_id: str | None,
+    relay_state: str | None,
+    browser_token: str | None,
+    *,
+    pending: PendingLogins,
+    now: datetime,
 ) -> PendingLogin:
-    """The answer must belong to a request we made, once, in time, from the same login (RelayState)."""
+    """The login an answer claims to belong to, looked at but not taken (the answer is not proven genuine yet).
+
+    It must be a request we made, still pending and in time, with the same RelayState, arriving in the browser
+    that started it (its pre-login cookie): an attacker's own answer, posted into a victim's browser, is refused.
+    """
     if not request_id:
         raise LoginRefused("error", "The DigiD answer does not refer to a login request.")
-    login = pending.take(request_id, now)
+    login = pending.get(request_id, now)
     if login is None:
         raise LoginRefused("already_used", "This DigiD answer was used before, has expired or is not ours.")
-    if relay_state is not None and relay_state != login.relay_state:
-        raise LoginRefused("error", "The DigiD answer belongs to another login.")
+    if not relay_state or not hmac.compare_digest(relay_state.encode(), login.relay_state.encode()):
+        raise LoginRefused("error", "The DigiD answer belongs to another login (RelayState).")
+    if not browser_token or not hmac.compare_digest(token_digest(browser_token), login.browser_digest):
+        raise LoginRefused("error", "The DigiD answer arrived in another browser than the one that started it.")
     return login
+
+
+def take_pending_login(login: PendingLogin, *, pending: PendingLogins, now: datetime) -> PendingLogin:
+    """Use up the pending login, once: call only after the answer is proven genuine (signature, addressing)."""
+    taken = pending.take(login.request_id, now)
+    if taken is None:  # a concurrent request with the same answer won the conditional delete
+        raise LoginRefused("already_used", "This DigiD answer was used before, has expired or is not ours.")
+    return taken
 
 
 def finish_login(

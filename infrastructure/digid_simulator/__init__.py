@@ -16,7 +16,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="CFB has been moved", category=Warning)
     import saml2.cryptography.symmetric  # noqa: F401
 
-from .idp import LEVELS, ArtifactAnswer, DigidIdp, LoginRequest, RequestRefused, is_valid_bsn
+from .idp import LEVELS, SHAPES, ArtifactAnswer, DigidIdp, LoginRequest, RequestRefused, Shape, is_valid_bsn
 from .pages import TEST_BSNS
 from .pki import TestPki, generate_test_pki
 from .simulator import ARS_PATH, LOGIN_PATH, METADATA_PATH, SSO_PATH, DigidSimulator
@@ -26,6 +26,7 @@ __all__ = [
     "LEVELS",
     "LOGIN_PATH",
     "METADATA_PATH",
+    "SHAPES",
     "SSO_PATH",
     "TEST_BSNS",
     "ArtifactAnswer",
@@ -33,6 +34,7 @@ __all__ = [
     "DigidSimulator",
     "LoginRequest",
     "RequestRefused",
+    "Shape",
     "TestPki",
     "generate_test_pki",
     "is_valid_bsn",

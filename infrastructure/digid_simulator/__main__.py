@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .idp import SHAPES
 from .pki import generate_test_pki
 from .simulator import METADATA_PATH, DigidSimulator
 
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> None:
         port=arguments.port,
         ars_port=arguments.ars_port,
         base_url=arguments.base_url,
+        shape=arguments.shape,
     ).start()
     if arguments.write_metadata:
         Path(arguments.write_metadata).write_text(simulator.metadata_xml, encoding="utf-8")
@@ -66,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-url", help="public base URL of the HTTP listener (default http://<host>:<port>)")
     parser.add_argument("--sp-metadata", help="the SP's metadata: a file path or a loopback http(s) URL")
     parser.add_argument("--pki-dir", help="directory for the TEST ONLY keys (reused when present; default: temp)")
+    parser.add_argument(
+        "--shape", choices=SHAPES, default="logius", help="answers as Logius' examples (default) or as a SAML broker"
+    )
     parser.add_argument("--write-metadata", help="also write the IdP metadata to this file")
     return parser
 

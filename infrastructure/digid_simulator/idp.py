@@ -2,6 +2,11 @@
 
 Like DigiD and unlike pysaml2's example IdP, it refuses unsigned AuthnRequests and ArtifactResolves, answers
 only by artifact, resolves each artifact once and only for a short while, and signs the ArtifactResponse.
+
+Its answers take one of two shapes (``SHAPES``): ``"logius"`` (the default) is the shape of Logius' example
+messages (spec v3.7, step 7): the artifact-bound Response has no ``Destination``; the AuthnStatement carries a
+SessionIndex and a SubjectLocality; a cancel is Responder/AuthnFailed and a level too low Responder/NoAuthnContext,
+both without an Assertion. ``"broker"`` is the stricter shape a SAML broker sends: the same, with ``Destination``.
 Kept independent of our SP code on purpose (its own level table and elfproef), so the SP is tested against a
 peer it does not share code with.
 """
@@ -16,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 from urllib.parse import urlencode
 
 from lxml import etree
@@ -35,10 +40,12 @@ from .pki import TestPki
 
 __all__ = [
     "LEVELS",
+    "SHAPES",
     "ArtifactAnswer",
     "DigidIdp",
     "LoginRequest",
     "RequestRefused",
+    "Shape",
     "is_valid_bsn",
 ]
 
@@ -65,6 +72,9 @@ _STATUS_REQUEST_DENIED: Final = samlp.STATUS_REQUEST_DENIED
 _SECTOR_BSN: Final = "s00000000"
 _ASSERTION: Final = f"{saml.NAMESPACE}:Assertion"  # pysaml2's node names: namespace, colon, local name
 _ARTIFACT_RESPONSE: Final = f"{samlp.NAMESPACE}:ArtifactResponse"
+Shape = Literal["logius", "broker"]
+SHAPES: Final[tuple[Shape, ...]] = ("logius", "broker")
+_SUBJECT_LOCALITY_ADDRESS: Final = "127.0.0.1"  # where the resident's browser was, as DigiD reports it
 _PARSER_OPTIONS: Final = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 
 
@@ -92,6 +102,8 @@ class ArtifactAnswer:
     signing_key_file: str | None = None  # another key than the IdP's
     in_response_to: str | None = None  # another InResponseTo than the ArtifactResolve's ID
     raw_soap_body: bytes | None = None  # answer these bytes instead, whatever the request
+    sign_alg: str = SIG_RSA_SHA256  # a weak one to test our allow-list
+    digest_alg: str = DIGEST_SHA256
 
 
 @dataclass
@@ -123,7 +135,11 @@ class DigidIdp:
         artifact_lifetime_seconds: float = 60.0,
         pending_lifetime_seconds: float = 15 * 60.0,
         clock: Callable[[], float] = time.monotonic,
+        shape: Shape = "logius",
     ) -> None:
+        if shape not in SHAPES:
+            raise ValueError(f"unknown answer shape {shape!r}; one of {SHAPES}")
+        self.shape: Shape = shape  # may be changed while running (tests run the flows in both shapes)
         self.entity_id = entity_id
         self.sso_url = sso_url
         self.ars_url = ars_url
@@ -262,7 +278,8 @@ class DigidIdp:
         return f"{login.acs_url}{separator}{urlencode(query)}"
 
     def create_response(self, login: LoginRequest, *, bsn: str, level: str, sign_assertion: bool = True) -> str:
-        """A successful Response with an Assertion about ``s00000000:<bsn>`` at ``level`` (signed unless told)."""
+        """A successful Response with an Assertion about ``s00000000:<bsn>`` at ``level`` (signed unless told),
+        in the current ``shape``."""
         name_id = saml.NameID(text=f"{_SECTOR_BSN}:{bsn}", format=saml.NAMEID_FORMAT_UNSPECIFIED)
         with self._pysaml2() as server:
             response = server.create_authn_response(
@@ -272,19 +289,33 @@ class DigidIdp:
                 sp_entity_id=login.sp_entity_id,
                 name_id=name_id,
                 authn={"class_ref": LEVELS[level], "authn_auth": self.entity_id},
-                sign_assertion=sign_assertion,
+                sign_assertion=False,
                 sign_response=False,
-                sign_alg=SIG_RSA_SHA256,
-                digest_alg=DIGEST_SHA256,
             )
-        return response if isinstance(response, str) else response.to_string().decode("utf-8")
+        xml = response if isinstance(response, str) else response.to_string().decode("utf-8")
+        shaped = self._shaped(xml, with_subject_locality=True)
+        return self.sign_assertion(shaped) if sign_assertion else shaped
 
     def _error_response(self, login: LoginRequest, status_code: str, message: str) -> str:
+        """Top-level Responder with ``status_code`` below it, and no Assertion."""
         with self._pysaml2() as server:
             response = server.create_error_response(
                 login.request_id, login.acs_url, (status_code, message), sign=False, issuer=self._issuer()
             )
-        return response.to_string().decode("utf-8")
+        return self._shaped(response.to_string().decode("utf-8"), with_subject_locality=False)
+
+    def _shaped(self, response_xml: str, *, with_subject_locality: bool) -> str:
+        """pysaml2's Response in the current shape: Logius' without Destination; SubjectLocality as DigiD sends it."""
+        root = etree.fromstring(response_xml.encode("utf-8"), etree.XMLParser(**_PARSER_OPTIONS))
+        if self.shape == "logius":
+            root.attrib.pop("Destination", None)
+        for statement in root.iter(f"{{{saml.NAMESPACE}}}AuthnStatement"):
+            if not statement.get("SessionIndex"):
+                statement.set("SessionIndex", sid())
+            if with_subject_locality and statement.find(f"{{{saml.NAMESPACE}}}SubjectLocality") is None:
+                locality = etree.Element(f"{{{saml.NAMESPACE}}}SubjectLocality", Address=_SUBJECT_LOCALITY_ADDRESS)
+                statement.insert(0, locality)  # before AuthnContext, as the schema orders them
+        return etree.tostring(root, encoding="unicode")
 
     def _issuer(self) -> saml.Issuer:
         return saml.Issuer(text=self.entity_id, format=saml.NAMEID_FORMAT_ENTITY)
@@ -362,7 +393,9 @@ class DigidIdp:
             status=status,
         )
         if answer.signed:
-            response.signature = self._signature_template(response.id)
+            response.signature = self._signature_template(
+                response.id, sign_alg=answer.sign_alg, digest_alg=answer.digest_alg
+            )
         root = etree.fromstring(response.to_string(), etree.XMLParser(**_PARSER_OPTIONS))
         if message_xml:
             root.append(etree.fromstring(message_xml.encode("utf-8"), etree.XMLParser(**_PARSER_OPTIONS)))
@@ -373,14 +406,22 @@ class DigidIdp:
 
     # ------------------------------------------------------------------ test hooks (no HTTP surface)
 
-    def sign_assertion(self, response_xml: str, *, key_file: str | None = None) -> str:
-        """(Re)sign the Assertion(s) with ID in a Response: the IdP's key, or ``key_file`` to forge one."""
+    def sign_assertion(
+        self,
+        response_xml: str,
+        *,
+        key_file: str | None = None,
+        sign_alg: str = SIG_RSA_SHA256,
+        digest_alg: str = DIGEST_SHA256,
+    ) -> str:
+        """(Re)sign the Assertion(s) with ID in a Response: the IdP's key, or ``key_file`` to forge one; tests may
+        choose other (weak) algorithms, which xmlsec signs genuinely."""
         root = etree.fromstring(response_xml.encode("utf-8"), etree.XMLParser(**_PARSER_OPTIONS))
         assertion_ids = []
         for assertion in root.iter(f"{{{saml.NAMESPACE}}}Assertion"):
             for old in assertion.findall(f"{{{_NS['ds']}}}Signature"):
                 assertion.remove(old)
-            template = self._signature_template(assertion.get("ID", ""))
+            template = self._signature_template(assertion.get("ID", ""), sign_alg=sign_alg, digest_alg=digest_alg)
             assertion.find(f"{{{saml.NAMESPACE}}}Issuer").addnext(etree.fromstring(template.to_string()))
             assertion_ids.append(assertion.get("ID", ""))
         xml = etree.tostring(root, encoding="unicode")
@@ -388,12 +429,12 @@ class DigidIdp:
             xml = self._sign(xml, _ASSERTION, assertion_id, key_file)
         return xml
 
-    def _signature_template(self, element_id: str) -> ds.Signature:
-        """pysaml2's enveloped-signature template: RSA-SHA256, SHA-256, exclusive c14n, one reference."""
+    def _signature_template(
+        self, element_id: str, *, sign_alg: str = SIG_RSA_SHA256, digest_alg: str = DIGEST_SHA256
+    ) -> ds.Signature:
+        """pysaml2's enveloped-signature template: RSA-SHA256, SHA-256 (unless told), exclusive c14n, one reference."""
         with self._pysaml2() as server:
-            return pre_signature_part(
-                element_id, server.sec.my_cert, 1, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
-            )
+            return pre_signature_part(element_id, server.sec.my_cert, 1, sign_alg=sign_alg, digest_alg=digest_alg)
 
     def _sign(self, xml: str, node_name: str, element_id: str, key_file: str | None) -> str:
         """Fill in the template of the element with this ID (the IdP's key unless ``key_file`` is given)."""

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 
-from .idp import ArtifactAnswer, DigidIdp, LoginRequest, RequestRefused
+from .idp import ArtifactAnswer, DigidIdp, LoginRequest, RequestRefused, Shape
 from .pages import STYLESHEET, error_page, login_page
 from .pki import TestPki, generate_test_pki
 
@@ -51,7 +51,9 @@ class DigidSimulator:
     After ``start()``: ``base_url``, ``entity_id``, ``metadata_xml`` (the IdP metadata to configure the SP with),
     ``ars_url`` (https, client certificate from the test CA required) and ``pki`` (the test PKI's files).
     The SP metadata may be given now (XML text, or a callable returning it, called when first needed) or later
-    with ``load_sp_metadata``. Test hooks (``issue_artifact``, ``create_response``, ``sign_assertion``) are
+    with ``load_sp_metadata``. ``shape`` is how it answers: ``"logius"`` (default, Logius' example messages, no
+    Destination on the Response) or ``"broker"`` (with Destination); ``simulator.shape`` changes it while running.
+    Test hooks (``issue_artifact``, ``create_response``, ``sign_assertion``) are
     methods only, never HTTP endpoints.
     """
 
@@ -66,7 +68,9 @@ class DigidSimulator:
         base_url: str | None = None,
         artifact_lifetime_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        shape: Shape = "logius",
     ) -> None:
+        self._shape: Shape = shape
         self._sp_metadata_source = sp_metadata_xml
         self._given_pki = pki
         self._host = host
@@ -107,6 +111,7 @@ class DigidSimulator:
             pki=pki,
             artifact_lifetime_seconds=self._artifact_lifetime,
             clock=self._clock,
+            shape=self._shape,
         )
         if isinstance(self._sp_metadata_source, str):
             self._idp.load_sp_metadata(self._sp_metadata_source)
@@ -153,6 +158,17 @@ class DigidSimulator:
         return self.idp.entity_id
 
     @property
+    def shape(self) -> Shape:
+        """How the answers look: ``"logius"`` (DigiD's own) or ``"broker"`` (with Destination)."""
+        return self._idp.shape if self._idp is not None else self._shape
+
+    @shape.setter
+    def shape(self, shape: Shape) -> None:
+        if self._idp is not None:
+            self._idp.shape = shape
+        self._shape = shape
+
+    @property
     def metadata_xml(self) -> str:
         return self.idp.metadata_xml
 
@@ -170,9 +186,10 @@ class DigidSimulator:
         """Test hook: the success Response the simulator would send, as XML, to edit before ``issue_artifact``."""
         return self.idp.create_response(login, bsn=bsn, level=level, sign_assertion=sign_assertion)
 
-    def sign_assertion(self, response_xml: str, *, key_file: str | None = None) -> str:
-        """Test hook: (re)sign the assertions in a Response with the IdP's key or another ``key_file``."""
-        return self.idp.sign_assertion(response_xml, key_file=key_file)
+    def sign_assertion(self, response_xml: str, *, key_file: str | None = None, **algorithms: str) -> str:
+        """Test hook: (re)sign the assertions in a Response with the IdP's key or another ``key_file``; ``sign_alg``
+        and ``digest_alg`` choose other algorithms."""
+        return self.idp.sign_assertion(response_xml, key_file=key_file, **algorithms)
 
     def ensure_sp_metadata(self) -> bool:
         """Load the SP metadata from its source when that was deferred; False when it is not available."""

@@ -9,6 +9,9 @@ import sys
 import threading
 from types import FrameType
 
+from infrastructure.digid_simulator import SHAPES
+
+from .digid import DigidSimulatorComponent
 from .gateway import PortInUse
 from .stack import REPO_ROOT, LocalStack, StackError
 from .template import TemplateError
@@ -24,6 +27,17 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=3000, help="gateway port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--isolated-moto", action="store_true", help="run moto in a child process")
     parser.add_argument("--quiet", action="store_true", help="no request log lines")
+    parser.add_argument(
+        "--digid-shape",
+        choices=SHAPES,
+        default=None,
+        help="how the DigiD simulator answers: logius (default, as Logius' examples) or broker (with Destination)",
+    )
+    parser.add_argument(
+        "--digid-post-binding",
+        action="store_true",
+        help="accept DigiD answers by HTTP-POST too (template parameter DigidResponsePostBinding=enabled)",
+    )
     return parser.parse_args(argv)
 
 
@@ -64,7 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    stack = LocalStack(port=args.port, state_file=STATE_FILE, isolated_moto=args.isolated_moto)
+    stack = LocalStack(
+        port=args.port,
+        state_file=STATE_FILE,
+        isolated_moto=args.isolated_moto,
+        components=[DigidSimulatorComponent(shape=args.digid_shape)],
+        parameters={"DigidResponsePostBinding": "enabled"} if args.digid_post_binding else None,
+    )
     try:
         stack.start()
     except PortInUse as exc:

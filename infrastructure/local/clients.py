@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import boto3
 import requests
 
-__all__ = ["LoginOutcome", "OfficialClient", "choose_at_simulator", "resident_login"]
+__all__ = ["LoginOutcome", "OfficialClient", "choose_at_simulator", "pre_login_cookie", "resident_login"]
 
 _TOKEN_FIELD = re.compile(r'name="token" value="([^"]+)"')
 _FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
@@ -88,8 +88,28 @@ def resident_login(
     if location.startswith("/"):  # refused before DigiD: straight to a page of ours
         return _arrive(site_url, location, browser)
     answer = choose_at_simulator(browser, location, bsn, loa, action)
-    acs = browser.get(answer.headers["Location"], allow_redirects=False, timeout=30)
+    acs = browser.get(answer.headers["Location"], headers=pre_login_cookie(response), allow_redirects=False, timeout=30)
     return _arrive(site_url, acs.headers.get("Location", ""), browser, acs)
+
+
+def pre_login_cookie(login_start: requests.Response) -> dict[str, str]:
+    """The ``Cookie`` header a browser sends to our ACS: the pre-login cookie that ``/digid/login`` set.
+
+    requests keeps Secure cookies from a plain-http loopback site but never sends them back, so we do it here.
+    """
+    for header in _set_cookie_headers(login_start):
+        pair = header.split(";", 1)[0].strip()
+        if pair.startswith("lbb_login="):
+            return {"Cookie": pair}
+    return {}
+
+
+def _set_cookie_headers(response: requests.Response) -> list[str]:
+    raw = getattr(response.raw, "headers", None)
+    if raw is not None and hasattr(raw, "getlist"):
+        return list(raw.getlist("Set-Cookie"))
+    value = response.headers.get("Set-Cookie")
+    return [value] if value else []
 
 
 def choose_at_simulator(
@@ -121,7 +141,7 @@ def _arrive(
     result = None
     if parts.path == "/resultaat.html" and acs is not None:
         # The cookie is Secure; requests keeps Secure cookies from plain-http loopback, so send it ourselves.
-        cookie = acs.headers.get("Set-Cookie", "").split(";", 1)[0]
+        cookie = next((c.split(";", 1)[0] for c in _set_cookie_headers(acs) if c.startswith("lbb_result=")), "")
         got = browser.get(f"{site_url}/api/public/result", headers={"Cookie": cookie}, timeout=15)
         result = got.json() if got.status_code == 200 else None
     return LoginOutcome(final_path=parts.path, query=query, result=result, browser=browser)

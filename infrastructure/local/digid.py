@@ -9,15 +9,18 @@ way in both. The keys are generated under ``.local/digid-pki`` (TEST ONLY, git-i
 from __future__ import annotations
 
 import json
+import os
+from typing import cast
 from urllib.request import urlopen
 
-from infrastructure.digid_simulator import DigidSimulator, generate_test_pki
+from infrastructure.digid_simulator import SHAPES, DigidSimulator, Shape, generate_test_pki
 
 from .components import StackContext
 
 __all__ = ["DigidSimulatorComponent"]
 
 METADATA_PARAMETER = "/legitimatie-beeldbellen/digid/idp-metadata"
+SHAPE_VARIABLE = "DIGID_SIMULATOR_SHAPE"  # logius (default) or broker: how the simulator's answers look
 
 
 class DigidSimulatorComponent:
@@ -25,7 +28,17 @@ class DigidSimulatorComponent:
 
     name = "digid-simulator"
 
-    def __init__(self, port: int = 0, ars_port: int = 0, name_prefix: str = "legitimatie-local/digid") -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        ars_port: int = 0,
+        name_prefix: str = "legitimatie-local/digid",
+        shape: Shape | None = None,
+    ) -> None:
+        chosen = shape or os.environ.get(SHAPE_VARIABLE) or "logius"
+        if chosen not in SHAPES:
+            raise ValueError(f"{SHAPE_VARIABLE}: {chosen!r} is not one of {', '.join(SHAPES)}")
+        self.shape = cast(Shape, chosen)
         self._port = port
         self._ars_port = ars_port
         self._prefix = name_prefix
@@ -39,7 +52,9 @@ class DigidSimulatorComponent:
             with urlopen(metadata_url, timeout=10) as answer:  # noqa: S310 - our own loopback gateway  # nosec B310
                 return str(answer.read().decode("utf-8"))
 
-        self.simulator = DigidSimulator(sp_metadata, pki=pki, port=self._port, ars_port=self._ars_port).start()
+        self.simulator = DigidSimulator(
+            sp_metadata, pki=pki, port=self._port, ars_port=self._ars_port, shape=self.shape
+        ).start()
         secrets, ssm = context.client("secretsmanager"), context.client("ssm")
         for parameter, suffix, value in (
             (

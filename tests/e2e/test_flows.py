@@ -1,13 +1,20 @@
-"""The three flows end to end over HTTP, as the issue checks them: official API, DigiD simulator, result page."""
+"""The three flows end to end over HTTP, as the issue checks them: official API, DigiD simulator, result page.
+
+Every test here runs twice: with DigiD's answers in the shape of Logius' example messages (no Destination on
+the Response) and in a SAML broker's shape (with Destination).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import requests
 
 from infrastructure.local import LocalStack
-from infrastructure.local.clients import OfficialClient, choose_at_simulator, resident_login
+from infrastructure.local.clients import OfficialClient, choose_at_simulator, pre_login_cookie, resident_login
+
+pytestmark = pytest.mark.usefixtures("shape")
 
 RESIDENT = "999993653"
 SOMEONE_ELSE = "999990019"
@@ -119,9 +126,10 @@ def test_a_replayed_artifact_is_refused(stack: LocalStack, official: OfficialCli
     browser = requests.Session()
     start = browser.get(f"{stack.site_url}/digid/login?session={created['id']}", allow_redirects=False, timeout=10)
     acs = choose_at_simulator(browser, start.headers["Location"], RESIDENT).headers["Location"]
-    assert browser.get(acs, allow_redirects=False, timeout=10).headers["Location"] == "/resultaat.html"
+    cookie = pre_login_cookie(start)
+    assert browser.get(acs, headers=cookie, allow_redirects=False, timeout=10).headers["Location"] == "/resultaat.html"
     # When the same artifact comes in again
-    replay = browser.get(acs, allow_redirects=False, timeout=10)
+    replay = browser.get(acs, headers=cookie, allow_redirects=False, timeout=10)
     # Then it goes to the error page and sets no result cookie
     assert replay.headers["Location"].startswith("/fout.html?reden=") and "Set-Cookie" not in replay.headers
 
@@ -135,7 +143,9 @@ def test_no_url_the_resident_passes_through_carries_a_bsn_or_a_code(
     start = browser.get(f"{stack.site_url}/digid/login?session={created['id']}", allow_redirects=False)
     to_idp = start.headers["Location"]
     to_acs = choose_at_simulator(browser, to_idp, RESIDENT).headers["Location"]
-    to_result = browser.get(to_acs, allow_redirects=False, timeout=10).headers["Location"]
+    to_result = browser.get(to_acs, headers=pre_login_cookie(start), allow_redirects=False, timeout=10).headers[
+        "Location"
+    ]
     # Then none of the addresses holds the BSN or the code
     assert to_result == "/resultaat.html"
     assert not any(RESIDENT in url or created["code"] in url for url in (to_idp, to_acs, to_result))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 from lxml import etree
 
-from digid.saml import AuthnRequest, SpConfig, build_authn_request, resolve_artifact
+from digid.saml import AuthnRequest, Binding, DigidOutcome, SpConfig, build_authn_request, consume, resolve_artifact
 from infrastructure.digid_simulator import LOGIN_PATH, DigidSimulator, LoginRequest
 from legitimatie.assurance import LevelOfAssurance
 
@@ -93,6 +96,49 @@ def deliver(simulator: DigidSimulator, config: SpConfig, response_xml: str) -> s
     """An attacker's Response, delivered the only way DigiD delivers: by artifact, through the signed back channel."""
     saml_art = simulator.issue_artifact(response_xml, sp_entity_id=config.sp_entity_id)
     return resolve_artifact(config, saml_art)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A Response on its way to our ACS: an artifact (DigiD) or a POSTed SAMLResponse field (a broker)."""
+
+    binding: Binding
+    payload: str
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What our stored AuthnRequest expects (the pending login, in the real handler)."""
+
+    request_id: str
+    required_loa: LevelOfAssurance = LevelOfAssurance.BASIS
+
+
+def deliver_by(simulator: DigidSimulator, config: SpConfig, binding: Binding, response_xml: str) -> Delivery:
+    """An attacker's Response by either binding: by artifact through DigiD's signed back channel, or POSTed the way
+    a broker does (with a Destination if it had none, base64 wrapped at 76 columns)."""
+    if binding == "artifact":
+        return Delivery(binding, simulator.issue_artifact(response_xml, sp_entity_id=config.sp_entity_id))
+    root = etree.fromstring(response_xml.encode("utf-8"))
+    if root.get("Destination") is None:
+        root.set("Destination", config.acs_url)
+    encoded = base64.b64encode(etree.tostring(root)).decode("ascii")
+    return Delivery(binding, "\r\n".join(textwrap.wrap(encoded, 76)))
+
+
+def consumed(
+    config: SpConfig,
+    delivery: Delivery,
+    request_id: str,
+    *,
+    required_loa: LevelOfAssurance = LevelOfAssurance.BASIS,
+    now: datetime | None = None,
+) -> DigidOutcome:
+    """Our ACS's one way in (``consume``), expecting the answer to ``request_id``."""
+    _, outcome = consume(
+        config, delivery.binding, delivery.payload, expect=lambda _: Expected(request_id, required_loa), now=now
+    )
+    return outcome
 
 
 def edited(xml: str, change: Callable[[etree._Element], None]) -> str:

@@ -265,3 +265,24 @@ def test_the_back_channel_gives_up_after_the_timeout(
     # Then we give up after about the timeout
     assert refused.reason == "artifact_resolution_failed"
     assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize(
+    ("sign_alg", "digest_alg"),
+    [
+        ("http://www.w3.org/2001/04/xmldsig-more#rsa-md5", "http://www.w3.org/2001/04/xmlenc#sha256"),
+        ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#md5"),
+        ("http://www.w3.org/2001/04/xmldsig-more#rsa-ripemd160", "http://www.w3.org/2001/04/xmlenc#ripemd160"),
+    ],
+    ids=["rsa-md5", "md5-digest", "rsa-ripemd160"],
+)
+def test_an_artifact_response_signed_by_digid_with_a_weak_algorithm_is_refused(
+    simulator: DigidSimulator, sp_config: SpConfig, sign_alg: str, digest_alg: str
+) -> None:
+    # Given an ArtifactResponse signed with DigiD's own key, but with MD5 or RIPEMD-160
+    answer = ArtifactAnswer(sign_alg=sign_alg, digest_alg=digest_alg)
+    saml_art = simulator.issue_artifact(GENUINE_MESSAGE, sp_entity_id=sp_config.sp_entity_id, answer=answer)
+    # When our ACS resolves the artifact
+    refused = refused_resolution(sp_config, saml_art)
+    # Then the allow-list refuses it
+    assert refused.reason == "invalid_signature" and "SHA-2 only" in refused.detail

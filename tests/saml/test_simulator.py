@@ -7,17 +7,19 @@ import dataclasses
 import json
 import subprocess
 import sys
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
 import requests
 from lxml import etree
 
-from digid.saml import SpConfig, build_authn_request
+from digid.saml import SpConfig, build_authn_request, resolve_artifact
 from infrastructure.digid_simulator import TEST_BSNS, DigidSimulator, TestPki, is_valid_bsn
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import passes_elfproef
 from tests.saml.conftest import make_sp_config
-from tests.saml.support import NS, TIMEOUT, form_token, open_login_page, submit_login_form
+from tests.saml.support import NS, TIMEOUT, first, form_token, log_in, open_login_page, submit_login_form
 
 
 def test_the_simulator_refuses_an_unsigned_authn_request(simulator: DigidSimulator, sp_config: SpConfig) -> None:
@@ -126,3 +128,54 @@ def test_the_simulator_runs_from_the_command_line(pki: TestPki) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# --- the shape of the answers: Logius' example messages by default, a broker's on request -------------------------
+
+_P = "urn:oasis:names:tc:SAML:2.0:status:"
+
+
+def _resolved(simulator: DigidSimulator, config: SpConfig, **login: Any) -> etree._Element:
+    answer = log_in(simulator, config, **login)
+    return etree.fromstring(resolve_artifact(config, answer.saml_art).encode("utf-8"))
+
+
+def test_by_default_a_login_answers_in_logius_example_shape(simulator: DigidSimulator, sp_config: SpConfig) -> None:
+    # Given the simulator in its default shape
+    assert simulator.shape == "logius"
+    # When a resident logs in
+    response = _resolved(simulator, sp_config)
+    # Then the Response has no Destination, and the AuthnStatement a SessionIndex and a SubjectLocality
+    assert response.get("Destination") is None
+    statement = first(response, "saml:Assertion/saml:AuthnStatement")
+    assert statement.get("SessionIndex")
+    assert first(statement, "saml:SubjectLocality").get("Address")
+    assert first(response, "saml:Assertion/saml:Subject/saml:NameID").text == "s00000000:999993653"
+
+
+@pytest.mark.parametrize(
+    ("login", "second_level"),
+    [({"action": "cancel"}, "AuthnFailed"), ({"required": LevelOfAssurance.HOOG, "loa": "midden"}, "NoAuthnContext")],
+    ids=["cancel", "level-too-low"],
+)
+def test_a_cancel_or_a_level_too_low_is_responder_with_a_second_level_code_and_no_assertion(
+    simulator: DigidSimulator, sp_config: SpConfig, login: dict[str, Any], second_level: str
+) -> None:
+    # When the resident cancels, or logs in below the requested level
+    response = _resolved(simulator, sp_config, **login)
+    # Then the status is Responder with the second-level code, and there is no Assertion
+    assert first(response, "samlp:Status/samlp:StatusCode").get("Value") == _P + "Responder"
+    assert first(response, "samlp:Status/samlp:StatusCode/samlp:StatusCode").get("Value") == _P + second_level
+    assert not response.xpath("saml:Assertion", namespaces=NS) and response.get("Destination") is None
+
+
+def test_the_broker_shape_adds_the_destination(simulator: DigidSimulator, sp_config: SpConfig) -> None:
+    # Given the simulator switched to the broker's shape
+    simulator.shape = "broker"
+    try:
+        # When a resident logs in
+        response = _resolved(simulator, sp_config)
+    finally:
+        simulator.shape = "logius"
+    # Then the Response names our ACS as its Destination
+    assert response.get("Destination") == sp_config.acs_url

@@ -12,6 +12,7 @@ from legitimatie.control_code import ControlCodes
 from legitimatie.errors import NotAllowed, SessionNotFound
 from legitimatie.login import CaseNumber, LoginRefused, token_digest
 from legitimatie.login_services import (
+    find_pending_login,
     finish_login,
     identification_for_official,
     plan_login,
@@ -32,6 +33,7 @@ from tests.fakes import (
 )
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+BROWSER = "browser-token-1"  # the pre-login cookie's value
 RESIDENT = Bsn("999993653")
 OFFICIAL = Official(id="sub-1", name="D. Dorknoper", groups=frozenset({"zaak-opzoeken"}))
 POLICY = ServicePolicy(
@@ -54,8 +56,9 @@ class World:
 
     def log_in(self, session_id, bsn=RESIDENT, loa=LevelOfAssurance.MIDDEN, request_id="_req1", at=NOW):
         plan = plan_login(session_id, policy=POLICY, sessions=self.sessions, now=at)
-        register_login(plan, request_id, "relay-1", pending=self.pending, now=at)
-        login = take_pending_login(request_id, "relay-1", pending=self.pending, now=at)
+        register_login(plan, request_id, "relay-1", BROWSER, pending=self.pending, now=at)
+        found = find_pending_login(request_id, "relay-1", BROWSER, pending=self.pending, now=at)
+        login = take_pending_login(found, pending=self.pending, now=at)
         return finish_login(
             login,
             bsn,
@@ -116,28 +119,54 @@ def test_flow_c_result_names_the_official(world: World) -> None:
     assert result.official_name == "D. Dorknoper" and result.flow == Flow.HANDOVER.value
 
 
-def test_a_pending_login_is_taken_only_once(world: World) -> None:
+def _pending(world: World) -> None:
     plan = plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW)
-    register_login(plan, "_req", "relay", pending=world.pending, now=NOW)
-    take_pending_login("_req", "relay", pending=world.pending, now=NOW)
+    register_login(plan, "_req", "relay", BROWSER, pending=world.pending, now=NOW)
+
+
+def test_a_pending_login_is_taken_only_once(world: World) -> None:
+    _pending(world)
+    found = find_pending_login("_req", "relay", BROWSER, pending=world.pending, now=NOW)
+    take_pending_login(found, pending=world.pending, now=NOW)
     with pytest.raises(LoginRefused) as replay:
-        take_pending_login("_req", "relay", pending=world.pending, now=NOW)
+        take_pending_login(found, pending=world.pending, now=NOW)
     assert replay.value.reason == "already_used"
+    with pytest.raises(LoginRefused):
+        find_pending_login("_req", "relay", BROWSER, pending=world.pending, now=NOW)
 
 
 def test_a_pending_login_expires_after_fifteen_minutes(world: World) -> None:
-    plan = plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW)
-    register_login(plan, "_req", "relay", pending=world.pending, now=NOW)
+    _pending(world)
     with pytest.raises(LoginRefused):
-        take_pending_login("_req", "relay", pending=world.pending, now=NOW + timedelta(minutes=15))
+        find_pending_login("_req", "relay", BROWSER, pending=world.pending, now=NOW + timedelta(minutes=15))
 
 
-def test_an_answer_with_another_relay_state_is_refused(world: World) -> None:
-    plan = plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW)
-    register_login(plan, "_req", "relay", pending=world.pending, now=NOW)
+@pytest.mark.parametrize("relay_state", ["other", "", None], ids=["other", "empty", "missing"])
+def test_an_answer_without_the_same_relay_state_is_refused(world: World, relay_state: str | None) -> None:
+    _pending(world)
     with pytest.raises(LoginRefused) as refused:
-        take_pending_login("_req", "other", pending=world.pending, now=NOW)
+        find_pending_login("_req", relay_state, BROWSER, pending=world.pending, now=NOW)
     assert refused.value.reason == "error"
+
+
+@pytest.mark.parametrize("browser", ["another-browser", None], ids=["other-cookie", "no-cookie"])
+def test_an_answer_arriving_in_another_browser_is_refused_and_leaves_the_login_pending(
+    world: World, browser: str | None
+) -> None:
+    # Given a login started in the resident's browser
+    _pending(world)
+    # When its answer arrives in a browser with another (or no) pre-login cookie
+    with pytest.raises(LoginRefused) as refused:
+        find_pending_login("_req", "relay", browser, pending=world.pending, now=NOW)
+    # Then it is refused, and the resident's own answer still counts
+    assert refused.value.reason == "error"
+    assert find_pending_login("_req", "relay", BROWSER, pending=world.pending, now=NOW).request_id == "_req"
+
+
+def test_the_pending_login_stores_only_a_hash_of_the_browser_token(world: World) -> None:
+    _pending(world)
+    stored = world.pending.pending["_req"]
+    assert stored.browser_digest == token_digest(BROWSER) and BROWSER not in repr(stored)
 
 
 @pytest.mark.parametrize(
@@ -158,13 +187,13 @@ def test_login_is_refused_before_digid_for_unusable_links(world: World, setup: s
     assert refused.value.reason == reason
 
 
-def test_flows_b_and_c_force_a_fresh_digid_login_at_the_sessions_level(world: World) -> None:
+def test_every_flow_forces_a_fresh_digid_login(world: World) -> None:
     session = create_handover_session(
         LevelOfAssurance.SUBSTANTIEEL, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW
     )
     plan = plan_login(session.id, policy=POLICY, sessions=world.sessions, now=NOW)
     assert plan.force_authn and plan.required_loa is LevelOfAssurance.SUBSTANTIEEL
-    assert not plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW).force_authn
+    assert plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW).force_authn  # flow A too
 
 
 def test_a_login_below_the_level_is_refused_and_stores_nothing(world: World) -> None:

@@ -13,22 +13,25 @@ from .artifact import resolve_artifact
 from .authn_request import AuthnRequest, PostForm, build_authn_request
 from .back_channel import HttpPost
 from .config import IdpMetadata, SpConfig
+from .consume import Expectation, consume
 from .errors import SamlError
 from .metadata import sp_metadata
-from .response import DigidOutcome, read_in_response_to, validate_post_response, validate_response
+from .response import Binding, DigidOutcome, read_in_response_to, validate_response
 
 __all__ = [
     "AuthnRequest",
+    "Binding",
     "DigidOutcome",
+    "Expectation",
     "HttpPost",
     "IdpMetadata",
     "PostForm",
     "SamlError",
     "SpConfig",
     "build_authn_request",
+    "consume",
     "read_in_response_to",
     "resolve_artifact",
     "sp_metadata",
-    "validate_post_response",
     "validate_response",
 ]

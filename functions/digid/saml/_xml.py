@@ -18,6 +18,22 @@ NS: Final = {
 }
 MAX_MESSAGE_BYTES: Final = 512 * 1024  # a DigiD answer is a few kilobytes
 
+_XMLDSIG_MORE: Final = "http://www.w3.org/2001/04/xmldsig-more#"
+_XMLENC: Final = "http://www.w3.org/2001/04/xmlenc#"
+# SHA-2 only, on every signature we check (ArtifactResponse, Response, Assertion). python3-saml's own
+# rejectDeprecatedAlgorithm refuses SHA-1 but lets RSA-MD5, an MD5 digest or RIPEMD-160 through; xmlsec verifies them.
+ALLOWED_SIGNATURE_METHODS: Final = frozenset(
+    {
+        _XMLDSIG_MORE + "rsa-sha256",
+        _XMLDSIG_MORE + "rsa-sha384",
+        _XMLDSIG_MORE + "rsa-sha512",
+        _XMLDSIG_MORE + "ecdsa-sha256",
+        _XMLDSIG_MORE + "ecdsa-sha384",
+        _XMLDSIG_MORE + "ecdsa-sha512",
+    }
+)
+ALLOWED_DIGEST_METHODS: Final = frozenset({_XMLENC + "sha256", _XMLDSIG_MORE + "sha384", _XMLENC + "sha512"})
+
 
 def qname(prefix: str, local_name: str) -> str:
     """Clark notation, e.g. ``qname("saml", "Assertion")``."""
@@ -49,6 +65,23 @@ def parse_untrusted(data: str | bytes, *, reason: Reason) -> etree._Element:
         return fromstring(raw, parser=parser, forbid_dtd=True, forbid_entities=True)
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise SamlError(reason, "the XML document is not well-formed or declares a DTD") from exc
+
+
+def check_signature_algorithms(root: etree._Element) -> None:
+    """Every ``ds:Signature`` in the document signs with an allowed SHA-2 method and SHA-2 digests only.
+
+    Raises ``SamlError("invalid_signature")`` otherwise, before any signature is verified.
+    """
+    for signature in root.iter(qname("ds", "Signature")):
+        methods = signature.xpath("ds:SignedInfo/ds:SignatureMethod/@Algorithm", namespaces=NS)
+        digests = signature.xpath("ds:SignedInfo/ds:Reference/ds:DigestMethod/@Algorithm", namespaces=NS)
+        if (
+            len(methods) != 1
+            or str(methods[0]) not in ALLOWED_SIGNATURE_METHODS
+            or not digests
+            or any(str(digest) not in ALLOWED_DIGEST_METHODS for digest in digests)
+        ):
+            raise SamlError("invalid_signature", "a signature uses an algorithm we do not accept (SHA-2 only)")
 
 
 def single_child(parent: etree._Element, tag: str) -> etree._Element | None:

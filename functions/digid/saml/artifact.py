@@ -17,7 +17,7 @@ from lxml import etree
 from onelogin.saml2.constants import OneLogin_Saml2_Constants as Saml
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
-from ._xml import NS, parse_untrusted, qname, single_child, text_of
+from ._xml import NS, check_signature_algorithms, parse_untrusted, qname, single_child, text_of
 from .back_channel import HttpPost, mutual_tls_post
 from .config import IdpMetadata, SpConfig
 from .errors import SamlError
@@ -28,8 +28,6 @@ _TYPE_CODE: Final = b"\x00\x04"
 _ARTIFACT_LENGTH: Final = 44  # type code (2) + endpoint index (2) + SourceID (20) + message handle (20)
 _MAX_ARTIFACT_TEXT: Final = 128  # base64 of 44 bytes is 60 characters
 _SOAP_ACTION: Final = "http://www.oasis-open.org/committees/security"
-_ALLOWED_SIGNATURE_METHODS: Final = frozenset({Saml.RSA_SHA256, Saml.RSA_SHA384, Saml.RSA_SHA512})
-_ALLOWED_DIGEST_METHODS: Final = frozenset({Saml.SHA256, Saml.SHA384, Saml.SHA512})
 _EXCLUSIVE_C14N: Final = frozenset(
     {
         "http://www.w3.org/2001/10/xml-exc-c14n#",
@@ -136,16 +134,11 @@ def _check_signature_profile(signature: etree._Element, element_id: str) -> None
     references = signed_info.findall(qname("ds", "Reference")) if signed_info is not None else []
     if signed_info is None or len(references) != 1 or references[0].get("URI") != f"#{element_id}":
         raise SamlError("invalid_signature", "the signature must reference the ArtifactResponse itself")
-    methods = {
-        "c14n": signed_info.xpath("string(ds:CanonicalizationMethod/@Algorithm)", namespaces=NS),
-        "signature": signed_info.xpath("string(ds:SignatureMethod/@Algorithm)", namespaces=NS),
-        "digest": references[0].xpath("string(ds:DigestMethod/@Algorithm)", namespaces=NS),
-    }
+    check_signature_algorithms(signature)
+    c14n = signed_info.xpath("string(ds:CanonicalizationMethod/@Algorithm)", namespaces=NS)
     transforms = set(references[0].xpath("ds:Transforms/ds:Transform/@Algorithm", namespaces=NS))
     if (
-        methods["c14n"] not in _EXCLUSIVE_C14N
-        or methods["signature"] not in _ALLOWED_SIGNATURE_METHODS
-        or methods["digest"] not in _ALLOWED_DIGEST_METHODS
+        c14n not in _EXCLUSIVE_C14N
         or not transforms <= _ALLOWED_TRANSFORMS
         or signature.find(qname("ds", "Object")) is not None
     ):

@@ -51,7 +51,9 @@ class SpConfig:
     - ``idp_metadata_xml``: DigiD's metadata (entityID, SSO endpoints, ArtifactResolutionService, certificates).
     - ``tls_client_cert_pem``/``tls_client_key_pem``: our client certificate on the artifact back channel;
       ``tls_ca_bundle`` (a path or PEM text) is what we trust for DigiD's TLS server, None for the system CAs.
-    - ``request_binding``: how the AuthnRequest travels ("redirect" or "post"); the answer always by artifact.
+    - ``request_binding``: how the AuthnRequest travels ("redirect" or "post").
+    - ``accept_post_binding``: also accept the Response by HTTP-POST (a SAML broker in front of DigiD); off by
+      default, since DigiD itself answers by artifact.
     - ``clock_skew_seconds`` (at most 180), ``artifact_timeout_seconds``, ``accepted_sector_codes``.
 
     ``idp`` holds the parsed DigiD metadata; ``repr`` shows no key or certificate.
@@ -68,6 +70,7 @@ class SpConfig:
     next_signing_cert_pem: str | None = field(default=None, repr=False)
     tls_ca_bundle: str | None = field(default=None, repr=False)
     request_binding: RequestBinding = "redirect"
+    accept_post_binding: bool = False
     clock_skew_seconds: int = 60
     artifact_timeout_seconds: float = 5.0
     accepted_sector_codes: tuple[str, ...] = ("s00000000",)

@@ -15,6 +15,7 @@ Reason = Literal[
     "unknown_request",  # the Response does not answer the AuthnRequest we expected
     "wrong_sector",
     "invalid_bsn",
+    "binding_not_allowed",  # a Response by the HTTP-POST binding while that binding is turned off
 ]
 REASONS: Final = frozenset(get_args(Reason))
 

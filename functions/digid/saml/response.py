@@ -1,15 +1,15 @@
 """Validation of DigiD's ``<samlp:Response>``: python3-saml's strict checks plus DigiD's own rules.
 
 python3-saml verifies the assertion's signature (and guards against signature wrapping), the schema, the
-issuers, the audience and the timestamps against the system clock. On top of that we require exact matches
-for InResponseTo, Destination and Recipient, apply our own (smaller) clock skew, map the status codes DigiD
-uses, and read the level of assurance and the BSN from the signed assertion only.
+issuers, the audience and the timestamps against the system clock. On top of that we allow SHA-2 signatures
+only, require exact matches for InResponseTo and Recipient, and for Destination when present (DigiD's
+artifact-bound Response carries none; a Response by the POST binding must), apply our own (smaller) clock
+skew, map the status codes DigiD uses, and read the level of assurance and the BSN from the signed assertion.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 import time
 from dataclasses import dataclass
@@ -28,13 +28,14 @@ from legitimatie.errors import InvalidBsn
 
 from ._schemas import use_compiled_schemas
 from ._settings import onelogin_settings, request_data_for
-from ._xml import MAX_MESSAGE_BYTES, NS, parse_untrusted, qname, single_child, text_of
+from ._xml import NS, check_signature_algorithms, parse_untrusted, qname, single_child, text_of
 from .config import SpConfig
 from .errors import Reason, SamlError
 
-__all__ = ["DigidOutcome", "OutcomeKind", "read_in_response_to", "validate_post_response", "validate_response"]
+__all__ = ["Binding", "DigidOutcome", "OutcomeKind", "read_in_response_to", "validate_response"]
 
 OutcomeKind = Literal["success", "cancelled", "loa_too_low", "error"]
+Binding = Literal["artifact", "post"]  # how the Response reached us
 
 _STATUS_AUTHN_FAILED: Final = "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"
 _STATUS_NO_AUTHN_CONTEXT: Final = "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext"
@@ -85,27 +86,6 @@ def read_in_response_to(response_xml: str) -> str | None:
     return root.get("InResponseTo")
 
 
-def validate_post_response(
-    config: SpConfig,
-    saml_response_b64: str,
-    expected_request_id: str,
-    *,
-    now: datetime | None = None,
-    required_loa: LevelOfAssurance | None = None,
-) -> DigidOutcome:
-    """``validate_response`` for the HTTP-POST binding (a base64 ``SAMLResponse`` form field from a broker)."""
-    compact = "".join(saml_response_b64.split())
-    if len(compact) > MAX_MESSAGE_BYTES * 4 // 3 + 4:
-        raise SamlError("invalid_response", "the SAMLResponse is too large")
-    try:
-        response_xml = base64.b64decode(compact, validate=True).decode("utf-8")
-    except (binascii.Error, ValueError) as exc:
-        raise SamlError("invalid_response", "the SAMLResponse is not base64-encoded UTF-8 XML") from exc
-    return validate_response(
-        config, response_xml, expected_request_id=expected_request_id, now=now, required_loa=required_loa
-    )
-
-
 def validate_response(
     config: SpConfig,
     response_xml: str,
@@ -113,8 +93,13 @@ def validate_response(
     expected_request_id: str,
     now: datetime | None = None,
     required_loa: LevelOfAssurance | None = None,
+    binding: Binding = "artifact",
 ) -> DigidOutcome:
     """Validate DigiD's Response to our AuthnRequest ``expected_request_id`` and say what it means.
+
+    Callers go through ``consume``, which obtains the Response for either binding and names the binding here:
+    ``binding="post"`` requires a Destination (SAML bindings 3.5.5.2); with ``"artifact"`` it is checked when
+    present.
 
     Non-success statuses become outcomes: AuthnFailed is ``cancelled``, NoAuthnContext is ``loa_too_low``, any
     other is ``error``. A success must carry exactly one assertion signed by DigiD, for us, in time, answering
@@ -127,7 +112,8 @@ def validate_response(
         raise ValueError("now must be timezone-aware")
     root = _response_root(response_xml)
     _refuse_comments(root)
-    _check_addressing(config, root, expected_request_id)
+    check_signature_algorithms(root)
+    _check_addressing(config, root, expected_request_id, binding)
     top_status, sub_status = _status_codes(root)
     if top_status != Saml.STATUS_SUCCESS:
         return _unsuccessful(sub_status or top_status, config.idp.entity_id)
@@ -156,7 +142,7 @@ def _refuse_comments(root: etree._Element) -> None:
         raise SamlError("invalid_response", "comments and processing instructions are not accepted")
 
 
-def _check_addressing(config: SpConfig, root: etree._Element, expected_request_id: str) -> None:
+def _check_addressing(config: SpConfig, root: etree._Element, expected_request_id: str, binding: Binding) -> None:
     """Checks that hold for every Response, success or not: version, our request, DigiD, our ACS."""
     if root.get("Version") != "2.0":
         raise SamlError("invalid_response", "only SAML 2.0 is accepted")
@@ -164,7 +150,10 @@ def _check_addressing(config: SpConfig, root: etree._Element, expected_request_i
         raise SamlError("unknown_request", "the Response does not answer the expected AuthnRequest")
     if text_of(single_child(root, qname("saml", "Issuer"))) != config.idp.entity_id:
         raise SamlError("invalid_response", "the Response was not issued by DigiD")
-    if root.get("Destination") != config.acs_url:
+    destination = root.get("Destination")
+    if destination is None and binding == "post":
+        raise SamlError("invalid_response", "a Response by the POST binding must name its Destination")
+    if destination is not None and destination != config.acs_url:
         raise SamlError("invalid_response", "the Destination is not our assertion consumer service")
 
 

@@ -67,7 +67,8 @@ class _Table:
 
 
 class DynamoDbPendingLogins(_Table):
-    """``PendingLogins``: taken with a conditional delete, so only one caller ever gets a request back."""
+    """``PendingLogins``: read to check an answer, then taken with a conditional delete, so only one caller ever
+    gets a request back."""
 
     def add(self, pending: PendingLogin) -> None:
         item: Item = {
@@ -81,7 +82,15 @@ class DynamoDbPendingLogins(_Table):
         }
         if pending.session_id is not None:
             item["session_id"] = _s(str(pending.session_id))
+        if pending.browser_digest:
+            item["browser_digest"] = _s(pending.browser_digest)
         self._put_new(item)
+
+    def get(self, request_id: str, now: datetime) -> PendingLogin | None:
+        item = self._get(f"authn#{request_id}")
+        if item is None or not _is_live(item, now):
+            return None
+        return _pending_login(request_id, item)
 
     def take(self, request_id: str, now: datetime) -> PendingLogin | None:
         try:
@@ -100,15 +109,20 @@ class DynamoDbPendingLogins(_Table):
         item = answer.get("Attributes")
         if not item or not _is_live(item, now):
             return None
-        return PendingLogin(
-            request_id=request_id,
-            relay_state=item["relay_state"]["S"],
-            flow=item["flow"]["S"],
-            required_loa=LevelOfAssurance(int(item["required_loa"]["N"])),
-            created_at=from_epoch(int(item["created_at"]["N"])),
-            expires_at=from_epoch(int(item["expires_at"]["N"])),
-            session_id=UUID(item["session_id"]["S"]) if "session_id" in item else None,
-        )
+        return _pending_login(request_id, item)
+
+
+def _pending_login(request_id: str, item: Item) -> PendingLogin:
+    return PendingLogin(
+        request_id=request_id,
+        relay_state=item["relay_state"]["S"],
+        flow=item["flow"]["S"],
+        required_loa=LevelOfAssurance(int(item["required_loa"]["N"])),
+        created_at=from_epoch(int(item["created_at"]["N"])),
+        expires_at=from_epoch(int(item["expires_at"]["N"])),
+        session_id=UUID(item["session_id"]["S"]) if "session_id" in item else None,
+        browser_digest=item.get("browser_digest", {}).get("S", ""),
+    )
 
 
 class DynamoDbResidentResults(_Table):
