@@ -41,10 +41,14 @@ bench: $(STAMP)
 # Pages (issue 4): NL Design System CSS, the design-token theme, the logo and the QR library are copied from
 # static_site/node_modules (npm ci, registry only, no CDN) into static_site/vendor/, which is produced, not committed.
 # A municipality swaps its theme and logo here, not in the HTML: see README "Pages and theming".
+# The DigiD logo (Logius: unaltered) is the one the Utrecht component library ships in its <utrecht-digid-logo> web
+# component, written out as an SVG file; DIGID_LOGO=path/to/digid.svg replaces it (e.g. Logius' own file).
 SITE := static_site
 THEME_PACKAGE ?= @nl-design-system-unstable/voorbeeld-design-tokens
 THEME_CSS ?= dist/variables.css
 LOGO ?= $(SITE)/assets/logo-voorbeeld.svg
+DIGID_LOGO_COMPONENT := $(SITE)/node_modules/@utrecht/web-component-library-stencil/dist/collection/components/digid-logo.js
+DIGID_LOGO ?=
 NPM_STAMP := $(SITE)/node_modules/.package-lock.json
 VENDOR_STAMP := $(SITE)/vendor/.built
 
@@ -52,13 +56,16 @@ $(NPM_STAMP): $(SITE)/package.json $(SITE)/package-lock.json
 	cd $(SITE) && npm ci --no-audit --no-fund
 	@touch $(NPM_STAMP)
 
-# Copied every time (four small files), so that THEME_PACKAGE, THEME_CSS and LOGO given on the command line count.
+# Copied every time (a few small files), so that THEME_PACKAGE, THEME_CSS, LOGO and DIGID_LOGO given on the command
+# line count.
 site: $(NPM_STAMP)
 	@rm -rf $(SITE)/vendor && mkdir -p $(SITE)/vendor
 	cp $(SITE)/node_modules/@utrecht/component-library-css/dist/index.css $(SITE)/vendor/utrecht.css
 	cp $(SITE)/node_modules/$(THEME_PACKAGE)/$(THEME_CSS) $(SITE)/vendor/theme.css
 	cp $(SITE)/node_modules/qrcode-generator/dist/qrcode.js $(SITE)/vendor/qrcode.js
 	cp $(LOGO) $(SITE)/vendor/logo.svg
+	cp $(SITE)/node_modules/@utrecht/digid-button-css/dist/index.css $(SITE)/vendor/digid-button.css
+	$(if $(DIGID_LOGO),cp $(DIGID_LOGO) $(SITE)/vendor/digid-logo.svg,node $(SITE)/tools/digid-logo.mjs $(DIGID_LOGO_COMPONENT) $(SITE)/vendor/digid-logo.svg)
 	@touch $(VENDOR_STAMP)
 
 # The browser tests drive Debian's Chromium (Playwright downloads no browser).

@@ -194,7 +194,9 @@ def _consume(binding: Binding, payload: str, relay_state: str | None) -> Respons
         _audit_failure("cancelled", pending)
         return redirect(_start_page(pending, melding="geannuleerd"), [expired_login_cookie()])
     if outcome.kind == "loa_too_low":
-        return error_page("loa_too_low", pending, niveau=pending.required_loa.label)
+        # The page names the level and means needed, and offers to try again with the same link while it is valid.
+        retry = {"sessie": str(pending.session_id)} if pending.session_id else {}
+        return error_page("loa_too_low", pending, niveau=pending.required_loa.label, **retry)
     if outcome.kind != "success" or outcome.bsn is None or outcome.loa is None:
         return error_page("error", pending)
     token, result = finish_login(

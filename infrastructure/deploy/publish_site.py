@@ -19,11 +19,12 @@ from typing import Any
 
 __all__ = ["deployed_config", "site_files"]
 
-SKIPPED_PARTS = frozenset({"node_modules", "package.json", "package-lock.json"})
+SKIPPED_PARTS = frozenset({"node_modules", "package.json", "package-lock.json", "tools"})
 
 
-def deployed_config(outputs: dict[str, str], brp_url: str) -> dict[str, Any]:
-    """``/config.json`` for a deployment with the template's user pool and hosted login domain."""
+def deployed_config(outputs: dict[str, str], brp_url: str, municipality: str | None = None) -> dict[str, Any]:
+    """``/config.json`` for a deployment with the template's user pool and hosted login domain; ``municipality``
+    is the name the start page shows next to the DigiD button (Logius' checklist)."""
     missing = [name for name in ("SiteUrl", "UserPoolClientId", "StaffLoginDomain") if not outputs.get(name)]
     if missing:
         raise ValueError(
@@ -31,7 +32,7 @@ def deployed_config(outputs: dict[str, str], brp_url: str) -> dict[str, Any]:
             "StaffLoginDomainPrefix, or write config.json for your own OIDC provider by hand."
         )
     site, login = outputs["SiteUrl"].rstrip("/"), outputs["StaffLoginDomain"].rstrip("/")
-    return {
+    config: dict[str, Any] = {
         "auth": {
             "mode": "hosted_ui",
             "authorize_url": f"{login}/oauth2/authorize",
@@ -42,6 +43,9 @@ def deployed_config(outputs: dict[str, str], brp_url: str) -> dict[str, Any]:
         },
         "brp_url": brp_url,
     }
+    if municipality:
+        config["municipality"] = municipality
+    return config
 
 
 def site_files(root: Path) -> Iterator[tuple[Path, str]]:
@@ -65,9 +69,10 @@ def publish(stack: str, brp_url: str, root: Path, region: str | None) -> None:  
     session = boto3.Session(region_name=region)
     described = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
     outputs = {item["OutputKey"]: item["OutputValue"] for item in described.get("Outputs", [])}
+    parameters = {item["ParameterKey"]: item.get("ParameterValue", "") for item in described.get("Parameters", [])}
     s3 = session.client("s3")
     bucket = outputs["SiteBucketName"]
-    config = json.dumps(deployed_config(outputs, brp_url), indent=2).encode()
+    config = json.dumps(deployed_config(outputs, brp_url, parameters.get("MunicipalityName")), indent=2).encode()
     s3.put_object(Bucket=bucket, Key="config.json", Body=config, ContentType="application/json",
                   CacheControl="no-store")  # fmt: skip
     for path, key in site_files(root):

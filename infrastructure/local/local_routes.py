@@ -42,9 +42,11 @@ _PUBLIC_ACTIONS = frozenset(
 )
 
 
-def site_config(site_url: str, region: str, user_pool_id: str | None, client_id: str | None) -> dict[str, Any]:
-    """The local ``/config.json``."""
-    return {
+def site_config(
+    site_url: str, region: str, user_pool_id: str | None, client_id: str | None, municipality: str | None = None
+) -> dict[str, Any]:
+    """The local ``/config.json`` (``municipality``: the name the start page shows next to the DigiD button)."""
+    config: dict[str, Any] = {
         "auth": {
             "mode": "password",
             "cognito_endpoint": f"{site_url}{COGNITO_PATH}",
@@ -55,6 +57,9 @@ def site_config(site_url: str, region: str, user_pool_id: str | None, client_id:
         "brp_url": BRP_URL,
         "local": True,
     }
+    if municipality:
+        config["municipality"] = municipality
+    return config
 
 
 class LocalRoutes:

@@ -204,7 +204,13 @@ class LocalStack:
             logical_id: FunctionRuntime(function, self._modules) for logical_id, function in self.functions.items()
         }
         site = StaticSite.from_template(template, resolver, self.static_dir)
-        config = site_config(self.site_url, self.region, self.user_pool_id, self.user_pool_client_id)
+        config = site_config(
+            self.site_url,
+            self.region,
+            self.user_pool_id,
+            self.user_pool_client_id,
+            municipality=self.parameters.get("MunicipalityName"),
+        )
         gateway = Gateway(
             routes,
             self._runtimes,

@@ -1,16 +1,30 @@
 // Resident error page: the reason comes from ?reden= (expired, already_used, not_found, cancelled, loa_too_low,
-// error) and, for loa_too_low, ?niveau= (the level needed). Unknown reasons keep DigiD's prescribed general text.
+// error) and, for loa_too_low, ?niveau= (the level needed) and ?sessie= (flows B and C: the link to try again with,
+// offered while it is valid). Unknown reasons keep DigiD's prescribed general text. Links to DigiD go to
+// https://www.digid.nl itself, never deeper (Logius).
 "use strict";
 
 (() => {
   const { $, text, show } = window.LB;
   const REASONS = new Set(["expired", "already_used", "not_found", "cancelled", "loa_too_low"]);
   const LEVELS = new Set(["midden", "substantieel", "hoog"]);
-  const WHERE = {
-    midden: "https://www.digid.nl/inlogmethodes",
-    substantieel: "https://www.digid.nl/inlogmethodes/id-check/",
-    hoog: "https://www.digid.nl/inlogmethodes",
-  };
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+  // Try again with the same link: flow A starts afresh; flows B and C only while their link is still usable.
+  async function offerRetry(sessionId) {
+    if (sessionId) {
+      if (!UUID.test(sessionId)) return;
+      try {
+        const response = await fetch(`/api/public/sessions/${encodeURIComponent(sessionId)}`, { cache: "no-store" });
+        const data = response.ok ? await response.json() : {};
+        if (data.status !== "created") return;
+      } catch {
+        return;
+      }
+    }
+    $("retry-link").href = sessionId ? `/?sessie=${encodeURIComponent(sessionId)}` : "/";
+    show("retry", true);
+  }
 
   document.addEventListener("DOMContentLoaded", () => {
     const params = new URLSearchParams(window.location.search);
@@ -23,11 +37,10 @@
     if (reason === "cancelled") show("back", true);
     const level = params.get("niveau");
     if (reason === "loa_too_low" && LEVELS.has(level)) {
-      text("need", "error.loa_too_low.need", { middel: { t: `loa.${level}` } });
+      text("need", "error.loa_too_low.level", { niveau: { t: `level.${level}` }, middel: { t: `loa.means.${level}` } });
       text("how", `error.loa_too_low.how.${level}`);
-      $("where-link").href = WHERE[level];
-      $("where-link").textContent = WHERE[level].replace("https://", "");
       ["need", "how", "where"].forEach((id) => show(id, true));
+      offerRetry(params.get("sessie"));
     }
     window.LB.apply();
   });

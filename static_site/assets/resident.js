@@ -8,6 +8,22 @@
   const GONE = { session_expired: "expired" };
   const USED = new Set(["logged_in", "verified", "completed"]);
 
+  // Logius: the organisation's name next to the DigiD button, in every flow.
+  function showMunicipality(name) {
+    if (!name) return;
+    text("digid-org", "start.digid.org", { gemeente: name });
+    show("digid-org", true);
+  }
+
+  async function loadMunicipality() {
+    try {
+      const response = await fetch("/config.json", { cache: "no-store" });
+      if (response.ok) showMunicipality((await response.json()).municipality);
+    } catch {
+      // the button works without the name
+    }
+  }
+
   function refuse(reason) {
     window.location.replace(`/fout.html?reden=${encodeURIComponent(reason)}`);
   }
@@ -29,6 +45,7 @@
     if (data.status !== "created") { refuse("not_found"); return; }
 
     $("digid-login").href = `/digid/login?session=${encodeURIComponent(sessionId)}`;
+    showMunicipality(data.municipality);
     if (data.flow === "handover") {
       text("asked", "start.asked", { naam: data.official_name || "", gemeente: data.municipality || "" });
       show("asked-by", true);
@@ -57,6 +74,6 @@
       show("notice", true);
     }
     const sessionId = params.get("sessie");
-    if (sessionId) loadSession(sessionId);
+    if (sessionId) loadSession(sessionId); else loadMunicipality();
   });
 })();

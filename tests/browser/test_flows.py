@@ -177,7 +177,7 @@ def test_cancel_at_digid_returns_to_the_start_with_a_message(
     screens.check(resident, "inwoner-geannuleerd")
 
 
-def test_a_level_too_low_says_which_digid_is_needed_and_where(
+def test_a_level_too_low_says_which_digid_is_needed_and_offers_to_try_again(
     screens: Screens, official_page: Callable[..., Any]
 ) -> None:
     official = official_page()
@@ -185,11 +185,22 @@ def test_a_level_too_low_says_which_digid_is_needed_and_where(
     resident = screens.new_page()
     resident.goto(link)
     resident.get_by_text("U heeft hiervoor DigiD met ID-check nodig.").wait_for()
+    expect(resident.locator("#digid-org")).to_have_text("U logt in bij Gemeente Voorbeeld")
     log_in_at_digid(resident, RESIDENT, loa="midden")
     resident.get_by_role("heading", name="U heeft een ander DigiD nodig").wait_for()
-    resident.get_by_text("U heeft nodig: DigiD met ID-check.").wait_for()
-    assert "id-check" in str(resident.locator("#where-link").get_attribute("href"))
+    # The exact level and means, and a link to https://www.digid.nl itself (no deep links)
+    resident.get_by_text(
+        "Voor deze identificatie is DigiD-betrouwbaarheidsniveau Substantieel nodig. "
+        "U logt dan in met de DigiD app met ID-check."
+    ).wait_for()
+    assert resident.locator("#where-link").get_attribute("href") == "https://www.digid.nl"
+    # And "try again" with the same link, while it is valid
+    retry = resident.get_by_role("link", name="Opnieuw inloggen met DigiD")
+    retry.wait_for()
+    assert retry.get_attribute("href") == "/" + link.split("/", 3)[3]
     screens.check(resident, "inwoner-fout-niveau-te-laag")
+    retry.click()
+    resident.get_by_role("link", name="Inloggen met DigiD").wait_for()
 
 
 def test_an_expired_link_says_so_to_both(

@@ -26,7 +26,9 @@ def test_the_flow_a_start_page_explains_and_offers_the_digid_button(screens: Scr
     page.get_by_text("Hierna ziet u een controlecode en een zaaknummer.").wait_for()
     button = page.get_by_role("link", name="Inloggen met DigiD")
     assert button.get_attribute("href") == "/digid/login"
-    assert page.locator(".utrecht-digid-button img").get_attribute("src") == "/assets/digid.svg"
+    # And the unaltered DigiD logo from the NL Design System package, with the municipality's name next to it
+    assert page.locator(".utrecht-digid-button img").get_attribute("src") == "/vendor/digid-logo.svg"
+    expect(page.locator("#digid-org")).to_have_text("U logt in bij Gemeente Voorbeeld")
     screens.check(page, "inwoner-start-a")
 
 
@@ -51,10 +53,12 @@ def test_english_is_one_click_away_and_remembered(screens: Screens) -> None:
 def test_the_general_error_page_has_digids_prescribed_text(screens: Screens) -> None:
     page = screens.new_page()
     page.goto(screens.url("/fout.html?reden=error"))
-    page.get_by_text(
-        "Er is een fout opgetreden in de communicatie met DigiD. Probeert u het later nogmaals."
-    ).wait_for()
-    expect(page.get_by_role("link", name="https://www.digid.nl")).to_be_visible()
+    # Then the text is exactly Logius' prescribed one, with a link to https://www.digid.nl itself
+    expect(page.locator("#message")).to_have_text(
+        "Er is een fout opgetreden in de communicatie met DigiD. Probeert u het later nogmaals. Indien deze fout "
+        "blijft aanhouden, kijk dan op de website https://www.digid.nl voor de laatste informatie."
+    )
+    expect(page.get_by_role("link", name="https://www.digid.nl")).to_have_attribute("href", "https://www.digid.nl")
     screens.check(page, "inwoner-fout-algemeen")
 
 

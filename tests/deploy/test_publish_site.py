@@ -43,3 +43,10 @@ def test_the_upload_holds_pages_and_well_known_but_no_npm_files(tmp_path: Path) 
         (tmp_path / name).write_text("x")
     keys = [key for _, key in site_files(tmp_path)]
     assert keys == [".well-known/security.txt", "assets/site.js", "index.html", "vendor/theme.css"]
+
+
+def test_the_deployed_config_names_the_municipality_for_the_digid_button() -> None:
+    # Given the stack's MunicipalityName parameter
+    config = deployed_config(OUTPUTS, "https://brp.gemeente.nl/", "Gemeente Voorbeeld")
+    # Then the start page can show it next to the DigiD button (Logius' checklist)
+    assert config["municipality"] == "Gemeente Voorbeeld"

@@ -82,7 +82,8 @@ def test_cancel_at_digid_returns_to_the_start_page_and_the_link_still_works(
 def test_a_level_too_low_names_the_level_needed_and_stores_nothing(stack: LocalStack, official: OfficialClient) -> None:
     _, created = official.create(flow="handover", required_loa="substantieel")
     login = resident_login(stack.site_url, created["id"], RESIDENT, loa="midden")
-    assert login.final_path == "/fout.html" and login.query == {"reden": "loa_too_low", "niveau": "substantieel"}
+    assert login.final_path == "/fout.html"
+    assert login.query == {"reden": "loa_too_low", "niveau": "substantieel", "sessie": created["id"]}
     assert official.read(created["id"])[1]["status"] == "created"
 
 

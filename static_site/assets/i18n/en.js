@@ -73,7 +73,7 @@ window.LB_TEXTS.en = {
 
   "error.title.general": "An error occurred",
   "error.general": "An error occurred in the communication with DigiD. Please try again later. If this error persists, please check the website",
-  "error.general.after": "for more information.",
+  "error.general.after": "for the latest information.",
   "error.title.expired": "This link has expired",
   "error.expired": "The link you received from the official is no longer valid. Ask the official for a new link.",
   "error.title.already_used": "This link has already been used",
@@ -89,6 +89,13 @@ window.LB_TEXTS.en = {
   "error.loa_too_low.how.substantieel": "Turn on the ID check in the DigiD app. For this you need your passport, identity card or driving licence and a phone that can read NFC.",
   "error.loa_too_low.how.hoog": "For DigiD High you need an identity card with a chip.",
   "error.loa_too_low.where": "How to arrange this is explained on",
+  "start.digid.org": "You are logging in to {gemeente}",
+  "loa.means.midden": "the DigiD app, or DigiD with SMS check",
+  "loa.means.substantieel": "the DigiD app with ID check",
+  "loa.means.hoog": "the DigiD app with ID check and your identity card with a chip",
+  "error.loa_too_low.level": "This identification needs DigiD assurance level {niveau}. You then log in with {middel}.",
+  "error.retry.note": "Have you arranged this? Then try again with the same link, while it is valid.",
+  "error.retry": "Log in with DigiD again",
   "error.back": "Back to the start",
 
   "staff.title": "Identification during video calls – staff",

@@ -74,7 +74,7 @@ window.LB_TEXTS.nl = {
 
   "error.title.general": "Er is een fout opgetreden",
   "error.general": "Er is een fout opgetreden in de communicatie met DigiD. Probeert u het later nogmaals. Indien deze fout blijft aanhouden, kijk dan op de website",
-  "error.general.after": "voor meer informatie.",
+  "error.general.after": "voor de laatste informatie.",
   "error.title.expired": "Deze link is verlopen",
   "error.expired": "De link die u van de ambtenaar kreeg is niet meer geldig. Vraag de ambtenaar om een nieuwe link.",
   "error.title.already_used": "Deze link is al gebruikt",
@@ -90,6 +90,13 @@ window.LB_TEXTS.nl = {
   "error.loa_too_low.how.substantieel": "Zet in de DigiD app de ID-check aan. Daarvoor heeft u uw paspoort, identiteitskaart of rijbewijs nodig en een telefoon die NFC kan lezen.",
   "error.loa_too_low.how.hoog": "Voor DigiD Hoog heeft u een identiteitskaart met chip nodig.",
   "error.loa_too_low.where": "Hoe u dat regelt, leest u op",
+  "start.digid.org": "U logt in bij {gemeente}",
+  "loa.means.midden": "de DigiD app, of DigiD met sms-controle",
+  "loa.means.substantieel": "de DigiD app met ID-check",
+  "loa.means.hoog": "de DigiD app met ID-check en uw identiteitskaart met chip",
+  "error.loa_too_low.level": "Voor deze identificatie is DigiD-betrouwbaarheidsniveau {niveau} nodig. U logt dan in met {middel}.",
+  "error.retry.note": "Heeft u dit geregeld? Probeer het dan opnieuw met dezelfde link, zolang die geldig is.",
+  "error.retry": "Opnieuw inloggen met DigiD",
   "error.back": "Terug naar het begin",
 
   "staff.title": "Legitimatie bij beeldbellen – medewerkers",
