@@ -148,8 +148,9 @@ class Bench:
         self.expect(sample, 201)
         return dict(json.loads(response["body"]))
 
-    def login(self, session_id: str | None, step: Callable[..., Any]) -> dict[str, str]:
-        """DigiD login redirect, the resident at the simulator, and the ACS query our function receives."""
+    def login(self, session_id: str | None, step: Callable[..., Any]) -> tuple[dict[str, str], list[str]]:
+        """DigiD login redirect, the resident at the simulator: the ACS query our function receives and the browser's
+        pre-login cookie (the ACS accepts the answer only in the browser that started the login)."""
         query = {"session": session_id} if session_id else None
         sample, response = step("DigiD login redirect", "GET", "/digid/login", query=query)
         self.expect(sample, 303)
@@ -159,12 +160,16 @@ class Bench:
 
         with requests.Session() as browser:
             answer = self._choose(browser, response["headers"]["Location"], RESIDENT_BSN, RESIDENT_LOA)
-        return split_location(answer.headers["Location"])[1]
+        login_cookies = [cookie.split(";", 1)[0] for cookie in response.get("cookies") or []]
+        return split_location(answer.headers["Location"])[1], login_cookies
 
-    def acs(self, acs_query: dict[str, str], step: Callable[..., Any]) -> list[str]:
-        sample, response = step("ACS (artifact)", "GET", "/digid/acs", query=acs_query)
+    def acs(self, login: tuple[dict[str, str], list[str]], step: Callable[..., Any]) -> list[str]:
+        acs_query, login_cookies = login
+        sample, response = step("ACS (artifact)", "GET", "/digid/acs", query=acs_query, cookies=login_cookies)
         self.expect(sample, 303)
-        cookies = [cookie.split(";", 1)[0] for cookie in response.get("cookies") or []]
+        cookies = [
+            cookie.split(";", 1)[0] for cookie in response.get("cookies") or [] if cookie.startswith("lbb_result=")
+        ]
         if not cookies:
             raise RuntimeError(f"the ACS did not log the resident in: {response['headers'].get('Location')}")
         return cookies

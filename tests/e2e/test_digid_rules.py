@@ -170,6 +170,37 @@ def test_a_forged_answer_for_someone_elses_request_does_not_use_up_their_login(
     assert (seen["status"], seen["bsn"]) == ("logged_in", RESIDENT)
 
 
+_MORE = "http://www.w3.org/2001/04/xmldsig-more#"
+
+
+@pytest.mark.parametrize(
+    ("sign_alg", "digest_alg"),
+    [
+        (_MORE + "rsa-md5", "http://www.w3.org/2001/04/xmlenc#sha256"),
+        (_MORE + "rsa-sha256", _MORE + "md5"),
+        (_MORE + "rsa-ripemd160", "http://www.w3.org/2001/04/xmlenc#ripemd160"),
+    ],
+    ids=["rsa-md5", "md5-digest", "rsa-ripemd160"],
+)
+def test_digids_answer_re_signed_with_a_weak_algorithm_is_refused_and_stores_nothing(
+    stack: LocalStack, official: OfficialClient, simulator: DigidSimulator, sign_alg: str, digest_alg: str
+) -> None:
+    # Given the genuine answer to a resident's login, re-signed with DigiD's own key but with MD5 or RIPEMD-160
+    _, created = official.create(flow="handover")
+    login = start_login(stack, created["id"])
+    acs = f"{stack.site_url}/digid/acs"
+    wanted = LoginRequest(login.request_id, f"{stack.site_url}/digid/metadata", acs, "midden", True, login.relay_state)
+    unsigned = simulator.create_response(wanted, bsn=RESIDENT, level="midden", sign_assertion=False)
+    weak = simulator.sign_assertion(unsigned, sign_alg=sign_alg, digest_alg=digest_alg)
+    artifact = simulator.issue_artifact(weak, sp_entity_id=wanted.sp_entity_id)
+    # When it arrives in the resident's browser
+    answer = arrive(f"{acs}?{urlencode({'SAMLart': artifact, 'RelayState': login.relay_state})}", login.cookie)
+    # Then it is refused and nothing is stored
+    assert is_error_page(answer) and stored_nothing(answer)
+    _, seen = official.read(created["id"])
+    assert seen["status"] == "created" and "bsn" not in seen
+
+
 # --- the POST binding ---------------------------------------------------------------------------------------------
 
 
