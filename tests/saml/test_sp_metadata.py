@@ -48,10 +48,21 @@ def test_the_sp_metadata_describes_a_signing_sp_that_wants_signed_assertions_by_
         (service.get("Binding"), service.get("index"), service.get("Location"), service.get("isDefault"))
         for service in descriptor.findall("md:AssertionConsumerService", namespaces=NS)
     ]
-    assert services == [
-        (ARTIFACT_BINDING, "0", sp_config.acs_url, "true"),
-        (POST_BINDING, "1", sp_config.acs_url, None),
+    assert services == [(ARTIFACT_BINDING, "0", sp_config.acs_url, "true")]
+
+
+def test_the_post_assertion_consumer_service_is_offered_only_when_the_post_binding_is_on(sp_config: SpConfig) -> None:
+    # Given the POST binding turned on (behind a SAML broker)
+    config = dataclasses.replace(sp_config, accept_post_binding=True)
+    # When the SP metadata is made
+    descriptor = etree.fromstring(sp_metadata(config)).find("md:SPSSODescriptor", namespaces=NS)
+    assert descriptor is not None
+    # Then it offers the POST binding too, as index 1 (artifact stays the default)
+    services = [
+        (service.get("Binding"), service.get("index"), service.get("isDefault"))
+        for service in descriptor.findall("md:AssertionConsumerService", namespaces=NS)
     ]
+    assert services == [(ARTIFACT_BINDING, "0", "true"), (POST_BINDING, "1", None)]
 
 
 def test_the_next_certificate_is_published_for_key_rollover(sp_config: SpConfig) -> None:
