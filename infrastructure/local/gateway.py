@@ -168,6 +168,8 @@ class GatewayServer(ThreadingHTTPServer):
     """The gateway on a TCP port of 127.0.0.1; binds in the constructor so a taken port fails early."""
 
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of residents got connection resets (issue 13).
+    request_queue_size = 1024
 
     def __init__(self, host: str, port: int) -> None:
         try:
