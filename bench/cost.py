@@ -83,7 +83,8 @@ def flow_cost(
         gb_seconds = step["memory_mb"] / 1024 * invocation_ms(step, assumptions) / 1000
         items["lambda"] += PRICES["lambda_request"] + gb_seconds * PRICES["lambda_arm64_gb_second"]
         cpu_share = min(1.0, float(step["memory_mb"]) / assumptions["full_vcpu_memory_mb"])
-        init = (init_ms or {}).get(step["function"], assumptions["init_ms_when_unmeasured"] * cpu_share) / cpu_share
+        measured = (init_ms or {}).get(str(step.get("function")))
+        init = (measured if measured is not None else assumptions["init_ms_when_unmeasured"] * cpu_share) / cpu_share
         items["lambda_init"] += (
             assumptions["cold_start_share"] * step["memory_mb"] / 1024 * init / 1000 * PRICES["lambda_arm64_gb_second"]
         )

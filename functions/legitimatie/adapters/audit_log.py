@@ -22,8 +22,10 @@ from .aws_errors import error_code, unavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_logs.type_defs import InputLogEventTypeDef
 else:
     CloudWatchLogsClient = Any
+    InputLogEventTypeDef = dict
 
 __all__ = ["AUDIT_LOG_TYPE", "AuditLogGroup", "StdoutAuditTrail", "is_audit_line"]
 
@@ -71,7 +73,7 @@ class AuditLogGroup:
         if not events:
             return 0
         ordered = sorted(events)
-        log_events = [{"timestamp": at, "message": message} for at, message in ordered]
+        log_events: list[InputLogEventTypeDef] = [{"timestamp": at, "message": message} for at, message in ordered]
         try:
             # A source stream (one per execution environment) sends many batches: put first, and create the
             # stream only when it is not there yet - one call per batch instead of two.
