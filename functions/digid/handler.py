@@ -14,8 +14,6 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from aws_lambda_powertools.event_handler import Response, content_types
-
 from digid.saml import (
     SamlError,
     build_authn_request,
@@ -40,7 +38,7 @@ from legitimatie.policy import ServicePolicy
 from legitimatie.proof_services import QueuedProofs
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.cookies import new_result_cookie
-from legitimatie.runtime.http import new_resolver
+from legitimatie.runtime.http import Response, content_types, new_resolver
 from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
 from legitimatie.runtime.proof_settings import ProofOutboxSettings, proof_outbox
 from legitimatie.services import parse_session_id
