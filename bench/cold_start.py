@@ -115,7 +115,7 @@ def _first_event(deployment: Any, function: Any) -> tuple[str, Any]:
     if function.schedules:
         return "schedule", schedule_event()
     if _subscribed_to_logs(deployment, function.logical_id):
-        return "CloudWatch Logs control message", _logs_event()
+        return "CloudWatch Logs batch, one audit line", _logs_event()
     return "import only", None
 
 
@@ -129,8 +129,16 @@ def _subscribed_to_logs(deployment: Any, logical_id: str) -> bool:
 
 
 def _logs_event() -> dict[str, Any]:
-    """What CloudWatch Logs sends first to a subscribed function: a control message, gzip and base64."""
-    batch = {"messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs", "logGroup": "", "logEvents": []}
+    """A batch of one audit line as CloudWatch Logs delivers it to a subscribed function, gzip and base64."""
+    line = json.dumps({"log_type": "audit", "action": "session_created", "session_id": str(uuid.uuid4())})
+    batch = {
+        "messageType": "DATA_MESSAGE",
+        "owner": "123456789012",
+        "logGroup": "/aws/lambda/bench-sessions",
+        "logStream": f"2026/01/01/[$LATEST]{uuid.uuid4().hex}",  # a new stream: the forwarder creates it
+        "subscriptionFilters": ["audit"],
+        "logEvents": [{"id": "1", "timestamp": int(time.time() * 1000), "message": line}],
+    }
     return {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(batch).encode())).decode()}}
 
 
@@ -272,6 +280,9 @@ def run(runs: int = 7) -> dict[str, Any]:
 
         deployment = provision(client)
         deployment.stop()  # the simulator is not needed: the DigiD function's first request is its metadata
+        for function in deployment.functions.values():  # not emulated by the local stack; the forwarder writes to it
+            if "AUDIT_LOG_GROUP" in function.environment:
+                client("logs").create_log_group(logGroupName=function.environment["AUDIT_LOG_GROUP"])
         tasks, runtime = build_lambda_layout(deployment.functions, Path(layout.name))
         base = _base_environment(endpoint)
         floor_environment = {**base, "PYTHONPATH": f"{tasks[FLOOR_FUNCTION]}{os.pathsep}{runtime}"}

@@ -23,6 +23,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=3000, help="gateway port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--isolated-moto", action="store_true", help="run moto in a child process")
+    parser.add_argument(
+        "--environments",
+        type=int,
+        default=4,
+        help="execution environments per function, each a process (1: all in this process, one event at a time)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no request log lines")
     return parser.parse_args(argv)
 
@@ -64,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    stack = LocalStack(port=args.port, state_file=STATE_FILE, isolated_moto=args.isolated_moto)
+    stack = LocalStack(
+        port=args.port, state_file=STATE_FILE, isolated_moto=args.isolated_moto, environments=args.environments
+    )
     try:
         stack.start()
     except PortInUse as exc:

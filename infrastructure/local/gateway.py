@@ -18,7 +18,7 @@ from typing import Any
 
 from .authorizer import AuthorizationDenied, JwtAuthorizer
 from .events import HttpRequest, HttpResponse, InvalidLambdaResponse, build_event, to_http_response
-from .lambdas import FunctionRuntime, RouteTable
+from .lambdas import FunctionRuntime, ProcessPool, RouteTable
 from .local_routes import LocalRoutes
 from .site import ResponseHeadersPolicy, StaticSite
 
@@ -39,7 +39,7 @@ class Gateway:
     def __init__(
         self,
         routes: RouteTable,
-        runtimes: Mapping[str, FunctionRuntime],
+        runtimes: Mapping[str, FunctionRuntime | ProcessPool],
         authorizers: Mapping[str, JwtAuthorizer],
         site: StaticSite,
         headers_policy: ResponseHeadersPolicy,
