@@ -6,7 +6,8 @@ Half the residents go through flow A (log in without a session, get a case numbe
 through flow B (an official creates a known-BSN session, the resident logs in, the codes must match). Every
 identification that does not end on the result page with the right code counts as an error; so does one that
 has not finished by the deadline. The local stack runs up to ``--environments`` execution environments per function
-(processes, one event at a time each, as Lambda with that reserved concurrency) on this machine's cores, so
+(processes, one event at a time each, as Lambda with that reserved concurrency; ``make bench`` uses 2, as this
+machine has two cores and each new environment is a cold start competing for them) on this machine's cores, so
 throughput here is a floor, not what Lambda would scale to; its listen backlog holds all residents' connections.
 """
 
