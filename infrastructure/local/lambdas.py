@@ -346,8 +346,10 @@ def _environment_main(connection: Any, function: LambdaFunction, code_dirs: list
     one at a time until the stack closes the pipe. Module state (settings, clients, Powertools' resolver and its
     ``current_event``) belongs to this process alone, as in a Lambda execution environment."""
     import os
+    import signal
     import traceback
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the stack's to handle: it closes this pipe
     os.environ.update(function.environment)
     sys.path[:0] = [path for path in code_dirs if path not in sys.path]
     module_name, _, name = function.handler.rpartition(".")
