@@ -34,13 +34,13 @@ def _arguments(part: str, quick: bool) -> list[str]:
         "cold_start": ["--runs", "7"],
         "latency": ["--calls", "200", "--acs", "40", "--repeats", "5"],
         "size": [],
-        "load": ["--residents", "50", "--deadline", "240"],
+        "load": ["--residents", "200", "--deadline", "600", "--environments", "2"],
     }
     small = {
         "cold_start": ["--runs", "2"],
         "latency": ["--calls", "10", "--acs", "3", "--repeats", "1"],
         "size": [],
-        "load": ["--residents", "50", "--deadline", "120"],
+        "load": ["--residents", "200", "--deadline", "300", "--environments", "2"],
     }
     return (small if quick else full)[part]
 

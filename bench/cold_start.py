@@ -1,16 +1,25 @@
-"""Cold start per function: a fresh Python process imports the handler module and serves its first request.
+"""Cold start per function, in a Lambda-like layout: a fresh Python process imports the handler and serves its
+first request.
 
 Run alone: ``python -m bench.cold_start --out cold.json [--runs 7]``.
 
+The layout (``"layout": "lambda"``): every function is built by ``functions/Makefile`` exactly as ``sam build``
+builds it (same requirements, same exclusions, same bytecode step), for this interpreter's version and platform
+instead of python3.13/arm64, into a directory that plays /var/task. A second directory plays /var/runtime: what the
+Lambda python runtime provides (boto3 and its dependencies, with their bytecode). The child runs with ``-S`` (no
+site-packages of this machine), ``PYTHONPATH=<task>:<runtime>`` and ``PYTHONDONTWRITEBYTECODE`` (/var/task is
+read-only): a module the build shipped without bytecode is compiled on every run, as on Lambda.
+
 moto runs as a server in its own process (``infrastructure.local.moto_server``) with the template's resources and
-the DigiD configuration; the child process gets the function's environment from template.yaml plus
-``AWS_ENDPOINT_URL`` and imports only what the handler imports (boto3, Powertools, ...): moto's own import is
-never counted. The floor is a child that does nothing but ``import boto3, aws_lambda_powertools`` (and, for the
-notes, one that also creates a DynamoDB client and makes one call). All are timed inside the child, so interpreter
-start-up (which Lambda also pays before our code) is left out. Bytecode is cached (in a directory of the
-benchmark's own) after a first discarded run. Lambda has no bytecode for what the package bundles (the build cannot
-write 3.13 bytecode), so "compile ms" estimates what compiling the modules beyond the floor adds to a real cold
-start: the time this interpreter takes to compile their sources.
+the DigiD configuration. Two floors, timed in the same layout: ``import boto3, aws_lambda_powertools``
+(``floor_ms``), and that plus creating one client and making one call (``floor_with_first_call_ms``), which every
+function's first request pays too. ``ratio_to_floor_with_call`` is a function's import plus first request over the
+second floor, the median of runs paired with their own floor run (the machine's load changes, the ratio less so).
+Interpreter start-up, which Lambda also pays before our code, is left out of both.
+
+"compile ms": what compiling the bundle's modules that the first request imports costs (this interpreter's
+compiler, median of 3). It is what each cold start adds when the bundle ships no bytecode, as the 3.13 build does on
+a machine without a python3.13 (see functions/Makefile).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import base64
 import gzip
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,8 +51,9 @@ FIRST_REQUESTS: tuple[tuple[str, str, Any], ...] = (
     ("POST", "/api/sessions/{id}/complete", None),
 )
 
-# In the Lambda Python runtime, with bytecode (our requirements.txt files leave them out of the package).
-LAMBDA_RUNTIME_PACKAGES = frozenset({"boto3", "botocore", "s3transfer", "urllib3", "dateutil", "six"})
+# What the Lambda python runtime provides, with bytecode (functions/Makefile leaves them out of the bundle).
+LAMBDA_RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "urllib3", "dateutil", "six", "jmespath")
+FLOOR_FUNCTION = "SessionsFunction"  # whose bundle provides aws_lambda_powertools to the floor runs
 
 _CHILD = r"""
 import json, os, sys, time
@@ -73,7 +84,14 @@ if event is not None:
     response = handler(event, Context())
     status = response.get("statusCode") if isinstance(response, dict) else None
 done = time.perf_counter()
-out.write(json.dumps({"import_s": imported - started, "total_s": done - started, "status": status}))
+result = {"import_s": imported - started, "total_s": done - started, "status": status}
+if os.environ.get("BENCH_LIST_SOURCES"):
+    task = os.path.realpath(os.environ["BENCH_LIST_SOURCES"]) + os.sep
+    result["bundle_sources"] = sorted(
+        path for path in (os.path.realpath(getattr(m, "__file__", None) or "") for m in list(sys.modules.values()))
+        if path.startswith(task) and path.endswith(".py")
+    )
+out.write(json.dumps(result))
 """
 
 
@@ -97,7 +115,7 @@ def _first_event(deployment: Any, function: Any) -> tuple[str, Any]:
     if function.schedules:
         return "schedule", schedule_event()
     if _subscribed_to_logs(deployment, function.logical_id):
-        return "CloudWatch Logs control message", _logs_event()
+        return "CloudWatch Logs batch, one audit line", _logs_event()
     return "import only", None
 
 
@@ -111,15 +129,23 @@ def _subscribed_to_logs(deployment: Any, logical_id: str) -> bool:
 
 
 def _logs_event() -> dict[str, Any]:
-    """What CloudWatch Logs sends first to a subscribed function: a control message, gzip and base64."""
-    batch = {"messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs", "logGroup": "", "logEvents": []}
+    """A batch of one audit line as CloudWatch Logs delivers it to a subscribed function, gzip and base64."""
+    line = json.dumps({"log_type": "audit", "action": "session_created", "session_id": str(uuid.uuid4())})
+    batch = {
+        "messageType": "DATA_MESSAGE",
+        "owner": "123456789012",
+        "logGroup": "/aws/lambda/bench-sessions",
+        "logStream": f"2026/01/01/[$LATEST]{uuid.uuid4().hex}",  # a new stream: the forwarder creates it
+        "subscriptionFilters": ["audit"],
+        "logEvents": [{"id": "1", "timestamp": int(time.time() * 1000), "message": line}],
+    }
     return {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(batch).encode())).decode()}}
 
 
 def _child(
     spec: str, event: Any, environment: dict[str, str], importtime: bool = False, beyond: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
-    command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", _CHILD, spec]
+    command = [sys.executable, "-S", *(["-X", "importtime"] if importtime else []), "-c", _CHILD, spec]
     done = subprocess.run(  # noqa: S603 - our interpreter, a fixed script
         command, input=json.dumps(event), capture_output=True, text=True, env=environment, timeout=120, check=False
     )
@@ -155,45 +181,81 @@ def _by_package(times: dict[str, float]) -> dict[str, float]:
     return dict(sorted(totals.items(), key=lambda item: -item[1])[:8])
 
 
-def _compile_ms(modules: frozenset[str], code_dir: str) -> float:
-    """Compiling the sources of ``modules`` that the package bundles (this interpreter's compiler; median of 3), ms.
-
-    The standard library and what the Lambda runtime provides come with bytecode there and are left out.
-    """
-    import importlib.util
-    import sysconfig
-
-    stdlib = tuple(str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("stdlib", "platstdlib"))
-    sources = []
-    sys.path.insert(0, code_dir)
-    try:
-        for name in sorted(modules):
-            try:
-                spec = importlib.util.find_spec(name)
-            except (ImportError, ValueError):
-                continue
-            if spec is None or not spec.origin or not spec.origin.endswith(".py"):
-                continue
-            in_runtime = name.split(".")[0] in LAMBDA_RUNTIME_PACKAGES
-            if not in_runtime and not str(Path(spec.origin).resolve()).startswith(stdlib):
-                sources.append((spec.origin, Path(spec.origin).read_bytes()))
-    finally:
-        sys.path.remove(code_dir)
+def _compile_ms(sources: list[str]) -> float:
+    """Compiling these bundle sources with this interpreter's compiler (median of 3), ms."""
+    texts = [(origin, Path(origin).read_bytes()) for origin in sources]
     timings = []
     for _ in range(3):
         started = time.perf_counter()
-        for origin, source in sources:
+        for origin, source in texts:
             compile(source, origin, "exec", dont_inherit=True)
         timings.append(time.perf_counter() - started)
     return statistics.median(timings) * 1000
 
 
-def _base_environment(endpoint_url: str, bytecode_cache: str) -> dict[str, str]:
-    """No AWS settings of this shell; bytecode in a cache of the benchmark's own, never next to the sources."""
+def build_lambda_layout(functions: dict[str, Any], directory: Path) -> tuple[dict[str, Path], Path]:
+    """Each function built by functions/Makefile for this interpreter (its bytecode step included), and the runtime.
+
+    Returns the task directory per function and the runtime directory.
+    """
+    import site
+    import sysconfig
+
+    from bench.environment import REPO_ROOT
+
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    machine = sysconfig.get_platform().split("-", 1)[-1]  # x86_64, aarch64
+    platforms = f"manylinux_2_28_{machine} manylinux_2_17_{machine} manylinux2014_{machine}"
+    make = shutil.which("make")
+    if make is None:
+        raise RuntimeError("the Lambda layout is built with make, which is not installed")
+    tasks = {}
+    for logical_id in sorted(functions):
+        task = directory / "task" / logical_id
+        done = subprocess.run(  # noqa: S603 - make with our own Makefile
+            [
+                make,
+                "--no-print-directory",
+                "-C",
+                str(REPO_ROOT / "functions"),
+                f"build-{logical_id}",
+                f"ARTIFACTS_DIR={task}",
+                f"PYTHON={sys.executable}",
+                f"BYTECODE_PYTHON={sys.executable}",
+                f"LAMBDA_PYTHON_VERSION={version}",
+                f"LAMBDA_PLATFORMS={platforms}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"building {logical_id} failed: {done.stderr.strip().splitlines()[-3:]}")
+        tasks[logical_id] = task
+    runtime = directory / "runtime"
+    runtime.mkdir(parents=True)
+    site_packages = [Path(path) for path in site.getsitepackages()]
+    for name in LAMBDA_RUNTIME_PACKAGES:
+        for base in site_packages:
+            for candidate in (base / name, base / f"{name}.py"):
+                if candidate.exists():
+                    (runtime / candidate.name).symlink_to(candidate)
+                    break
+            else:
+                continue
+            break
+        else:
+            raise RuntimeError(f"{name} is not installed here; the runtime layout needs it")
+    return tasks, runtime
+
+
+def _base_environment(endpoint_url: str) -> dict[str, str]:
+    """No AWS or Python settings of this shell; no bytecode written (Lambda's /var/task is read-only)."""
     from bench.environment import aws_environment
 
     keep = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "PYTHON"))}
-    return {**keep, **aws_environment(endpoint_url), "PYTHONPYCACHEPREFIX": bytecode_cache}
+    return {**keep, **aws_environment(endpoint_url), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def run(runs: int = 7) -> dict[str, Any]:
@@ -204,7 +266,7 @@ def run(runs: int = 7) -> dict[str, Any]:
 
     moto = MotoServer(isolated=True)
     endpoint = moto.start()
-    bytecode_cache = tempfile.TemporaryDirectory(prefix="bench-pycache-")
+    layout = tempfile.TemporaryDirectory(prefix="bench-lambda-layout-")
     try:
 
         def client(service: str) -> Any:
@@ -218,14 +280,19 @@ def run(runs: int = 7) -> dict[str, Any]:
 
         deployment = provision(client)
         deployment.stop()  # the simulator is not needed: the DigiD function's first request is its metadata
-        base = _base_environment(endpoint, bytecode_cache.name)
+        for function in deployment.functions.values():  # not emulated by the local stack; the forwarder writes to it
+            if "AUDIT_LOG_GROUP" in function.environment:
+                client("logs").create_log_group(logGroupName=function.environment["AUDIT_LOG_GROUP"])
+        tasks, runtime = build_lambda_layout(deployment.functions, Path(layout.name))
+        base = _base_environment(endpoint)
+        floor_environment = {**base, "PYTHONPATH": f"{tasks[FLOOR_FUNCTION]}{os.pathsep}{runtime}"}
         plans = {}
         for logical_id, function in sorted(deployment.functions.items()):
             request, event = _first_event(deployment, function)
             environment = {
                 **base,
                 **function.environment,
-                "PYTHONPATH": str(function.code_dir),
+                "PYTHONPATH": f"{tasks[logical_id]}{os.pathsep}{runtime}",
                 "BENCH_FUNCTION_NAME": function.name,
                 "BENCH_MEMORY_MB": str(function.memory_mb),
             }
@@ -234,46 +301,61 @@ def run(runs: int = 7) -> dict[str, Any]:
         floor_call: list[float] = []
         samples: dict[str, list[dict[str, Any]]] = defaultdict(list)
         ratios: dict[str, list[float]] = defaultdict(list)
-        _child("floor+call", None, base)  # a first, discarded run of each fills the bytecode cache
+        ratios_with_call: dict[str, list[float]] = defaultdict(list)
+        _child("floor+call", None, floor_environment)  # a first, discarded run of each warms the page cache
         for function, _request, event, environment in plans.values():
             _child(function.handler, event, environment)
         for _ in range(runs):
-            floor_call.append(_child("floor+call", None, base)["total_s"])
             for logical_id, (function, _request, event, environment) in plans.items():
-                # each function right after its own floor run: the machine's load changes, the ratio less so
-                floor.append(_child("floor", None, base)["import_s"])
+                # each function right after its own floor runs: the machine's load changes, the ratio less so
+                floors = _child("floor+call", None, floor_environment)
+                floor.append(floors["import_s"])
+                floor_call.append(floors["total_s"])
                 samples[logical_id].append(_child(function.handler, event, environment))
-                ratios[logical_id].append(samples[logical_id][-1].get("total_s", 0.0) / floor[-1])
-        floor_ms = statistics.median(floor) * 1000
-        floor_modules = _child("floor", None, base, importtime=True)["modules"]
+                total = samples[logical_id][-1].get("total_s", 0.0)
+                ratios[logical_id].append(total / floor[-1])
+                ratios_with_call[logical_id].append(total / floor_call[-1])
+        floor_modules = _child("floor", None, floor_environment, importtime=True)["modules"]
         functions = {}
         for logical_id, (function, request, event, environment) in plans.items():
-            profile = _child(function.handler, event, environment, True, floor_modules)
+            listing = {**environment, "BENCH_LIST_SOURCES": str(tasks[logical_id])}
+            profile = _child(function.handler, event, listing, True, floor_modules)
             total_ms = statistics.median(sample.get("total_s", sample["import_s"]) for sample in samples[logical_id])
             total_ms *= 1000
             functions[logical_id] = {
                 "handler": function.handler,
+                "layout": "lambda",
                 "memory_mb": function.memory_mb,
                 "first_request": request,
                 "status": samples[logical_id][-1].get("status"),
                 "import_ms": statistics.median(sample["import_s"] for sample in samples[logical_id]) * 1000,
                 "first_request_ms": total_ms,
+                "ratio_to_floor_with_call": statistics.median(ratios_with_call[logical_id]),
                 "ratio_to_floor": statistics.median(ratios[logical_id]),  # the median of the paired runs' ratios
                 "best_ratio_to_floor": min(sample["total_s"] for sample in samples[logical_id]) / min(floor),
+                "best_ratio_to_floor_with_call": min(sample["total_s"] for sample in samples[logical_id])
+                / min(floor_call),
                 # what this function imports beyond the floor's modules, by package (one -X importtime run)
                 "imports_beyond_floor_ms": profile["by_package_ms"],
-                "compile_ms": _compile_ms(profile["modules"] - floor_modules, str(function.code_dir)),
+                "bundle_modules": len(profile.get("bundle_sources", [])),
+                "compile_ms": _compile_ms(profile.get("bundle_sources", [])),
             }
         return {
             "runs": runs,
-            "floor_ms": floor_ms,
-            # for the notes: the floor plus creating one client and making one call, which every function pays
+            "layout": "lambda",
+            "interpreter": sys.version.split()[0],
+            "bytecode": (
+                f"shipped: compiled at build by python{sys.version_info.major}.{sys.version_info.minor} "
+                "(the interpreter that runs it); the python3.13 build ships bytecode only where a python3.13 is "
+                "installed (see functions/Makefile): without it add compile_ms to each cold start"
+            ),
+            "floor_ms": statistics.median(floor) * 1000,
             "floor_with_first_call_ms": statistics.median(floor_call) * 1000,
             "functions": functions,
         }
     finally:
         moto.stop()
-        bytecode_cache.cleanup()
+        layout.cleanup()
 
 
 def main(argv: list[str] | None = None) -> None:

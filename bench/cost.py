@@ -24,7 +24,7 @@ TARGETS: dict[str, float] = {
     "cold_start_ratio": 1.5,
     "calls_per_identification": 10,
     "own_ms_median": 5.0,
-    "usd_per_1000": 0.05,
+    "usd_per_1000": 0.10,  # issue 13: everything counted
     "idle_usd_month": 20.0,
 }
 
@@ -64,31 +64,72 @@ def _call_cost(key: str, count: int, assumptions: Mapping[str, float]) -> float:
 
 
 def flow_cost(
-    steps: list[Mapping[str, Any]], assumptions: Mapping[str, float] = ASSUMPTIONS, *, waf: bool = True
+    steps: list[Mapping[str, Any]],
+    assumptions: Mapping[str, float] = ASSUMPTIONS,
+    *,
+    waf: bool = True,
+    http: bool = True,
+    init_ms: Mapping[str, float] | None = None,
+    tracing: str = "PassThrough",
 ) -> dict[str, Any]:
-    """USD per 1,000 identifications of one flow, itemised; ``steps`` are the flow's measured invocations."""
-    items = {"lambda": 0.0, "http_api": 0.0, "cloudfront": 0.0, "waf": 0.0, "logs": 0.0}
+    """USD per 1,000 identifications of one flow, itemised; ``steps`` are the flow's measured invocations.
+
+    ``http``: the steps came through CloudFront, WAF and the HTTP API (False for SQS and CloudWatch Logs
+    invocations). ``init_ms``: measured INIT time per function at full CPU (Lambda bills it on cold starts).
+    """
+    items = {"lambda": 0.0, "lambda_init": 0.0, "http_api": 0.0, "cloudfront": 0.0, "waf": 0.0, "logs": 0.0}
+    items["xray"] = 0.0
     for step in steps:
         gb_seconds = step["memory_mb"] / 1024 * invocation_ms(step, assumptions) / 1000
         items["lambda"] += PRICES["lambda_request"] + gb_seconds * PRICES["lambda_arm64_gb_second"]
-        items["http_api"] += PRICES["http_api_request"]
-        log_bytes = step.get("log_bytes", 0)
-        log_bytes += assumptions["platform_log_bytes_per_invocation"] + assumptions["access_log_bytes_per_request"]
+        cpu_share = min(1.0, float(step["memory_mb"]) / assumptions["full_vcpu_memory_mb"])
+        measured = (init_ms or {}).get(str(step.get("function")))
+        init = (measured if measured is not None else assumptions["init_ms_when_unmeasured"] * cpu_share) / cpu_share
+        items["lambda_init"] += (
+            assumptions["cold_start_share"] * step["memory_mb"] / 1024 * init / 1000 * PRICES["lambda_arm64_gb_second"]
+        )
+        if tracing == "Active":
+            items["xray"] += assumptions["xray_traces_per_invocation_when_active"] * PRICES["xray_trace_recorded"]
+        if http:
+            items["http_api"] += PRICES["http_api_request"]
+        log_bytes = step.get("log_bytes", 0) + assumptions["platform_log_bytes_per_invocation"]
+        log_bytes += assumptions["access_log_bytes_per_request"] if http else 0
         items["logs"] += log_bytes / 1024**3 * PRICES["cloudwatch_logs_ingest_gb"]
         for key, count in step["calls"].items():
             service = key.split(":", 1)[0]
             items[service] = items.get(service, 0.0) + _call_cost(key, count, assumptions)
-    requests = len(steps) + assumptions["static_requests_per_identification"]
-    items["cloudfront"] = requests * PRICES["cloudfront_https_request"]
-    items["waf"] = requests * PRICES["waf_request"] if waf else 0.0
+    if http:
+        requests = len(steps) + assumptions["static_requests_per_identification"]
+        items["cloudfront"] = requests * PRICES["cloudfront_https_request"]
+        items["waf"] = requests * PRICES["waf_request"] if waf else 0.0
     per_1000 = {name: value * 1000 for name, value in items.items()}
     return {"per_1000_usd": sum(per_1000.values()), "items_per_1000_usd": per_1000}
 
 
-def polling_cost(poll: Mapping[str, Any], polls: float, assumptions: Mapping[str, float] = ASSUMPTIONS) -> float:
+def polling_cost(
+    poll: Mapping[str, Any], polls: float, assumptions: Mapping[str, float] = ASSUMPTIONS, **options: Any
+) -> float:
     """USD per 1,000 identifications for ``polls`` of the staff page (each: CloudFront, WAF, API, Lambda, AWS)."""
-    one = flow_cost([poll], {**assumptions, "static_requests_per_identification": 0})["per_1000_usd"]
-    return one * polls
+    # polls come every few seconds: their execution environment is warm, no INIT is billed
+    warm = {**assumptions, "static_requests_per_identification": 0, "cold_start_share": 0}
+    one = flow_cost([poll], warm, **options)["per_1000_usd"]
+    return float(one * polls)
+
+
+def tracing_mode(template: Any) -> str:
+    """The functions' X-Ray tracing as template.yaml sets it (Globals), Lambda's default when absent."""
+    return str((template.globals.get("Function") or {}).get("Tracing", "PassThrough"))
+
+
+# What the per-identification figure leaves out, printed with it.
+NOT_COUNTED = (
+    "free tiers (Lambda, CloudFront 10 M requests, X-Ray 100k traces, KMS 20k requests): not applied",
+    "data transfer out of CloudFront (pages ~300 KB per identification, cached: ~$0.03 per 1,000 at $0.085/GB)",
+    "CloudWatch Logs storage after ingestion ($0.03/GB-month; retention LogRetentionDays/AuditRetentionDays)",
+    "DynamoDB storage and PITR of items that live at most a day (fractions of a cent a month)",
+    "Secrets Manager / SSM reads at a cold start (DigiD: 2-3 calls per new execution environment)",
+    "Cognito staff logins (free below 10,000 monthly active users) and DigiD's own fees (Logius)",
+)
 
 
 def poll_interval_ms(repo_root: Path) -> float:
@@ -149,7 +190,14 @@ def idle_cost(template: Any, waf_template: Any | None) -> dict[str, Any]:
             per_run += PRICES["dynamodb_read_request_unit"]  # a Scan of an empty table: one read unit
             sweeps += runs * per_run
     items["Scheduled functions (sweep)"] = (sweeps, "~100 ms per run, one read unit")
-    items["S3, SQS, SNS, HTTP API, CloudFront, Lambda idle"] = (0.0, "pay per request or per byte stored")
+    mappings = count.get("AWS::Lambda::EventSourceMapping", 0)
+    esm_requests = mappings * ASSUMPTIONS["sqs_esm_idle_pollers"] * 3 * 60 * 24 * 30  # a 20 s long poll each
+    items["SQS long polling by Lambda's event source mapping"] = (
+        esm_requests * PRICES["sqs_request"],
+        f"{mappings} mapping(s) x {ASSUMPTIONS['sqs_esm_idle_pollers']:.0f} pollers x 3 polls a minute",
+    )
+    items["X-Ray"] = (0.0, "no invocations, no traces")
+    items["S3, SNS, HTTP API, CloudFront, Lambda idle"] = (0.0, "pay per request or per byte stored")
     total = sum(value for value, _ in items.values())
     return {"monthly_usd": total, "items": {name: {"usd": v, "basis": basis} for name, (v, basis) in items.items()}}
 
@@ -185,19 +233,48 @@ def add_cost(results: dict[str, Any]) -> None:
     before = ASSUMPTIONS["seconds_polling_before_login"] * 1000 / interval
     after = ASSUMPTIONS["seconds_polling_after_login"] * 1000 / interval
     cost["polling"] = {"interval_ms": interval, "polls_before_login": before, "polls_after_login": after}
+    tracing = tracing_mode(template)
+    cost["tracing"] = tracing
+    cold = (results.get("cold_start") or {}).get("functions") or {}
+    init_ms = {name: float(f["import_ms"]) for name, f in cold.items() if isinstance(f, dict) and "import_ms" in f}
+    cost["init_ms_measured"] = init_ms
+    cost["not_counted"] = list(NOT_COUNTED)
     cost["flows"] = {}
     for name, flow in flows.items():
         steps = flow["steps"]
-        per_flow = flow_cost(steps, waf=waf)
+        options = {"waf": waf, "init_ms": init_ms, "tracing": tracing}
+        per_flow = flow_cost(steps, **options)
         reads = [step for step in steps if step["step"].startswith("official reads session")]
-        per_flow["polling_per_1000_usd"] = (polling_cost(flow["poll"], before) if flow.get("poll") else 0.0) + (
-            polling_cost(reads[0], max(0.0, after - 1)) if reads else 0.0  # one read is in the flow already
-        )
+        polls = flow.get("polls") or {"before_login": before if flow.get("poll") else 0.0, "after_login": after}
+        per_flow["polling_per_1000_usd"] = (
+            polling_cost(flow["poll"], polls["before_login"], **options) if flow.get("poll") else 0.0
+        ) + (polling_cost(reads[0], polls["after_login"], **options) if reads else 0.0)
         per_flow["with_polling_per_1000_usd"] = per_flow["per_1000_usd"] + per_flow["polling_per_1000_usd"]
         # CloudFront's always-free tier (10 million requests a month) covers any municipality's traffic
         per_flow["within_cloudfront_free_tier_per_1000_usd"] = (
             per_flow["per_1000_usd"] - per_flow["items_per_1000_usd"]["cloudfront"]
         )
+        background = flow.get("background_steps") or []
+        behind = flow_cost(background, http=False, init_ms=init_ms, tracing=tracing) if background else None
+        audit_copy = flow.get("audit_bytes", 0) / 1024**3 * PRICES["cloudwatch_logs_ingest_gb"] * 1000
+        pdf_storage = (
+            (
+                ASSUMPTIONS["proof_pdf_kb"]
+                / 1024**2
+                * ASSUMPTIONS["proof_retention_months"]
+                * PRICES["s3_storage_gb_month"]
+            )
+            * 1000
+            * sum(1 for step in background if step["calls"].get("s3:PutObject"))
+        )
+        items = {f"request path: {key}": value for key, value in per_flow["items_per_1000_usd"].items()}
+        for key, value in ((behind or {}).get("items_per_1000_usd") or {}).items():
+            items[f"delivery + audit forwarder: {key}"] = value
+        items["audit log group: ingestion of the copied lines"] = audit_copy
+        items["proof PDFs: S3 storage for the retention"] = pdf_storage
+        items["official's live status polling (all services)"] = per_flow["polling_per_1000_usd"]
+        per_flow["items"] = {key: value for key, value in items.items() if value}
+        per_flow["total_per_1000_usd"] = sum(items.values())
         per_flow["billed_ms"] = {f"{i}:{step['step']}": invocation_ms(step) for i, step in enumerate(steps)}
         cost["flows"][name] = per_flow
     metrics = (results.get("latency") or {}).get("custom_metrics") or []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -38,9 +39,12 @@ class LogCounter:
         self.bytes = 0
         self.last_error = ""
         self.metrics: set[str] = set()  # EMF metrics seen: CloudWatch bills each name + dimension values a month
+        self.audit_lines: list[str] = []  # what the subscription filters hand to the audit forwarder
 
     def write(self, text: str) -> int:
         self.bytes += len(text.encode("utf-8"))
+        if '"log_type":"audit"' in text:
+            self.audit_lines.extend(line for line in text.splitlines() if '"log_type":"audit"' in line)
         if '"level":"ERROR"' in text or '"level":"WARNING"' in text:
             self.last_error = _error_summary(text)
         if '"_aws"' in text:
@@ -77,6 +81,7 @@ class Sample:
     http_s: float
     calls: Counter[str]
     log_bytes: int
+    audit_lines: tuple[str, ...] = ()
 
     @property
     def own_s(self) -> float:
@@ -88,6 +93,8 @@ class Flow:
     name: str
     samples: list[Sample] = field(default_factory=list)
     poll: Sample | None = None  # the staff page's poll while the resident is still at DigiD (priced per poll)
+    # off the request path: proof delivery (SQS) and the audit forwarder (one CloudWatch Logs batch per step)
+    background: list[Sample] = field(default_factory=list)
 
 
 class Bench:
@@ -104,29 +111,93 @@ class Bench:
 
     def call(self, step: str, method: str, path: str, **options: Any) -> tuple[Sample, dict[str, Any]]:
         route = self.deployment.route(method, path)
-        handler = self.deployment.handler(route.function)  # imported outside the measurement
+        self.deployment.handler(route.function)  # imported outside the measurement
         from bench.environment import http_event
         from infrastructure.local.lambdas import LambdaContext
 
         event = http_event(route, path, **options)
         context = LambdaContext(route.function)
-        log_before = self.log.bytes
+        sample, response = self.invoke(step, route.function, event, context)
+        return sample, response
+
+    def invoke(self, step: str, function: Any, event: Any, context: Any = None) -> tuple[Sample, Any]:
+        """One invocation of ``function``'s handler, measured."""
+        from infrastructure.local.lambdas import LambdaContext
+
+        handler = self.deployment.handler(function)
+        log_before, audit_before = self.log.bytes, len(self.log.audit_lines)
         with self.aws.reading() as reading:
             started = time.perf_counter()
-            response = handler(event, context)
+            response = handler(event, context or LambdaContext(function))
             total = time.perf_counter() - started
+        status = int(response.get("statusCode", 0)) if isinstance(response, dict) else 0
         sample = Sample(
             step,
-            route.function.logical_id,
-            route.function.memory_mb,
-            int(response.get("statusCode", 0)),
+            function.logical_id,
+            function.memory_mb,
+            status,
             total,
             reading.aws_seconds,
             reading.http_seconds,
             reading.calls,
             self.log.bytes - log_before,
+            tuple(self.log.audit_lines[audit_before:]),
         )
         return sample, response
+
+    def background(self, samples: list[Sample]) -> list[Sample]:
+        """What the flow's steps set off: the delivery of each proof the flow queued, and the audit forwarder for
+        every invocation that logged audit lines (one batch each, as CloudWatch Logs delivers them at this traffic).
+        """
+        done: list[Sample] = []
+        delivery = self._function_with("PROOF_BUCKET")
+        queue_url = self.deployment.environment.get("PROOF_QUEUE_URL")
+        if delivery is not None and queue_url:
+            sqs = self._sqs()
+            while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+                records = [
+                    {
+                        "messageId": m["MessageId"],
+                        "receiptHandle": m["ReceiptHandle"],
+                        "body": m["Body"],
+                        "attributes": {"ApproximateReceiveCount": "1"},
+                        "messageAttributes": {},
+                        "eventSource": "aws:sqs",
+                    }
+                    for m in messages
+                ]
+                delivered, _ = self.invoke("proof delivery (SQS)", delivery, {"Records": records})
+                # Lambda's SQS poller receives and deletes each batch: SQS requests the account pays for
+                delivered.calls.update({"sqs:ReceiveMessage": 1, "sqs:DeleteMessageBatch": 1})
+                done.append(delivered)
+                for m in messages:
+                    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+        forwarder = self._function_with("AUDIT_LOG_GROUP")
+        if forwarder is not None:
+            for sample in [*samples, *done]:
+                if sample.audit_lines:
+                    event = _logs_batch(sample.function, sample.audit_lines)
+                    forwarded, _ = self.invoke(f"audit forwarder ({sample.step})", forwarder, event)
+                    done.append(forwarded)
+        return done
+
+    def _function_with(self, variable: str) -> Any:
+        """The one function whose own environment has ``variable`` (the delivery function, the audit forwarder)."""
+        found = [f for f in self.deployment.functions.values() if variable in f.environment]
+        return found[0] if len(found) == 1 else None
+
+    def forget_queued_proofs(self) -> None:
+        """The latency loops queue proofs too; a flow's background counts only its own."""
+        queue_url = self.deployment.environment.get("PROOF_QUEUE_URL")
+        if queue_url:
+            self._sqs().purge_queue(QueueUrl=queue_url)
+
+    def _sqs(self) -> Any:
+        import boto3
+
+        if not hasattr(self, "_sqs_client"):
+            self._sqs_client = boto3.client("sqs", region_name=os.environ["AWS_REGION"])
+        return self._sqs_client
 
     def record(self, step: str, method: str, path: str, **options: Any) -> tuple[Sample, dict[str, Any]]:
         sample, response = self.call(step, method, path, **options)
@@ -201,6 +272,7 @@ class Bench:
             result = self.result(self.acs(self.login(None, step), step), step)
             sample, _ = step("official looks up case", "GET", f"/api/identifications/{result['zaak_number']}")
             self.expect(sample, 200)
+            flow.background = self.background(flow.samples)
             return flow
         created = self.create("known_bsn" if name == "B" else "handover", step)
         sample, _ = step("resident start page", "GET", f"/api/public/sessions/{created['id']}")
@@ -211,6 +283,7 @@ class Bench:
         sample, _ = step("official reads session (after login)", "GET", f"/api/sessions/{created['id']}")
         self.expect(sample, 200)
         self.finish(created["id"], result["code"], step)
+        flow.background = self.background([*flow.samples, flow.poll])
         return flow
 
     # ------------------------------------------------------------------ the latency loops
@@ -260,7 +333,38 @@ def _flow_summary(runs: list[Flow]) -> dict[str, Any]:
     calls: Counter[str] = Counter()
     for sample in first.samples:
         calls.update(sample.calls)
-    summary = {"steps": steps, "calls": dict(sorted(calls.items())), "call_count": sum(calls.values())}
+    background: Counter[str] = Counter()
+    for sample in first.background:
+        background.update(sample.calls)
+    summary = {
+        "steps": steps,
+        "calls": dict(sorted(calls.items())),
+        "call_count": sum(calls.values()),  # the request path
+        "background_steps": [
+            {
+                "step": sample.step,
+                "function": sample.function,
+                "memory_mb": sample.memory_mb,
+                "own_ms": statistics.median(run.background[index].own_s for run in runs if len(run.background) > index)
+                * 1000,
+                "calls": dict(sample.calls),
+                "log_bytes": sample.log_bytes,
+            }
+            for index, sample in enumerate(first.background)
+        ],
+        "background_calls": dict(sorted(background.items())),
+        "audit_bytes": sum(len(line) for sample in [*first.samples, *first.background] for line in sample.audit_lines),
+    }
+    polls = _polls(first)
+    summary["polls"] = polls
+    poll_calls = sum(first.poll.calls.values()) if first.poll is not None else 0
+    read_calls = next((sum(x.calls.values()) for x in first.samples if x.step.startswith("official reads")), 0)
+    summary["all_call_count"] = (
+        summary["call_count"]
+        + sum(background.values())
+        + polls["before_login"] * poll_calls
+        + polls["after_login"] * read_calls
+    )
     if first.poll is not None:
         poll = first.poll
         own = statistics.median(run.poll.own_s for run in runs if run.poll is not None) * 1000
@@ -273,6 +377,38 @@ def _flow_summary(runs: list[Flow]) -> dict[str, Any]:
             "log_bytes": poll.log_bytes,
         }
     return summary
+
+
+def _polls(flow: Flow) -> dict[str, float]:
+    """The official's live status while waiting, beyond the reads the flow already has: one request per POLL_MS
+    (static_site/assets/staff.js) while the resident logs in, and after, until the outcome is final."""
+    from bench.cost import poll_interval_ms
+    from bench.environment import REPO_ROOT
+    from bench.prices import ASSUMPTIONS
+
+    if flow.poll is None:  # flow A: the official looks the case up once, no live status
+        return {"interval_ms": 0.0, "before_login": 0.0, "after_login": 0.0}
+    interval = poll_interval_ms(REPO_ROOT)
+    before = math.ceil(ASSUMPTIONS["seconds_polling_before_login"] * 1000 / interval)
+    after = max(0, math.ceil(ASSUMPTIONS["seconds_polling_after_login"] * 1000 / interval) - 1)  # one is in the flow
+    return {"interval_ms": interval, "before_login": float(before), "after_login": float(after)}
+
+
+def _logs_batch(function: str, lines: tuple[str, ...]) -> dict[str, Any]:
+    """A CloudWatch Logs subscription delivery of ``lines`` from one execution environment's stream of ``function``."""
+    import base64
+    import gzip
+
+    now = int(time.time() * 1000)
+    batch = {
+        "messageType": "DATA_MESSAGE",
+        "owner": "123456789012",
+        "logGroup": f"/aws/lambda/{function}",
+        "logStream": "2026/01/01/[$LATEST]bench0000000000000000000000000000",  # one warm environment
+        "subscriptionFilters": ["audit"],
+        "logEvents": [{"id": str(i), "timestamp": now + i, "message": line} for i, line in enumerate(lines)],
+    }
+    return {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(batch).encode())).decode()}}
 
 
 def _step_summary(samples: list[Sample]) -> dict[str, Any]:
@@ -303,6 +439,9 @@ def _prepared(log: LogCounter) -> Iterator[tuple[Bench, Any]]:
     with mock_aws(), AwsMeter() as aws, HttpMeter(aws):
         deployment = provision(lambda service: boto3.client(service, region_name=os.environ["AWS_REGION"]))
         os.environ.update(deployment.environment)
+        audit_group = deployment.environment.get("AUDIT_LOG_GROUP")
+        if audit_group:  # not emulated by the local stack; the forwarder writes into it here
+            boto3.client("logs", region_name=os.environ["AWS_REGION"]).create_log_group(logGroupName=audit_group)
         try:
             yield Bench(deployment, aws, log), deployment
         finally:
@@ -323,6 +462,7 @@ def run(calls: int = 200, acs_calls: int = 40, repeats: int = 5) -> dict[str, An
             deployment.digid.simulator.load_sp_metadata(response["body"])
             cold = {flow: bench.flow(flow) for flow in "ABC"}  # the other functions' first requests
             bench.latency(calls, acs_calls)
+            bench.forget_queued_proofs()
             steady = {flow: [bench.flow(flow) for _ in range(repeats)] for flow in "ABC"}
             cold_calls: Counter[str] = Counter(sample.calls)
             for flow in "ABC":

@@ -32,6 +32,8 @@ PRICES: Final[dict[str, float]] = {
     "s3_get_request": 0.0004 / 1_000,  # GET, HEAD and the rest
     "sqs_request": 0.40 / 1_000_000,  # standard queue, per 64 KB chunk
     "secretsmanager_api_call": 0.05 / 10_000,
+    "xray_trace_recorded": 5.00 / 1_000_000,  # first 100,000 a month free (not applied)
+    "s3_storage_gb_month": 0.023,
     "ssm_api_call": 0.0,  # standard throughput is free
     "cloudwatch_logs_ingest_gb": 0.57,  # standard log class
     # per month
@@ -77,4 +79,16 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     "wru_per_transact_write": 4,  # two items at two units each
     # WAF rules when infrastructure/deploy/waf.yaml is not there to count them.
     "waf_rules_when_unknown": 4,
+    # Lambda bills the INIT phase of on-demand functions (since August 2025). At a municipality's traffic (a few
+    # identifications an hour) most execution environments have been reclaimed between two requests: this share
+    # of invocations is a cold start. Its INIT time is the measured import at the configured memory's CPU share.
+    "cold_start_share": 0.5,
+    "init_ms_when_unmeasured": 800,
+    # Active tracing samples 1 request a second and 5% beyond: at this traffic that is every invocation.
+    "xray_traces_per_invocation_when_active": 1.0,
+    # A proof PDF (~40 KB) kept for PROOF_RETENTION_DAYS (default 90).
+    "proof_pdf_kb": 40,
+    "proof_retention_months": 3,
+    # Lambda's SQS event source mapping long-polls the proof queue even when idle (20 s polls; a few pollers).
+    "sqs_esm_idle_pollers": 5,
 }

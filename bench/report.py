@@ -7,6 +7,21 @@ from typing import Any
 
 from bench.cost import TARGETS
 
+# Issue 13: ratio to the floor with one client and call; the functions not named here aim at 1.2x.
+COLD_START_TARGETS = {"DigidFunction": 1.5, "DeliveryFunction": 1.5}
+
+# Why a target is missed and what would reach it (issue 13), printed once under the missed targets.
+WHY_MISSED = {
+    "cold start": "cold start: what is left beyond the floor is mostly pydantic (its import and building the first "
+    "request model: the body of a POST must be validated) and our own modules; the 3.13 build ships bytecode only "
+    "where a python3.13 is installed (none on this machine): without it add 'compile ms'",
+    "AWS calls": "AWS calls: the pending login and result token as items of their own, reads before conditional "
+    "writes and the pseudonym MAC at create are in the session/login services (changed by other work at the same "
+    "time): one conditional write per state change there would reach ~8/10/10",
+    "cost": "cost: the official's live status (one request per 2 s for ~2 minutes; in C each read after the login "
+    "also decrypts the BSN) is most of B and C; no polling once the login is in, or a long poll, would reach $0.10",
+}
+
 __all__ = ["render", "table"]
 
 MB = 1024 * 1024
@@ -50,7 +65,9 @@ def _cold_start(part: dict[str, Any], notes: list[str]) -> str:
     floor = part["floor_ms"]
     rows = []
     for logical_id, f in part["functions"].items():
-        met = f["ratio_to_floor"] <= TARGETS["cold_start_ratio"]
+        target = COLD_START_TARGETS.get(logical_id, 1.2)
+        ratio = f.get("ratio_to_floor_with_call", f["ratio_to_floor"])
+        met = ratio <= target
         rows.append(
             [
                 logical_id,
@@ -59,22 +76,22 @@ def _cold_start(part: dict[str, Any], notes: list[str]) -> str:
                 f["status"],
                 f"{f['import_ms']:.0f}",
                 f"{f['first_request_ms']:.0f}",
-                f"{f['ratio_to_floor']:.2f}x",
-                f"{f.get('best_ratio_to_floor', float('nan')):.2f}x",
-                _ok(met),
+                f"{ratio:.2f}x",
+                f"{f.get('best_ratio_to_floor_with_call', float('nan')):.2f}x",
+                f"≤ {target}x {_ok(met)}",
                 f"{f.get('compile_ms', float('nan')):.0f}",
             ]
         )
         if not met:
             heavy = ", ".join(f"{name} {ms:.0f}" for name, ms in list(f["imports_beyond_floor_ms"].items())[:6])
-            notes.append(
-                f"cold start {logical_id}: {f['ratio_to_floor']:.2f}x floor; imports beyond the floor, ms: {heavy}"
-            )
+            notes.append(f"cold start {logical_id}: {ratio:.2f}x floor+call; imports beyond the floor, ms: {heavy}")
     head = (
-        f"1. Cold start (median of {part['runs']} fresh processes; floor = import boto3, aws_lambda_powertools "
-        f"= {floor:.0f} ms; floor + first DynamoDB client and call = {part['floor_with_first_call_ms']:.0f} ms;\n"
-        "   total ms = import + first request; best = fastest run / fastest floor, robust on a busy machine;\n"
-        "   compile ms: what Lambda adds as the package has no bytecode, not in 'x floor')"
+        f"1. Cold start, layout {part.get('layout', '?')} (median of {part['runs']} fresh processes; "
+        f"import boto3, aws_lambda_powertools = {floor:.0f} ms;\n"
+        f"   floor = that + first DynamoDB client and call = {part['floor_with_first_call_ms']:.0f} ms; "
+        "total ms = import + first request; best = fastest run / fastest floor;\n"
+        f"   bytecode: {part.get('bytecode', '?')};\n"
+        "   compile ms: what each cold start adds when the bundle ships no bytecode, not in 'x floor')"
     )
     headers = [
         "function",
@@ -83,9 +100,9 @@ def _cold_start(part: dict[str, Any], notes: list[str]) -> str:
         "status",
         "import ms",
         "total ms",
-        "x floor",
+        "x floor+call",
         "best",
-        "≤ 1.5x",
+        "target",
         "compile ms",
     ]
     return head + "\n" + table(headers, rows)
@@ -121,23 +138,26 @@ def _calls(part: dict[str, Any], notes: list[str]) -> str:
     for flow, f in part["flows"].items():
         met = f["call_count"] <= TARGETS["calls_per_identification"]
         by_op = ", ".join(f"{key} {count}" for key, count in f["calls"].items())
-        rows.append([flow, len(f["steps"]), f["call_count"], by_op, _ok(met)])
+        rows.append([flow, len(f["steps"]), f["call_count"], f.get("all_call_count", "-"), by_op, _ok(met)])
         if not met:
             notes.append(f"AWS calls flow {flow}: {f['call_count']} > {TARGETS['calls_per_identification']:.0f}")
     cold = ", ".join(f"{key} {count}" for key, count in part["cold_start_calls"].items()) or "none"
     head = (
-        "3. AWS calls per identification (counted at botocore; the staff page's polling is priced in 5, not counted;"
-        " 'official reads session' is its one read after the login)"
+        "3. AWS calls per identification (counted at botocore). calls: the request path; all calls: also proof delivery"
+        " (incl. Lambda's SQS poller),\n   the audit forwarder (a batch per invocation that logs audit lines) and the"
+        " official's live status (one request per 2 s while waiting)"
     )
     foot = f"   once per cold start, not above: {cold}"
     invocation_rows = []
     for flow, f in part["flows"].items():
         steps = " → ".join(f"{s['step']} [{sum(s['calls'].values())}]" for s in f["steps"])
         invocation_rows.append(f"   {flow}: {steps}")
+        behind = ", ".join(f"{key} {count}" for key, count in (f.get("background_calls") or {}).items())
+        invocation_rows.append(f"      off the request path: {behind or 'none'}; polls: {f.get('polls')}")
     return (
         head
         + "\n"
-        + table(["flow", "invocations", "calls", "by service:operation", "≤ 10"], rows)
+        + table(["flow", "invocations", "calls", "all calls", "by service:operation (request path)", "≤ 10"], rows)
         + "\n"
         + foot
         + ("\n" + "\n".join(invocation_rows))
@@ -161,8 +181,9 @@ def _size(part: dict[str, Any]) -> str:
 def _cost(cost: dict[str, Any], notes: list[str]) -> str:
     rows = []
     for flow, f in cost.get("flows", {}).items():
-        met = f["per_1000_usd"] <= TARGETS["usd_per_1000"]
-        items = sorted(f["items_per_1000_usd"].items(), key=lambda item: -item[1])
+        total = f.get("total_per_1000_usd", f["per_1000_usd"])
+        met = total <= TARGETS["usd_per_1000"]
+        items = sorted((f.get("items") or f["items_per_1000_usd"]).items(), key=lambda item: -item[1])
         top = ", ".join(f"{name} {usd:.4f}" for name, usd in items[:4])
         free_tier = f.get("within_cloudfront_free_tier_per_1000_usd", float("nan"))
         rows.append(
@@ -171,12 +192,13 @@ def _cost(cost: dict[str, Any], notes: list[str]) -> str:
                 f"${f['per_1000_usd']:.4f}",
                 f"${free_tier:.4f}",
                 f"${f['with_polling_per_1000_usd']:.4f}",
+                f"${total:.4f}",
                 top,
                 _ok(met),
             ]
         )
         if not met:
-            notes.append(f"cost flow {flow}: ${f['per_1000_usd']:.4f} per 1,000; largest: {top}")
+            notes.append(f"cost flow {flow}: ${total:.4f} per 1,000 (everything); largest: {top}")
     polling = cost.get("polling", {})
     polls = (
         f"every {polling.get('interval_ms', 0) / 1000:.0f} s, {polling.get('polls_before_login', 0):.0f} polls while"
@@ -188,8 +210,13 @@ def _cost(cost: dict[str, Any], notes: list[str]) -> str:
         f"polling: {polls};\n"
         "   CF free tier: without CloudFront request charges, which its always-free 10M requests a month cover)"
     )
-    headers = ["flow", "USD/1000", "CF free tier", "+ polling", "largest items (USD/1000)", "≤ $0.05"]
+    headers = ["flow", "request path", "CF free tier", "+ polling", "TOTAL", "largest items (USD/1000)", "≤ $0.10"]
     text = head + "\n" + table(headers, rows)
+    for flow, f in cost.get("flows", {}).items():
+        text += f"\n   {flow} itemised: " + ", ".join(f"{k} {v:.4f}" for k, v in (f.get("items") or {}).items())
+    if cost.get("not_counted"):
+        text += "\n   Not counted: " + "; ".join(cost["not_counted"])
+    text += f"\n   X-Ray: template Tracing {cost.get('tracing')}"
     idle = cost.get("idle")
     if idle:
         met = idle["monthly_usd"] <= TARGETS["idle_usd_month"]
@@ -215,12 +242,20 @@ def _load(part: dict[str, Any]) -> str:
             f"{part['elapsed_s']:.1f}",
             f"{part['throughput_per_s']:.1f}",
             f"{part['median_s']:.2f}",
+            f"{part.get('p95_s', float('nan')):.2f}",
+            f"{part.get('p99_s', float('nan')):.2f}",
             f"{part['max_s']:.2f}",
             "ok" if part["errors"] == 0 else "ERRORS",
         ]
     ]
     head = f"6. Load: concurrent residents through the local stack over HTTP ({part['flows']})"
-    text = head + "\n" + table(["residents", "done", "errors", "seconds", "per s", "p50 s", "max s", "0 errors"], rows)
+    text = (
+        head
+        + "\n"
+        + table(
+            ["residents", "done", "errors", "seconds", "per s", "p50 s", "p95 s", "p99 s", "max s", "0 errors"], rows
+        )
+    )
     if part.get("error_examples"):
         text += "\n   " + "; ".join(part["error_examples"])
     return text
@@ -242,5 +277,10 @@ def render(results: dict[str, Any]) -> str:
     if results.get("quick"):
         sections.insert(0, "QUICK RUN: small numbers, for trying the machinery; do not quote these figures")
     if notes:
-        sections.append("Targets missed:\n" + "\n".join(f" - {note}" for note in notes))
+        why = [text for key, text in WHY_MISSED.items() if any(note.startswith(key) for note in notes)]
+        sections.append(
+            "Targets missed:\n"
+            + "\n".join(f" - {note}" for note in notes)
+            + ("\nWhy, and what would reach them:\n" + "\n".join(f" - {text}" for text in why) if why else "")
+        )
     return "\n\n".join(sections)

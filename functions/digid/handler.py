@@ -13,8 +13,6 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from aws_lambda_powertools.event_handler import Response, content_types
-
 from digid.saml import Binding, SamlError, build_authn_request, consume, sp_metadata
 from digid.saml.config import SpConfig
 from digid.sp_config import DigidSettings, load_sp_config
@@ -38,7 +36,7 @@ from legitimatie.policy import ServicePolicy
 from legitimatie.proof_services import QueuedProofs
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.cookies import expired_login_cookie, login_cookie, new_login_cookie, new_result_cookie
-from legitimatie.runtime.http import new_resolver
+from legitimatie.runtime.http import Response, content_types, new_resolver
 from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
 from legitimatie.runtime.proof_settings import ProofOutboxSettings, proof_outbox
 from legitimatie.services import parse_session_id

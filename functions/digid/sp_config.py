@@ -14,11 +14,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import Field
 
 from digid.saml import SpConfig
 from legitimatie.runtime.secrets import read_json_secret
-from legitimatie.runtime.settings import ConfigurationError, KeySettings
+from legitimatie.runtime.settings import ConfigurationError, Field, KeySettings
 
 __all__ = ["DigidSettings", "load_sp_config"]
 

@@ -8,7 +8,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from aws_lambda_powertools.event_handler import Response, content_types
 from pydantic import BaseModel, ConfigDict
 
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
@@ -25,7 +24,7 @@ from legitimatie.login_services import identification_for_official, resident_res
 from legitimatie.policy import ServicePolicy
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.cookies import expired_result_cookie, result_cookie
-from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
+from legitimatie.runtime.http import Response, content_types, current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import audit_trail, metrics, observed
 from legitimatie.runtime.settings import KeySettings, StaffSettings
 from legitimatie.runtime.views import official_session_body, public_session_body

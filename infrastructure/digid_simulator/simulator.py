@@ -96,7 +96,7 @@ class DigidSimulator:
             raise RuntimeError("the simulator is already running")
         pki = self._given_pki or self._generate_pki()
         self.pki = pki
-        sso_server = ThreadingHTTPServer((self._host, self._port), _SsoHandler)
+        sso_server = _Server((self._host, self._port), _SsoHandler)
         ars_server = _MutualTlsServer((self._host, self._ars_port), _ArsHandler, _server_tls_context(pki))
         self._servers = [sso_server, ars_server]
         for server in self._servers:
@@ -206,7 +206,13 @@ class DigidSimulator:
             return True
 
 
-class _MutualTlsServer(ThreadingHTTPServer):
+class _Server(ThreadingHTTPServer):
+    """A listen backlog that holds a few hundred residents arriving at once (socketserver's default is 5)."""
+
+    request_queue_size = 1024
+
+
+class _MutualTlsServer(_Server):
     """HTTPS that requires a client certificate from the test CA; the handshake runs in the request's thread."""
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext):

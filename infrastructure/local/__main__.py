@@ -26,6 +26,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=3000, help="gateway port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--isolated-moto", action="store_true", help="run moto in a child process")
+    parser.add_argument(
+        "--environments",
+        type=int,
+        default=4,
+        help="execution environments per function, each a process (1: all in this process, one event at a time)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no request log lines")
     parser.add_argument(
         "--digid-shape",
@@ -82,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         state_file=STATE_FILE,
         isolated_moto=args.isolated_moto,
+        environments=args.environments,
         components=[DigidSimulatorComponent(shape=args.digid_shape)],
         parameters={"DigidResponsePostBinding": "enabled"} if args.digid_post_binding else None,
     )

@@ -78,18 +78,28 @@ class LoginOutcome:
 
 
 def resident_login(
-    site_url: str, session_id: str | None, bsn: str, loa: str = "midden", action: str = "login"
+    site_url: str,
+    session_id: str | None,
+    bsn: str,
+    loa: str = "midden",
+    action: str = "login",
+    timeout: float = 15,
 ) -> LoginOutcome:
-    """Open the login link, choose at the DigiD simulator, follow the redirects back to a page of the site."""
+    """Open the login link, choose at the DigiD simulator, follow the redirects back to a page of the site.
+
+    ``timeout``: seconds to wait for each answer (a browser waits minutes; the load benchmark waits longer than 15).
+    """
     browser = requests.Session()
     start = f"{site_url}/digid/login" + (f"?session={session_id}" if session_id else "")
-    response = browser.get(start, allow_redirects=False, timeout=15)
+    response = browser.get(start, allow_redirects=False, timeout=timeout)
     location = response.headers.get("Location", "")
     if location.startswith("/"):  # refused before DigiD: straight to a page of ours
-        return _arrive(site_url, location, browser)
-    answer = choose_at_simulator(browser, location, bsn, loa, action)
-    acs = browser.get(answer.headers["Location"], headers=pre_login_cookie(response), allow_redirects=False, timeout=30)
-    return _arrive(site_url, acs.headers.get("Location", ""), browser, acs)
+        return _arrive(site_url, location, browser, timeout=timeout)
+    answer = choose_at_simulator(browser, location, bsn, loa, action, timeout=timeout)
+    acs = browser.get(
+        answer.headers["Location"], headers=pre_login_cookie(response), allow_redirects=False, timeout=max(30, timeout)
+    )
+    return _arrive(site_url, acs.headers.get("Location", ""), browser, acs, timeout=timeout)
 
 
 def pre_login_cookie(login_start: requests.Response) -> dict[str, str]:
@@ -113,10 +123,15 @@ def _set_cookie_headers(response: requests.Response) -> list[str]:
 
 
 def choose_at_simulator(
-    browser: requests.Session, login_url: str, bsn: str, loa: str = "midden", action: str = "login"
+    browser: requests.Session,
+    login_url: str,
+    bsn: str,
+    loa: str = "midden",
+    action: str = "login",
+    timeout: float = 15,
 ) -> requests.Response:
     """Fill in the DigiD simulator's form as a person would; returns its 303 towards our ACS."""
-    login_page = browser.get(login_url, timeout=15)
+    login_page = browser.get(login_url, timeout=timeout)
     login_page.raise_for_status()
     token = _TOKEN_FIELD.search(login_page.text)
     form = _FORM_ACTION.search(login_page.text)
@@ -126,7 +141,7 @@ def choose_at_simulator(
         urljoin(login_page.url, form[1]),
         data={"token": token[1], "bsn": bsn, "loa": loa, "action": action},
         allow_redirects=False,
-        timeout=15,
+        timeout=timeout,
     )
     if answer.status_code != 303:
         raise RuntimeError(f"the DigiD simulator answered {answer.status_code}")
@@ -134,7 +149,11 @@ def choose_at_simulator(
 
 
 def _arrive(
-    site_url: str, location: str, browser: requests.Session, acs: requests.Response | None = None
+    site_url: str,
+    location: str,
+    browser: requests.Session,
+    acs: requests.Response | None = None,
+    timeout: float = 15,
 ) -> LoginOutcome:
     parts = urlsplit(location)
     query = {key: values[0] for key, values in parse_qs(parts.query).items()}
@@ -142,6 +161,6 @@ def _arrive(
     if parts.path == "/resultaat.html" and acs is not None:
         # The cookie is Secure; requests keeps Secure cookies from plain-http loopback, so send it ourselves.
         cookie = next((c.split(";", 1)[0] for c in _set_cookie_headers(acs) if c.startswith("lbb_result=")), "")
-        got = browser.get(f"{site_url}/api/public/result", headers={"Cookie": cookie}, timeout=15)
+        got = browser.get(f"{site_url}/api/public/result", headers={"Cookie": cookie}, timeout=timeout)
         result = got.json() if got.status_code == 200 else None
     return LoginOutcome(final_path=parts.path, query=query, result=result, browser=browser)

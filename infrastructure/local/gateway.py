@@ -18,7 +18,7 @@ from typing import Any
 
 from .authorizer import AuthorizationDenied, JwtAuthorizer
 from .events import HttpRequest, HttpResponse, InvalidLambdaResponse, build_event, to_http_response
-from .lambdas import FunctionRuntime, RouteTable
+from .lambdas import FunctionRuntime, ProcessPool, RouteTable
 from .local_routes import LocalRoutes
 from .site import ResponseHeadersPolicy, StaticSite
 
@@ -39,7 +39,7 @@ class Gateway:
     def __init__(
         self,
         routes: RouteTable,
-        runtimes: Mapping[str, FunctionRuntime],
+        runtimes: Mapping[str, FunctionRuntime | ProcessPool],
         authorizers: Mapping[str, JwtAuthorizer],
         site: StaticSite,
         headers_policy: ResponseHeadersPolicy,
@@ -168,6 +168,8 @@ class GatewayServer(ThreadingHTTPServer):
     """The gateway on a TCP port of 127.0.0.1; binds in the constructor so a taken port fails early."""
 
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of residents got connection resets (issue 13).
+    request_queue_size = 1024
 
     def __init__(self, host: str, port: int) -> None:
         try:

@@ -7,6 +7,7 @@ Environment.Variables merged key by key); an HttpApi event without ``Auth.Author
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 import threading
@@ -21,11 +22,13 @@ from urllib.parse import unquote
 from .template import Resolver, Template, TemplateError
 
 __all__ = [
+    "EnvironmentFailed",
     "FunctionRuntime",
     "HandlerModules",
     "JwtAuthorizerConfig",
     "LambdaContext",
     "LambdaFunction",
+    "ProcessPool",
     "Route",
     "RouteTable",
     "handler_environment",
@@ -336,3 +339,167 @@ class FunctionRuntime:
             if self._handler is None:
                 self._handler = self._modules.load(self.function.handler)
             return self._handler(event, LambdaContext(self.function, request_id))
+
+
+def _environment_main(connection: Any, function: LambdaFunction, code_dirs: list[str]) -> None:
+    """One execution environment in a process of its own: import the handler (its cold start), then serve events
+    one at a time until the stack closes the pipe. Module state (settings, clients, Powertools' resolver and its
+    ``current_event``) belongs to this process alone, as in a Lambda execution environment."""
+    import os
+    import signal
+    import traceback
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the stack's to handle: it closes this pipe
+    os.environ.update(function.environment)
+    sys.path[:0] = [path for path in code_dirs if path not in sys.path]
+    module_name, _, name = function.handler.rpartition(".")
+    try:
+        handler = getattr(importlib.import_module(module_name), name)
+    except BaseException:
+        connection.send(("init_error", traceback.format_exc(limit=5)))
+        return
+    connection.send(("ready", None))
+    while True:
+        try:
+            message = connection.recv()
+        except EOFError:
+            return
+        if message is None:
+            return
+        event, request_id = message
+        try:
+            connection.send(("ok", handler(event, LambdaContext(function, request_id))))
+        except BaseException as exc:
+            # The traceback goes to this environment's stderr (CloudWatch, deployed); the caller gets the type only.
+            traceback.print_exc()
+            connection.send(("error", type(exc).__name__))
+
+
+class EnvironmentFailed(RuntimeError):
+    """A process execution environment failed to start, timed out or died; it is discarded."""
+
+
+class _ProcessEnvironment:
+    def __init__(self, function: LambdaFunction, code_dirs: list[str]) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # never fork a process with threads
+        self._connection, child = context.Pipe()
+        self.process = context.Process(
+            target=_environment_main, args=(child, function, code_dirs), name=f"env-{function.logical_id}", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self._function = function
+        if not self._connection.poll(120):  # a cold start, bounded
+            self.close()
+            raise EnvironmentFailed(f"{function.logical_id}: the execution environment did not start in 120 s")
+        kind, detail = self._receive()
+        if kind != "ready":
+            self.close()
+            raise EnvironmentFailed(f"{function.logical_id}: init failed: {str(detail).strip().splitlines()[-1:]}")
+
+    def _receive(self) -> tuple[str, Any]:
+        try:
+            kind, detail = self._connection.recv()
+        except (EOFError, OSError):
+            raise EnvironmentFailed(f"{self._function.logical_id}: the execution environment died") from None
+        return str(kind), detail
+
+    def invoke(self, event: dict[str, Any], request_id: str) -> Any:
+        self._connection.send((event, request_id))
+        if not self._connection.poll(self._function.timeout_s + 5):  # Lambda's timeout ends the environment too
+            self.close()
+            raise EnvironmentFailed(f"{self._function.logical_id}: timed out after {self._function.timeout_s} s")
+        kind, detail = self._receive()
+        if kind == "error":
+            raise RuntimeError(f"{self._function.logical_id} raised {detail}")
+        return detail
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self._connection.send(None)
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+        self._connection.close()
+
+
+class ProcessPool:
+    """Up to ``size`` execution environments of one function, each a process serving one event at a time.
+
+    An event goes to an idle environment; when all are busy and fewer than ``size`` exist, a new one starts (a cold
+    start); otherwise the event waits for one to free up, as with Lambda's reserved concurrency.
+    """
+
+    def __init__(self, function: LambdaFunction, code_dirs: Iterable[Path], size: int) -> None:
+        if size < 1:
+            raise ValueError("a pool needs at least one execution environment")
+        self.function = function
+        self.size = size
+        self._code_dirs = [str(path) for path in code_dirs]
+        self._idle: list[_ProcessEnvironment] = []
+        self._all: list[_ProcessEnvironment] = []
+        self._starting = 0
+        self._closed = False
+        self._changed = threading.Condition()
+
+    @property
+    def environments(self) -> int:
+        with self._changed:
+            return len(self._all)
+
+    def invoke(self, event: dict[str, Any], request_id: str | None = None) -> Any:
+        environment = self._acquire()
+        try:
+            response = environment.invoke(event, request_id or str(uuid.uuid4()))
+        except EnvironmentFailed:
+            self._discard(environment)
+            raise
+        except BaseException:
+            self._release(environment)
+            raise
+        self._release(environment)
+        return response
+
+    def _acquire(self) -> _ProcessEnvironment:
+        deadline = time.monotonic() + 300
+        with self._changed:
+            while not self._idle and len(self._all) + self._starting >= self.size:
+                if self._closed or not self._changed.wait(timeout=max(0.0, deadline - time.monotonic())):
+                    raise EnvironmentFailed(f"{self.function.logical_id}: no execution environment came free")
+            if self._closed:
+                raise EnvironmentFailed(f"{self.function.logical_id}: the stack is stopping")
+            if self._idle:
+                return self._idle.pop()
+            self._starting += 1
+        try:
+            environment = _ProcessEnvironment(self.function, self._code_dirs)
+        finally:
+            with self._changed:
+                self._starting -= 1
+                self._changed.notify()
+        with self._changed:
+            self._all.append(environment)
+        return environment
+
+    def _release(self, environment: _ProcessEnvironment) -> None:
+        with self._changed:
+            self._idle.append(environment)
+            self._changed.notify()
+
+    def _discard(self, environment: _ProcessEnvironment) -> None:
+        environment.close()
+        with self._changed:
+            if environment in self._all:
+                self._all.remove(environment)
+            self._changed.notify()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            environments, self._all, self._idle = list(self._all), [], []
+            self._changed.notify_all()
+        for environment in environments:
+            environment.close()

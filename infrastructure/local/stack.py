@@ -29,6 +29,7 @@ from .lambdas import (
     HandlerModules,
     JwtAuthorizerConfig,
     LambdaFunction,
+    ProcessPool,
     RouteTable,
     handler_environment,
     read_functions,
@@ -116,6 +117,7 @@ class LocalStack:
         components: Sequence[Component] | None = None,
         official: Official | None = None,
         isolated_moto: bool = False,
+        environments: int = 1,
     ) -> None:
         self.template_path = (template_path or REPO_ROOT / "template.yaml").resolve()
         self.static_dir = (static_dir or REPO_ROOT / "static_site").resolve()
@@ -128,11 +130,14 @@ class LocalStack:
         self._components = list(default_components() if components is None else components)
         self._official_override = official
         self._moto = MotoServer(isolated=isolated_moto)
+        # 1: each function runs in this process, one event at a time (tests can reach its modules). More: up to
+        # that many execution environments per function, each a process of its own with its own module state.
+        self.environments = environments
         self._environment = _EnvironmentOverlay()
         self._started_components: list[Component] = []
         self._server: GatewayServer | None = None
         self._modules: HandlerModules | None = None
-        self._runtimes: dict[str, FunctionRuntime] = {}
+        self._runtimes: dict[str, FunctionRuntime | ProcessPool] = {}
         self._pollers: list[QueuePoller] = []
         self._session: boto3.Session | None = None
         self.site_url = ""
@@ -180,6 +185,10 @@ class LocalStack:
                 component.stop()
             except Exception:
                 log.exception("Stopping component %s failed", component.name)
+        for runtime in self._runtimes.values():
+            if isinstance(runtime, ProcessPool):
+                runtime.close()
+        self._runtimes = {}
         if self._modules is not None:
             self._modules.close()
             self._modules = None
@@ -200,9 +209,16 @@ class LocalStack:
         routes, authorizers = self._read_functions(template, resolver, context)
         self._seed()
         self._modules = HandlerModules(function.code_dir for function in self.functions.values())
-        self._runtimes = {
-            logical_id: FunctionRuntime(function, self._modules) for logical_id, function in self.functions.items()
-        }
+        if self.environments > 1:
+            code_dirs = sorted({function.code_dir for function in self.functions.values()})
+            self._runtimes = {
+                logical_id: ProcessPool(function, code_dirs, self.environments)
+                for logical_id, function in self.functions.items()
+            }
+        else:
+            self._runtimes = {
+                logical_id: FunctionRuntime(function, self._modules) for logical_id, function in self.functions.items()
+            }
         site = StaticSite.from_template(template, resolver, self.static_dir)
         config = site_config(
             self.site_url,

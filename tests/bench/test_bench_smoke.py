@@ -17,7 +17,7 @@ import pytest
 from moto import mock_aws
 
 from bench.calls import AwsMeter, percentile, summary
-from bench.cost import flow_cost, idle_cost, invocation_ms
+from bench.cost import add_cost, flow_cost, idle_cost, invocation_ms
 from bench.prices import ASSUMPTIONS, PRICES
 from bench.report import render
 from bench.size import package_sizes
@@ -97,6 +97,7 @@ def test_the_cost_model_computes_a_known_figure_from_known_inputs() -> None:
         "platform_log_bytes_per_invocation": 0,
         "access_log_bytes_per_request": 0,
         "static_requests_per_identification": 0,
+        "cold_start_share": 0,
     }
     step = {"memory_mb": 1024, "own_ms": 100.0, "calls": {"kms:GenerateMac": 1, "dynamodb:PutItem": 1}}
     # When it is priced
@@ -112,6 +113,21 @@ def test_the_cost_model_computes_a_known_figure_from_known_inputs() -> None:
     ) * 1000
     assert cost["per_1000_usd"] == pytest.approx(expected)
     assert cost["items_per_1000_usd"]["kms"] == pytest.approx(PRICES["kms_request"] * 1000)
+
+
+def test_init_billing_and_active_tracing_are_priced_and_background_steps_pay_no_api() -> None:
+    # Given one 1024 MB invocation whose function imports in 200 ms, half of them cold, tracing active
+    assumptions = {**ASSUMPTIONS, "full_vcpu_memory_mb": 1024, "cold_start_share": 0.5}
+    step = {"function": "F", "memory_mb": 1024, "own_ms": 0.0, "calls": {}}
+    # When it is priced as a request and as a background invocation
+    cost = flow_cost([step], assumptions, init_ms={"F": 200.0}, tracing="Active")
+    background = flow_cost([step], assumptions, http=False, init_ms={"F": 200.0}, tracing="PassThrough")
+    # Then INIT is half of 0.2 GB-s, a trace is recorded, and the background step has no API, CloudFront or WAF
+    items = cost["items_per_1000_usd"]
+    assert items["lambda_init"] == pytest.approx(0.5 * 0.2 * PRICES["lambda_arm64_gb_second"] * 1000)
+    assert items["xray"] == pytest.approx(PRICES["xray_trace_recorded"] * 1000)
+    quiet = background["items_per_1000_usd"]
+    assert quiet["http_api"] == quiet["cloudfront"] == quiet["waf"] == quiet["xray"] == 0
 
 
 def test_idle_cost_is_itemised_from_the_templates_resources() -> None:
@@ -193,3 +209,58 @@ def test_the_latency_part_runs_every_flow_against_the_real_handlers(tmp_path: Pa
     assert all(flow["call_count"] > 0 for flow in result["flows"].values())
     assert any(key.startswith("secretsmanager:") for key in result["cold_start_calls"])
     assert result["steps"]["ACS (artifact)"]["total"]["n"] == 1
+    # and everything the identification sets off is counted too: delivery, the audit forwarder, the polling
+    for flow in result["flows"].values():
+        assert flow["all_call_count"] > flow["call_count"]
+        assert flow["background_calls"].get("logs:PutLogEvents", 0) > 0
+        assert flow["background_calls"].get("s3:PutObject") == 1
+    assert result["flows"]["B"]["polls"]["before_login"] > 0
+    # and the cost of each flow has its total and its items
+    results = {"latency": result}
+    add_cost(results)
+    for name in ("A", "B", "C"):
+        flow_cost_ = results["cost"]["flows"][name]
+        assert flow_cost_["total_per_1000_usd"] > 0
+        assert {"request path: lambda_init", "delivery + audit forwarder: s3"} <= set(flow_cost_["items"])
+    assert results["cost"]["not_counted"]
+
+
+@pytest.mark.integration
+def test_the_cold_start_part_measures_every_function_in_the_lambda_layout(tmp_path: Path) -> None:
+    # Given the cold start part with one run, in its own process
+    out = tmp_path / "cold.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.cold_start", "--out", str(out), "--runs", "1"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    # Then every function was built and run in the Lambda layout, with its ratio to the floor with a call
+    assert result["layout"] == "lambda" and result["floor_with_first_call_ms"] > 0
+    for function in result["functions"].values():
+        assert function["layout"] == "lambda"
+        assert function["ratio_to_floor_with_call"] > 0
+        assert function["bundle_modules"] > 0  # our own modules come from the built bundle, not the repository
+
+
+@pytest.mark.integration
+def test_the_load_part_reports_residents_errors_and_percentiles(tmp_path: Path) -> None:
+    # Given the load part with two residents
+    out = tmp_path / "load.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.load", "--out", str(out), "--residents", "2", "--deadline", "120"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    # Then the figures are there
+    assert result["residents"] == 2 and result["errors"] == 0
+    assert {"p50_s", "p95_s", "p99_s"} <= set(result)

@@ -37,7 +37,11 @@ DELIVERY_ONLY = {"fpdf2", "fonttools", "pillow", "defusedxml"}
 
 def requirements(repo_root: Path, package: str) -> dict[str, str]:
     """Requirement name (normalised) -> the whole requirement line."""
-    lines = (repo_root / "functions" / package / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    return requirements_of(repo_root / "functions" / package / "requirements.txt")
+
+
+def requirements_of(path: Path) -> dict[str, str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
     specs = [line.split("#")[0].strip() for line in lines]
     return {re.split(r"[=<>!~\[; ]", spec)[0].lower().replace("_", "-"): spec for spec in specs if spec}
 
@@ -82,11 +86,42 @@ def test_the_build_installs_its_own_requirements_as_wheels_for_lambda_arm64(
     # When make shows what it would run
     commands = dry_run(repo_root, f"build-{function}", tmp_path)
 
-    # Then pip installs this function's requirements into the artifact, as binary wheels for the Lambda target
-    (install,) = [line for line in commands.splitlines() if " pip install " in line]
+    # Then pip installs this function's requirements, less what the runtime provides, into the artifact, as
+    # binary wheels for the Lambda target
+    lines = commands.splitlines()
+    (install,) = [line for line in lines if " pip install " in line]
     assert LAMBDA_WHEEL_FLAGS in install
     assert f'--target "{tmp_path}"' in install
-    assert install.endswith(f'-r "{repo_root}/functions/{package}/requirements.txt"')
+    assert install.endswith(f'-r "{tmp_path}/.requirements.txt"')
+    (selection,) = [line for line in lines if line.startswith("grep -viE")]
+    assert f'"{repo_root}/functions/{package}/requirements.txt"' in selection
+    assert all(name in selection for name in ("boto3", "botocore", "urllib3", "jmespath"))
+
+
+@pytest.mark.parametrize("package", PACKAGES.values())
+def test_the_bundle_leaves_out_the_runtime_packages_it_would_shadow(
+    repo_root: Path, tmp_path: Path, package: str
+) -> None:
+    # Given the build's own selection command, run on this function's requirements
+    commands = dry_run(repo_root, f"build-{next(f for f, p in PACKAGES.items() if p == package)}", tmp_path)
+    (selection,) = [line for line in commands.splitlines() if line.startswith("grep -viE")]
+    # When it runs
+    subprocess.run(["bash", "-c", selection], check=True, timeout=30)  # the Makefile's own line
+    # Then nothing the Lambda python runtime provides (boto3 and its dependencies) is left to install
+    kept = requirements_of(tmp_path / ".requirements.txt")
+    assert {"boto3", "botocore", "s3transfer", "urllib3", "jmespath", "python-dateutil", "six"} & set(kept) == set()
+    assert set(kept) == set(requirements(repo_root, package)) - {"urllib3", "jmespath"}
+
+
+def test_the_build_compiles_bytecode_only_with_an_interpreter_of_the_runtime_version(
+    repo_root: Path, tmp_path: Path
+) -> None:
+    # Given SAM's call for one function
+    # When make shows what it would run
+    commands = dry_run(repo_root, "build-SessionsFunction", tmp_path)
+    # Then the bundle is compiled for import without a source check, behind a check of the interpreter's version
+    assert "compileall" in commands and "--invalidation-mode unchecked-hash" in commands
+    assert '= "3.13" ]' in commands
 
 
 def test_every_makefile_function_in_the_template_has_a_target_for_its_handler(sam_template: Template) -> None:

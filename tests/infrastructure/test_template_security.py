@@ -101,7 +101,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
 
 # The one managed policy SAM attaches to every function role: CloudWatch Logs CreateLogGroup/CreateLogStream/
 # PutLogEvents on "*". Accepted: it is how Lambda writes its own logs; it grants no access to any data.
-# Tracing: Active adds AWSXrayWriteOnlyAccess (PutTraceSegments/PutTelemetryRecords on "*"; X-Ray has no
+# Tracing: Active (when a deployer turns it on) adds AWSXrayWriteOnlyAccess (PutTraceSegments/PutTelemetryRecords on "*"; X-Ray has no
 # resource-level permissions). Accepted: it writes trace segments only and reads nothing.
 ACCEPTED_MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",

@@ -97,3 +97,27 @@ def test_the_forwarder_copies_only_audit_lines_into_the_audit_log_group() -> Non
         stored = logs.get_log_events(logGroupName="/legitimatie/audit", logStreamName=stream["logStreamName"])
         assert forwarded == 1 and [e["message"] for e in stored["events"]] == [audit_line]
         assert stream["logStreamName"].startswith("stack-CodeCheckFunction/")
+
+
+def test_the_forwarder_creates_a_stream_once_and_then_writes_each_batch_with_one_call() -> None:
+    from bench.calls import AwsMeter
+
+    with mock_aws(), AwsMeter() as meter:
+        # Given the audit log group and two batches from the same source stream
+        logs = boto3.client("logs", region_name="eu-west-1")
+        logs.create_log_group(logGroupName="/legitimatie/audit")
+        group = AuditLogGroup(logs, "/legitimatie/audit")
+        first, second = (
+            json.dumps({"log_type": "audit", "action": "session_locked", "session_id": f"s-{i}"}) for i in (1, 2)
+        )
+        # When both are forwarded
+        with meter.reading() as first_batch:
+            forward(read_batch(subscription_payload([first])), group)
+        with meter.reading() as second_batch:
+            forward(read_batch(subscription_payload([second])), group)
+        # Then the stream is created for the first batch only, and both lines are in it, in order
+        assert dict(first_batch.calls) == {"logs:PutLogEvents": 2, "logs:CreateLogStream": 1}
+        assert dict(second_batch.calls) == {"logs:PutLogEvents": 1}
+        (stream,) = logs.describe_log_streams(logGroupName="/legitimatie/audit")["logStreams"]
+        stored = logs.get_log_events(logGroupName="/legitimatie/audit", logStreamName=stream["logStreamName"])
+        assert [e["message"] for e in stored["events"]] == [first, second]

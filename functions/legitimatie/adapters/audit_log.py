@@ -22,8 +22,10 @@ from .aws_errors import error_code, unavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_logs.type_defs import InputLogEventTypeDef
 else:
     CloudWatchLogsClient = Any
+    InputLogEventTypeDef = dict
 
 __all__ = ["AUDIT_LOG_TYPE", "AuditLogGroup", "StdoutAuditTrail", "is_audit_line"]
 
@@ -71,17 +73,25 @@ class AuditLogGroup:
         if not events:
             return 0
         ordered = sorted(events)
+        log_events: list[InputLogEventTypeDef] = [{"timestamp": at, "message": message} for at, message in ordered]
         try:
+            # A source stream (one per execution environment) sends many batches: put first, and create the
+            # stream only when it is not there yet - one call per batch instead of two.
             try:
-                self._client.create_log_stream(logGroupName=self._group, logStreamName=stream)
+                answer = self._client.put_log_events(
+                    logGroupName=self._group, logStreamName=stream, logEvents=log_events
+                )
             except ClientError as exc:
-                if error_code(exc) != "ResourceAlreadyExistsException":
+                if error_code(exc) != "ResourceNotFoundException":
                     raise
-            answer = self._client.put_log_events(
-                logGroupName=self._group,
-                logStreamName=stream,
-                logEvents=[{"timestamp": at, "message": message} for at, message in ordered],
-            )
+                try:
+                    self._client.create_log_stream(logGroupName=self._group, logStreamName=stream)
+                except ClientError as exists:
+                    if error_code(exists) != "ResourceAlreadyExistsException":  # another forwarder was first
+                        raise
+                answer = self._client.put_log_events(
+                    logGroupName=self._group, logStreamName=stream, logEvents=log_events
+                )
         except (ClientError, BotoCoreError) as exc:
             raise unavailable("CloudWatch Logs", exc) from exc
         rejected = answer.get("rejectedLogEventsInfo") or {}

@@ -1,19 +1,56 @@
-"""boto3 clients with short timeouts and standard retries, created once per cold start."""
+"""boto3 clients with short timeouts and standard retries: one per service per process, created on first use.
+
+Creating a client costs 40-60 ms of a cold start (the service model is loaded and parsed), and a function's
+wiring names every client any of its routes needs. ``aws_client`` therefore hands out a stand-in that creates
+the real client the first time one of its attributes is used: a request that never calls KMS never pays for
+a KMS client.
+"""
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
+__all__ = ["LazyClient", "aws_client"]
 
-__all__ = ["aws_client"]
 
-_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+class LazyClient:
+    """A boto3 client for ``service``, created on first attribute access (thread-safe), then used directly."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def created(self) -> bool:
+        return self._client is not None
+
+    def __getattr__(self, name: str) -> Any:  # only for names this object does not have itself
+        if name.startswith("__"):
+            raise AttributeError(name)
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = _new_client(self.service)
+                client = self._client
+        return getattr(client, name)
+
+    def __repr__(self) -> str:
+        return f"LazyClient({self.service!r}, created={self.created})"
+
+
+def _new_client(service: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+    return boto3.client(service, config=config)  # type: ignore[call-overload]
 
 
 @cache
 def aws_client(service: str) -> Any:
     """One client per service per process (endpoint and region come from the standard AWS variables)."""
-    return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return LazyClient(service)

@@ -1,9 +1,9 @@
 """Logger, Metrics and the audit trail, created once; handlers decorate with ``observed`` in one fixed order.
 
 No Powertools Tracer: it needs aws-xray-sdk, which adds ~110 ms to every cold start (measured with
-``python -X importtime`` on top of boto3 and Powertools) and a dependency to every bundle. The template turns
-on Lambda's active tracing instead (``Tracing: Active``): X-Ray still shows each invocation with its init and
-duration, without an SDK in the function.
+``python -X importtime`` on top of boto3 and Powertools) and a dependency to every bundle. The template records
+no traces by default (``Tracing: PassThrough``, template.yaml says why); each invocation's init and duration are in
+Lambda's REPORT log line.
 """
 
 from __future__ import annotations

@@ -7,14 +7,12 @@ from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, model_validator
-
 from ..adapters.dynamodb_proofs import DynamoDbProofRecords
 from ..adapters.sqs import SqsProofQueue
 from ..proof_services import QueuedProofs
 from .aws import aws_client
 from .secrets import read_json_secret
-from .settings import BaseSettings
+from .settings import BaseSettings, Field
 
 if TYPE_CHECKING:  # the ZGW client (requests) is loaded only by the delivery function, in zgw mode
     from ..adapters.zgw import ZgwSettings
@@ -70,8 +68,8 @@ class DeliverySettings(BaseSettings):
     zgw_secret_arn: str = Field(alias="ZGW_SECRET_ARN", default="")
     zgw_read_timeout_seconds: float = Field(alias="ZGW_READ_TIMEOUT_SECONDS", default=10.0, gt=0, le=50)
 
-    @model_validator(mode="after")
-    def _zgw_needs_its_settings(self) -> DeliverySettings:
+    def validate(self) -> None:
+        """zgw mode needs its case system's addresses, secret and RSIN."""
         if self.back_office_mode == "zgw":
             names = {
                 "ZGW_ZAKEN_API": self.zgw_zaken_api,
@@ -86,7 +84,6 @@ class DeliverySettings(BaseSettings):
                 raise ValueError(f"BACK_OFFICE_MODE=zgw needs {', '.join(missing)}")
             if not (len(self.zgw_rsin) == 9 and self.zgw_rsin.isdigit()):
                 raise ValueError("BACK_OFFICE_MODE=zgw needs ZGW_RSIN, the municipality's nine-digit RSIN")
-        return self
 
 
 def load_zgw_settings(settings: DeliverySettings, secrets: Any) -> ZgwSettings:

@@ -1,0 +1,70 @@
+"""What a cold start loads (issue 13): only the Powertools resolver we use, and boto3 clients only when called.
+
+Each check runs in a fresh interpreter: this test process has imported half the world already.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+from moto import mock_aws
+
+from legitimatie.runtime.aws import LazyClient
+
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+
+
+def fresh(script: str) -> dict[str, object]:
+    environment = {**os.environ, "PYTHONPATH": str(FUNCTIONS), "AWS_DEFAULT_REGION": "eu-west-1"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=environment, timeout=120, check=True
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_the_api_handlers_load_the_api_gateway_resolver_without_the_rest_of_powertools_event_handler() -> None:
+    # Given a fresh interpreter
+    # When the two handlers that use Powertools' Response import, and then someone asks for the whole package
+    result = fresh(
+        "import json, sys\n"
+        "import sessions.handler, digid.handler\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('aws_lambda_powertools.event_handler.'))\n"
+        "before = {'appsync': 'aws_lambda_powertools.event_handler.appsync' in sys.modules,"
+        " 'asyncio': 'asyncio' in sys.modules}\n"
+        "from aws_lambda_powertools.event_handler import AppSyncResolver, APIGatewayHttpResolver\n"
+        "from legitimatie.runtime.http import APIGatewayHttpResolver as ours\n"
+        "print(json.dumps({**before, 'same': ours is APIGatewayHttpResolver, 'whole': AppSyncResolver.__name__}))\n"
+    )
+    # Then AppSync and asyncio were not loaded by our handlers, and the whole package still works when asked for
+    assert result == {"appsync": False, "asyncio": False, "same": True, "whole": "AppSyncResolver"}
+
+
+def test_an_aws_client_is_created_when_first_used_and_then_reused(monkeypatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    created: list[str] = []
+    real_client = boto3.client
+
+    def counting_client(service: str, **options: object) -> object:
+        created.append(service)
+        return real_client(service, **options)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(boto3, "client", counting_client)
+    with mock_aws():
+        # Given a client handed out for KMS
+        kms = LazyClient("kms")
+        # When nothing uses it, no boto3 client exists
+        assert not kms.created and created == []
+        # When it is used twice
+        kms.create_key(Description="a")
+        kms.list_keys()
+        # Then one real client was created, on the first use, and it answered both
+        assert created == ["kms"] and kms.created
+        assert len(kms.list_keys()["Keys"]) == 1
