@@ -43,7 +43,8 @@ from legitimatie.runtime.cookies import new_result_cookie
 from legitimatie.runtime.http import new_resolver
 from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
 from legitimatie.runtime.proof_settings import ProofOutboxSettings, proof_outbox
-from legitimatie.services import parse_session_id
+from legitimatie.services import note_resident_event, parse_session_id
+from legitimatie.session import ResidentEvent
 
 app = new_resolver()
 
@@ -174,8 +175,10 @@ def _finish(response_xml: str, relay_state: str | None) -> Response[str]:
     if outcome.kind == "cancelled":
         metrics.add_metric(name="DigidLoginCancelled", unit="Count", value=1)
         _audit_failure("cancelled", pending)
+        _tell_official(pending, ResidentEvent.CANCELLED)
         return redirect(_start_page(pending, melding="geannuleerd"))
     if outcome.kind == "loa_too_low":
+        _tell_official(pending, ResidentEvent.LOA_TOO_LOW)
         return error_page("loa_too_low", pending, niveau=pending.required_loa.label)
     if outcome.kind != "success" or outcome.bsn is None or outcome.loa is None:
         return error_page("error", pending)
@@ -190,7 +193,6 @@ def _finish(response_xml: str, relay_state: str | None) -> Response[str]:
         identifications=w.identifications,
         results=w.results,
         now=now,
-        proofs=w.proofs,
     )
     metrics.add_metric(name=f"Identifications_{result.flow}", unit="Count", value=1)
     # One more KMS call per login, after the login is recorded: a failure here cannot undo the login.
@@ -207,6 +209,16 @@ def _finish(response_xml: str, relay_state: str | None) -> Response[str]:
     )
     logger.info("DigiD login recorded", extra={"flow": result.flow, "loa": outcome.loa.label})
     return redirect("/resultaat.html", cookies=[new_result_cookie(token)])
+
+
+def _tell_official(pending: PendingLogin, event: ResidentEvent) -> None:
+    """The official's page shows what happened at DigiD (issue 11); a failure here does not change the answer."""
+    if pending.session_id is None:
+        return
+    try:
+        note_resident_event(pending.session_id, event, sessions=wiring().sessions, now=utc_now())
+    except DomainError:
+        logger.warning("Could not record the DigiD event on the session", extra={"event": event.value})
 
 
 def _pseudonym(pseudonyms: Pseudonyms, bsn: Bsn) -> str:
