@@ -57,8 +57,11 @@ class OfficialClient:
     def check(self, session_id: str, code: str) -> tuple[int, dict[str, Any]]:
         return self.call("POST", f"/api/sessions/{session_id}/check", {"code": code})
 
-    def complete(self, session_id: str) -> tuple[int, dict[str, Any]]:
-        return self.call("POST", f"/api/sessions/{session_id}/complete")
+    def complete(self, session_id: str, outcome: str = "identified", **body: Any) -> tuple[int, dict[str, Any]]:
+        return self.call("POST", f"/api/sessions/{session_id}/complete", {"outcome": outcome, **body})
+
+    def sessions(self) -> tuple[int, dict[str, Any]]:
+        return self.call("GET", "/api/sessions")
 
     def cancel(self, session_id: str) -> tuple[int, dict[str, Any]]:
         return self.call("DELETE", f"/api/sessions/{session_id}")

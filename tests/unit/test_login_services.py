@@ -253,3 +253,26 @@ def test_the_result_is_only_for_the_token_and_expires(world: World) -> None:
 def test_case_numbers_have_one_form(raw: str) -> None:
     with pytest.raises(SessionNotFound):
         CaseNumber.parse(raw)
+
+
+def test_a_flow_a_login_below_the_minimum_level_is_refused_and_stores_nothing(world: World) -> None:
+    # Given a flow A login that needs Midden (no session to check the level against)
+    plan = plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW)
+    register_login(plan, "_req", "relay", pending=world.pending, now=NOW)
+    login = take_pending_login("_req", "relay", pending=world.pending, now=NOW)
+    # When DigiD reports Basis, then the login service refuses it
+    with pytest.raises(LoginRefused) as refused:
+        finish_login(
+            login,
+            RESIDENT,
+            LevelOfAssurance.BASIS,
+            policy=POLICY,
+            sessions=world.sessions,
+            codes=world.codes,
+            cipher=world.cipher,
+            identifications=world.identifications,
+            results=world.results,
+            now=NOW,
+        )
+    assert refused.value.reason == "loa_too_low"
+    assert world.sessions.sessions == {} and world.identifications.records == {} and world.results.results == {}

@@ -123,6 +123,8 @@ def parse_body(app: APIGatewayHttpResolver, model: type[M]) -> M:
         data = json.loads(raw) if raw.strip() else {}
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("The request body is not valid JSON.") from None
+    except RecursionError:  # JSON nested deeper than the parser's stack: bad input, not our failure
+        raise BadRequest("The request body is nested too deeply.") from None
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
     return model.model_validate(data)
