@@ -78,6 +78,7 @@ class LoginOutcome:
     query: dict[str, str]
     result: dict[str, Any] | None
     browser: requests.Session
+    cookie: str | None = None  # the result cookie as ``name=value``, for later calls to the result endpoint
 
 
 def resident_login(
@@ -121,10 +122,10 @@ def _arrive(
 ) -> LoginOutcome:
     parts = urlsplit(location)
     query = {key: values[0] for key, values in parse_qs(parts.query).items()}
-    result = None
+    result, cookie = None, None
     if parts.path == "/resultaat.html" and acs is not None:
         # The cookie is Secure; requests keeps Secure cookies from plain-http loopback, so send it ourselves.
         cookie = acs.headers.get("Set-Cookie", "").split(";", 1)[0]
         got = browser.get(f"{site_url}/api/public/result", headers={"Cookie": cookie}, timeout=15)
         result = got.json() if got.status_code == 200 else None
-    return LoginOutcome(final_path=parts.path, query=query, result=result, browser=browser)
+    return LoginOutcome(final_path=parts.path, query=query, result=result, browser=browser, cookie=cookie)
