@@ -144,7 +144,7 @@
   }
 
   // ---- API -----------------------------------------------------------------------------------------------
-  async function api(method, path, body) {
+  async function api(method, path, body, options = {}) {
     let response;
     try {
       response = await fetch(path, {
@@ -156,7 +156,7 @@
       return { status: 0, data: {} };
     }
     const data = await response.json().catch(() => ({}));
-    if (response.status === 401) { logout(); say("login-error", "staff.unauthorized"); }
+    if (response.status === 401 && !options.quiet) { logout(); say("login-error", "staff.unauthorized"); }
     return { status: response.status, data };
   }
 
@@ -205,7 +205,8 @@
   }
 
   async function listOpenSessions() {
-    const { status, data } = await api("GET", "/api/sessions");
+    // Only a help to find sessions again: when it fails, the page works on without it.
+    const { status, data } = await api("GET", "/api/sessions", undefined, { quiet: true });
     const list = $("open-list");
     list.replaceChildren();
     if (state.session) return; // a session was opened meanwhile
