@@ -44,7 +44,6 @@ __all__ = [
     "ResidentView",
     "extend_result",
     "finish_login",
-    "identification_context",
     "identification_for_official",
     "plan_login",
     "register_login",
@@ -61,11 +60,6 @@ class LoginPlan:
     required_loa: LevelOfAssurance
     force_authn: bool
     session_id: UUID | None = None
-
-
-def identification_context(zaak_number: CaseNumber) -> dict[str, str]:
-    """The encryption context of flow A proofs made before flow A had sessions (kept for their messages)."""
-    return {"purpose": "identification-bsn", "zaak_number": str(zaak_number)}
 
 
 def plan_login(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -163,8 +165,17 @@ def test_flow_b_with_another_bsn_stops_with_an_instruction(screens: Screens, off
 def test_flow_c_the_resident_sees_the_official_and_the_official_sees_the_bsn(
     screens: Screens, official_page: Callable[..., Any], stack: LocalStack
 ) -> None:
-    # Given the official makes a link with their name
+    # Given the official makes a link with their name (and we note when their page asks for the session)
     official = official_page()
+    polls: list[float] = []
+    official.on(
+        "request",
+        lambda request: (
+            polls.append(time.monotonic())
+            if re.search(r"/api/sessions/[0-9a-f-]{36}$", request.url) and request.method == "GET"
+            else None
+        ),
+    )
     link = make_link(official, "c")
     official.get_by_text("Wacht op inloggen met DigiD").wait_for()
     screens.check(official, "medewerker-c-link")
@@ -185,6 +196,12 @@ def test_flow_c_the_resident_sees_the_official_and_the_official_sees_the_bsn(
     assert re.search(r"\d\d-\d\d-\d{4} \d\d:\d\d uur", str(official.locator("#login-at").text_content()))
     assert official.get_by_role("link", name="Naar de BRP").get_attribute("href") == "https://brp.gemeente.example/"
     screens.check(official, "medewerker-c-ingelogd")
+    # And while it waited it asked one request at a time, at most one per 2 s; once logged in, not at all
+    gaps = [later - earlier for earlier, later in itertools.pairwise(polls)]
+    assert polls and all(gap >= 1.9 for gap in gaps), gaps
+    asked = len(polls)
+    official.wait_for_timeout(4500)
+    assert len(polls) == asked
     # And the code the resident reads aloud verifies it, and Voltooien wipes it
     expect(resident.locator("#code")).to_have_text(re.compile(r"^\d{3} \d{3}$"))
     official.get_by_label("Code die de burger voorleest").fill(str(resident.locator("#code").text_content()))
