@@ -1,7 +1,7 @@
 """Rules that live in handlers and adapters, asserted on the real handler's answer and the real adapter on moto.
 
 A fake that implements a rule proves nothing about the adapter: each test here turns red when its rule is deleted
-from the production code (the README's "Tests that guard the product" lists which test guards which rule).
+from the production code (checked by making each breakage and running the test; issue 11).
 """
 
 from __future__ import annotations
