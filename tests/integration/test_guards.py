@@ -257,3 +257,45 @@ def test_the_list_holds_the_officials_own_open_sessions_only(aws: Aws) -> None:
     assert sorted(s["id"] for s in listed["sessions"]) == sorted([mine["id"], handover["id"]])
     assert BSN not in json.dumps(listed) and mine["code"] not in json.dumps(listed)
     assert read(mine["id"])[0] == 200
+
+
+# --- The result page's extension (WCAG 2.2.1) -------------------------------------------------------------------
+
+
+def test_the_result_page_is_extended_through_the_real_handler_up_to_its_cap(aws: Aws) -> None:
+    # Given a resident result whose page ends in 100 s, within a session that ends in 20 minutes
+    results = DynamoDbResidentResults(dynamodb(), aws.table_name)
+    now = datetime.now(UTC).replace(microsecond=0)
+    result = ResidentResult(
+        flow="handover",
+        code="123456",
+        expires_at=now + timedelta(seconds=100),
+        limit_at=now + timedelta(minutes=20),
+        extensions=9,
+    )
+    results.add(token_digest("browser-token"), result)
+    cookies = ["lbb_result=browser-token"]
+    extend = http_event("POST", "/api/public/result/extend", official_sub=None, cookies=cookies)
+    # When the resident asks for more time, then the page lives 15 minutes from now, written with its TTL
+    status, body = invoke(sessions_fn.lambda_handler, extend)
+    assert status == 200 and body["can_extend"] is False
+    stored = dynamodb().get_item(TableName=aws.table_name, Key={"pk": {"S": f"result#{token_digest('browser-token')}"}})
+    item = stored["Item"]
+    assert item["extensions"]["N"] == "10" and item["ttl"] == item["expires_at"]
+    assert int(item["expires_at"]["N"]) >= int((now + timedelta(minutes=15)).timestamp())
+    # And when its end nears again, the eleventh extension is refused, clearly, and nothing changes
+    soon = str(int((now + timedelta(seconds=100)).timestamp()))
+    dynamodb().update_item(
+        TableName=aws.table_name,
+        Key={"pk": item["pk"]},
+        UpdateExpression="SET expires_at = :soon, #ttl = :soon",
+        ExpressionAttributeNames={"#ttl": "ttl"},
+        ExpressionAttributeValues={":soon": {"N": soon}},
+    )
+    item = dynamodb().get_item(TableName=aws.table_name, Key={"pk": item["pk"]})["Item"]
+    status, body = invoke(sessions_fn.lambda_handler, extend)
+    assert (status, body["error"]) == (409, "wrong_state")
+    assert dynamodb().get_item(TableName=aws.table_name, Key={"pk": item["pk"]})["Item"] == item
+    # And without the cookie there is nothing to extend
+    status, _ = invoke(sessions_fn.lambda_handler, http_event("POST", "/api/public/result/extend", official_sub=None))
+    assert status == 404
