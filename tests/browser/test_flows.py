@@ -373,3 +373,37 @@ def test_the_staff_pages_switch_to_english_with_live_texts(screens: Screens, off
     official.get_by_text(re.compile(r"Valid for \d+:\d\d more minutes")).wait_for()
     assert official.locator("html").get_attribute("lang") == "en"
     screens.check(official, "medewerker-c-link-engels")
+
+
+def test_the_resident_is_warned_before_the_end_and_can_extend(
+    screens: Screens, official_page: Callable[..., Any], stack: LocalStack
+) -> None:
+    # Given a resident on the result page whose time ends in 100 seconds (the session lasts longer)
+    official = official_page()
+    link = make_link(official, "c")
+    resident = screens.new_page()
+    resident.goto(link)
+    log_in_at_digid(resident, RESIDENT)
+    resident.locator("#code").get_by_text(re.compile(r"^\d{3} \d{3}$")).wait_for()
+    table = stack.client("dynamodb")
+    [item] = [
+        i
+        for i in table.scan(TableName=stack.info["table_name"])["Items"]
+        if i["kind"]["S"] == "resident_result" and i.get("session_id", {}).get("S") == link.rsplit("=", 1)[-1]
+    ]
+    soon = str(int((datetime.now(UTC) + timedelta(seconds=100)).timestamp()))
+    table.update_item(
+        TableName=stack.info["table_name"],
+        Key={"pk": item["pk"]},
+        UpdateExpression="SET expires_at = :soon, #ttl = :soon",
+        ExpressionAttributeNames={"#ttl": "ttl"},
+        ExpressionAttributeValues={":soon": {"N": soon}},
+    )
+    resident.reload()
+    # Then the page warns, two minutes before the end, and offers more time
+    resident.get_by_text("Let op: uw sessie stopt over 2 minuten.").wait_for()
+    screens.check(resident, "inwoner-bijna-verlopen")
+    # When the resident asks for it, the page goes on, with the new end time
+    resident.get_by_role("button", name="Geef mij meer tijd").click()
+    resident.get_by_text(re.compile(r"U heeft meer tijd\. Uw sessie stopt nu om \d\d:\d\d uur\.")).wait_for()
+    expect(resident.get_by_text("Let op: uw sessie stopt over 2 minuten.")).to_be_hidden()
