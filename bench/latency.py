@@ -255,7 +255,7 @@ class Bench:
         self.expect(sample, 200)
         if not json.loads(response["body"]).get("match"):
             raise RuntimeError("the control code did not match")
-        sample, _ = step("complete", "POST", f"/api/sessions/{session_id}/complete")
+        sample, _ = step("complete", "POST", f"/api/sessions/{session_id}/complete", body={"outcome": "identified"})
         self.expect(sample, 200)
 
     # ------------------------------------------------------------------ the flows (design A, B, C)
@@ -270,8 +270,10 @@ class Bench:
 
         if name == "A":
             result = self.result(self.acs(self.login(None, step), step), step)
-            sample, _ = step("official looks up case", "GET", f"/api/identifications/{result['zaak_number']}")
+            sample, found = step("official looks up case", "GET", f"/api/identifications/{result['zaak_number']}")
             self.expect(sample, 200)
+            # Flow A ends like B and C (issue 11): the official checks the code heard and completes.
+            self.finish(json.loads(found["body"])["session_id"], result["code"], step)
             flow.background = self.background(flow.samples)
             return flow
         created = self.create("known_bsn" if name == "B" else "handover", step)

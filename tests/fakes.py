@@ -6,17 +6,25 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from legitimatie.errors import ConcurrentUpdate, ServiceUnavailable
 from legitimatie.login import CaseNumber, Identification, PendingLogin, ResidentResult
-from legitimatie.session import Session, Status
+from legitimatie.proof import ProofRecord
+from legitimatie.session import ResidentEvent, Session, Status
 
 
 class InMemorySessionRepository:
-    def __init__(self) -> None:
+    """Sessions, and the other records a session's write touches in the same transaction: the proof outbox
+    records and flow A's case-number records (share them with the fakes the test passes elsewhere)."""
+
+    def __init__(self, proof_records: Any = None, identifications: Any = None) -> None:
         self.sessions: dict[UUID, Session] = {}
+        self.proof_records = proof_records
+        self.identifications = identifications
         self.writes_fail = False  # DynamoDB unreachable for writes: ``replace`` raises, nothing changes
 
     def add(self, session: Session) -> None:
@@ -27,13 +35,35 @@ class InMemorySessionRepository:
     def get(self, session_id: UUID) -> Session | None:
         return self.sessions.get(session_id)
 
-    def replace(self, session: Session, *, expected_status: Status, expected_attempts_left: int) -> None:
+    def replace(
+        self,
+        session: Session,
+        *,
+        expected_status: Status,
+        expected_attempts_left: int,
+        proof: ProofRecord | None = None,
+    ) -> None:
         if self.writes_fail:
             raise ServiceUnavailable("DynamoDB is temporarily unavailable")
         current = self.sessions.get(session.id)
         if current is None or current.status != expected_status or current.attempts_left != expected_attempts_left:
             raise ConcurrentUpdate("changed")
+        if current.official.id and current.official.id != session.official.id:
+            raise ConcurrentUpdate("claimed by another official")
+        if proof is not None:
+            assert self.proof_records is not None, "this repository was built without proof records"
+            self.proof_records.add(proof)
         self.sessions[session.id] = session
+        if session.status.is_end_state and session.zaak_number and self.identifications is not None:
+            self.identifications.records.pop(session.zaak_number, None)
+
+    def owned_by(self, official_id: str) -> list[Session]:
+        return [s for s in self.sessions.values() if s.official.id == official_id]
+
+    def note_resident_event(self, session_id: UUID, event: ResidentEvent, now: datetime) -> None:
+        current = self.sessions.get(session_id)
+        if current is not None and current.status is Status.CREATED and current.expires_at > now:
+            self.sessions[session_id] = replace(current, resident_event=event)
 
     def delete(self, session_id: UUID) -> None:
         self.sessions.pop(session_id, None)
@@ -104,6 +134,13 @@ class InMemoryResults:
 
     def remove(self, token_hash: str) -> None:
         self.results.pop(token_hash, None)
+
+    def extend(self, token_hash: str, result: ResidentResult, new_expiry: datetime, now: datetime) -> bool:
+        found = self.results.get(token_hash)
+        if found is None or found.extensions != result.extensions or found.expires_at <= now:
+            return False
+        self.results[token_hash] = replace(found, expires_at=new_expiry, extensions=found.extensions + 1)
+        return True
 
 
 class InMemoryIdentifications:

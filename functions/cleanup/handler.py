@@ -1,25 +1,28 @@
-"""Cleanup function: Voltooien (complete) and cancel end a session at once; a schedule sweeps expired records.
+"""Cleanup function: the official closes a session (identified or not) or cancels it; a schedule sweeps expired
+records.
 
-Complete is idempotent (a tombstone without personal data answers a retried Voltooien; see services).
+Closing is idempotent (a tombstone without personal data answers a retried close; see services).
 """
 
 from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.audit import AuditAction, AuditEvent
+from legitimatie.audit import Outcome as AuditOutcome
 from legitimatie.clock import to_iso, utc_now
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
 from legitimatie.runtime.proof_settings import completion_outbox
 from legitimatie.runtime.settings import BaseSettings
-from legitimatie.services import cancel_session, complete_session_with_proof, parse_session_id, sweep_expired
+from legitimatie.services import cancel_session, close_session, parse_session_id, sweep_expired
+from legitimatie.session import Outcome, Status
 
 app = new_resolver()
 
@@ -33,6 +36,10 @@ def store() -> DynamoDbSessionRepository:
 class CompleteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    outcome: Literal["identified", "not_identified"]
+    # not_identified: a short reason, printed on the proof (no BSN: the official types free text, so keep it
+    # short and say so on the page).
+    reason: str | None = Field(default=None, min_length=1, max_length=200)
     # An existing zaak in the case system (zgw mode) the proof is attached to; optional.
     zaak_url: str | None = Field(default=None, pattern=r"^https://\S+$", max_length=1000)
 
@@ -42,10 +49,12 @@ def complete(session_id: str) -> Any:
     now, official = utc_now(), current_official(app)
     request = parse_body(app, CompleteRequest)
     outbox, municipality = completion_outbox()
-    session, proof = complete_session_with_proof(
+    session, proof = close_session(
         parse_session_id(session_id),
         official,
-        request.zaak_url,
+        Outcome(request.outcome),
+        reason=request.reason,
+        zaak_url=request.zaak_url,
         sessions=store(),
         proofs=outbox,
         municipality=municipality,
@@ -60,11 +69,19 @@ def complete(session_id: str) -> Any:
             session_id=str(session.id),
             flow=session.flow.value,
             loa=session.login.loa.label if session.login else None,
+            outcome=AuditOutcome.SUCCESS if session.status is Status.COMPLETED else AuditOutcome.FAILURE,
+            reason=None if session.status is Status.COMPLETED else "not_identified",
         )
     )
     body: dict[str, Any] = {"id": str(session.id), "status": session.status.value, "completed_at": to_iso(now)}
+    if session.outcome_reason:
+        body["reason"] = session.outcome_reason
     if proof is not None:
-        body["proof"] = {"document_id": str(proof.document_id), "status": proof.status.value}
+        body["proof"] = {
+            "document_id": str(proof.document_id),
+            "status": proof.status.value,
+            "outcome": "identified" if proof.identified else "not_identified",
+        }
     return json_response(200, body)
 
 

@@ -1,7 +1,8 @@
 """Code check function: the official types the control code the resident read aloud.
 
-The right code completes the identification (flows B and C): its proof is handed to the proof outbox within the
-check (see ``check_control_code``), so a session that expires without Voltooien has its proof all the same.
+The right code (and, in flow B, the right BSN at DigiD) makes the session ``verified``; the official then closes
+it, which makes the proof (cleanup function). The answer tells whether the BSN matched only now, after the
+official typed a code.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.audit import AuditAction, AuditEvent, Outcome
@@ -18,7 +19,6 @@ from legitimatie.clock import utc_now
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import audit_trail, metrics, observed
-from legitimatie.runtime.proof_settings import completion_outbox
 from legitimatie.runtime.settings import BaseSettings
 from legitimatie.services import check_control_code, parse_session_id
 from legitimatie.session import Status
@@ -30,8 +30,6 @@ class CheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: str
-    # An existing zaak in the case system (zgw mode) the proof of a matching code is attached to; optional.
-    zaak_url: str | None = Field(default=None, pattern=r"^https://\S+$", max_length=1000)
 
 
 @cache
@@ -45,17 +43,7 @@ def check(session_id: str) -> Any:
     request = parse_body(app, CheckRequest)
     code = request.code.replace(" ", "")  # residents read "358 974"; officials may type it that way
     official = current_official(app)
-    outbox, municipality = completion_outbox()
-    outcome, proof = check_control_code(
-        parse_session_id(session_id),
-        code,
-        official,
-        request.zaak_url,
-        sessions=sessions(),
-        proofs=outbox,
-        municipality=municipality,
-        now=utc_now(),
-    )
+    outcome = check_control_code(parse_session_id(session_id), code, official, sessions=sessions(), now=utc_now())
     metrics.add_metric(name="CodeMatches" if outcome.match else "CodeMismatches", unit="Count", value=1)
     audit_trail.record(
         AuditEvent(
@@ -63,7 +51,7 @@ def check(session_id: str) -> Any:
             outcome=Outcome.SUCCESS if outcome.match else Outcome.FAILURE,
             official=official.id,
             session_id=session_id,
-            reason=None if outcome.match else "code_mismatch",
+            reason=None if outcome.match else ("bsn_mismatch" if outcome.bsn_match is False else "code_mismatch"),
         )
     )
     if outcome.status is Status.LOCKED:
@@ -81,8 +69,8 @@ def check(session_id: str) -> Any:
         "attempts_left": outcome.attempts_left,
         "status": outcome.status.value,
     }
-    if proof is not None:
-        body["proof"] = {"document_id": str(proof.document_id), "status": proof.status.value}
+    if outcome.bsn_match is not None:
+        body["bsn_match"] = outcome.bsn_match
     return json_response(200, body)
 
 

@@ -34,6 +34,18 @@ def font_dir() -> Path:
     raise FontsMissing("DejaVu Sans not found: install fonts-dejavu-core or build the function with its fonts.")
 
 
+_INTRO = (
+    "De inwoner heeft zich tijdens een videogesprek met de gemeente geïdentificeerd door in te loggen met DigiD. "
+    "De controlecode die alleen deze DigiD-inlog kon opleveren, verbindt de persoon in beeld met die inlog."
+)
+# A proof of a session the official closed as not identified says so first, in plain words.
+_FAILED = (
+    "De identificatie is MISLUKT. De inwoner heeft tijdens een videogesprek met de gemeente ingelogd met DigiD, "
+    "maar de medewerker heeft de identificatie afgesloten als niet geïdentificeerd. Dit document bewijst niet "
+    "wie de persoon in beeld was."
+)
+
+
 def render_proof(content: ProofContent) -> bytes:
     """The proof as PDF/A-2b bytes."""
     request = content.request
@@ -60,16 +72,7 @@ def render_proof(content: ProofContent) -> bytes:
     pdf.cell(0, 12, "Bewijs van authenticatie", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10.5)
     pdf.set_text_color(*_MUTED)
-    pdf.multi_cell(
-        0,
-        5.5,
-        "De inwoner heeft zich tijdens een videogesprek met de gemeente geïdentificeerd door in te loggen met "
-        "DigiD. De controlecode die alleen deze DigiD-inlog kon opleveren, verbindt de persoon in beeld met die "
-        "inlog.",
-        align="L",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    pdf.multi_cell(0, 5.5, _INTRO if request.identified else _FAILED, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_draw_color(*_ACCENT)
     pdf.set_line_width(0.6)

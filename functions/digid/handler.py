@@ -39,7 +39,8 @@ from legitimatie.runtime.cookies import expired_login_cookie, login_cookie, new_
 from legitimatie.runtime.http import Response, content_types, new_resolver
 from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
 from legitimatie.runtime.proof_settings import ProofOutboxSettings, proof_outbox
-from legitimatie.services import parse_session_id
+from legitimatie.services import note_resident_event, parse_session_id
+from legitimatie.session import ResidentEvent
 
 app = new_resolver()
 _BOUNCED = "lbb_bounced"  # marks the POST binding's second, same-site form post (see acs_post)
@@ -190,8 +191,10 @@ def _consume(binding: Binding, payload: str, relay_state: str | None) -> Respons
     if outcome.kind == "cancelled":
         metrics.add_metric(name="DigidLoginCancelled", unit="Count", value=1)
         _audit_failure("cancelled", pending)
+        _tell_official(pending, ResidentEvent.CANCELLED)
         return redirect(_start_page(pending, melding="geannuleerd"), [expired_login_cookie()])
     if outcome.kind == "loa_too_low":
+        _tell_official(pending, ResidentEvent.LOA_TOO_LOW)
         # The page names the level and means needed, and offers to try again with the same link while it is valid.
         retry = {"sessie": str(pending.session_id)} if pending.session_id else {}
         return error_page("loa_too_low", pending, niveau=pending.required_loa.label, **retry)
@@ -208,7 +211,6 @@ def _consume(binding: Binding, payload: str, relay_state: str | None) -> Respons
         identifications=w.identifications,
         results=w.results,
         now=now,
-        proofs=w.proofs,
     )
     metrics.add_metric(name=f"Identifications_{result.flow}", unit="Count", value=1)
     # One more KMS call per login, after the login is recorded: a failure here cannot undo the login.
@@ -225,6 +227,16 @@ def _consume(binding: Binding, payload: str, relay_state: str | None) -> Respons
     )
     logger.info("DigiD login recorded", extra={"flow": result.flow, "loa": outcome.loa.label})
     return redirect("/resultaat.html", cookies=[new_result_cookie(token), expired_login_cookie()])
+
+
+def _tell_official(pending: PendingLogin, event: ResidentEvent) -> None:
+    """The official's page shows what happened at DigiD (issue 11); a failure here does not change the answer."""
+    if pending.session_id is None:
+        return
+    try:
+        note_resident_event(pending.session_id, event, sessions=wiring().sessions, now=utc_now())
+    except DomainError:
+        logger.warning("Could not record the DigiD event on the session", extra={"event": event.value})
 
 
 def _pseudonym(pseudonyms: Pseudonyms, bsn: Bsn) -> str:

@@ -13,6 +13,7 @@ __all__ = [
     "InvalidInput",
     "LevelTooLow",
     "NotAllowed",
+    "NotVerified",
     "ServiceUnavailable",
     "SessionEnded",
     "SessionExpired",
@@ -62,6 +63,12 @@ class WrongState(DomainError):
     """The step is not possible in the session's current status (e.g. a code check before login)."""
 
     code = "wrong_state"
+
+
+class NotVerified(DomainError):
+    """``identified`` asked for a session whose code check did not succeed (or whose BSN did not match)."""
+
+    code = "not_verified"
 
 
 class AlreadyLoggedIn(DomainError):

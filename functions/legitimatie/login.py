@@ -22,6 +22,7 @@ from .errors import DomainError, SessionNotFound
 
 __all__ = [
     "LOGIN_LIFETIME",
+    "MAX_RESULT_EXTENSIONS",
     "CaseNumber",
     "Identification",
     "IdentificationStore",
@@ -38,6 +39,8 @@ __all__ = [
 
 # DigiD's rule for the SP's session: at most 15 minutes.
 LOGIN_LIFETIME = timedelta(minutes=15)
+# WCAG 2.2.1: the resident may extend the result page's time; never past the session's own expiry.
+MAX_RESULT_EXTENSIONS = 10
 
 
 class LoginRefused(DomainError):
@@ -72,6 +75,9 @@ class ResidentResult:
     zaak_number: str | None = None
     official_name: str | None = None
     municipality: str | None = None
+    session_id: UUID | None = None  # the session whose outcome the page follows
+    limit_at: datetime | None = None  # an extension never goes past this (the session's expiry)
+    extensions: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,15 +100,14 @@ class CaseNumber:
 
 @dataclass(frozen=True)
 class Identification:
-    """Flow A's back-office record: the BSN only sealed, with the code, login time and level."""
+    """Flow A's case-number record: it points to the session that holds the sealed BSN and the code, and ends
+    with that session (deleted in the transaction that ends it)."""
 
     zaak_number: CaseNumber
-    sealed_bsn: bytes
-    code: str
+    session_id: UUID
     login_at: datetime
     loa: LevelOfAssurance
     expires_at: datetime
-    proof_document_id: UUID | None = None  # the proof of authentication made at this login (issue 5)
 
 
 class PendingLogins(Protocol):
@@ -123,6 +128,11 @@ class ResidentResults(Protocol):
     def get(self, token_hash: str, now: datetime) -> ResidentResult | None: ...
 
     def remove(self, token_hash: str) -> None: ...
+
+    def extend(self, token_hash: str, result: ResidentResult, new_expiry: datetime, now: datetime) -> bool:
+        """Move the expiry once per call, only if the stored result still has ``result``'s extension count and
+        is live; False otherwise."""
+        ...
 
 
 class IdentificationStore(Protocol):

@@ -5,22 +5,25 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from .assurance import LevelOfAssurance
 from .bsn import Bsn
 from .control_code import ControlCodes, random_control_code
 from .errors import (
     AlreadyLoggedIn,
+    ConcurrentUpdate,
     LevelTooLow,
     NotAllowed,
     SessionEnded,
     SessionExpired,
     SessionLocked,
     SessionNotFound,
+    WrongState,
 )
 from .login import (
     LOGIN_LIFETIME,
+    MAX_RESULT_EXTENSIONS,
     CaseNumber,
     Identification,
     IdentificationStore,
@@ -34,16 +37,15 @@ from .login import (
 )
 from .policy import ServicePolicy
 from .ports import BsnCipher, SessionRepository
-from .proof import ProofOutbox
-from .proof_services import proof_of_identification
-from .services import record_resident_login
-from .session import Flow, Official, Status
+from .services import bsn_context, record_resident_login
+from .session import UNCLAIMED, Flow, Official, ResidentLogin, Session, Status
 
 __all__ = [
     "LoginPlan",
+    "ResidentView",
+    "extend_result",
     "find_pending_login",
     "finish_login",
-    "identification_context",
     "identification_for_official",
     "plan_login",
     "register_login",
@@ -60,10 +62,6 @@ class LoginPlan:
     required_loa: LevelOfAssurance
     force_authn: bool
     session_id: UUID | None = None
-
-
-def identification_context(zaak_number: CaseNumber) -> dict[str, str]:
-    return {"purpose": "identification-bsn", "zaak_number": str(zaak_number)}
 
 
 def plan_login(
@@ -149,16 +147,15 @@ def finish_login(
     identifications: IdentificationStore,
     results: ResidentResults,
     now: datetime,
-    proofs: ProofOutbox | None = None,
 ) -> tuple[str, ResidentResult]:
     """Record a successful DigiD login per flow; returns the browser's result token and what it shows.
 
-    Flow A's identification is complete at login: its proof is handed to ``proofs`` before the resident sees
-    the code (flows B and C make theirs at the official's code check or at Voltooien)."""
+    Every flow ends the same way from here: the official checks the code heard and closes the session, which
+    makes the proof (flow A: after looking the case number up)."""
     if loa < login.required_loa:
         raise LoginRefused("loa_too_low", f"This login needs DigiD {login.required_loa.label} or higher.")
     if login.flow == Flow.NEW_RESIDENT.value:
-        result = _register_identification(bsn, loa, policy, cipher, identifications, now, proofs)
+        result = _register_identification(bsn, loa, login.required_loa, policy, sessions, cipher, identifications, now)
     else:
         assert login.session_id is not None
         result = _log_in_to_session(login.session_id, bsn, loa, policy, sessions, codes, cipher, now)
@@ -170,39 +167,43 @@ def finish_login(
 def _register_identification(
     bsn: Bsn,
     loa: LevelOfAssurance,
+    required_loa: LevelOfAssurance,
     policy: ServicePolicy,
+    sessions: SessionRepository,
     cipher: BsnCipher,
     identifications: IdentificationStore,
     now: datetime,
-    proofs: ProofOutbox | None = None,
 ) -> ResidentResult:
-    """Flow A: a random code and a new case number, the BSN sealed to that case number."""
+    """Flow A: a random code and a new case number; a session (no official yet) holds the sealed BSN and the
+    code, and the case number points to it. Both end with the session, not a day later."""
     number = identifications.next_case_number(now.year)
     code = random_control_code()
-    identification = Identification(
-        zaak_number=number,
-        sealed_bsn=cipher.seal(bsn.digits.encode(), identification_context(number)),
-        code=code,
-        login_at=now,
-        loa=loa,
-        expires_at=now + policy.identification_retention,
+    session_id = uuid4()
+    session = Session(
+        id=session_id,
+        flow=Flow.NEW_RESIDENT,
+        status=Status.LOGGED_IN,
+        official=UNCLAIMED,
+        required_loa=required_loa,
+        created_at=now,
+        expires_at=now + policy.session_lifetime,
+        login=ResidentLogin(
+            at=now, loa=loa, resident_code=code, sealed_bsn=cipher.seal(bsn.digits.encode(), bsn_context(session_id))
+        ),
+        zaak_number=str(number),
     )
-    request = None
-    if proofs is not None:
-        request = proof_of_identification(
-            identification, identification_context(number), municipality=policy.municipality_name, now=now
-        )
-        # The look-up by case number shows the official which proof belongs to it.
-        identification = replace(identification, proof_document_id=request.document_id)
-    identifications.add(identification)
-    if proofs is not None and request is not None:
-        proofs.submit(request, None)
+    sessions.add(session)
+    identifications.add(
+        Identification(zaak_number=number, session_id=session_id, login_at=now, loa=loa, expires_at=session.expires_at)
+    )
     return ResidentResult(
         flow=Flow.NEW_RESIDENT.value,
         code=code,
         zaak_number=str(number),
         municipality=policy.municipality_name,
-        expires_at=now + LOGIN_LIFETIME,
+        expires_at=min(now + LOGIN_LIFETIME, session.expires_at),
+        session_id=session_id,
+        limit_at=session.expires_at,
     )
 
 
@@ -231,15 +232,57 @@ def _log_in_to_session(
         official_name=session.official.name if session.flow is Flow.HANDOVER else None,
         municipality=policy.municipality_name,
         expires_at=min(now + LOGIN_LIFETIME, session.expires_at),
+        session_id=session.id,
+        limit_at=session.expires_at,
     )
 
 
-def resident_result(token: str | None, *, results: ResidentResults, now: datetime) -> ResidentResult:
+@dataclass(frozen=True)
+class ResidentView:
+    """The result page: the code, and where the identification stands (what the resident's page follows)."""
+
+    result: ResidentResult
+    outcome: str  # waiting, identified, not_identified, locked, expired, cancelled
+
+
+_RESIDENT_OUTCOME = {
+    Status.COMPLETED: "identified",
+    Status.NOT_IDENTIFIED: "not_identified",
+    Status.LOCKED: "locked",
+    Status.EXPIRED: "expired",
+    Status.CANCELLED: "cancelled",
+}
+
+
+def resident_result(
+    token: str | None, *, results: ResidentResults, sessions: SessionRepository, now: datetime
+) -> ResidentView:
     """The result for the browser holding the token; nothing for anyone else."""
     result = results.get(token_digest(token), now) if token else None
     if result is None:
         raise SessionNotFound("There is no login result for this browser (anymore).")
-    return result
+    outcome = "waiting"
+    if result.session_id is not None:
+        session = sessions.get(result.session_id)
+        status = session.status_at(now) if session is not None else Status.CANCELLED
+        outcome = _RESIDENT_OUTCOME.get(status, "waiting")
+    return ResidentView(result=result, outcome=outcome)
+
+
+def extend_result(token: str | None, *, results: ResidentResults, now: datetime) -> ResidentResult:
+    """WCAG 2.2.1: the resident asks for more time; at most ``MAX_RESULT_EXTENSIONS`` times, never past the
+    session's expiry, and only while the result is still valid."""
+    result = results.get(token_digest(token), now) if token else None
+    if result is None:
+        raise SessionNotFound("There is no login result for this browser (anymore).")
+    limit = result.limit_at or result.expires_at
+    new_expiry = min(now + LOGIN_LIFETIME, limit)
+    if result.extensions >= MAX_RESULT_EXTENSIONS or new_expiry <= result.expires_at:
+        raise WrongState("This page cannot be extended any further.")
+    assert token is not None
+    if not results.extend(token_digest(token), result, new_expiry, now):
+        raise ConcurrentUpdate("The page was extended at the same time; please try again.")
+    return replace(result, expires_at=new_expiry, extensions=result.extensions + 1)
 
 
 def identification_for_official(
@@ -248,15 +291,29 @@ def identification_for_official(
     lookup_group: str,
     *,
     identifications: IdentificationStore,
+    sessions: SessionRepository,
     cipher: BsnCipher,
     now: datetime,
-) -> tuple[Identification, Bsn]:
-    """Flow A look-up: only officials in the staff group may see identifications by case number."""
+) -> tuple[Identification, Session, Bsn]:
+    """Flow A look-up: only officials in the staff group; the first one to look a case up takes its session
+    (a conditional write), and checks and closes it like flows B and C. Another official gets a 409."""
     if lookup_group not in official.groups:
         raise NotAllowed("Looking up identifications needs the case look-up role.")
     number = CaseNumber.parse(zaak_number)
     identification = identifications.get(number, now)
-    if identification is None:
+    session = sessions.get(identification.session_id) if identification is not None else None
+    if identification is None or session is None or session.status_at(now).is_end_state:
         raise SessionNotFound("There is no identification with this case number (anymore).")
-    bsn = Bsn(cipher.open(identification.sealed_bsn, identification_context(number)).decode())
-    return identification, bsn
+    if not session.is_claimed:
+        claimed = replace(session, official=Official(id=official.id, name=official.name))
+        try:
+            sessions.replace(claimed, expected_status=session.status, expected_attempts_left=session.attempts_left)
+        except ConcurrentUpdate:
+            session = sessions.get(session.id) or session
+        else:
+            session = claimed
+    if not session.is_owned_by(official):
+        raise WrongState("Another official is handling this identification.")
+    assert session.login is not None and session.login.sealed_bsn is not None
+    bsn = Bsn(cipher.open(session.login.sealed_bsn, bsn_context(session.id)).decode())
+    return identification, session, bsn

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 if TYPE_CHECKING:
-    from .session import Session, Status
+    from .proof import ProofRecord
+    from .session import ResidentEvent, Session, Status
 
 __all__ = ["BsnCipher", "ExpiredRecords", "MacKey", "SessionRepository"]
 
@@ -36,12 +37,26 @@ class SessionRepository(Protocol):
     def get(self, session_id: UUID) -> Session | None:
         """The stored session, whatever its expiry (the caller decides what expiry means)."""
 
-    def replace(self, session: Session, *, expected_status: Status, expected_attempts_left: int) -> None:
-        """Write the session only if the stored one still has that status and attempt count.
-
-        Raises ``ConcurrentUpdate`` otherwise."""
+    def replace(
+        self,
+        session: Session,
+        *,
+        expected_status: Status,
+        expected_attempts_left: int,
+        proof: ProofRecord | None = None,
+    ) -> None:
+        """Write the session only if the stored one still has that status, attempt count and owner (or none),
+        together with ``proof``'s outbox record in one transaction; an ended flow A session deletes its
+        case-number record in the same transaction. Raises ``ConcurrentUpdate`` when a condition fails."""
 
     def delete(self, session_id: UUID) -> None: ...
+
+    def owned_by(self, official_id: str) -> list[Session]:
+        """Every stored session of this official, whatever its status or expiry."""
+        ...
+
+    def note_resident_event(self, session_id: UUID, event: ResidentEvent, now: datetime) -> None:
+        """Record a DigiD event on a live session still waiting for its login; otherwise do nothing."""
 
 
 class ExpiredRecords(Protocol):

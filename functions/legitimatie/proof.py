@@ -1,7 +1,8 @@
 """The proof of authentication: what a completed identification yields, and how its delivery progresses.
 
-A ``ProofRequest`` is the snapshot taken when an identification is completed (flow A at login, B and C when the
-official's code check succeeds, or at Voltooien of a session that was never checked). It travels on the proof
+A ``ProofRequest`` is the snapshot taken when the official ends a session (any flow): ``identified`` after a
+code check that matched, or ``not_identified`` with the official's reason; the proof then says plainly that the
+identification failed. It travels on the proof
 queue, so it carries no BSN in clear: where the case needs the BSN (flow A), it carries the KMS-sealed BSN and the
 encryption context it was sealed under. A ``ProofRecord`` in the table tracks the delivery (pending → stored →
 delivered, or dead_lettered) and each step's result, so a retry continues where the previous attempt stopped and
@@ -51,7 +52,8 @@ class CodeCheck(StrEnum):
     """What the proof says about the control code."""
 
     MATCH = "match"  # the official typed the code the resident read aloud
-    NOT_CHECKED = "not_checked"  # completed without a check in this service
+    NOT_CHECKED = "not_checked"  # closed without a check in this service
+    NO_MATCH = "no_match"  # the official typed codes, none matched (or, flow B, DigiD gave another BSN)
     SHOWN_TO_RESIDENT = "shown_to_resident"  # flow A: the code was shown with the case number
 
 
@@ -71,6 +73,8 @@ class ProofRequest:
     login_at: datetime
     loa: LevelOfAssurance
     code_check: CodeCheck
+    identified: bool = True  # False: the proof says the identification failed
+    reason: str | None = None  # not identified: the official's short reason
     control_code: str | None = None
     checked_at: datetime | None = None
     zaak_number: str | None = None  # flow A
@@ -96,8 +100,10 @@ class ProofRequest:
             "login_at": self.login_at.isoformat(),
             "loa": int(self.loa),
             "code_check": self.code_check.value,
+            "identified": self.identified,
         }
         optional = {
+            "reason": self.reason,
             "control_code": self.control_code,
             "checked_at": self.checked_at.isoformat() if self.checked_at else None,
             "zaak_number": self.zaak_number,
@@ -122,6 +128,8 @@ class ProofRequest:
             login_at=datetime.fromisoformat(body["login_at"]),
             loa=LevelOfAssurance(int(body["loa"])),
             code_check=CodeCheck(body["code_check"]),
+            identified=bool(body.get("identified", True)),
+            reason=body.get("reason"),
             control_code=body.get("control_code"),
             checked_at=datetime.fromisoformat(body["checked_at"]) if body.get("checked_at") else None,
             zaak_number=body.get("zaak_number"),
@@ -153,8 +161,14 @@ class ProofContent:
             CodeCheck.MATCH: "Code gecontroleerd: komt overeen",
             CodeCheck.NOT_CHECKED: "Niet gecontroleerd in deze dienst",
             CodeCheck.SHOWN_TO_RESIDENT: "Code getoond aan inwoner met het zaaknummer",
+            CodeCheck.NO_MATCH: "Gecontroleerd: komt NIET overeen",
         }
-        rows = [("Gemeente", r.municipality), ("Route", flows.get(r.flow, r.flow))]
+        rows = [
+            ("Uitkomst", "Geïdentificeerd" if r.identified else "NIET geïdentificeerd: de identificatie is mislukt")
+        ]
+        if not r.identified and r.reason:
+            rows.append(("Reden", r.reason))
+        rows += [("Gemeente", r.municipality), ("Route", flows.get(r.flow, r.flow))]
         if r.zaak_number:
             rows.append(("Zaaknummer", r.zaak_number))
         if r.session_id:
@@ -208,12 +222,14 @@ class ProofRecord:
     s3_key: str
     created_at: datetime
     expires_at: datetime
-    owner_id: str | None = None  # the official who completed (B, C); None for flow A (staff look-up group)
+    owner_id: str | None = None  # the official who ended the session
+    identified: bool = True
     sha256: str | None = None
     zaak_url: str | None = None
     rol_url: str | None = None
     document_url: str | None = None
     relation_url: str | None = None
+    message: str | None = None  # the queue message, kept so a retried step can send it again (no BSN in clear)
 
     def to_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -222,6 +238,7 @@ class ProofRecord:
             "reference": self.reference,
             "created_at": to_iso(self.created_at),
             "expires_at": to_iso(self.expires_at),
+            "outcome": "identified" if self.identified else "not_identified",
         }
         if self.sha256:
             body["sha256"] = self.sha256
@@ -275,9 +292,17 @@ class ProofRenderer(Protocol):
 
 
 class ProofOutbox(Protocol):
-    """Where a completing step hands its snapshot over: recorded and queued, or an error (then nothing done)."""
+    """Where an ending step hands its snapshot over. The record is written in the same transaction as the
+    session's end state (see ``SessionRepository.replace``); the queue message follows the commit, and is sent
+    again by a retried step while the record is still pending."""
 
-    def submit(self, request: ProofRequest, owner_id: str | None) -> ProofRecord: ...
+    def record_of(self, request: ProofRequest, owner_id: str | None) -> ProofRecord:
+        """The pending outbox record for ``request``, not written yet."""
+        ...
+
+    def send(self, request: ProofRequest) -> None:
+        """Queue the committed request for delivery (idempotent by document id)."""
+        ...
 
     def get(self, document_id: UUID) -> ProofRecord | None:
         """The proof handed over earlier, as it stands now: a later step reports it instead of making another."""

@@ -1,8 +1,9 @@
 """Service functions for the proof of authentication: hand over, deliver, show to the official.
 
-No loss: the completing step (a successful code check, or Voltooien of an unchecked session) records the proof
-(pending) and queues it *before* the session record is written; if either fails, the step fails and the session
-stays as it was, so the official can try again. Idempotency: delivery
+One proof per session, only for a committed end state: the step that ends a session writes the proof's outbox
+record (pending, with its queue message) in the *same* DynamoDB transaction as the end state, so the two commit
+together or not at all; the queue message follows the commit, and a retried step sends it again while the record
+is pending (delivery is idempotent by document id). Idempotency: delivery
 records every step's result in the proof record and each case-system call looks up before it creates, so a
 retry continues where the previous attempt stopped.
 """
@@ -16,7 +17,6 @@ from uuid import UUID, uuid4
 
 from .bsn import Bsn
 from .errors import SessionNotFound
-from .login import Identification
 from .ports import BsnCipher
 from .proof import (
     CaseSystem,
@@ -33,7 +33,7 @@ from .proof import (
     ZaakSpec,
     proof_key,
 )
-from .session import Flow, Official, Session
+from .session import MAX_CODE_ATTEMPTS, Flow, Official, Session, Status
 
 __all__ = [
     "ProofView",
@@ -42,21 +42,20 @@ __all__ = [
     "mark_dead_lettered",
     "parse_document_id",
     "proof_for_official",
-    "proof_of_identification",
     "proof_of_session",
 ]
 
 
 class QueuedProofs:
-    """``ProofOutbox``: the record first (so the official can ask for it), then the queue message."""
+    """``ProofOutbox``: the pending record (written with the session's end state), then the queue message."""
 
     def __init__(self, records: ProofRecords, queue: ProofQueue, retention: timedelta) -> None:
         self._records = records
         self._queue = queue
         self._retention = retention
 
-    def submit(self, request: ProofRequest, owner_id: str | None) -> ProofRecord:
-        record = ProofRecord(
+    def record_of(self, request: ProofRequest, owner_id: str | None) -> ProofRecord:
+        return ProofRecord(
             document_id=request.document_id,
             reference=request.reference,
             flow=request.flow,
@@ -66,20 +65,32 @@ class QueuedProofs:
             expires_at=request.created_at + self._retention,
             owner_id=owner_id,
             zaak_url=request.zaak_url,
+            identified=request.identified,
+            message=request.to_message(),
         )
-        self._records.add(record)
+
+    def send(self, request: ProofRequest) -> None:
         self._queue.send(request)
-        return record
 
     def get(self, document_id: UUID) -> ProofRecord | None:
         return self._records.get(document_id)
 
 
-def proof_of_session(session: Session, *, municipality: str, zaak_url: str | None, now: datetime) -> ProofRequest:
-    """The snapshot of a completed identification (B, C): at the code check that verified the session, or at
-    Voltooien of a session that was never verified. No BSN: not needed."""
+def proof_of_session(
+    session: Session, *, municipality: str, zaak_url: str | None, now: datetime, bsn_context: dict[str, str]
+) -> ProofRequest:
+    """The snapshot of a session the official ended (``completed`` = identified, or ``not_identified``).
+
+    No BSN for flows B and C (not needed); flow A's case needs it, so the request carries it sealed."""
     assert session.login is not None
-    verified = session.verified_at is not None
+    identified = session.status is Status.COMPLETED
+    if session.verified_at is not None:
+        check = CodeCheck.MATCH
+    elif session.attempts_left < MAX_CODE_ATTEMPTS or session.login.code_match is False:
+        check = CodeCheck.NO_MATCH
+    else:
+        check = CodeCheck.NOT_CHECKED
+    sealed = session.login.sealed_bsn if session.flow is Flow.NEW_RESIDENT else None
     return ProofRequest(
         document_id=uuid4(),
         flow=session.flow.value,
@@ -87,32 +98,18 @@ def proof_of_session(session: Session, *, municipality: str, zaak_url: str | Non
         created_at=now,
         login_at=session.login.at,
         loa=session.login.loa,
-        code_check=CodeCheck.MATCH if verified else CodeCheck.NOT_CHECKED,
-        control_code=session.expected_code,
+        code_check=check,
+        identified=identified,
+        reason=None if identified else (session.outcome_reason or "Niet geïdentificeerd door de medewerker"),
+        control_code=session.expected_code if identified else None,
         checked_at=session.verified_at,
+        zaak_number=session.zaak_number,
         session_id=session.id,
         official_id=session.official.id,
         official_name=session.official.name,
         zaak_url=zaak_url,
-    )
-
-
-def proof_of_identification(
-    identification: Identification, bsn_context: dict[str, str], *, municipality: str, now: datetime
-) -> ProofRequest:
-    """Flow A: the case needs the BSN, so the request carries it sealed, with its encryption context."""
-    return ProofRequest(
-        document_id=uuid4(),
-        flow=Flow.NEW_RESIDENT.value,
-        municipality=municipality,
-        created_at=now,
-        login_at=identification.login_at,
-        loa=identification.loa,
-        code_check=CodeCheck.SHOWN_TO_RESIDENT,
-        control_code=identification.code,
-        zaak_number=str(identification.zaak_number),
-        sealed_bsn=identification.sealed_bsn,
-        bsn_context=bsn_context,
+        sealed_bsn=sealed,
+        bsn_context=bsn_context if sealed else {},
     )
 
 
@@ -141,7 +138,8 @@ def proof_for_official(
     pdfs: PdfStore,
     now: datetime,
 ) -> ProofView:
-    """The owning official (B, C) or the staff look-up group (flow A) sees the state and may download."""
+    """The official who ended the session sees the state and may download (older flow A proofs without an
+    owner: the staff look-up group)."""
     record = records.get(document_id)
     if record is None or record.expires_at <= now:
         raise SessionNotFound("There is no proof with this id.")

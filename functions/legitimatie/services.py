@@ -16,19 +16,22 @@ from .control_code import ControlCodes, codes_equal
 from .errors import InvalidInput, SessionExpired, SessionNotFound, WrongState
 from .policy import ServicePolicy
 from .ports import BsnCipher, ExpiredRecords, SessionRepository
-from .proof import ProofOutbox, ProofRecord
+from .proof import ProofOutbox, ProofRecord, ProofRequest, ProofStatus
 from .proof_services import proof_of_session
-from .session import CheckOutcome, Flow, Official, ResidentLogin, Session, Status
+from .session import CheckOutcome, Flow, Official, Outcome, ResidentEvent, ResidentLogin, Session, Status
 
 __all__ = [
     "OfficialSessionView",
+    "bsn_context",
     "cancel_session",
     "check_control_code",
-    "complete_session_with_proof",
+    "close_session",
     "completion_tombstone",
     "create_handover_session",
     "create_known_bsn_session",
+    "note_resident_event",
     "official_session",
+    "open_sessions",
     "parse_session_id",
     "public_session",
     "record_resident_login",
@@ -108,49 +111,31 @@ def create_handover_session(
 
 
 def _owned_session(
-    session_id: UUID, official: Official, sessions: SessionRepository, *, completed_too: bool = False
+    session_id: UUID, official: Official, sessions: SessionRepository, *, ended_too: bool = False
 ) -> Session:
     session = sessions.get(session_id)
     # Someone else's session is reported exactly like a missing one: its existence is not ours to reveal.
-    # A completed session is gone by contract: only its tombstone is left, for a retried Voltooien.
+    # A closed session is gone by contract: only its tombstone is left, for a retried close.
     if session is None or not session.is_owned_by(official):
         raise SessionNotFound("There is no session with this id.")
-    if session.status is Status.COMPLETED and not completed_too:
+    if session.status in _CLOSED and not ended_too:
         raise SessionNotFound("There is no session with this id.")
     return session
 
 
-def completion_tombstone(completed: Session) -> Session:
-    """What stays of a completed session until its expiry: status, owner and the proof's document id; no BSN,
-    no codes, no login."""
-    return replace(completed, official_code=None, login=None)
+_CLOSED = frozenset({Status.COMPLETED, Status.NOT_IDENTIFIED, Status.CANCELLED})
 
 
-def _hand_over_proof(
-    session: Session, zaak_url: str | None, proofs: ProofOutbox, municipality: str, now: datetime
-) -> tuple[Session, ProofRecord]:
-    """Record and queue the proof of ``session``; returns it with the proof's document id, for the one write."""
-    record = proofs.submit(
-        proof_of_session(session, municipality=municipality, zaak_url=zaak_url, now=now), session.official.id
-    )
-    return replace(session, proof_document_id=record.document_id), record
-
-
-def _existing_proof(session: Session, zaak_url: str | None, proofs: ProofOutbox) -> ProofRecord | None:
-    """The proof made before (at the code check, or at a first Voltooien), reported again and never remade."""
-    if session.proof_document_id is None:
-        return None  # a tombstone written before sessions kept their proof's id
-    record = proofs.get(session.proof_document_id)
-    if zaak_url is not None and (record is None or record.zaak_url != zaak_url):
-        # The proof is on its way already (to its zaak, or to none); another zaak would need a second proof.
-        raise WrongState("This session's proof has been made already; name the zaak when checking the code.")
-    return record
+def completion_tombstone(ended: Session) -> Session:
+    """What stays of a closed or locked session until its expiry: status, owner, outcome and the proof's
+    document id; no BSN, no codes, no login."""
+    return replace(ended, official_code=None, login=None)
 
 
 def official_session(
     session_id: UUID, official: Official, *, sessions: SessionRepository, cipher: BsnCipher, now: datetime
 ) -> OfficialSessionView:
-    """The official's view. The BSN (flow C) is opened only while the session is live."""
+    """The official's view. The BSN (flows A and C) is opened only while the session is live."""
     session = _owned_session(session_id, official, sessions)
     status = session.status_at(now)
     bsn = None
@@ -159,10 +144,16 @@ def official_session(
     return OfficialSessionView(session=session, status=status, bsn=bsn)
 
 
+def open_sessions(official: Official, *, sessions: SessionRepository, now: datetime) -> list[Session]:
+    """The official's own sessions that are still open (not ended, not expired), newest first."""
+    mine = [s for s in sessions.owned_by(official.id) if s.is_owned_by(official)]
+    return sorted((s for s in mine if not s.status_at(now).is_end_state), key=lambda s: s.created_at, reverse=True)
+
+
 def public_session(session_id: UUID, *, sessions: SessionRepository, now: datetime) -> Session:
     """What the resident's start page may know: unknown and expired sessions are refused."""
     session = sessions.get(session_id)
-    if session is None or session.status is Status.COMPLETED:
+    if session is None or session.status in _CLOSED:
         raise SessionNotFound("This link is not known.")
     if session.status_at(now) is Status.EXPIRED:
         raise SessionExpired("This link has expired.")
@@ -173,73 +164,94 @@ def check_control_code(
     session_id: UUID,
     given_code: str,
     official: Official,
-    zaak_url: str | None = None,
     *,
     sessions: SessionRepository,
-    proofs: ProofOutbox,
-    municipality: str,
     now: datetime,
-) -> tuple[CheckOutcome, ProofRecord | None]:
-    """The official types the code the resident read aloud; the right code completes the identification.
-
-    On a match the proof is handed to the outbox (recorded and queued) *before* the session is written as
-    verified, and that one conditional write stores the proof's document id with the status. If handing over
-    fails, nothing changed and the check can be retried; once the session reads ``verified`` its proof is on
-    its way, also when the session expires without Voltooien, and a later Voltooien makes no second proof.
-    ``zaak_url`` names an existing zaak the proof is attached to (zgw mode); a wrong code makes no proof."""
+) -> CheckOutcome:
+    """The official types the code the resident read aloud. The right code (and, in flow B, the right BSN at
+    DigiD) makes the session ``verified``; the third wrong one locks it. No proof here: a proof is made only
+    when the official closes the session, with the outcome committed in the same write."""
     if not (isinstance(given_code, str) and len(given_code) == 6 and given_code.isascii() and given_code.isdigit()):
         raise InvalidInput("A control code is exactly six digits.")
     session = _owned_session(session_id, official, sessions)
     checked, outcome = session.with_check(given_code, now)
-    record = None
-    if checked.status is Status.VERIFIED:
-        checked, record = _hand_over_proof(checked, zaak_url, proofs, municipality, now)
+    if checked.status is Status.LOCKED:
+        checked = completion_tombstone(checked)
     sessions.replace(checked, expected_status=session.status, expected_attempts_left=session.attempts_left)
-    return outcome, record
+    return outcome
 
 
-def complete_session_with_proof(
+def _resend_if_pending(record: ProofRecord | None, proofs: ProofOutbox) -> None:
+    """A retried close sends the committed request again while it waits (delivery is idempotent)."""
+    if record is not None and record.status is ProofStatus.PENDING and record.message:
+        proofs.send(ProofRequest.from_message(record.message))
+
+
+def close_session(
     session_id: UUID,
     official: Official,
-    zaak_url: str | None,
+    outcome: Outcome,
     *,
+    reason: str | None = None,
+    zaak_url: str | None = None,
     sessions: SessionRepository,
     proofs: ProofOutbox,
     municipality: str,
     now: datetime,
 ) -> tuple[Session, ProofRecord | None]:
-    """Voltooien: the identification is done; the BSN, the codes and the login are deleted at once.
+    """The official ends the session: ``identified`` only from ``verified``; ``not_identified`` from any live
+    status. The end state, the proof's outbox record and (flow A) the deletion of the case-number record with
+    the BSN are one transaction: a proof exists only for a committed end state, exactly one per session, since
+    a concurrent step finds the status changed and fails without writing. The queue message follows the commit.
 
-    Idempotent: the record is replaced (one conditional write, so a concurrent login or check cannot slip
-    between) by a tombstone without personal data that lives until the session's expiry. A retry after a
-    lost response finds the tombstone and answers success again; every other read answers 404 as before.
-    The returned session is the full completed one (for the proof), never the tombstone.
-
-    One proof per session: a verified session got its proof at the code check, which is reported here again.
-    An unverified one is handed to the proof outbox (recorded and queued) *before* the record becomes a
-    tombstone that keeps the proof's document id: if handing over fails, nothing changed and the official can
-    try again; a retried Voltooien finds the tombstone and reports the same proof."""
-    session = _owned_session(session_id, official, sessions, completed_too=True)
-    if session.status is Status.COMPLETED:
-        return session, _existing_proof(session, zaak_url, proofs)
-    completed = session.completed(now)
-    if completed.proof_document_id is not None:
-        record = _existing_proof(completed, zaak_url, proofs)
-    else:
-        completed, record = _hand_over_proof(completed, zaak_url, proofs, municipality, now)
+    Idempotent: a retry of the same outcome finds the tombstone and reports the same proof (sending it again
+    while pending); a session that never logged in closes without a proof. The returned session is the full
+    ended one, never the tombstone."""
+    session = _owned_session(session_id, official, sessions, ended_too=True)
+    if session.status in _CLOSED:
+        wanted = Status.COMPLETED if outcome is Outcome.IDENTIFIED else Status.NOT_IDENTIFIED
+        if session.status is not wanted:
+            raise WrongState(f"This session has been closed already ({session.status}).")
+        record = proofs.get(session.proof_document_id) if session.proof_document_id else None
+        if zaak_url is not None and (record is None or record.zaak_url != zaak_url):
+            raise WrongState("This session's proof has been made already, for another zaak.")
+        _resend_if_pending(record, proofs)
+        return session, record
+    ended = session.closed(outcome, reason, now)
+    request, record = None, None
+    if ended.login is not None:
+        request = proof_of_session(
+            ended, municipality=municipality, zaak_url=zaak_url, now=now, bsn_context=bsn_context(ended.id)
+        )
+        record = proofs.record_of(request, official.id)
+        ended = replace(ended, proof_document_id=record.document_id)
     sessions.replace(
-        completion_tombstone(completed),
+        completion_tombstone(ended),
         expected_status=session.status,
         expected_attempts_left=session.attempts_left,
+        proof=record,
     )
-    return completed, record
+    if request is not None:
+        proofs.send(request)
+    return ended, record
 
 
 def cancel_session(session_id: UUID, official: Official, *, sessions: SessionRepository, now: datetime) -> Session:
-    """The official stops the session; its record is deleted, whatever its status."""
+    """The official stops the session, whatever its status: a tombstone without personal data replaces it
+    (conditionally, so a concurrent step cannot slip between) and reads as gone; flow A's case-number record
+    goes in the same write."""
     session = _owned_session(session_id, official, sessions)
-    sessions.delete(session.id)
+    sessions.replace(
+        completion_tombstone(replace(session, status=Status.CANCELLED)),
+        expected_status=session.status,
+        expected_attempts_left=session.attempts_left,
+    )
     return replace(session, status=Status.CANCELLED)
+
+
+def note_resident_event(session_id: UUID, event: ResidentEvent, *, sessions: SessionRepository, now: datetime) -> None:
+    """DigiD answered a session's login with a cancel or a level that is too low: the official sees it live."""
+    sessions.note_resident_event(session_id, event, now)
 
 
 def record_resident_login(

@@ -1,8 +1,10 @@
 """Identification sessions and their status machine.
 
-``created → logged_in → verified / completed``; ``expired``, ``cancelled`` and ``locked`` are end states
-that never change. ``expired`` is never stored: it is what a session *is* once its expiry time has passed,
-decided at every read (DynamoDB TTL deletes late, moto never).
+``created → logged_in → verified → completed``; ``not_identified``, ``expired``, ``cancelled`` and ``locked``
+are end states that never change. ``completed`` (identified) is reachable only from ``verified``: the official
+typed the code they heard and it matched, and in flow B the DigiD BSN produced the official's code.
+``expired`` is never stored: it is what a session *is* once its expiry time has passed, decided at every read
+(DynamoDB TTL deletes late, moto never).
 """
 
 from __future__ import annotations
@@ -14,13 +16,23 @@ from uuid import UUID
 
 from .assurance import LevelOfAssurance
 from .control_code import codes_equal
-from .errors import AlreadyLoggedIn, LevelTooLow, SessionEnded, SessionExpired, SessionLocked, WrongState
+from .errors import (
+    AlreadyLoggedIn,
+    LevelTooLow,
+    NotVerified,
+    SessionEnded,
+    SessionExpired,
+    SessionLocked,
+    WrongState,
+)
 
 __all__ = [
     "MAX_CODE_ATTEMPTS",
     "CheckOutcome",
     "Flow",
     "Official",
+    "Outcome",
+    "ResidentEvent",
     "ResidentLogin",
     "Session",
     "Status",
@@ -41,7 +53,8 @@ class Status(StrEnum):
     CREATED = "created"
     LOGGED_IN = "logged_in"
     VERIFIED = "verified"
-    COMPLETED = "completed"
+    COMPLETED = "completed"  # identified
+    NOT_IDENTIFIED = "not_identified"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
     LOCKED = "locked"
@@ -51,7 +64,21 @@ class Status(StrEnum):
         return self in _END_STATES
 
 
-_END_STATES = frozenset({Status.COMPLETED, Status.EXPIRED, Status.CANCELLED, Status.LOCKED})
+_END_STATES = frozenset({Status.COMPLETED, Status.NOT_IDENTIFIED, Status.EXPIRED, Status.CANCELLED, Status.LOCKED})
+
+
+class Outcome(StrEnum):
+    """How the official closes a session: only a verified one can be ``identified``."""
+
+    IDENTIFIED = "identified"
+    NOT_IDENTIFIED = "not_identified"
+
+
+class ResidentEvent(StrEnum):
+    """What happened at DigiD for a session that did not log in (the official sees it live)."""
+
+    CANCELLED = "cancelled"
+    LOA_TOO_LOW = "loa_too_low"
 
 
 @dataclass(frozen=True)
@@ -79,11 +106,15 @@ class CheckOutcome:
     match: bool
     attempts_left: int
     status: Status
+    bsn_match: bool | None = None  # flow B: told only after the official typed a code
+
+
+UNCLAIMED = Official(id="", name="")  # flow A before an official looked the case up
 
 
 @dataclass(frozen=True)
 class Session:
-    """One identification session, created by an official (flows B and C)."""
+    """One identification session: created by an official (flows B and C) or by a DigiD login (flow A)."""
 
     id: UUID
     flow: Flow
@@ -97,9 +128,11 @@ class Session:
     login: ResidentLogin | None = None
     attempts_left: int = MAX_CODE_ATTEMPTS
     verified_at: datetime | None = field(default=None)
-    # The proof of authentication handed over for this session: at the code check that verified it, or at
-    # Voltooien of a session that was never verified. Kept in the tombstone, so Voltooien makes one proof only.
+    # The proof of authentication, handed over in the same write that ended the session; kept in the tombstone.
     proof_document_id: UUID | None = None
+    outcome_reason: str | None = None  # not_identified: the official's short reason
+    resident_event: ResidentEvent | None = None  # the last thing that went wrong at DigiD, before a login
+    zaak_number: str | None = None  # flow A: the case number the resident was shown
 
     def status_at(self, now: datetime) -> Status:
         """The status as it is at ``now``: a live session past its expiry time is expired."""
@@ -108,7 +141,11 @@ class Session:
         return self.status
 
     def is_owned_by(self, official: Official) -> bool:
-        return self.official.id == official.id
+        return bool(self.official.id) and self.official.id == official.id
+
+    @property
+    def is_claimed(self) -> bool:
+        return bool(self.official.id)
 
     @property
     def expected_code(self) -> str | None:
@@ -139,26 +176,44 @@ class Session:
         return replace(self, status=Status.LOGGED_IN, login=login)
 
     def with_check(self, given_code: str, now: datetime) -> tuple[Session, CheckOutcome]:
-        """The official types the code they heard; at most ``MAX_CODE_ATTEMPTS`` wrong ones, then locked."""
+        """The official types the code they heard; at most ``MAX_CODE_ATTEMPTS`` wrong ones, then locked.
+
+        The typed code must equal the expected one *and*, in flow B, the DigiD BSN must have produced the
+        official's code: only then is the session ``verified``. A lock deletes the sealed BSN at once."""
         status = self._require_live(now)
         if status is Status.VERIFIED:
             raise WrongState("The control code of this session has already been confirmed.")
         expected = self.expected_code
-        if status is not Status.LOGGED_IN or expected is None:
+        if status is not Status.LOGGED_IN or expected is None or self.login is None:
             raise WrongState("The resident has not logged in with DigiD yet.")
-        if codes_equal(expected, given_code) and self.login is not None and self.login.code_match is not False:
+        bsn_match = self.login.code_match if self.flow is Flow.KNOWN_BSN else None
+        if codes_equal(expected, given_code) and bsn_match is not False:
             checked = replace(self, status=Status.VERIFIED, verified_at=now)
         else:
             attempts_left = self.attempts_left - 1
-            checked = replace(
-                self, attempts_left=attempts_left, status=Status.LOCKED if attempts_left <= 0 else self.status
-            )
+            checked = replace(self, attempts_left=attempts_left)
+            if attempts_left <= 0:
+                checked = replace(checked, status=Status.LOCKED, login=replace(self.login, sealed_bsn=None))
         return checked, CheckOutcome(
-            match=checked.status is Status.VERIFIED, attempts_left=checked.attempts_left, status=checked.status
+            match=checked.status is Status.VERIFIED,
+            attempts_left=checked.attempts_left,
+            status=checked.status,
+            bsn_match=bsn_match,
         )
 
-    def completed(self, now: datetime) -> Session:
-        """Voltooien: possible once the resident has logged in."""
-        if self._require_live(now) not in (Status.LOGGED_IN, Status.VERIFIED):
-            raise WrongState("The resident has not logged in with DigiD yet; cancel the session instead.")
-        return replace(self, status=Status.COMPLETED)
+    def closed(self, outcome: Outcome, reason: str | None, now: datetime) -> Session:
+        """The official ends the session: ``identified`` only from ``verified``, ``not_identified`` from any
+        live status (with a short reason)."""
+        if outcome is Outcome.IDENTIFIED:
+            status = self.status_at(now)
+            if status is Status.EXPIRED:
+                raise SessionExpired("This session has expired.")
+            code_match = self.login.code_match if self.login else None
+            if status is not Status.VERIFIED or (self.flow is Flow.KNOWN_BSN and code_match is not True):
+                raise NotVerified(
+                    "Only a verified session can be completed as identified: type the code the resident read "
+                    "aloud first, or close the session as not identified."
+                )
+            return replace(self, status=Status.COMPLETED)
+        self._require_live(now)
+        return replace(self, status=Status.NOT_IDENTIFIED, outcome_reason=reason)

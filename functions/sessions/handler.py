@@ -19,19 +19,20 @@ from legitimatie.bsn import Bsn
 from legitimatie.clock import to_iso, utc_now
 from legitimatie.control_code import ControlCodes
 from legitimatie.errors import InvalidInput
-from legitimatie.login import token_digest
-from legitimatie.login_services import identification_for_official, resident_result
+from legitimatie.login import MAX_RESULT_EXTENSIONS, ResidentResult, token_digest
+from legitimatie.login_services import extend_result, identification_for_official, resident_result
 from legitimatie.policy import ServicePolicy
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.cookies import expired_result_cookie, result_cookie
 from legitimatie.runtime.http import Response, content_types, current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import audit_trail, metrics, observed
 from legitimatie.runtime.settings import KeySettings, StaffSettings
-from legitimatie.runtime.views import official_session_body, public_session_body
+from legitimatie.runtime.views import official_session_body, open_session_body, public_session_body
 from legitimatie.services import (
     create_handover_session,
     create_known_bsn_session,
     official_session,
+    open_sessions,
     parse_session_id,
     public_session,
 )
@@ -123,6 +124,14 @@ def create_session() -> Any:
     return json_response(201, body)
 
 
+@app.get("/api/sessions")
+def list_sessions() -> Any:
+    """The official's own open sessions: a reload or a second tab finds them again (no BSN, no code)."""
+    w = wiring()
+    mine = open_sessions(current_official(app), sessions=w.sessions, now=utc_now())
+    return json_response(200, {"sessions": [open_session_body(session, utc_now()) for session in mine]})
+
+
 @app.get("/api/sessions/<session_id>")
 def read_session(session_id: str) -> Any:
     w = wiring()
@@ -139,16 +148,37 @@ def read_public_session(session_id: str) -> Any:
     return json_response(200, public_session_body(session, w.policy))
 
 
-@app.get("/api/public/result")
-def read_result() -> Any:
-    """The control code for the browser that just logged in: by its HttpOnly cookie, never by URL."""
-    result = resident_result(result_cookie(app.current_event.cookies), results=wiring().results, now=utc_now())
-    body = {"flow": result.flow, "code": result.code, "expires_at": to_iso(result.expires_at)}
+def _result_body(result: ResidentResult) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "flow": result.flow,
+        "code": result.code,
+        "expires_at": to_iso(result.expires_at),
+        "can_extend": result.extensions < MAX_RESULT_EXTENSIONS
+        and (result.limit_at is None or result.limit_at > result.expires_at),
+    }
     for name in ("zaak_number", "official_name", "municipality"):
         value = getattr(result, name)
         if value is not None:
             body[name] = value
-    return json_response(200, body)
+    return body
+
+
+@app.get("/api/public/result")
+def read_result() -> Any:
+    """The control code for the browser that just logged in: by its HttpOnly cookie, never by URL; and the
+    outcome the page follows (waiting, identified, not_identified, locked, expired, cancelled)."""
+    w = wiring()
+    view = resident_result(
+        result_cookie(app.current_event.cookies), results=w.results, sessions=w.sessions, now=utc_now()
+    )
+    return json_response(200, {**_result_body(view.result), "outcome": view.outcome})
+
+
+@app.post("/api/public/result/extend")
+def extend() -> Any:
+    """WCAG 2.2.1: more time on the result page, while it is valid, a limited number of times."""
+    result = extend_result(result_cookie(app.current_event.cookies), results=wiring().results, now=utc_now())
+    return json_response(200, _result_body(result))
 
 
 @app.delete("/api/public/result")
@@ -164,11 +194,12 @@ def forget_result() -> Any:
 def read_identification(zaak_number: str) -> Any:
     w = wiring()
     official = current_official(app)
-    identification, bsn = identification_for_official(
+    identification, session, bsn = identification_for_official(
         zaak_number,
         official,
         w.lookup_group,
         identifications=w.identifications,
+        sessions=w.sessions,
         cipher=w.cipher,
         now=utc_now(),
     )
@@ -182,16 +213,17 @@ def read_identification(zaak_number: str) -> Any:
             loa=identification.loa.label,
         )
     )
+    # No code here: the official types the code the resident reads aloud (POST /api/sessions/{id}/check).
     body = {
         "zaak_number": str(identification.zaak_number),
+        "session_id": str(session.id),
+        "status": session.status_at(utc_now()).value,
         "bsn": bsn.digits,
-        "code": identification.code,
         "login_at": to_iso(identification.login_at),
         "loa": identification.loa.label,
-        "expires_at": to_iso(identification.expires_at),
+        "expires_at": to_iso(session.expires_at),
+        "attempts_left": session.attempts_left,
     }
-    if identification.proof_document_id is not None:  # GET /api/proofs/{document_id} (issue 5)
-        body["proof_document_id"] = str(identification.proof_document_id)
     return json_response(200, body)
 
 

@@ -57,8 +57,11 @@ class OfficialClient:
     def check(self, session_id: str, code: str) -> tuple[int, dict[str, Any]]:
         return self.call("POST", f"/api/sessions/{session_id}/check", {"code": code})
 
-    def complete(self, session_id: str) -> tuple[int, dict[str, Any]]:
-        return self.call("POST", f"/api/sessions/{session_id}/complete")
+    def complete(self, session_id: str, outcome: str = "identified", **body: Any) -> tuple[int, dict[str, Any]]:
+        return self.call("POST", f"/api/sessions/{session_id}/complete", {"outcome": outcome, **body})
+
+    def sessions(self) -> tuple[int, dict[str, Any]]:
+        return self.call("GET", "/api/sessions")
 
     def cancel(self, session_id: str) -> tuple[int, dict[str, Any]]:
         return self.call("DELETE", f"/api/sessions/{session_id}")
@@ -75,6 +78,7 @@ class LoginOutcome:
     query: dict[str, str]
     result: dict[str, Any] | None
     browser: requests.Session
+    cookie: str | None = None  # the result cookie as ``name=value``, for later calls to the result endpoint
 
 
 def resident_login(
@@ -157,10 +161,10 @@ def _arrive(
 ) -> LoginOutcome:
     parts = urlsplit(location)
     query = {key: values[0] for key, values in parse_qs(parts.query).items()}
-    result = None
+    result, cookie = None, None
     if parts.path == "/resultaat.html" and acs is not None:
         # The cookie is Secure; requests keeps Secure cookies from plain-http loopback, so send it ourselves.
         cookie = next((c.split(";", 1)[0] for c in _set_cookie_headers(acs) if c.startswith("lbb_result=")), "")
         got = browser.get(f"{site_url}/api/public/result", headers={"Cookie": cookie}, timeout=timeout)
         result = got.json() if got.status_code == 200 else None
-    return LoginOutcome(final_path=parts.path, query=query, result=result, browser=browser)
+    return LoginOutcome(final_path=parts.path, query=query, result=result, browser=browser, cookie=cookie)

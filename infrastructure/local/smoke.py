@@ -45,16 +45,32 @@ def main() -> None:
         "flow B: the link cannot be used twice",
         resident_login(site, known["id"], RESIDENT).query.get("reden") == "already_used",
     )
-    status, _ = official.complete(known["id"])
-    expect("flow B: complete, then 404", status == 200 and official.read(known["id"])[0] == 404)
+    status, done = official.complete(known["id"])
+    expect(
+        "flow B: complete as identified, one proof, then 404",
+        status == 200 and done["proof"]["outcome"] == "identified" and official.read(known["id"])[0] == 404,
+    )
 
     status, other = official.create(flow="known_bsn", bsn=RESIDENT)
     login = resident_login(site, other["id"], SOMEONE_ELSE)
     expect("flow B: another BSN gives another code", login.result is not None and login.result["code"] != other["code"])
-    expect("flow B: the official sees no match", official.read(other["id"])[1]["code_match"] is False)
-    answers = [official.check(other["id"], login.result["code"])[1] for _ in range(3)]
+    expect("flow B: no comparison before a code is typed", "code_match" not in official.read(other["id"])[1])
+    status, checked = official.check(other["id"], login.result["code"])
+    expect("flow B: the code heard does not verify another BSN", checked["match"] is False and not checked["bsn_match"])
+    expect("flow B: another BSN cannot complete as identified", official.complete(other["id"])[0] == 409)
+    status, closed = official.complete(other["id"], "not_identified", reason="Ander BSN bij DigiD")
+    expect(
+        "flow B: closed as not identified, with a proof that says so",
+        status == 200 and closed["proof"]["outcome"] == "not_identified",
+    )
+
+    status, locking = official.create(flow="known_bsn", bsn=RESIDENT)
+    resident_login(site, locking["id"], RESIDENT)
+    wrong = "000000" if locking["code"] != "000000" else "111111"
+    answers = [official.check(locking["id"], wrong)[1] for _ in range(3)]
     expect("flow B: three wrong codes lock the session", answers[-1]["status"] == "locked")
-    expect("flow B: a locked session answers 423", official.check(other["id"], other["code"])[0] == 423)
+    expect("flow B: a locked session answers 423", official.check(locking["id"], locking["code"])[0] == 423)
+    expect("flow B: a locked session cannot complete as identified", official.complete(locking["id"])[0] == 409)
 
     status, handover = official.create(flow="handover", required_loa="substantieel")
     login = resident_login(site, handover["id"], RESIDENT, loa="midden")
@@ -77,7 +93,16 @@ def main() -> None:
     login = resident_login(site, None, RESIDENT)
     expect("flow A: a code and a case number", login.result is not None and bool(login.result.get("zaak_number")))
     status, found = official.identification(login.result["zaak_number"])
-    expect("flow A: the official finds the case by its number", status == 200 and found["code"] == login.result["code"])
+    expect("flow A: the official finds the case by its number", status == 200 and found["bsn"] == RESIDENT)
+    status, checked = official.check(found["session_id"], login.result["code"])
+    expect("flow A: the code heard verifies", status == 200 and checked["status"] == "verified")
+    status, _ = official.complete(found["session_id"])
+    expect(
+        "flow A: complete, and the case number's BSN is gone",
+        status == 200 and official.identification(login.result["zaak_number"])[0] == 404,
+    )
+    status, mine = official.sessions()
+    expect("GET /api/sessions answers the official's open sessions", status == 200 and "sessions" in mine)
     print("All steps behaved as the contract says.")
 
 

@@ -1,45 +1,111 @@
 // Result page: the control code comes from /api/public/result by the HttpOnly cookie, never from the URL.
-// The resident's session ends by itself at expires_at (at most 15 minutes after login): the page counts down
-// and wipes the result then, as Stoppen does at once.
+// The page follows the outcome of the identification (identified, not identified, locked, cancelled, expired):
+// it asks again every few seconds while the official is still checking, and not at all once it has ended.
+// The resident's session ends by itself at expires_at (at most 15 minutes after login); two minutes before, the
+// page warns and offers more time while that is still possible (WCAG 2.2.1). At the end it wipes the result, as
+// Stoppen does at once.
 "use strict";
 
 (() => {
   const { $, text, show, say, formatCode, minutesLeft, copy } = window.LB;
-  let timer = null;
+  const POLL_MS = 3000;
+  const WARN_MS = 2 * 60 * 1000;
+  const state = { timer: null, poller: null, expiresAt: null, canExtend: false, warned: false };
+
+  function stop() {
+    if (state.timer) clearInterval(state.timer);
+    if (state.poller) clearTimeout(state.poller);
+    state.timer = null;
+    state.poller = null;
+  }
 
   function end(titleKey, key) {
-    if (timer) clearInterval(timer);
-    timer = null;
+    stop();
     show("result", false);
     text("title", titleKey);
     document.body.dataset.title = titleKey;
     window.LB.apply();
     text("ended-text", key);
     show("ended", true);
+    $("title").setAttribute("tabindex", "-1");
+    $("title").focus();
   }
 
   async function wipe() {
     await fetch("/api/public/result", { method: "DELETE", credentials: "same-origin" }).catch(() => null);
   }
 
-  function tick(expiresAt) {
-    const left = minutesLeft(expiresAt);
+  function tick() {
+    const left = minutesLeft(state.expiresAt);
     if (left === null) { wipe(); end("result.timeout.title", "result.timeout"); return; }
-    text("session-time", "result.session", { eind: { time: expiresAt }, tijd: left });
+    text("session-time", "result.session", { eind: { time: state.expiresAt }, tijd: left });
+    const soon = new Date(state.expiresAt).getTime() - Date.now() <= WARN_MS;
+    if (soon && !state.warned) {
+      state.warned = true;
+      text("warning-text", state.canExtend ? "result.warning" : "result.extend.failed");
+      show("extend", state.canExtend);
+      show("warning", true);
+    }
   }
 
-  document.addEventListener("DOMContentLoaded", async () => {
-    let response;
+  function follow(outcome) {
+    if (!outcome || outcome === "waiting") return false;
+    wipe();
+    end(`result.outcome.${outcome}.title`, `result.outcome.${outcome}`);
+    return true;
+  }
+
+  async function read() {
     try {
-      response = await fetch("/api/public/result", { cache: "no-store", credentials: "same-origin" });
+      const response = await fetch("/api/public/result", { cache: "no-store", credentials: "same-origin" });
+      return { response, data: await response.json().catch(() => ({})) };
+    } catch {
+      return { response: null, data: {} };
+    }
+  }
+
+  async function poll() {
+    state.poller = null;
+    const { response, data } = await read();
+    if (response && response.ok) {
+      if (follow(data.outcome)) return;
+    } else if (response && response.status === 404) {
+      end("result.outcome.expired.title", "result.outcome.expired");
+      return;
+    }
+    state.poller = setTimeout(poll, POLL_MS);
+  }
+
+  async function extend() {
+    let response = null;
+    try {
+      response = await fetch("/api/public/result/extend", { method: "POST", credentials: "same-origin" });
     } catch {
       response = null;
     }
     const data = response ? await response.json().catch(() => ({})) : {};
+    if (response && response.ok && data.expires_at) {
+      state.expiresAt = data.expires_at;
+      state.canExtend = Boolean(data.can_extend);
+      state.warned = false;
+      show("warning", false);
+      say("copy-status", "result.extended", { eind: { time: data.expires_at } });
+      tick();
+      $("code").focus();
+      return;
+    }
+    text("warning-text", "result.extend.failed");
+    show("extend", false);
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    const { response, data } = await read();
     show("loading", false);
     if (!response || !response.ok || !data.code) { end("result.none.title", "result.none"); return; }
+    if (follow(data.outcome)) return;
 
     $("code").textContent = formatCode(data.code);
+    $("code").setAttribute("tabindex", "-1");
     if (data.zaak_number) {
       $("zaak-number").textContent = data.zaak_number;
       show("zaak", true);
@@ -50,10 +116,14 @@
     }
     show("result", true);
     if (data.expires_at) {
-      tick(data.expires_at);
-      timer = setInterval(() => tick(data.expires_at), 1000);
+      state.expiresAt = data.expires_at;
+      state.canExtend = Boolean(data.can_extend);
+      tick();
+      state.timer = setInterval(tick, 1000);
     }
+    state.poller = setTimeout(poll, POLL_MS);
     $("copy").addEventListener("click", () => copy(data.code, "copy-status"));
+    $("extend").addEventListener("click", extend);
     $("stop").addEventListener("click", async () => {
       await wipe();
       say("copy-status", "");

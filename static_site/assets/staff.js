@@ -9,8 +9,10 @@
   const TOKEN_KEY = "lb-staff-token";
   const PKCE_KEY = "lb-staff-pkce";
   const POLL_MS = 2000;
-  const LIVE = new Set(["created", "logged_in"]);
-  const state = { config: null, token: null, session: null, bsn: "", poller: null, ticker: null, caseTicker: null };
+  const LIVE = new Set(["created", "logged_in", "verified"]);
+  const state = {
+    config: null, token: null, session: null, step: null, bsn: "", poller: null, ticker: null, focusOnChange: false,
+  };
 
   // ---- helpers -------------------------------------------------------------------------------------------
   function elfproef(digits) {
@@ -101,7 +103,7 @@
     const auth = state.config.auth;
     const saved = JSON.parse(window.sessionStorage.getItem(PKCE_KEY) || "{}");
     window.sessionStorage.removeItem(PKCE_KEY);
-    window.history.replaceState(null, "", window.location.pathname);
+    window.history.replaceState(null, "", window.location.pathname + window.location.hash);
     if (!saved.verifier || saved.state !== params.get("state")) return null;
     const response = await fetch(auth.token_url, {
       method: "POST",
@@ -127,7 +129,8 @@
     show("login-section", false);
     text("welcome", "staff.welcome", { naam: who.name || who.email || who["cognito:username"] || "" });
     show("who", true);
-    showChoice();
+    const id = fragmentSession();
+    if (id) resume(id); else showChoice();
   }
 
   function logout() {
@@ -135,13 +138,13 @@
     state.token = null;
     state.session = null;
     window.sessionStorage.removeItem(TOKEN_KEY);
-    ["who", "choose-section", "session-section", "case-section"].forEach((id) => show(id, false));
+    ["who", "choose-section", "open-section", "session-section"].forEach((id) => show(id, false));
     show("login-section", true);
     setStep(1);
   }
 
   // ---- API -----------------------------------------------------------------------------------------------
-  async function api(method, path, body) {
+  async function api(method, path, body, options = {}) {
     let response;
     try {
       response = await fetch(path, {
@@ -153,23 +156,76 @@
       return { status: 0, data: {} };
     }
     const data = await response.json().catch(() => ({}));
-    if (response.status === 401) { logout(); say("login-error", "staff.unauthorized"); }
+    if (response.status === 401 && !options.quiet) { logout(); say("login-error", "staff.unauthorized"); }
     return { status: response.status, data };
   }
 
   // ---- views ---------------------------------------------------------------------------------------------
-  function stopTimers() {
-    ["poller", "ticker", "caseTicker"].forEach((name) => { if (state[name]) clearInterval(state[name]); state[name] = null; });
+  // One view per step of a session; the step decides the heading, the text, the one primary action, and the
+  // status line. The step changes only when the session does: then focus moves to the new heading and the
+  // status region speaks once.
+  function stepOf(s) {
+    if (s.status === "created") return "waiting";
+    if (s.status === "logged_in" && s.flow === "known_bsn" && s.code_match === false) return "bsn_mismatch";
+    if (s.status === "logged_in") return "check";
+    if (s.status === "verified") return "verified";
+    return s.status; // locked, expired (ended ones leave the view)
   }
 
-  function showChoice() {
+  function stopTimers() {
+    stopPolling();
+    if (state.ticker) clearInterval(state.ticker);
+    state.ticker = null;
+  }
+
+  function stopPolling() { if (state.poller) clearTimeout(state.poller); state.poller = null; }
+
+  function fragmentSession() {
+    const match = /^#sessie=([0-9a-f-]{36})$/.exec(window.location.hash);
+    return match ? match[1] : null;
+  }
+
+  function setFragment(id) {
+    const wanted = id ? `#sessie=${id}` : "";
+    if (window.location.hash === wanted) return;
+    if (id) window.history.pushState(null, "", `${window.location.pathname}${wanted}`);
+    else window.history.pushState(null, "", window.location.pathname);
+  }
+
+  async function showChoice(options = {}) {
     stopTimers();
     state.session = null;
+    state.step = null;
     state.bsn = "";
+    if (!options.keepFragment) setFragment(null);
     show("session-section", false);
-    show("case-section", false);
     show("choose-section", true);
     setStep(1);
+    await listOpenSessions();
+  }
+
+  async function listOpenSessions() {
+    // Only a help to find sessions again: when it fails, the page works on without it.
+    const { status, data } = await api("GET", "/api/sessions", undefined, { quiet: true });
+    const list = $("open-list");
+    list.replaceChildren();
+    if (state.session) return; // a session was opened meanwhile
+    const sessions = status === 200 && Array.isArray(data.sessions) ? data.sessions : [];
+    sessions.forEach((item) => {
+      const li = document.createElement("li");
+      const label = document.createElement("span");
+      text(label, "staff.open.item", {
+        soort: { t: `staff.open.flow.${item.flow}` }, status: { t: `status.${item.status}` }, eind: { time: item.expires_at },
+      });
+      const open = document.createElement("button");
+      open.type = "button";
+      open.className = "utrecht-button utrecht-button--secondary-action";
+      text(open, "staff.open.button");
+      open.addEventListener("click", () => resume(item.id));
+      li.append(label, open);
+      list.append(li);
+    });
+    show("open-section", sessions.length > 0 && !state.session);
   }
 
   function brpLink(id) {
@@ -181,92 +237,154 @@
   function renderRemaining() {
     const session = state.session;
     if (!session) return;
-    const left = LIVE.has(session.status) ? minutesLeft(session.expires_at) : null;
-    if (left === null && LIVE.has(session.status)) { session.status = "expired"; renderSession(); return; }
-    show("remaining-row", left !== null || session.status === "expired");
-    if (left === null) text("remaining", "common.remaining.ended");
-    else remaining("remaining", session.expires_at);
+    const live = LIVE.has(session.status);
+    if (live && minutesLeft(session.expires_at) === null) { session.status = "expired"; renderSession(); return; }
+    show("remaining-row", live);
+    if (live) remaining("remaining", session.expires_at);
+  }
+
+  const TITLES = {
+    waiting: { known_bsn: "staff.step.waiting.b", handover: "staff.step.waiting.c", new_resident: "staff.step.check" },
+    check: "staff.step.check",
+    bsn_mismatch: "staff.step.bsn_mismatch",
+    verified: "staff.step.verified",
+    locked: "staff.step.locked",
+    expired: "staff.step.expired",
+  };
+
+  const STEP_TEXTS = {
+    waiting: "staff.step.waiting.text",
+    check: "staff.step.check.text",
+    bsn_mismatch: "staff.step.bsn_mismatch.text",
+    verified: "staff.step.verified.text",
+    locked: "staff.step.locked.text",
+    expired: "staff.step.expired.text",
+  };
+
+  function statusKey(s) {
+    if (s.status === "created" && s.resident_event) return `staff.event.${s.resident_event}`;
+    return `status.${s.status}`;
   }
 
   function renderSession() {
     const s = state.session;
-    const live = LIVE.has(s.status);
-    text("session-title", s.flow === "known_bsn" ? "staff.session.title.b" : "staff.session.title.c");
-    show("code-block", Boolean(s.code));
+    const step = stepOf(s);
+    const changed = step !== state.step;
+    state.step = step;
+    const title = TITLES[step];
+    text("session-title", typeof title === "string" ? title : title[s.flow] || title.handover);
+    text("step-text", STEP_TEXTS[step]);
+    const waiting = step === "waiting";
+    // Flow B's own code belongs to the waiting step, and never on screen with the QR code (a shared screen).
+    const qrOpen = $("qr-toggle").getAttribute("aria-expanded") === "true";
+    show("code-block", Boolean(s.code) && waiting && !qrOpen);
     if (s.code) {
       $("code").textContent = formatCode(s.code);
       text("bsn-basis", "staff.session.bsn_basis", { bsn: state.bsn || "" });
       show("bsn-basis", Boolean(state.bsn));
     }
-    // The link is for one login: once used or ended, only the outcome matters.
-    show("link-block", s.status === "created");
-    show("link-intro", s.status === "created");
-    show("say-block", s.flow === "known_bsn" && s.status === "created");
-    $("link").textContent = s.link;
-    $("link").href = s.link;
-    if (window.qrcode && $("qr").dataset.link !== s.link) {
+    show("link-block", waiting);
+    show("say-block", s.flow === "known_bsn" && waiting && !qrOpen);
+    if (s.link) { $("link").textContent = s.link; $("link").href = s.link; }
+    if (!waiting) setQr(false);
+    // The status line speaks only when what it says changes (a poll that finds nothing new says nothing).
+    const key = statusKey(s);
+    if ($("status").dataset.i18n !== key) text("status", key);
+    $("status").className = `lb-status lb-status--${s.status}`;
+    const facts = Boolean(s.login_at) && ["check", "bsn_mismatch", "verified"].includes(step);
+    show("logged-in-block", facts);
+    if (facts) {
+      text("login-at", "common.moment", { moment: { datetime: s.login_at } });
+      text("loa", `level.${s.loa}`);
+      show("bsn-row", Boolean(s.bsn));
+      $("session-bsn").textContent = s.bsn || "";
+      show("zaak-row", Boolean(s.zaak_number));
+      $("session-zaak").textContent = s.zaak_number || "";
+      brpLink("brp-link");
+    }
+    // One primary action per step: copy the link (waiting), check the code (check), Voltooien (verified),
+    // close as not identified (another BSN), a new session (ended).
+    show("check-form", step === "check");
+    show("complete", step === "verified");
+    const ended = step === "locked" || step === "expired";
+    show("new-session", ended);
+    show("close-block", ["check", "verified", "bsn_mismatch"].includes(step));
+    $("close-block").open = step === "bsn_mismatch" || ($("close-block").open && changed === false);
+    $("close-submit").className = `utrecht-button utrecht-button--${step === "bsn_mismatch" ? "primary" : "secondary"}-action`;
+    show("cancel", waiting);
+    setStep(waiting ? 2 : 3);
+    renderRemaining();
+    if (step !== "waiting") stopPolling();
+    if (changed && state.focusOnChange) $("session-title").focus();
+    state.focusOnChange = true;
+  }
+
+  function setQr(open) {
+    const s = state.session;
+    $("qr-toggle").setAttribute("aria-expanded", String(open));
+    text("qr-toggle", open ? "staff.session.qr.hide" : "staff.session.qr.show");
+    if (open && s && window.qrcode && $("qr").dataset.link !== s.link) {
       const qr = window.qrcode(0, "M");
       qr.addData(s.link);
       qr.make();
       $("qr").src = qr.createDataURL(4, 2);
       $("qr").dataset.link = s.link;
-      show("qr-block", true);
     }
-    text("status", `status.${s.status}`);
-    $("status").className = `lb-status lb-status--${s.status}`;
-    const loggedInNow = Boolean(s.login_at);
-    show("logged-in-block", loggedInNow);
-    if (loggedInNow) {
-      text("logged-in-text", "staff.session.logged_in", { moment: { datetime: s.login_at } });
-      text("login-at", "common.moment", { moment: { datetime: s.login_at } });
-      text("loa", `level.${s.loa}`);
-      show("bsn-row", Boolean(s.bsn));
-      $("session-bsn").textContent = s.bsn || "";
-      show("match", s.code_match === true || s.code_match === false);
-      if (s.code_match === true || s.code_match === false) text("match", `staff.session.match.${s.code_match}`);
-      brpLink("brp-link");
-    }
-    show("check-form", ["logged_in", "verified", "locked"].includes(s.status));
-    $("heard-code").disabled = s.status !== "logged_in";
-    $("check-submit").disabled = s.status !== "logged_in";
-    show("complete", s.status === "logged_in" || s.status === "verified");
-    show("cancel", live);
-    show("new-session", !live);
-    setStep(loggedInNow ? 3 : 2);
-    renderRemaining();
-    // Only the resident's login changes a session behind the official's back; after it, every change is the
-    // official's own (check, Voltooien), which refreshes. Polling on would cost a request (and in flow C a KMS
-    // decrypt) every 2 s for nothing.
-    if (!live || s.status !== "created") stopPolling();
+    show("qr-block", open);
   }
 
-  function stopPolling() { if (state.poller) clearInterval(state.poller); state.poller = null; }
+  // Only a session waiting for its login changes behind the official's back (login, cancel or level too low at
+  // DigiD): poll then, one request at a time and at most one per POLL_MS; never once the step moved on.
+  function schedulePoll() {
+    stopPolling();
+    if (state.session && state.session.status === "created") state.poller = setTimeout(refresh, POLL_MS);
+  }
 
   async function refresh() {
+    state.poller = null;
     const s = state.session;
-    if (!s || !LIVE.has(s.status)) return;
+    if (!s || s.status !== "created") return;
     const { status, data } = await api("GET", `/api/sessions/${s.id}`);
     if (!state.session || state.session.id !== s.id) return;
-    if (status === 200) { state.session = { ...s, ...data }; renderSession(); return; }
+    if (status === 200) { state.session = { ...s, ...data }; renderSession(); schedulePoll(); return; }
     if (status === 404 && data.error === "session_expired") { s.status = "expired"; renderSession(); return; }
-    if (status === 404) { stopPolling(); say("session-error", "staff.gone"); show("cancel", false); show("new-session", true); }
+    if (status === 404) { say("session-error", "staff.gone"); show("cancel", false); show("new-session", true); return; }
+    schedulePoll();
   }
 
-  function openSession(session) {
+  function openSession(session, options = {}) {
     stopTimers();
     say("session-error", "");
     say("check-result", "");
+    say("copy-status", "");
+    say("facts-copy-status", "");
     $("heard-code").value = "";
+    $("close-reason").value = "";
     $("heard-code").setAttribute("aria-invalid", "false");
     $("qr").dataset.link = "";
+    $("close-block").open = false;
     state.session = session;
+    state.step = null;
+    state.focusOnChange = false;
+    setQr(false);
+    setFragment(session.id);
     show("choose-section", false);
-    show("case-section", false);
+    show("open-section", false);
+    $("open-list").replaceChildren();
     show("session-section", true);
     renderSession();
-    $("session-title").focus();
-    state.poller = setInterval(refresh, POLL_MS);
+    if (!options.quiet) $("session-title").focus();
+    schedulePoll();
     state.ticker = setInterval(renderRemaining, 1000);
+  }
+
+  /** Reload, Back or a second tab: the session in the URL's fragment is read again and shown at its step. */
+  async function resume(id) {
+    const { status, data } = await api("GET", `/api/sessions/${id}`);
+    if (status === 200) { openSession(data); return; }
+    if (status === 401) return;
+    await showChoice();
+    flash(status === 404 && data.error === "session_expired" ? "staff.expired" : "staff.gone");
   }
 
   async function create(body) {
@@ -282,17 +400,25 @@
 
   async function finish(kind) {
     const s = state.session;
-    const { status } = kind === "complete"
-      ? await api("POST", `/api/sessions/${s.id}/complete`)
-      : await api("DELETE", `/api/sessions/${s.id}`);
-    if (status === 200 || status === 204) {
-      showChoice();
-      flash(kind === "complete" ? "staff.completed" : "staff.cancelled");
+    let answer;
+    if (kind === "cancel") answer = await api("DELETE", `/api/sessions/${s.id}`);
+    else {
+      const body = { outcome: kind };
+      const reason = $("close-reason").value.trim();
+      if (kind === "not_identified" && reason) body.reason = reason;
+      answer = await api("POST", `/api/sessions/${s.id}/complete`, body);
+    }
+    const { status, data } = answer;
+    if (status === 200) {
+      await showChoice();
+      flash({ identified: "staff.completed", not_identified: "staff.closed", cancel: "staff.cancelled" }[kind]);
       $("flash").focus();
     } else if (status === 404) {
       s.status = "expired";
       renderSession();
       say("session-error", "staff.expired");
+    } else if (status === 409 && data.error === "not_verified") {
+      say("session-error", "staff.not_verified");
     } else if (status !== 401) {
       say("session-error", "staff.failed");
     }
@@ -306,30 +432,34 @@
     const { status, data } = await api("POST", `/api/sessions/${s.id}/check`, { code });
     $("check-result").className = "lb-feedback";
     if (status === 200 && data.match) {
-      $("heard-code").setAttribute("aria-invalid", "false");
-      $("check-result").classList.add("lb-feedback--ok");
-      say("check-result", "staff.check.ok");
       s.status = data.status || "verified";
-    } else if (status === 200) {
-      $("check-result").classList.add("lb-feedback--error");
-      fieldError("heard-code", "check-result", "staff.check.wrong", { aantal: data.attempts_left });
+      s.code_match = data.bsn_match;
+    } else if (status === 200 && data.bsn_match === false) {
+      // Flow B: the DigiD BSN did not produce the official's code. Told only now, after the code was typed.
+      s.code_match = false;
       if (data.status) s.status = data.status;
-      if (data.attempts_left === 0) s.status = "locked";
+    } else if (status === 200) {
+      if (data.status) s.status = data.status;
+      if (s.status === "logged_in") {
+        $("check-result").classList.add("lb-feedback--error");
+        fieldError("heard-code", "check-result", "staff.check.wrong", { aantal: data.attempts_left });
+        $("heard-code").focus();
+        return;
+      }
     } else if (status === 423) {
-      $("check-result").classList.add("lb-feedback--error");
-      fieldError("heard-code", "check-result", "staff.check.locked");
       s.status = "locked";
     } else if (status === 409) {
       fieldError("heard-code", "check-result", "staff.check.not_yet");
+      return;
     } else if (status === 404) {
       s.status = "expired";
-      say("session-error", "staff.expired");
-    } else if (status !== 401) {
-      fieldError("heard-code", "check-result", "staff.failed");
+    } else {
+      if (status !== 401) fieldError("heard-code", "check-result", "staff.failed");
+      return;
     }
-    if (s.status === "locked") say("check-result", "staff.check.locked");
+    say("check-result", "");
+    $("heard-code").value = "";
     renderSession();
-    show("check-result", true);
   }
 
   // ---- flow A --------------------------------------------------------------------------------------------
@@ -343,22 +473,11 @@
     const { status, data } = await api("GET", `/api/identifications/${encodeURIComponent(number)}`);
     if (status === 404) { fieldError("zaak-number", "zaak-error", "staff.a.not_found"); $("zaak-number").focus(); return; }
     if (status === 403) { say("create-error", "staff.a.forbidden"); return; }
+    if (status === 409) { fieldError("zaak-number", "zaak-error", "staff.a.taken"); $("zaak-number").focus(); return; }
     if (status !== 200) { if (status !== 401) say("create-error", "staff.failed"); return; }
-    stopTimers();
-    text("case-title", "staff.a.heading", { nummer: data.zaak_number });
-    text("case-text", "staff.session.logged_in", { moment: { datetime: data.login_at } });
-    $("case-bsn").textContent = data.bsn;
-    $("case-code").textContent = formatCode(data.code);
-    text("case-login-at", "common.moment", { moment: { datetime: data.login_at } });
-    text("case-loa", `level.${data.loa}`);
-    brpLink("case-brp-link");
-    const tick = () => remaining("case-remaining", data.expires_at);
-    tick();
-    state.caseTicker = setInterval(tick, 1000);
-    show("choose-section", false);
-    show("case-section", true);
-    setStep(3);
-    $("case-title").focus();
+    $("zaak-number").value = "";
+    // The look-up made this official the session's owner: from here flow A is checked and closed like B and C.
+    await resume(data.session_id);
   }
 
   // ---- wiring --------------------------------------------------------------------------------------------
@@ -449,11 +568,24 @@
     });
     $("lookup-form").addEventListener("submit", lookup);
     $("copy-link").addEventListener("click", () => copy($("link").textContent, "copy-status"));
+    $("copy-bsn").addEventListener("click", () => copy($("session-bsn").textContent, "facts-copy-status"));
+    $("copy-zaak").addEventListener("click", () => copy($("session-zaak").textContent, "facts-copy-status"));
+    $("qr-toggle").addEventListener("click", () => {
+      setQr($("qr-toggle").getAttribute("aria-expanded") !== "true");
+      renderSession();
+    });
     $("check-form").addEventListener("submit", check);
-    $("complete").addEventListener("click", () => finish("complete"));
+    $("complete").addEventListener("click", () => finish("identified"));
+    $("close-form").addEventListener("submit", (event) => { event.preventDefault(); finish("not_identified"); });
     $("cancel").addEventListener("click", () => finish("cancel"));
-    $("new-session").addEventListener("click", showChoice);
-    $("case-back").addEventListener("click", showChoice);
+    $("new-session").addEventListener("click", () => showChoice());
+    // Back and Forward move between the choice and a session: the fragment says which.
+    window.addEventListener("popstate", () => {
+      if (!state.token) return;
+      const id = fragmentSession();
+      if (id && (!state.session || state.session.id !== id)) resume(id);
+      else if (!id && state.session) showChoice({ keepFragment: true });
+    });
     init();
   });
 })();

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -75,21 +77,42 @@ def test_flow_b_bsn_code_link_and_the_check(screens: Screens, official_page: Cal
     resident.get_by_text(re.compile("Uw sessie stopt vanzelf om")).wait_for()
     screens.check(resident, "inwoner-resultaat-b")
 
-    # And the official's page changes by itself; a wrong code says so, the right one verifies
+    # And the official's page moves to the check by itself, focus on its heading, and tells no comparison yet
+    heading = official.get_by_role("heading", name="Controleer de code van de burger")
+    heading.wait_for()
+    expect(heading).to_be_focused()
     official.get_by_text("De burger is ingelogd", exact=True).wait_for()
-    official.get_by_text("De code van de burger is gelijk aan uw code.").wait_for()
+    assert "gelijk" not in official.locator("main").inner_text()
+    expect(official.get_by_role("button", name="Voltooien")).to_be_hidden()
+    # And a reload mid-flow finds the same session at the same step (its id is in the URL's fragment)
+    assert official.url.endswith("#sessie=" + link.rsplit("=", 1)[-1])
+    official.reload()
+    official.get_by_role("heading", name="Controleer de code van de burger").wait_for()
+    # And a wrong code says so, the right one verifies, and only then Voltooien is there
     official.get_by_label("Code die de burger voorleest").fill("000000")
     official.get_by_role("button", name="Controleer code").click()
     official.get_by_text("De code klopt niet. U kunt het nog 2 keer proberen.").wait_for()
     screens.check(official, "medewerker-b-code-fout")
     official.get_by_label("Code die de burger voorleest").fill(code)
     official.get_by_role("button", name="Controleer code").click()
-    official.get_by_text("De code klopt: de identificatie is geslaagd.").wait_for()
+    official.get_by_role("heading", name="De code klopt").wait_for()
     screens.check(official, "medewerker-b-geslaagd")
     official.get_by_role("button", name="Voltooien").click()
     official.get_by_text("De sessie is voltooid. De gegevens zijn gewist.").wait_for()
+    # And the resident's page follows the outcome by itself
+    resident.get_by_role("heading", name="U bent geïdentificeerd").wait_for()
+    screens.check(resident, "inwoner-geidentificeerd")
 
-    # And the resident stops: the code is wiped
+    resident.reload()
+    resident.get_by_role("heading", name="Geen controlecode").wait_for()
+
+
+def test_the_resident_stops_and_the_code_is_wiped(screens: Screens, official_page: Callable[..., Any]) -> None:
+    official = official_page()
+    link = make_link(official, "c")
+    resident = screens.new_page()
+    resident.goto(link)
+    log_in_at_digid(resident, RESIDENT)
     resident.get_by_role("button", name="Stoppen").click()
     resident.get_by_role("heading", name="U bent gestopt").wait_for()
     screens.check(resident, "inwoner-gestopt")
@@ -97,13 +120,63 @@ def test_flow_b_bsn_code_link_and_the_check(screens: Screens, official_page: Cal
     resident.get_by_role("heading", name="Geen controlecode").wait_for()
 
 
+def test_the_qr_code_is_shown_on_its_own_never_with_the_code(
+    screens: Screens, official_page: Callable[..., Any]
+) -> None:
+    official = official_page()
+    make_link(official, "b")
+    expect(official.locator("#code")).to_be_visible()
+    expect(official.locator("#qr")).to_be_hidden()
+    official.get_by_role("button", name="Toon QR-code").click()
+    assert official.locator("#qr").get_attribute("src").startswith("data:image/gif;base64,")
+    expect(official.locator("#qr")).to_be_visible()
+    expect(official.locator("#code")).to_be_hidden()
+    screens.check(official, "medewerker-b-qr")
+    official.get_by_role("button", name="Verberg QR-code").click()
+    expect(official.locator("#code")).to_be_visible()
+
+
+def test_flow_b_with_another_bsn_stops_with_an_instruction(screens: Screens, official_page: Callable[..., Any]) -> None:
+    official = official_page()
+    link = make_link(official, "b")
+    resident = screens.new_page()
+    resident.goto(link)
+    log_in_at_digid(resident, SOMEONE_ELSE)
+    expect(resident.locator("#code")).to_have_text(re.compile(r"^\d{3} \d{3}$"))
+    resident_code = str(resident.locator("#code").text_content())
+    # When the official types the code the resident reads aloud
+    official.get_by_role("heading", name="Controleer de code van de burger").wait_for()
+    official.get_by_label("Code die de burger voorleest").fill(resident_code)
+    official.get_by_role("button", name="Controleer code").click()
+    # Then the page stops with a clear instruction, and the only way on is to close as not identified
+    heading = official.get_by_role("heading", name="Niet geïdentificeerd: ander BSN")
+    heading.wait_for()
+    expect(heading).to_be_focused()
+    expect(official.get_by_role("button", name="Voltooien")).to_be_hidden()
+    expect(official.get_by_role("button", name="Controleer code")).to_be_hidden()
+    screens.check(official, "medewerker-b-ander-bsn")
+    official.get_by_label("Reden (kort, geen persoonsgegevens)").fill("Ander BSN bij DigiD")
+    official.get_by_role("button", name="Afsluiten: niet geïdentificeerd").click()
+    official.get_by_text("De sessie is afgesloten als niet geïdentificeerd.").wait_for()
+    resident.get_by_role("heading", name="Niet geïdentificeerd").wait_for()
+    screens.check(resident, "inwoner-niet-geidentificeerd")
+
+
 def test_flow_c_the_resident_sees_the_official_and_the_official_sees_the_bsn(
     screens: Screens, official_page: Callable[..., Any], stack: LocalStack
 ) -> None:
-    # Given the official makes a link with their name
+    # Given the official makes a link with their name (and we note when their page asks for the session)
     official = official_page()
+    polls: list[float] = []
+    official.on(
+        "request",
+        lambda request: (
+            polls.append(time.monotonic())
+            if re.search(r"/api/sessions/[0-9a-f-]{36}$", request.url) and request.method == "GET"
+            else None
+        ),
+    )
     link = make_link(official, "c")
-    assert official.locator("#qr").get_attribute("src").startswith("data:image/gif;base64,")
     official.get_by_text("Wacht op inloggen met DigiD").wait_for()
     screens.check(official, "medewerker-c-link")
     # When the resident opens it
@@ -123,7 +196,16 @@ def test_flow_c_the_resident_sees_the_official_and_the_official_sees_the_bsn(
     assert re.search(r"\d\d-\d\d-\d{4} \d\d:\d\d uur", str(official.locator("#login-at").text_content()))
     assert official.get_by_role("link", name="Naar de BRP").get_attribute("href") == "https://brp.gemeente.example/"
     screens.check(official, "medewerker-c-ingelogd")
-    # And Voltooien wipes it
+    # And while it waited it asked one request at a time, at most one per 2 s; once logged in, not at all
+    gaps = [later - earlier for earlier, later in itertools.pairwise(polls)]
+    assert polls and all(gap >= 1.9 for gap in gaps), gaps
+    asked = len(polls)
+    official.wait_for_timeout(4500)
+    assert len(polls) == asked
+    # And the code the resident reads aloud verifies it, and Voltooien wipes it
+    expect(resident.locator("#code")).to_have_text(re.compile(r"^\d{3} \d{3}$"))
+    official.get_by_label("Code die de burger voorleest").fill(str(resident.locator("#code").text_content()))
+    official.get_by_role("button", name="Controleer code").click()
     official.get_by_role("button", name="Voltooien").click()
     official.get_by_text("De sessie is voltooid. De gegevens zijn gewist.").wait_for()
     screens.check(official, "medewerker-voltooid")
@@ -155,13 +237,19 @@ def test_flow_a_case_number_for_the_resident_and_the_look_up(
     official.get_by_text("Er is geen identificatie met dit zaaknummer").wait_for()
     field.fill(number)
     official.get_by_role("button", name="Zoeken").click()
-    # Then they see BSN, code, login time and level, and the time left
-    official.get_by_role("heading", name=f"Zaaknummer: {number}").wait_for()
-    expect(official.locator("#case-bsn")).to_have_text(RESIDENT)
-    expect(official.locator("#case-code")).to_have_text(code)
-    expect(official.locator("#case-loa")).to_have_text("Midden")
-    official.locator("#case-remaining").get_by_text(re.compile("minuten geldig")).wait_for()
+    # Then they see the case number, BSN, login time and level, and the time left, but not the code
+    official.get_by_role("heading", name="Controleer de code van de burger").wait_for()
+    expect(official.locator("#session-zaak")).to_have_text(number)
+    expect(official.locator("#session-bsn")).to_have_text(RESIDENT)
+    expect(official.locator("#loa")).to_have_text("Midden")
+    official.locator("#remaining").get_by_text(re.compile("minuten geldig")).wait_for()
+    assert code not in official.locator("main").inner_text()
     screens.check(official, "medewerker-a-zaak")
+    # And they check the code heard and complete, like flows B and C
+    official.get_by_label("Code die de burger voorleest").fill(code)
+    official.get_by_role("button", name="Controleer code").click()
+    official.get_by_role("button", name="Voltooien").click()
+    official.get_by_text("De sessie is voltooid. De gegevens zijn gewist.").wait_for()
 
 
 def test_cancel_at_digid_returns_to_the_start_with_a_message(
@@ -175,6 +263,9 @@ def test_cancel_at_digid_returns_to_the_start_with_a_message(
     resident.get_by_text("U heeft het inloggen met DigiD geannuleerd.").wait_for()
     resident.get_by_role("link", name="Inloggen met DigiD").wait_for()
     screens.check(resident, "inwoner-geannuleerd")
+    # And the official sees it live
+    official.locator("#status").get_by_text("De burger heeft het inloggen bij DigiD geannuleerd.").wait_for()
+    screens.check(official, "medewerker-digid-geannuleerd")
 
 
 def test_a_level_too_low_says_which_digid_is_needed_and_offers_to_try_again(
@@ -182,6 +273,7 @@ def test_a_level_too_low_says_which_digid_is_needed_and_offers_to_try_again(
 ) -> None:
     official = official_page()
     link = make_link(official, "c", level="substantieel")
+    official.get_by_text("Wacht op inloggen met DigiD").wait_for()
     resident = screens.new_page()
     resident.goto(link)
     resident.get_by_text("U heeft hiervoor DigiD met ID-check nodig.").wait_for()
@@ -198,6 +290,7 @@ def test_a_level_too_low_says_which_digid_is_needed_and_offers_to_try_again(
     retry = resident.get_by_role("link", name="Opnieuw inloggen met DigiD")
     retry.wait_for()
     assert retry.get_attribute("href") == "/" + link.split("/", 3)[3]
+    official.locator("#status").get_by_text("te laag DigiD-niveau").wait_for()
     screens.check(resident, "inwoner-fout-niveau-te-laag")
     retry.click()
     resident.get_by_role("link", name="Inloggen met DigiD").wait_for()
@@ -239,10 +332,11 @@ def test_a_used_link_is_refused(screens: Screens, official_page: Callable[..., A
     second.goto(link)
     second.get_by_role("heading", name="Deze link is al gebruikt").wait_for()
     screens.check(second, "inwoner-fout-al-gebruikt")
-    # And the official can stop the session: it is wiped
+    # And the official can close the session as not identified: it is wiped
     official.locator("#session-bsn").get_by_text(RESIDENT).wait_for()
-    official.get_by_role("button", name="Sessie stoppen").click()
-    official.get_by_text("De sessie is gestopt en gewist.").wait_for()
+    official.get_by_text("Afsluiten als niet geïdentificeerd").click()
+    official.get_by_role("button", name="Afsluiten: niet geïdentificeerd").click()
+    official.get_by_text("De sessie is afgesloten als niet geïdentificeerd.").wait_for()
 
 
 def test_three_wrong_codes_lock_the_session(screens: Screens, official_page: Callable[..., Any]) -> None:
@@ -250,8 +344,8 @@ def test_three_wrong_codes_lock_the_session(screens: Screens, official_page: Cal
     link = make_link(official, "b")
     resident = screens.new_page()
     resident.goto(link)
-    log_in_at_digid(resident, SOMEONE_ELSE)
-    official.get_by_text("Let op: de burger logde in met een ander BSN.").wait_for()
+    log_in_at_digid(resident, RESIDENT)
+    official.get_by_role("heading", name="Controleer de code van de burger").wait_for()
     for left in (2, 1):
         official.get_by_label("Code die de burger voorleest").fill("000000")
         official.get_by_role("button", name="Controleer code").click()
@@ -259,8 +353,12 @@ def test_three_wrong_codes_lock_the_session(screens: Screens, official_page: Cal
     official.get_by_label("Code die de burger voorleest").fill("000000")
     official.get_by_role("button", name="Controleer code").click()
     official.locator("#status").get_by_text("Geblokkeerd na 3 foute codes").wait_for()
-    official.get_by_text("De code was 3 keer fout. De sessie is geblokkeerd.").wait_for()
+    heading = official.get_by_role("heading", name="Sessie geblokkeerd")
+    expect(heading).to_be_focused()
+    assert "gelijk" not in official.locator("main").inner_text()
+    expect(official.get_by_role("button", name="Voltooien")).to_be_hidden()
     screens.check(official, "medewerker-geblokkeerd")
+    resident.get_by_role("heading", name="Sessie geblokkeerd").wait_for()
 
 
 def test_a_wrong_password_is_said_next_to_the_fields(screens: Screens, stack: LocalStack) -> None:
@@ -286,3 +384,37 @@ def test_the_staff_pages_switch_to_english_with_live_texts(screens: Screens, off
     official.get_by_text(re.compile(r"Valid for \d+:\d\d more minutes")).wait_for()
     assert official.locator("html").get_attribute("lang") == "en"
     screens.check(official, "medewerker-c-link-engels")
+
+
+def test_the_resident_is_warned_before_the_end_and_can_extend(
+    screens: Screens, official_page: Callable[..., Any], stack: LocalStack
+) -> None:
+    # Given a resident on the result page whose time ends in 100 seconds (the session lasts longer)
+    official = official_page()
+    link = make_link(official, "c")
+    resident = screens.new_page()
+    resident.goto(link)
+    log_in_at_digid(resident, RESIDENT)
+    resident.locator("#code").get_by_text(re.compile(r"^\d{3} \d{3}$")).wait_for()
+    table = stack.client("dynamodb")
+    [item] = [
+        i
+        for i in table.scan(TableName=stack.info["table_name"])["Items"]
+        if i["kind"]["S"] == "resident_result" and i.get("session_id", {}).get("S") == link.rsplit("=", 1)[-1]
+    ]
+    soon = str(int((datetime.now(UTC) + timedelta(seconds=100)).timestamp()))
+    table.update_item(
+        TableName=stack.info["table_name"],
+        Key={"pk": item["pk"]},
+        UpdateExpression="SET expires_at = :soon, #ttl = :soon",
+        ExpressionAttributeNames={"#ttl": "ttl"},
+        ExpressionAttributeValues={":soon": {"N": soon}},
+    )
+    resident.reload()
+    # Then the page warns, two minutes before the end, and offers more time
+    resident.get_by_text("Let op: uw sessie stopt over 2 minuten.").wait_for()
+    screens.check(resident, "inwoner-bijna-verlopen")
+    # When the resident asks for it, the page goes on, with the new end time
+    resident.get_by_role("button", name="Geef mij meer tijd").click()
+    resident.get_by_text(re.compile(r"U heeft meer tijd\. Uw sessie stopt nu om \d\d:\d\d uur\.")).wait_for()
+    expect(resident.get_by_text("Let op: uw sessie stopt over 2 minuten.")).to_be_hidden()

@@ -26,50 +26,41 @@ def wait_for_proof(official: OfficialClient, document_id: str) -> dict[str, Any]
         time.sleep(0.3)
 
 
-def test_the_code_check_yields_a_pdf_proof_the_official_can_download(
+def test_completing_a_verified_session_yields_a_pdf_proof_the_official_can_download(
     stack: LocalStack, official: OfficialClient
 ) -> None:
-    # Given a handover session the resident logged in to
+    # Given a handover session the resident logged in to, whose code the official confirmed
     _, created = official.create(flow="handover")
     login = resident_login(stack.site_url, created["id"], RESIDENT, loa="substantieel")
-    # When the official confirms the code the resident read aloud
     status, checked = official.check(created["id"], login.result["code"])
-    # Then the answer and the session name the proof, handed over without Voltooien
-    assert status == 200 and checked["match"] is True and checked["proof"]["status"] == "pending"
-    document_id = checked["proof"]["document_id"]
-    assert official.read(created["id"])[1]["proof_document_id"] == document_id
-    # And the proof is made in the background and can be downloaded as a PDF
-    proof = wait_for_proof(official, document_id)
-    assert proof["status"] == "stored" and len(proof["sha256"]) == 64
+    assert status == 200 and checked["match"] is True and "proof" not in checked
+    # When the official completes it as identified
+    status, done = official.complete(created["id"])
+    # Then the answer names the one proof, made in the background and downloadable as a PDF
+    assert status == 200 and done["proof"]["status"] == "pending" and done["proof"]["outcome"] == "identified"
+    proof = wait_for_proof(official, done["proof"]["document_id"])
+    assert proof["status"] == "stored" and len(proof["sha256"]) == 64 and proof["outcome"] == "identified"
     pdf = requests.get(proof["download_url"], timeout=10)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     assert RESIDENT.encode() not in pdf.content  # flow C: no BSN on the proof
-    # And Voltooien reports that same proof instead of making a second
-    status, done = official.complete(created["id"])
-    assert status == 200 and done["proof"] == {"document_id": document_id, "status": "stored"}
+    # And a retried Voltooien reports that same proof instead of making a second
+    status, again = official.complete(created["id"])
+    assert status == 200 and again["proof"]["document_id"] == done["proof"]["document_id"]
 
 
-def test_voltooien_of_an_unchecked_session_yields_a_pdf_proof(stack: LocalStack, official: OfficialClient) -> None:
-    # Given a handover session the resident logged in to, whose code was not checked in this service
-    _, created = official.create(flow="handover")
-    resident_login(stack.site_url, created["id"], RESIDENT, loa="substantieel")
-    # When the official completes it
-    status, done = official.complete(created["id"])
-    # Then a proof is queued and made in the background
-    assert status == 200 and done["proof"]["status"] == "pending"
-    proof = wait_for_proof(official, done["proof"]["document_id"])
-    assert proof["status"] == "stored"
-    assert requests.get(proof["download_url"], timeout=10).content.startswith(b"%PDF-")
-
-
-def test_flow_a_proofs_are_made_at_login_for_the_look_up_group(stack: LocalStack, official: OfficialClient) -> None:
+def test_flow_a_is_checked_and_completed_and_its_proof_carries_the_bsn(
+    stack: LocalStack, official: OfficialClient
+) -> None:
     # Given a resident who logged in without a session (flow A)
     login = resident_login(stack.site_url, None, RESIDENT)
     number = login.result["zaak_number"]
-    # When the official looks the case up, then it names the proof made at that login
+    # When the official looks the case up, types the code heard and completes
     status, found = official.identification(number)
-    assert status == 200 and found["proof_document_id"]
-    # And the proof is made in the background, with the BSN on it (the case needs it)
-    proof = wait_for_proof(official, found["proof_document_id"])
+    assert status == 200 and found["bsn"] == RESIDENT and "code" not in found
+    assert official.check(found["session_id"], login.result["code"])[1]["status"] == "verified"
+    status, done = official.complete(found["session_id"])
+    # Then the case-number record with the BSN is gone at once, and the proof is made for the case
+    assert status == 200 and official.identification(number)[0] == 404
+    proof = wait_for_proof(official, done["proof"]["document_id"])
     assert proof["status"] == "stored" and proof["reference"] == number
     assert requests.get(proof["download_url"], timeout=10).content.startswith(b"%PDF-")

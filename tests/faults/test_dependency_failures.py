@@ -114,7 +114,7 @@ def test_a_resident_login_with_kms_down_leaves_the_session_unused(aws: Aws, fail
 
 
 @pytest.mark.parametrize("failure", FAILURES)
-@pytest.mark.parametrize("operation", ["get_item", "put_item"])
+@pytest.mark.parametrize("operation", ["get_item", "transact_write_items"])
 def test_a_code_check_fails_retryably_and_costs_no_attempt(aws: Aws, monkeypatch, failure, operation) -> None:
     # Given a session the resident logged in to, and DynamoDB failing
     _, created = create({"flow": "known_bsn", "bsn": BSN})
@@ -136,55 +136,69 @@ def right_code(aws: Aws, session_id: str) -> str:
     return item["resident_code"]["S"]
 
 
-@pytest.mark.parametrize("failure", FAILURES)
-@pytest.mark.parametrize(("service", "operation"), [("sqs", "send_message"), ("dynamodb", "put_item")])
-def test_a_matching_code_check_that_cannot_hand_the_proof_over_changes_nothing(
-    aws: Aws, monkeypatch: pytest.MonkeyPatch, failure, service, operation
-) -> None:
-    # Given a handover session the resident logged in to, and the proof queue or the table failing
-    _, created = create({"flow": "handover"})
-    log_in(aws, created["id"])
+def verified(aws: Aws, session_id: str) -> None:
     event = http_event(
-        "POST",
-        "/api/sessions/{id}/check",
-        path_params={"id": created["id"]},
-        body={"code": right_code(aws, created["id"])},
+        "POST", "/api/sessions/{id}/check", path_params={"id": session_id}, body={"code": right_code(aws, session_id)}
     )
-    with monkeypatch.context() as failing:
-        failing.setattr(aws_client(service), operation, FAILURES[failure](operation))
-        # When the official checks the right code
-        response = code_check.lambda_handler(event, _context())
-    # Then it is a 503, and the session is as it was: not verified, no attempt used, no proof named
-    assert_retryable(response)
-    (item,) = items(aws)
-    assert item["status"]["S"] == "logged_in" and item["attempts_left"]["N"] == "3"
-    assert "proof_document_id" not in item and "verified_at" not in item
-    # And once the dependency is back, the same check verifies the session and names its proof
-    status, outcome = invoke(code_check.lambda_handler, event)
-    assert status == 200 and outcome["status"] == "verified"
-    assert items(aws)[0]["proof_document_id"]["S"] == outcome["proof"]["document_id"]
+    assert invoke(code_check.lambda_handler, event)[1]["status"] == "verified"
+
+
+def complete_event(session_id: str) -> dict:
+    body = {"outcome": "identified"}
+    return http_event("POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body=body)
+
+
+def proof_items(aws: Aws) -> list[dict]:
+    scanned = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
+    return [item for item in scanned if item.get("kind", {}).get("S") == "proof"]
 
 
 @pytest.mark.parametrize("failure", FAILURES)
 def test_complete_fails_retryably_and_keeps_the_session(aws: Aws, monkeypatch, failure) -> None:
-    # Given a logged-in session, and DynamoDB failing on the write
+    # Given a verified session, and DynamoDB failing on the one transaction that ends it
     _, created = create({"flow": "handover"})
     log_in(aws, created["id"])
-    monkeypatch.setattr(aws_client("dynamodb"), "put_item", FAILURES[failure]("PutItem"))
-    # When the official completes it
-    event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": created["id"]})
-    response = cleanup.lambda_handler(event, _context())
-    # Then it is a 503, and the session is as it was
+    verified(aws, created["id"])
+    with monkeypatch.context() as failing:
+        failing.setattr(aws_client("dynamodb"), "transact_write_items", FAILURES[failure]("TransactWriteItems"))
+        # When the official completes it
+        response = cleanup.lambda_handler(complete_event(created["id"]), _context())
+    # Then it is a 503, the session is as it was, and there is no proof: none without a committed end state
     assert_retryable(response)
     (item,) = items(aws)
-    assert item["status"]["S"] == "logged_in" and "sealed_bsn" in item
+    assert item["status"]["S"] == "verified" and "sealed_bsn" in item and proof_items(aws) == []
+    # And the retry completes it with its one proof
+    status, done = invoke(cleanup.lambda_handler, complete_event(created["id"]))
+    assert status == 200 and done["status"] == "completed" and len(proof_items(aws)) == 1
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_a_complete_whose_queue_message_fails_is_committed_and_a_retry_sends_it(aws: Aws, monkeypatch, failure) -> None:
+    # Given a verified session, and the proof queue failing after the end state committed
+    _, created = create({"flow": "handover"})
+    log_in(aws, created["id"])
+    verified(aws, created["id"])
+    with monkeypatch.context() as failing:
+        failing.setattr(aws_client("sqs"), "send_message", FAILURES[failure]("SendMessage"))
+        response = cleanup.lambda_handler(complete_event(created["id"]), _context())
+    # Then the official is told to retry, while the end state and its outbox record stand
+    assert_retryable(response)
+    (item,) = items(aws)
+    [record] = proof_items(aws)
+    assert item["status"]["S"] == "completed" and record["status"]["S"] == "pending"
+    # And the retry sends that same proof to the queue, and makes no second one
+    status, done = invoke(cleanup.lambda_handler, complete_event(created["id"]))
+    assert status == 200 and done["proof"]["document_id"] == record["pk"]["S"].removeprefix("proof#")
+    queued = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"]
+    assert len(queued) == 1 and len(proof_items(aws)) == 1
 
 
 def test_a_lost_complete_response_can_be_retried_safely(aws: Aws) -> None:
     # Given a session the official completed, but the answer never reached the browser
     _, created = create({"flow": "handover"})
     log_in(aws, created["id"])
-    event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": created["id"]})
+    verified(aws, created["id"])
+    event = complete_event(created["id"])
     first_status, first = invoke(cleanup.lambda_handler, event)
     # When the browser sends Voltooien again
     status, again = invoke(cleanup.lambda_handler, event)

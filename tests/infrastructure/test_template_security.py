@@ -19,11 +19,13 @@ PUBLIC = "NONE"
 # Every route of the HTTP contract (DESIGN.md): which function serves it, and who may call it.
 ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/api/sessions"): ("SessionsFunction", STAFF),
+    ("GET", "/api/sessions"): ("SessionsFunction", STAFF),
     ("GET", "/api/sessions/{id}"): ("SessionsFunction", STAFF),
     ("GET", "/api/identifications/{zaak_number}"): ("SessionsFunction", STAFF),
     ("GET", "/api/public/sessions/{id}"): ("SessionsFunction", PUBLIC),
     ("GET", "/api/public/result"): ("SessionsFunction", PUBLIC),
     ("DELETE", "/api/public/result"): ("SessionsFunction", PUBLIC),
+    ("POST", "/api/public/result/extend"): ("SessionsFunction", PUBLIC),
     ("GET", "/api/openapi.json"): ("SessionsFunction", PUBLIC),
     ("POST", "/api/sessions/{id}/check"): ("CodeCheckFunction", STAFF),
     ("POST", "/api/sessions/{id}/complete"): ("CleanupFunction", STAFF),
@@ -47,15 +49,18 @@ FUNCTIONS = [
 # Least privilege: exactly these actions per function role, each on the named resources only.
 PERMISSIONS: dict[str, dict[str, set[str]]] = {
     "SessionsFunction": {
-        "SessionTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+        "SessionTable": {
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:Scan",
+        },
         "ControlCodeKey": {"kms:GenerateMac"},
         "PseudonymKey": {"kms:GenerateMac"},
         "DataKey": {"kms:Decrypt"},
     },
-    "CodeCheckFunction": {
-        "SessionTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
-        "ProofQueue": {"sqs:SendMessage"},
-    },
+    "CodeCheckFunction": {"SessionTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}},
     "CleanupFunction": {
         "SessionTable": {
             "dynamodb:GetItem",
@@ -123,7 +128,7 @@ GLOBAL_ENVIRONMENT = {
 }
 FUNCTION_ENVIRONMENT = {
     "SessionsFunction": {"CONTROL_CODE_KEY_ID", "DATA_KEY_ID", "PSEUDONYM_KEY_ID", "STAFF_LOOKUP_GROUP"},
-    "CodeCheckFunction": {"PROOF_QUEUE_URL", "PROOF_RETENTION_DAYS"},
+    "CodeCheckFunction": set(),
     "CleanupFunction": {"PROOF_QUEUE_URL", "PROOF_RETENTION_DAYS"},
     "AuditForwarderFunction": {"AUDIT_LOG_GROUP"},
     "DeliveryFunction": {
@@ -641,3 +646,12 @@ def test_bsn_sealing_requires_an_encryption_context(cfn_template: Template, func
     # When we read its condition
     # Then KMS only serves requests that bind the ciphertext to a purpose
     assert statement["Condition"] == {"Null": {"kms:EncryptionContext:purpose": "false"}}
+
+
+def test_an_official_cannot_write_their_own_name_or_e_mail(cfn_template: Template) -> None:
+    """moto's cognito-idp does not enforce an app client's WriteAttributes (it has no such check), so the
+    renaming itself cannot be tried locally; this is the property Cognito enforces in AWS."""
+    client = props(cfn_template, "StaffUserPoolClient")
+    writable = set(client["WriteAttributes"])
+    assert writable and not writable & {"name", "email", "email_verified"}
+    assert {"name", "email"} <= set(client["ReadAttributes"])

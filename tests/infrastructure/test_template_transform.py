@@ -45,7 +45,7 @@ def test_the_template_translates_offline_into_the_expected_resources(cfn_templat
         "AWS::IAM::Role": 4 + 1 + 1,
         "AWS::ApiGatewayV2::Api": 1,
         "AWS::ApiGatewayV2::Stage": 1,
-        "AWS::Lambda::Permission": 14 + 2 + 1,  # 13 routes + sweep + openapi.json + logs to the forwarder + proofs
+        "AWS::Lambda::Permission": 16 + 2 + 1,  # 15 routes + sweep + openapi.json + logs to the forwarder + proofs
         "AWS::Events::Rule": 1,
         "AWS::DynamoDB::Table": 1,
         "AWS::KMS::Key": 3,  # control code, data, pseudonym

@@ -18,17 +18,15 @@ import cleanup.handler as cleanup
 import code_check.handler as code_check
 import delivery.handler as delivery
 import sessions.handler as sessions_fn
+from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications
-from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
 from legitimatie.adapters.kms import KmsBsnCipher
-from legitimatie.adapters.sqs import SqsProofQueue
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.login import LOGIN_LIFETIME, PendingLogin
 from legitimatie.login_services import finish_login
 from legitimatie.policy import ServicePolicy
-from legitimatie.proof_services import QueuedProofs
-from tests.fakes import InMemoryResults, InMemorySessionRepository
+from tests.fakes import InMemoryResults
 from tests.zgw.fake_case_system import CLIENT_ID, SECRET, FakeCaseSystem, running_case_system
 from tests.zgw.openapi import SPEC_DIR, specs_available
 
@@ -53,14 +51,9 @@ def policy() -> ServicePolicy:
     )
 
 
-def flow_a_login(aws: Aws, identifications: DynamoDbIdentifications | None = None) -> str:
-    """The DigiD function's flow A step with the real adapters; returns the case number."""
+def flow_a_login(aws: Aws, identifications: DynamoDbIdentifications | None = None) -> tuple[str, str]:
+    """The DigiD function's flow A step with the real adapters; returns the case number and the code."""
     dynamodb, kms = boto3.client("dynamodb", region_name=REGION), boto3.client("kms", region_name=REGION)
-    outbox = QueuedProofs(
-        DynamoDbProofRecords(dynamodb, aws.table_name),
-        SqsProofQueue(boto3.client("sqs", region_name=REGION), aws.proof_queue_url),
-        timedelta(days=90),
-    )
     at = now()
     login = PendingLogin("_r", "relay", "new_resident", LevelOfAssurance.MIDDEN, at, at + LOGIN_LIFETIME)
     _, result = finish_login(
@@ -68,16 +61,29 @@ def flow_a_login(aws: Aws, identifications: DynamoDbIdentifications | None = Non
         Bsn(BSN),
         LevelOfAssurance.MIDDEN,
         policy=policy(),
-        sessions=InMemorySessionRepository(),
+        sessions=DynamoDbSessionRepository(dynamodb, aws.table_name),
         codes=None,  # type: ignore[arg-type]  # flow A computes no HMAC code
         cipher=KmsBsnCipher(kms, aws.data_key_id),
         identifications=identifications or DynamoDbIdentifications(dynamodb, aws.table_name),
         results=InMemoryResults(),
         now=at,
-        proofs=outbox,
     )
     assert result.zaak_number is not None
-    return result.zaak_number
+    return result.zaak_number, result.code
+
+
+def identified_flow_a(aws: Aws) -> str:
+    """Flow A from login to Voltooien over the official's API: look-up, check, complete; the case number."""
+    number, code = flow_a_login(aws)
+    event = http_event("GET", "/api/identifications/{zaak_number}", path_params={"zaak_number": number})
+    status, found = invoke(sessions_fn.lambda_handler, event)
+    assert status == 200 and "code" not in found
+    event = http_event("POST", "/api/sessions/{id}/check", path_params={"id": found["session_id"]}, body={"code": code})
+    assert invoke(code_check.lambda_handler, event)[1]["status"] == "verified"
+    body = {"outcome": "identified"}
+    event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": found["session_id"]}, body=body)
+    assert invoke(cleanup.lambda_handler, event)[0] == 200
+    return number
 
 
 def poll(aws: Aws, max_messages: int = 10) -> dict[str, Any] | None:
@@ -118,9 +124,12 @@ def run_delivery(aws: Aws) -> list[dict[str, Any]]:
     return answers
 
 
+def scan(aws: Aws) -> list[dict[str, Any]]:
+    return list(boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"])
+
+
 def proof_records(aws: Aws) -> list[dict[str, Any]]:
-    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
-    return [item for item in items if item["kind"]["S"] == "proof"]
+    return [item for item in scan(aws) if item["kind"]["S"] == "proof"]
 
 
 def read_proof(document_id: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
@@ -156,7 +165,8 @@ def test_voltooien_makes_a_stored_proof_the_owner_downloads(aws: Aws) -> None:
     # Given a handover session the resident logged in to, completed by the official
     status, created = invoke(sessions_fn.lambda_handler, http_event("POST", "/api/sessions", body={"flow": "handover"}))
     resident_logs_in(aws, created["id"], BSN)
-    event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": created["id"]})
+    body = {"outcome": "not_identified", "reason": "Beeld viel weg"}
+    event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": created["id"]}, body=body)
     status, done = invoke(cleanup.lambda_handler, event)
     assert status == 200 and done["proof"]["status"] == "pending"
     document_id = done["proof"]["document_id"]
@@ -177,8 +187,8 @@ def test_voltooien_makes_a_stored_proof_the_owner_downloads(aws: Aws) -> None:
     assert read_proof(document_id, official_sub="8f3b1c2d-0000-4000-8000-000000000002")[0] == 404
 
 
-def verified_handover(aws: Aws) -> tuple[str, str]:
-    """A handover session the resident logged in to and whose code the official confirmed; (id, proof id)."""
+def verified_handover(aws: Aws) -> str:
+    """A handover session the resident logged in to and whose code the official confirmed."""
     _, created = invoke(sessions_fn.lambda_handler, http_event("POST", "/api/sessions", body={"flow": "handover"}))
     resident_logs_in(aws, created["id"], BSN)
     item = boto3.client("dynamodb", region_name=REGION).get_item(
@@ -187,13 +197,13 @@ def verified_handover(aws: Aws) -> tuple[str, str]:
     body = {"code": item["resident_code"]["S"]}
     event = http_event("POST", "/api/sessions/{id}/check", path_params={"id": created["id"]}, body=body)
     status, outcome = invoke(code_check.lambda_handler, event)
-    assert status == 200 and outcome["match"] is True and outcome["proof"]["status"] == "pending"
-    return created["id"], outcome["proof"]["document_id"]
+    assert status == 200 and outcome["match"] is True and "proof" not in outcome
+    return str(created["id"])
 
 
-def test_a_verified_session_that_expires_without_voltooien_still_yields_its_proof(aws: Aws) -> None:
+def test_a_verified_session_that_expires_without_voltooien_has_no_proof(aws: Aws) -> None:
     # Given a session whose code the official confirmed, and which then expires without Voltooien
-    session_id, document_id = verified_handover(aws)
+    session_id = verified_handover(aws)
     past = int((now() - timedelta(minutes=1)).timestamp())
     boto3.client("dynamodb", region_name=REGION).update_item(
         TableName=aws.table_name,
@@ -201,38 +211,43 @@ def test_a_verified_session_that_expires_without_voltooien_still_yields_its_proo
         UpdateExpression="SET expires_at = :past",
         ExpressionAttributeValues={":past": {"N": str(past)}},
     )
+    # Then it cannot be completed any more, and no proof exists: a proof only for a committed end state
+    event = http_event(
+        "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
+    )
+    status, body = invoke(cleanup.lambda_handler, event)
+    assert (status, body["error"]) == (404, "session_expired")
     swept = cleanup.lambda_handler(json.loads((EVENTS / "scheduled_sweep.json").read_text()), LambdaContext())
-    assert swept == {"deleted": 1}
-    # When the delivery function runs
-    [answer] = run_delivery(aws)
-    # Then the proof of the check is stored, and its owner can download it
-    assert answer == {"batchItemFailures": []}
-    status, proof = read_proof(document_id)
-    assert status == 200 and proof["status"] == "stored" and proof["reference"] == session_id
+    assert swept == {"deleted": 1} and proof_records(aws) == [] and poll(aws) is None
 
 
-def test_voltooien_of_a_verified_session_reports_the_proof_of_the_check(aws: Aws) -> None:
-    # Given a verified session whose proof has been stored already
-    session_id, document_id = verified_handover(aws)
+def test_a_retried_voltooien_reports_the_one_proof(aws: Aws) -> None:
+    # Given a verified session the official completed, whose proof has been stored
+    session_id = verified_handover(aws)
+    event = http_event(
+        "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
+    )
+    status, first = invoke(cleanup.lambda_handler, event)
+    assert status == 200
     run_delivery(aws)
-    # When the official completes it, and the browser sends Voltooien once more
-    event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": session_id})
-    answers = [invoke(cleanup.lambda_handler, event) for _ in range(2)]
-    # Then both answers report the one proof as it stands, and nothing more was queued or recorded
-    assert [(status, body["proof"]) for status, body in answers] == [
-        (200, {"document_id": document_id, "status": "stored"})
-    ] * 2
+    # When the browser sends Voltooien once more
+    status, again = invoke(cleanup.lambda_handler, event)
+    # Then it reports the one proof as it stands, and nothing more was queued or recorded
+    assert status == 200 and again["proof"] == {**first["proof"], "status": "stored"}
     assert poll(aws) is None and len(proof_records(aws)) == 1
     # And the tombstone keeps the proof's id, without personal data
     tombstone = boto3.client("dynamodb", region_name=REGION).get_item(
         TableName=aws.table_name, Key={"pk": {"S": f"session#{session_id}"}}
     )["Item"]
-    assert tombstone["status"]["S"] == "completed" and tombstone["proof_document_id"]["S"] == document_id
+    assert tombstone["status"]["S"] == "completed"
+    assert tombstone["proof_document_id"]["S"] == first["proof"]["document_id"]
     assert not {"sealed_bsn", "resident_code", "login_at"} & set(tombstone)
 
 
 def test_flow_a_is_delivered_to_the_case_system_once(aws: Aws, zgw: FakeCaseSystem) -> None:
-    number = flow_a_login(aws)
+    number = identified_flow_a(aws)
+    # The BSN went with the end state: no session or case-number record holds it any more
+    assert not [item for item in scan(aws) if "sealed_bsn" in item or item["kind"]["S"] == "identification"]
     run_delivery(aws)
     [record] = proof_records(aws)
     assert record["status"]["S"] == "delivered"
@@ -240,7 +255,7 @@ def test_flow_a_is_delivered_to_the_case_system_once(aws: Aws, zgw: FakeCaseSyst
     [zaak] = zgw.state.zaken.values()
     assert zaak["identificatie"] == number and record["zaak_url"]["S"] == zaak["url"]
     assert len(zgw.state.rollen) == len(zgw.state.documents) == len(zgw.state.relations) == 1
-    status, proof = read_proof(str(UUID(record["pk"]["S"].removeprefix("proof#"))), groups=LOOKUP_GROUP)
+    status, proof = read_proof(str(UUID(record["pk"]["S"].removeprefix("proof#"))))
     assert status == 200 and proof["status"] == "delivered" and proof["zaak_url"] == zaak["url"]
 
 
@@ -261,7 +276,7 @@ def test_failures_are_retried_and_never_duplicate_a_zaak(
     monkeypatch.setenv("ZGW_READ_TIMEOUT_SECONDS", "0.5")
     delivery.wiring.cache_clear()
     zgw.fail(method, path, mode, times=2)
-    flow_a_login(aws)
+    identified_flow_a(aws)
     # When the delivery function runs until the queue is empty
     answers = run_delivery(aws)
     # Then two attempts failed, the third delivered, and every ZGW object exists exactly once
@@ -280,7 +295,7 @@ def test_failures_are_retried_and_never_duplicate_a_zaak(
 def test_a_proof_that_keeps_failing_ends_in_the_dead_letter_queue_and_says_so(aws: Aws, zgw: FakeCaseSystem) -> None:
     # Given a case system that refuses every zaak
     zgw.fail("POST", "/zaken", "500", times=100)
-    flow_a_login(aws)
+    identified_flow_a(aws)
     # When SQS hands the message over five times (maxReceiveCount) and then redrives it
     answers = run_delivery(aws)
     # Then each attempt failed, the proof record says dead_lettered, and the message waits in the DLQ
@@ -328,7 +343,7 @@ def test_fifty_concurrent_flow_a_logins_get_fifty_consecutive_case_numbers(aws: 
     def log_in() -> None:
         try:
             start.wait()
-            number = flow_a_login(aws, identifications)
+            number, _ = flow_a_login(aws, identifications)
             with lock:
                 numbers.append(number)
         except BaseException as exc:  # pragma: no cover - reported below
@@ -343,4 +358,4 @@ def test_fifty_concurrent_flow_a_logins_get_fifty_consecutive_case_numbers(aws: 
     assert errors == []
     year = now().year
     assert sorted(numbers) == [f"{year}-{n:05d}" for n in range(1, 51)]
-    assert len(proof_records(aws)) == 50
+    assert len([item for item in scan(aws) if item["kind"]["S"] == "session"]) == 50

@@ -74,25 +74,39 @@ def test_the_stored_item_holds_no_bsn(aws: Aws) -> None:
     assert int(items[0]["ttl"]["N"]) == int(items[0]["expires_at"]["N"])
 
 
-def test_flow_b_right_code_after_login_verifies_and_hands_the_proof_over(aws: Aws) -> None:
+def complete(session_id: str, outcome: str = "identified", **body: str) -> tuple[int, dict]:
+    event = http_event(
+        "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": outcome, **body}
+    )
+    return invoke(cleanup.lambda_handler, event)
+
+
+def items_of(aws: Aws, kind: str) -> list[dict]:
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
+    return [item for item in items if item["kind"]["S"] == kind]
+
+
+def test_flow_b_right_code_verifies_and_completing_hands_the_one_proof_over(aws: Aws) -> None:
     # Given a known-BSN session the resident logged in to
     _, created = create({"flow": "known_bsn", "bsn": BSN})
     resident_logs_in(aws, created["id"], BSN)
     # When the official checks the right code
     status, outcome = check(created["id"], created["code"])
-    # Then it is verified, and the answer names the proof that was handed over
-    proof = outcome.pop("proof")
-    assert (status, outcome) == (200, {"match": True, "attempts_left": 3, "status": "verified"})
-    assert proof["status"] == "pending" and UUID(proof["document_id"]).version == 4
-    # And the official's view names the same proof, kept on the session item
+    # Then it is verified, and no proof exists yet
+    assert (status, outcome) == (200, {"match": True, "attempts_left": 3, "status": "verified", "bsn_match": True})
+    assert items_of(aws, "proof") == []
     _, session = read(created["id"])
     assert session["status"] == "verified" and session["code_match"] is True and session["loa"] == "midden"
-    assert session["proof_document_id"] == proof["document_id"]
-    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
-    kinds = sorted((item["kind"]["S"], item.get("proof_document_id", {}).get("S")) for item in items)
-    assert kinds == [("proof", None), ("session", proof["document_id"])]
+    # When the official completes it as identified
+    status, done = complete(created["id"])
+    # Then the session item and the proof record were written together, and the message was queued
+    assert status == 200 and done["status"] == "completed" and done["proof"]["outcome"] == "identified"
+    [record] = items_of(aws, "proof")
+    [tombstone] = items_of(aws, "session")
+    assert tombstone["proof_document_id"]["S"] == record["pk"]["S"].removeprefix("proof#")
+    assert record["identified"]["BOOL"] is True
     queued = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"]
-    assert [json.loads(m["Body"])["document_id"] for m in queued] == [proof["document_id"]]
+    assert [json.loads(m["Body"])["document_id"] for m in queued] == [done["proof"]["document_id"]]
 
 
 def test_a_wrong_code_hands_no_proof_over(aws: Aws) -> None:
@@ -100,15 +114,30 @@ def test_a_wrong_code_hands_no_proof_over(aws: Aws) -> None:
     resident_logs_in(aws, created["id"], BSN)
     status, outcome = check(created["id"], "000000" if created["code"] != "000000" else "111111")
     assert status == 200 and outcome["match"] is False and "proof" not in outcome
-    assert "proof_document_id" not in read(created["id"])[1]
+    assert items_of(aws, "proof") == []
     assert "Messages" not in boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)
 
 
-def test_flow_b_login_with_another_bsn_does_not_match(aws: Aws) -> None:
+def test_flow_b_with_another_bsn_cannot_be_identified_and_closes_as_not_identified(aws: Aws) -> None:
+    # Given a known-BSN session the resident logged in to with another BSN
     _, created = create({"flow": "known_bsn", "bsn": BSN})
     resident_logs_in(aws, created["id"], OTHER_BSN)
+    # Then the official's view tells nothing of the comparison before a code was typed
     _, session = read(created["id"])
-    assert session["code_match"] is False
+    assert session["status"] == "logged_in" and "code_match" not in session
+    # When the official types the code (their own, as a resident might read it), it does not verify
+    status, outcome = check(created["id"], created["code"])
+    assert status == 200 and outcome["match"] is False and outcome["bsn_match"] is False
+    assert read(created["id"])[1]["code_match"] is False
+    # And completing as identified is refused
+    status, body = complete(created["id"])
+    assert (status, body["error"]) == (409, "not_verified")
+    # But closing as not identified works, with a proof that says so
+    status, done = complete(created["id"], "not_identified", reason="Ander BSN bij DigiD")
+    assert status == 200 and done["status"] == "not_identified" and done["proof"]["outcome"] == "not_identified"
+    [message] = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"]
+    body = json.loads(message["Body"])
+    assert body["identified"] is False and body["reason"] == "Ander BSN bij DigiD" and body["code_check"] == "no_match"
 
 
 def test_three_wrong_codes_lock_and_then_423(aws: Aws) -> None:
@@ -121,6 +150,10 @@ def test_three_wrong_codes_lock_and_then_423(aws: Aws) -> None:
     status, body = check(created["id"], created["code"])
     assert status == 423 and body["error"] == "session_locked"
     assert read(created["id"])[1]["status"] == "locked"
+    # And a locked session cannot be completed as identified, nor closed: it has ended
+    assert complete(created["id"])[1]["error"] == "not_verified"
+    assert complete(created["id"], "not_identified")[0] == 423
+    assert items_of(aws, "proof") == []
 
 
 def test_flow_c_official_sees_the_bsn_after_login_then_completes(aws: Aws) -> None:
@@ -134,9 +167,11 @@ def test_flow_c_official_sees_the_bsn_after_login_then_completes(aws: Aws) -> No
     assert session["bsn"] == BSN and session["loa"] == "substantieel" and session["status"] == "logged_in"
     items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
     assert BSN not in str(items) and "sealed_bsn" in items[0]
-    # And Voltooien deletes the personal data: 404 afterwards, only a tombstone without BSN until expiry
-    event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": created["id"]})
-    status, done = invoke(cleanup.lambda_handler, event)
+    # And after the right code, Voltooien deletes the personal data: 404 afterwards, a tombstone without BSN
+    resident_code = items[0]["resident_code"]["S"]
+    assert "code" not in session  # flow C: the official types what they hear
+    assert check(created["id"], resident_code)[1]["status"] == "verified"
+    status, done = complete(created["id"])
     assert status == 200 and done["status"] == "completed"
     assert read(created["id"])[0] == 404
     items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]

@@ -9,9 +9,10 @@ import pytest
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.control_code import ControlCodes
-from legitimatie.errors import NotAllowed, SessionNotFound
+from legitimatie.errors import NotAllowed, SessionNotFound, WrongState
 from legitimatie.login import CaseNumber, LoginRefused, token_digest
 from legitimatie.login_services import (
+    extend_result,
     find_pending_login,
     finish_login,
     identification_for_official,
@@ -21,8 +22,9 @@ from legitimatie.login_services import (
     take_pending_login,
 )
 from legitimatie.policy import ServicePolicy
-from legitimatie.services import create_handover_session, create_known_bsn_session
-from legitimatie.session import Flow, Official
+from legitimatie.proof_services import QueuedProofs
+from legitimatie.services import check_control_code, close_session, create_handover_session, create_known_bsn_session
+from legitimatie.session import Flow, Official, Outcome, Status
 from tests.fakes import (
     FakeCipher,
     HmacMacKey,
@@ -31,6 +33,7 @@ from tests.fakes import (
     InMemoryResults,
     InMemorySessionRepository,
 )
+from tests.proof_fakes import InMemoryProofRecords, ListQueue
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 BROWSER = "browser-token-1"  # the pre-login cookie's value
@@ -47,12 +50,23 @@ POLICY = ServicePolicy(
 
 class World:
     def __init__(self) -> None:
-        self.sessions = InMemorySessionRepository()
+        self.identifications = InMemoryIdentifications()
+        self.sessions = InMemorySessionRepository(identifications=self.identifications)
         self.codes = ControlCodes(HmacMacKey(b"k" * 32), "0999")
         self.cipher = FakeCipher()
         self.pending = InMemoryPendingLogins()
         self.results = InMemoryResults()
-        self.identifications = InMemoryIdentifications()
+
+    def look_up(self, zaak_number, official=OFFICIAL):
+        return identification_for_official(
+            zaak_number,
+            official,
+            "zaak-opzoeken",
+            identifications=self.identifications,
+            sessions=self.sessions,
+            cipher=self.cipher,
+            now=NOW,
+        )
 
     def log_in(self, session_id, bsn=RESIDENT, loa=LevelOfAssurance.MIDDEN, request_id="_req1", at=NOW):
         plan = plan_login(session_id, policy=POLICY, sessions=self.sessions, now=at)
@@ -81,14 +95,62 @@ def world() -> World:
 def test_flow_a_gives_a_random_code_and_a_case_number(world: World) -> None:
     # When a resident logs in without a session
     token, result = world.log_in(None)
-    # Then they get a code and the year's first case number, and the identification holds the BSN sealed
+    # Then they get a code and the year's first case number, and a session holds the BSN sealed and the code
     assert result.flow == "new_resident" and result.zaak_number == "2026-00001" and len(result.code) == 6
-    identification, bsn = identification_for_official(
-        "2026-00001", OFFICIAL, "zaak-opzoeken", identifications=world.identifications, cipher=world.cipher, now=NOW
+    identification, session, bsn = world.look_up("2026-00001")
+    assert bsn == RESIDENT and identification.loa is LevelOfAssurance.MIDDEN
+    assert session.expected_code == result.code and session.status is Status.LOGGED_IN
+    # And the official who looked it up owns the session now; the browser with the token sees the result
+    assert world.sessions.get(session.id).is_owned_by(OFFICIAL)
+    view = resident_result(token, results=world.results, sessions=world.sessions, now=NOW)
+    assert view.result == result and view.outcome == "waiting"
+
+
+def test_flow_a_is_checked_and_closed_like_b_and_c_and_the_bsn_goes_at_the_end(world: World) -> None:
+    # Given a flow A login the official looked up
+    token, result = world.log_in(None)
+    _, session, _ = world.look_up(result.zaak_number)
+    # When the official types the code the resident read aloud and closes as identified
+    assert check_control_code(session.id, result.code, OFFICIAL, sessions=world.sessions, now=NOW).match
+    records = InMemoryProofRecords()
+    world.sessions.proof_records = records
+    proofs = QueuedProofs(records, ListQueue(), timedelta(days=90))
+    ended, record = close_session(
+        session.id, OFFICIAL, Outcome.IDENTIFIED, sessions=world.sessions, proofs=proofs, municipality="G", now=NOW
     )
-    assert bsn == RESIDENT and identification.code == result.code and identification.loa is LevelOfAssurance.MIDDEN
-    # And the browser with the token sees the result
-    assert resident_result(token, results=world.results, now=NOW) == result
+    # Then the proof carries the BSN sealed to the session (the case needs it), and the BSN is gone at once
+    assert ended.status is Status.COMPLETED and record is not None and record.reference == result.zaak_number
+    assert world.identifications.records == {} and world.sessions.get(session.id).login is None
+    with pytest.raises(SessionNotFound):
+        world.look_up(result.zaak_number)
+    # And the resident's page follows the outcome
+    assert resident_result(token, results=world.results, sessions=world.sessions, now=NOW).outcome == "identified"
+
+
+def test_a_flow_a_case_belongs_to_the_first_official_who_looks_it_up(world: World) -> None:
+    _, result = world.log_in(None)
+    world.look_up(result.zaak_number)
+    colleague = Official(id="sub-2", name="A. Collega", groups=frozenset({"zaak-opzoeken"}))
+    with pytest.raises(WrongState):
+        world.look_up(result.zaak_number, colleague)
+
+
+def test_the_result_page_can_be_extended_a_limited_number_of_times(world: World) -> None:
+    # Given a flow B login 2 minutes into a 30-minute session
+    session = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW)
+    token, result = world.log_in(session.id, at=NOW + timedelta(minutes=2))
+    assert result.expires_at == NOW + timedelta(minutes=17)
+    # When the resident extends at minute 14, then the page lives 15 minutes from then, capped at the session
+    extended = extend_result(token, results=world.results, now=NOW + timedelta(minutes=14))
+    assert extended.expires_at == NOW + timedelta(minutes=29) and extended.extensions == 1
+    extended = extend_result(token, results=world.results, now=NOW + timedelta(minutes=20))
+    assert extended.expires_at == NOW + timedelta(minutes=30)
+    # And once the session's end is reached, no more
+    with pytest.raises(WrongState):
+        extend_result(token, results=world.results, now=NOW + timedelta(minutes=25))
+    # And never after the page has expired
+    with pytest.raises(SessionNotFound):
+        extend_result(token, results=world.results, now=NOW + timedelta(minutes=30))
 
 
 def test_case_numbers_count_up_per_year(world: World) -> None:
@@ -100,9 +162,7 @@ def test_only_the_lookup_group_may_see_identifications(world: World) -> None:
     world.log_in(None)
     outsider = Official(id="sub-9", name="X", groups=frozenset())
     with pytest.raises(NotAllowed):
-        identification_for_official(
-            "2026-00001", outsider, "zaak-opzoeken", identifications=world.identifications, cipher=world.cipher, now=NOW
-        )
+        world.look_up("2026-00001", outsider)
 
 
 def test_flow_b_resident_code_equals_the_officials_for_the_same_bsn(world: World) -> None:
@@ -209,11 +269,12 @@ def test_a_login_below_the_level_is_refused_and_stores_nothing(world: World) -> 
 def test_the_result_is_only_for_the_token_and_expires(world: World) -> None:
     token, _ = world.log_in(None)
     with pytest.raises(SessionNotFound):
-        resident_result("another-token", results=world.results, now=NOW)
+        resident_result("another-token", results=world.results, sessions=world.sessions, now=NOW)
     with pytest.raises(SessionNotFound):
-        resident_result(None, results=world.results, now=NOW)
+        resident_result(None, results=world.results, sessions=world.sessions, now=NOW)
+    resident_result(token, results=world.results, sessions=world.sessions, now=NOW + timedelta(minutes=15, seconds=-1))
     with pytest.raises(SessionNotFound):
-        resident_result(token, results=world.results, now=NOW + timedelta(minutes=15))
+        resident_result(token, results=world.results, sessions=world.sessions, now=NOW + timedelta(minutes=15))
     assert token_digest(token) in world.results.results and token not in world.results.results
 
 
@@ -221,3 +282,26 @@ def test_the_result_is_only_for_the_token_and_expires(world: World) -> None:
 def test_case_numbers_have_one_form(raw: str) -> None:
     with pytest.raises(SessionNotFound):
         CaseNumber.parse(raw)
+
+
+def test_a_flow_a_login_below_the_minimum_level_is_refused_and_stores_nothing(world: World) -> None:
+    # Given a flow A login that needs Midden (no session to check the level against)
+    plan = plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW)
+    register_login(plan, "_req", "relay", pending=world.pending, now=NOW)
+    login = take_pending_login("_req", "relay", pending=world.pending, now=NOW)
+    # When DigiD reports Basis, then the login service refuses it
+    with pytest.raises(LoginRefused) as refused:
+        finish_login(
+            login,
+            RESIDENT,
+            LevelOfAssurance.BASIS,
+            policy=POLICY,
+            sessions=world.sessions,
+            codes=world.codes,
+            cipher=world.cipher,
+            identifications=world.identifications,
+            results=world.results,
+            now=NOW,
+        )
+    assert refused.value.reason == "loa_too_low"
+    assert world.sessions.sessions == {} and world.identifications.records == {} and world.results.results == {}

@@ -15,6 +15,7 @@ from legitimatie.errors import (
     ConcurrentUpdate,
     InvalidInput,
     LevelTooLow,
+    NotVerified,
     SessionExpired,
     SessionLocked,
     SessionNotFound,
@@ -25,7 +26,7 @@ from legitimatie.proof_services import QueuedProofs
 from legitimatie.services import (
     cancel_session,
     check_control_code,
-    complete_session_with_proof,
+    close_session,
     create_handover_session,
     create_known_bsn_session,
     official_session,
@@ -34,7 +35,7 @@ from legitimatie.services import (
     record_resident_login,
     sweep_expired,
 )
-from legitimatie.session import Flow, Official, Status
+from legitimatie.session import Flow, Official, Outcome, Status
 from tests.fakes import FakeCipher, HmacMacKey, InMemorySessionRepository
 from tests.proof_fakes import InMemoryProofRecords, ListQueue
 
@@ -71,20 +72,19 @@ def outbox() -> QueuedProofs:
     return QueuedProofs(InMemoryProofRecords(), ListQueue(), retention=timedelta(days=90))
 
 
-def complete(session_id, official, sessions):
-    """Voltooien with an in-memory proof outbox; returns the completed session."""
-    completed, _ = complete_session_with_proof(
-        session_id, official, None, sessions=sessions, proofs=outbox(), municipality="Gemeente Voorbeeld", now=NOW
+def complete(session_id, official, sessions, outcome=Outcome.IDENTIFIED):
+    """Closing with an in-memory proof outbox; returns the ended session."""
+    proofs = outbox()
+    sessions.proof_records = proofs._records
+    ended, _ = close_session(
+        session_id, official, outcome, sessions=sessions, proofs=proofs, municipality="Gemeente Voorbeeld", now=NOW
     )
-    return completed
+    return ended
 
 
 def check(session_id, code, official, sessions, *, now=NOW):
-    """The official's code check with an in-memory proof outbox; returns the outcome."""
-    outcome, _ = check_control_code(
-        session_id, code, official, sessions=sessions, proofs=outbox(), municipality="Gemeente Voorbeeld", now=now
-    )
-    return outcome
+    """The official's code check; returns the outcome."""
+    return check_control_code(session_id, code, official, sessions=sessions, now=now)
 
 
 def known_bsn(sessions, codes, bsn=RESIDENT, loa=None):
@@ -232,14 +232,21 @@ def test_a_malformed_code_is_bad_input_and_costs_no_attempt(sessions, codes, cip
 def test_a_flow_b_login_with_another_bsn_can_never_be_verified(sessions, codes, cipher) -> None:
     session = known_bsn(sessions, codes)
     impostor = login(session.id, SOMEONE_ELSE, sessions, codes, cipher)
-    outcome = check(session.id, impostor.login.resident_code, OFFICIAL, sessions)
-    assert not outcome.match
+    # Whether the official types the code they heard or their own, the session is not verified
+    for code in (impostor.login.resident_code, session.official_code):
+        outcome = check(session.id, code, OFFICIAL, sessions)
+        assert not outcome.match and outcome.bsn_match is False
+    with pytest.raises(NotVerified):
+        complete(session.id, OFFICIAL, sessions)
+    # And the only way out is not identified
+    assert complete(session.id, OFFICIAL, sessions, Outcome.NOT_IDENTIFIED).status is Status.NOT_IDENTIFIED
 
 
 def test_complete_deletes_the_personal_data_at_once(sessions, codes, cipher) -> None:
     # Given a handover session the resident logged in to
     session = handover(sessions)
-    login(session.id, RESIDENT, sessions, codes, cipher)
+    logged_in = login(session.id, RESIDENT, sessions, codes, cipher)
+    check(session.id, logged_in.login.resident_code, OFFICIAL, sessions)
     # When the official completes it
     completed = complete(session.id, OFFICIAL, sessions)
     # Then only a tombstone without BSN, codes or login is left, and the session reads as gone
@@ -255,7 +262,8 @@ def test_complete_deletes_the_personal_data_at_once(sessions, codes, cipher) -> 
 def test_a_retried_complete_answers_success_again(sessions, codes, cipher) -> None:
     # Given a completed session whose answer the official never received
     session = handover(sessions)
-    login(session.id, RESIDENT, sessions, codes, cipher)
+    logged_in = login(session.id, RESIDENT, sessions, codes, cipher)
+    check(session.id, logged_in.login.resident_code, OFFICIAL, sessions)
     complete(session.id, OFFICIAL, sessions)
     # When the official's browser sends Voltooien again
     again = complete(session.id, OFFICIAL, sessions)
@@ -269,15 +277,19 @@ def test_a_retried_complete_answers_success_again(sessions, codes, cipher) -> No
 
 def test_complete_before_login_is_refused_and_keeps_the_session(sessions) -> None:
     session = handover(sessions)
-    with pytest.raises(WrongState):
+    with pytest.raises(NotVerified):
         complete(session.id, OFFICIAL, sessions)
-    assert sessions.get(session.id) is not None
+    assert sessions.get(session.id).status is Status.CREATED
 
 
-def test_cancel_deletes_the_record_whatever_its_status(sessions, codes, cipher) -> None:
+def test_cancel_ends_the_session_whatever_its_status(sessions, codes, cipher) -> None:
     session = handover(sessions)
+    login(session.id, RESIDENT, sessions, codes, cipher)
     assert cancel_session(session.id, OFFICIAL, sessions=sessions, now=NOW).status is Status.CANCELLED
-    assert sessions.get(session.id) is None
+    tombstone = sessions.get(session.id)
+    assert tombstone.status is Status.CANCELLED and tombstone.login is None
+    with pytest.raises(SessionNotFound):
+        official_session(session.id, OFFICIAL, sessions=sessions, cipher=cipher, now=NOW)
 
 
 def test_a_concurrent_change_is_never_overwritten(sessions, codes, cipher) -> None:

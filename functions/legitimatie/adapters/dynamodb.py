@@ -14,8 +14,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..assurance import LevelOfAssurance
 from ..clock import from_epoch, to_epoch
 from ..errors import ConcurrentUpdate
-from ..session import Flow, Official, ResidentLogin, Session, Status
+from ..proof import ProofRecord
+from ..session import Flow, Official, ResidentEvent, ResidentLogin, Session, Status
 from .aws_errors import error_code, unavailable
+from .dynamodb_proofs import proof_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -46,8 +48,6 @@ def session_to_item(session: Session) -> Item:
         "kind": _s("session"),
         "flow": _s(session.flow.value),
         "status": _s(session.status.value),
-        "official_id": _s(session.official.id),
-        "official_name": _s(session.official.name),
         "required_loa": _n(int(session.required_loa)),
         "created_at": _n(to_epoch(session.created_at)),
         "expires_at": _n(to_epoch(session.expires_at)),
@@ -55,8 +55,15 @@ def session_to_item(session: Session) -> Item:
         "code_version": _s(session.code_version),
         "attempts_left": _n(session.attempts_left),
     }
+    if session.official.id:  # flow A: no owner until an official looks the case up
+        item["official_id"] = _s(session.official.id)
+        item["official_name"] = _s(session.official.name)
     if session.official_code is not None:
         item["official_code"] = _s(session.official_code)
+    for name in ("outcome_reason", "resident_event", "zaak_number"):
+        value = getattr(session, name)
+        if value is not None:
+            item[name] = _s(str(value))
     if session.verified_at is not None:
         item["verified_at"] = _n(to_epoch(session.verified_at))
     if session.proof_document_id is not None:
@@ -87,7 +94,7 @@ def session_from_item(item: Item) -> Session:
         id=UUID(item["pk"]["S"].removeprefix("session#")),
         flow=Flow(item["flow"]["S"]),
         status=Status(item["status"]["S"]),
-        official=Official(id=item["official_id"]["S"], name=item["official_name"]["S"]),
+        official=Official(id=_text(item, "official_id") or "", name=_text(item, "official_name") or ""),
         required_loa=LevelOfAssurance(int(item["required_loa"]["N"])),
         created_at=from_epoch(int(item["created_at"]["N"])),
         expires_at=from_epoch(int(item["expires_at"]["N"])),
@@ -97,7 +104,14 @@ def session_from_item(item: Item) -> Session:
         attempts_left=int(item["attempts_left"]["N"]),
         verified_at=from_epoch(int(item["verified_at"]["N"])) if "verified_at" in item else None,
         proof_document_id=UUID(item["proof_document_id"]["S"]) if "proof_document_id" in item else None,
+        outcome_reason=_text(item, "outcome_reason"),
+        resident_event=ResidentEvent(item["resident_event"]["S"]) if "resident_event" in item else None,
+        zaak_number=_text(item, "zaak_number"),
     )
+
+
+def _text(item: Item, name: str) -> str | None:
+    return item[name]["S"] if name in item else None
 
 
 class DynamoDbSessionRepository:
@@ -133,23 +147,95 @@ class DynamoDbSessionRepository:
             return None
         return session_from_item(item)
 
-    def replace(self, session: Session, *, expected_status: Status, expected_attempts_left: int) -> None:
+    def replace(
+        self,
+        session: Session,
+        *,
+        expected_status: Status,
+        expected_attempts_left: int,
+        proof: ProofRecord | None = None,
+    ) -> None:
+        """One transaction: the session (only if the stored one still has that status, attempt count and owner),
+        the proof's outbox record when the step hands one over, and, when a flow A session ends, the deletion of
+        its case-number record with the sealed BSN. All of it commits, or nothing does."""
+        condition = "#status = :status AND attempts_left = :attempts"
+        values: Item = {":status": _s(expected_status.value), ":attempts": _n(expected_attempts_left)}
+        if session.official.id:  # a claimed session stays with its official; an unclaimed one is claimed once
+            condition += " AND (attribute_not_exists(official_id) OR official_id = :owner)"
+            values[":owner"] = _s(session.official.id)
+        writes: list[Any] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": session_to_item(session),
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        ]
+        if proof is not None:
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": proof_item(proof),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        if session.status.is_end_state and session.zaak_number is not None:
+            writes.append({"Delete": {"TableName": self._table, "Key": {"pk": _s(f"zaak#{session.zaak_number}")}}})
         try:
-            self._client.put_item(
+            self._client.transact_write_items(TransactItems=writes)
+        except ClientError as exc:
+            if error_code(exc) in ("TransactionCanceledException", "ConditionalCheckFailedException"):
+                raise ConcurrentUpdate("The session was changed at the same time; please try again.") from exc
+            raise unavailable("DynamoDB", exc) from exc
+        except BotoCoreError as exc:
+            raise unavailable("DynamoDB", exc) from exc
+
+    def note_resident_event(self, session_id: UUID, event: ResidentEvent, now: datetime) -> None:
+        """Record what happened at DigiD on a session that is still waiting for its login (created, live)."""
+        try:
+            self._client.update_item(
                 TableName=self._table,
-                Item=session_to_item(session),
-                ConditionExpression="#status = :status AND attempts_left = :attempts",
+                Key={"pk": _s(session_key(session_id))},
+                UpdateExpression="SET resident_event = :event",
+                ConditionExpression="#status = :created AND expires_at > :now",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
-                    ":status": _s(expected_status.value),
-                    ":attempts": _n(expected_attempts_left),
+                    ":event": _s(event.value),
+                    ":created": _s(Status.CREATED.value),
+                    ":now": _n(to_epoch(now)),
                 },
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                raise ConcurrentUpdate("The session was changed at the same time; please try again.") from exc
+                return  # logged in, ended or expired meanwhile: nothing to tell
             raise unavailable("DynamoDB", exc) from exc
         except BotoCoreError as exc:
+            raise unavailable("DynamoDB", exc) from exc
+
+    def owned_by(self, official_id: str) -> list[Session]:
+        """Every session item of this official, whatever its status (the caller filters by status and expiry).
+
+        A scan: the table holds minutes of data (every item expires within the session lifetime)."""
+        sessions: list[Session] = []
+        scan_args: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "kind = :kind AND official_id = :owner",
+            "ExpressionAttributeValues": {":kind": _s("session"), ":owner": _s(official_id)},
+            "ConsistentRead": True,
+        }
+        try:
+            while True:
+                page = self._client.scan(**scan_args)
+                sessions.extend(session_from_item(item) for item in page.get("Items", []))
+                if "LastEvaluatedKey" not in page:
+                    return sessions
+                scan_args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        except (ClientError, BotoCoreError) as exc:
             raise unavailable("DynamoDB", exc) from exc
 
     def delete(self, session_id: UUID) -> None:

@@ -136,10 +136,13 @@ class DynamoDbResidentResults(_Table):
             "code": _s(result.code),
             **_expiry(result.expires_at),
         }
-        for name in ("zaak_number", "official_name", "municipality"):
+        for name in ("zaak_number", "official_name", "municipality", "session_id"):
             value = getattr(result, name)
             if value is not None:
-                item[name] = _s(value)
+                item[name] = _s(str(value))
+        if result.limit_at is not None:
+            item["limit_at"] = _n(to_epoch(result.limit_at))
+        item["extensions"] = _n(result.extensions)
         self._put_new(item)
 
     def get(self, token_hash: str, now: datetime) -> ResidentResult | None:
@@ -153,7 +156,33 @@ class DynamoDbResidentResults(_Table):
             zaak_number=item.get("zaak_number", {}).get("S"),
             official_name=item.get("official_name", {}).get("S"),
             municipality=item.get("municipality", {}).get("S"),
+            session_id=UUID(item["session_id"]["S"]) if "session_id" in item else None,
+            limit_at=from_epoch(int(item["limit_at"]["N"])) if "limit_at" in item else None,
+            extensions=int(item.get("extensions", {}).get("N", "0")),
         )
+
+    def extend(self, token_hash: str, result: ResidentResult, new_expiry: datetime, now: datetime) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": _s(f"result#{token_hash}")},
+                UpdateExpression="SET expires_at = :exp, #ttl = :exp, extensions = :next",
+                ConditionExpression="extensions = :count AND expires_at > :now",
+                ExpressionAttributeNames={"#ttl": "ttl"},
+                ExpressionAttributeValues={
+                    ":exp": _n(to_epoch(new_expiry)),
+                    ":next": _n(result.extensions + 1),
+                    ":count": _n(result.extensions),
+                    ":now": _n(to_epoch(now)),
+                },
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise unavailable("DynamoDB", exc) from exc
+        except BotoCoreError as exc:
+            raise unavailable("DynamoDB", exc) from exc
+        return True
 
     def remove(self, token_hash: str) -> None:
         try:
@@ -189,26 +218,21 @@ class DynamoDbIdentifications(_Table):
         item: Item = {
             "pk": _s(f"zaak#{identification.zaak_number}"),
             "kind": _s("identification"),
-            "sealed_bsn": {"B": identification.sealed_bsn},
-            "code": _s(identification.code),
+            "session_id": _s(str(identification.session_id)),
             "login_at": _n(to_epoch(identification.login_at)),
             "loa": _n(int(identification.loa)),
             **_expiry(identification.expires_at),
         }
-        if identification.proof_document_id is not None:
-            item["proof_document_id"] = _s(str(identification.proof_document_id))
         self._put_new(item)
 
     def get(self, zaak_number: CaseNumber, now: datetime) -> Identification | None:
         item = self._get(f"zaak#{zaak_number}")
-        if item is None or not _is_live(item, now):
+        if item is None or not _is_live(item, now) or "session_id" not in item:
             return None
         return Identification(
             zaak_number=zaak_number,
-            sealed_bsn=bytes(item["sealed_bsn"]["B"]),
-            code=item["code"]["S"],
+            session_id=UUID(item["session_id"]["S"]),
             login_at=from_epoch(int(item["login_at"]["N"])),
             loa=LevelOfAssurance(int(item["loa"]["N"])),
             expires_at=from_epoch(int(item["expires_at"]["N"])),
-            proof_document_id=UUID(item["proof_document_id"]["S"]) if "proof_document_id" in item else None,
         )

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 else:
     DynamoDBClient = Any
 
-__all__ = ["DynamoDbProofRecords"]
+__all__ = ["DynamoDbProofRecords", "proof_item"]
 
 Item = dict[str, Any]
 _URLS = ("sha256", "zaak_url", "rol_url", "document_url", "relation_url")
@@ -25,6 +25,30 @@ _URLS = ("sha256", "zaak_url", "rol_url", "document_url", "relation_url")
 
 def _key(document_id: UUID) -> Item:
     return {"pk": {"S": f"proof#{document_id}"}}
+
+
+def proof_item(record: ProofRecord) -> Item:
+    """The stored form of a proof record (the outbox entry), with its TTL."""
+    item: Item = {
+        **_key(record.document_id),
+        "kind": {"S": "proof"},
+        "reference": {"S": record.reference},
+        "flow": {"S": record.flow},
+        "status": {"S": record.status.value},
+        "s3_key": {"S": record.s3_key},
+        "created_at": {"N": str(to_epoch(record.created_at))},
+        "expires_at": {"N": str(to_epoch(record.expires_at))},
+        "ttl": {"N": str(to_epoch(record.expires_at))},
+        "identified": {"BOOL": record.identified},
+    }
+    if record.owner_id:
+        item["owner_id"] = {"S": record.owner_id}
+    if record.message:
+        item["message"] = {"S": record.message}
+    for name in _URLS:
+        if getattr(record, name):
+            item[name] = {"S": getattr(record, name)}
+    return item
 
 
 class DynamoDbProofRecords:
@@ -35,22 +59,7 @@ class DynamoDbProofRecords:
         self._table = table_name
 
     def add(self, record: ProofRecord) -> None:
-        item: Item = {
-            **_key(record.document_id),
-            "kind": {"S": "proof"},
-            "reference": {"S": record.reference},
-            "flow": {"S": record.flow},
-            "status": {"S": record.status.value},
-            "s3_key": {"S": record.s3_key},
-            "created_at": {"N": str(to_epoch(record.created_at))},
-            "expires_at": {"N": str(to_epoch(record.expires_at))},
-            "ttl": {"N": str(to_epoch(record.expires_at))},
-        }
-        if record.owner_id:
-            item["owner_id"] = {"S": record.owner_id}
-        for name in _URLS:
-            if getattr(record, name):
-                item[name] = {"S": getattr(record, name)}
+        item = proof_item(record)
         try:
             self._client.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
         except ClientError as exc:
@@ -125,4 +134,6 @@ def _record(document_id: UUID, item: Item) -> ProofRecord:
         rol_url=text("rol_url"),
         document_url=text("document_url"),
         relation_url=text("relation_url"),
+        identified=item.get("identified", {}).get("BOOL", True),
+        message=text("message"),
     )

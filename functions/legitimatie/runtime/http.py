@@ -57,6 +57,7 @@ from ..errors import (  # noqa: E402
     InvalidInput,
     LevelTooLow,
     NotAllowed,
+    NotVerified,
     ServiceUnavailable,
     SessionEnded,
     SessionExpired,
@@ -86,6 +87,7 @@ _STATUS_OF: list[tuple[type[DomainError], int]] = [
     (SessionLocked, 423),
     (SessionEnded, 409),
     (WrongState, 409),
+    (NotVerified, 409),
     (AlreadyLoggedIn, 409),
     (ConcurrentUpdate, 409),
     (LevelTooLow, 403),
@@ -158,6 +160,8 @@ def parse_body(app: APIGatewayHttpResolver, model: type[M]) -> M:
         data = json.loads(raw) if raw.strip() else {}
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("The request body is not valid JSON.") from None
+    except RecursionError:  # JSON nested deeper than the parser's stack: bad input, not our failure
+        raise BadRequest("The request body is nested too deeply.") from None
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
     return model.model_validate(data)
@@ -173,10 +177,15 @@ def _groups(raw: object) -> frozenset[str]:
 
 
 def current_official(app: APIGatewayHttpResolver) -> Official:
-    """The official from the claims the JWT authorizer validated."""
+    """The official from the claims the JWT authorizer validated.
+
+    The name residents, proofs and the audit trail show comes only from the ``name`` claim, an attribute the
+    official cannot change (the template's app client does not let them write it); a token without a subject
+    or without a name is refused, never shown as a user id."""
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
-    subject = claims.get("sub")
-    if not subject:
+    subject, name = claims.get("sub"), claims.get("name")
+    if not isinstance(subject, str) or not subject.strip():
         raise NotAllowed("This request has no valid staff login.")
-    name = claims.get("name") or claims.get("cognito:username") or claims.get("email") or subject
-    return Official(id=str(subject), name=str(name), groups=_groups(claims.get("cognito:groups")))
+    if not isinstance(name, str) or not name.strip():
+        raise NotAllowed("This staff login carries no name; ask the administrator to set it.")
+    return Official(id=subject, name=name.strip(), groups=_groups(claims.get("cognito:groups")))

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ..clock import to_iso
 from ..policy import ServicePolicy
 from ..services import OfficialSessionView
-from ..session import Flow, Session
+from ..session import MAX_CODE_ATTEMPTS, Flow, Session, Status
 
-__all__ = ["official_session_body", "public_session_body"]
+__all__ = ["official_session_body", "open_session_body", "public_session_body"]
 
 
 def official_session_body(view: OfficialSessionView, policy: ServicePolicy) -> dict[str, Any]:
-    """``GET /api/sessions/{id}``: status as of now; BSN only for flow C while the session is live."""
+    """``GET /api/sessions/{id}``: status as of now; BSN only for flows A and C while the session is live.
+
+    Flow B's comparison of the BSN (``code_match``) is told only after the official typed a code: the spoken
+    check must not become a formality. Flow C's code is never here: the official types what they hear."""
     session = view.session
     body: dict[str, Any] = {
         "id": str(session.id),
@@ -29,12 +33,29 @@ def official_session_body(view: OfficialSessionView, policy: ServicePolicy) -> d
     if session.login is not None:
         body["login_at"] = to_iso(session.login.at)
         body["loa"] = session.login.loa.label
-        if session.login.code_match is not None:
+        checked = session.attempts_left < MAX_CODE_ATTEMPTS or view.status is not Status.LOGGED_IN
+        if session.login.code_match is not None and checked:
             body["code_match"] = session.login.code_match
     if view.bsn is not None:
         body["bsn"] = view.bsn.digits
-    if session.proof_document_id is not None:  # made at the code check; GET /api/proofs/{document_id}
-        body["proof_document_id"] = str(session.proof_document_id)
+    if session.zaak_number is not None:
+        body["zaak_number"] = session.zaak_number
+    if session.resident_event is not None and view.status is Status.CREATED:
+        body["resident_event"] = session.resident_event.value
+    return body
+
+
+def open_session_body(session: Session, now: datetime) -> dict[str, Any]:
+    """One line of ``GET /api/sessions``: enough to find the session again; no BSN, no code."""
+    body: dict[str, Any] = {
+        "id": str(session.id),
+        "flow": session.flow.value,
+        "status": session.status_at(now).value,
+        "created_at": to_iso(session.created_at),
+        "expires_at": to_iso(session.expires_at),
+    }
+    if session.zaak_number is not None:
+        body["zaak_number"] = session.zaak_number
     return body
 
 
