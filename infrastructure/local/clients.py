@@ -111,14 +111,15 @@ def pre_login_cookie(login_start: requests.Response) -> dict[str, str]:
 
     requests keeps Secure cookies from a plain-http loopback site but never sends them back, so we do it here.
     """
-    for header in _set_cookie_headers(login_start):
+    for header in set_cookie_headers(login_start):
         pair = header.split(";", 1)[0].strip()
         if pair.startswith("lbb_login="):
             return {"Cookie": pair}
     return {}
 
 
-def _set_cookie_headers(response: requests.Response) -> list[str]:
+def set_cookie_headers(response: requests.Response) -> list[str]:
+    """Every Set-Cookie header of an answer (requests folds them into one string otherwise)."""
     raw = getattr(response.raw, "headers", None)
     if raw is not None and hasattr(raw, "getlist"):
         return list(raw.getlist("Set-Cookie"))
@@ -164,7 +165,7 @@ def _arrive(
     result, cookie = None, None
     if parts.path == "/resultaat.html" and acs is not None:
         # The cookie is Secure; requests keeps Secure cookies from plain-http loopback, so send it ourselves.
-        cookie = next((c.split(";", 1)[0] for c in _set_cookie_headers(acs) if c.startswith("lbb_result=")), "")
+        cookie = next((c.split(";", 1)[0] for c in set_cookie_headers(acs) if c.startswith("lbb_result=")), "")
         got = browser.get(f"{site_url}/api/public/result", headers={"Cookie": cookie}, timeout=timeout)
         result = got.json() if got.status_code == 200 else None
     return LoginOutcome(final_path=parts.path, query=query, result=result, browser=browser, cookie=cookie)
