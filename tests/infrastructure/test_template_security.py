@@ -7,7 +7,6 @@ logs), the DPIA (data minimisation, expiry, encryption at rest and in transit).
 from __future__ import annotations
 
 import json
-
 import re
 from typing import Any
 
@@ -484,7 +483,9 @@ def test_the_api_has_no_execute_api_endpoint_and_answers_only_on_the_domain_clou
 
     # Then https://<id>.execute-api.<region>.amazonaws.com is off, so the WAF in front of CloudFront cannot be
     # skipped that way; the API answers on the site's own host name, with TLS 1.2, as CloudFront's origin
-    assert api["Body"]["servers"] == [{"x-amazon-apigateway-endpoint-configuration": {"disableExecuteApiEndpoint": True}}]
+    assert api["Body"]["servers"] == [
+        {"x-amazon-apigateway-endpoint-configuration": {"disableExecuteApiEndpoint": True}}
+    ]
     assert domain["DomainName"] == {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "SiteUrl"}]}]}
     assert domain["DomainNameConfigurations"] == [
         {"CertificateArn": {"Ref": "ApiCertificateArn"}, "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2"}

@@ -82,7 +82,10 @@ def test_cloudfront_logs_who_what_when_and_from_where_but_no_query_string_or_coo
     # Then the distribution's access logs (standard logging v2) go to a log group with a retention
     assert source["LogType"] == "ACCESS_LOGS"
     assert "distribution/${DistributionId}" in source["ResourceArn"]["Fn::Sub"]
-    assert "${CloudFrontLogGroup}" in resources["CloudFrontLogDestination"]["Properties"]["DestinationResourceArn"]["Fn::Sub"]
+    assert (
+        "${CloudFrontLogGroup}"
+        in resources["CloudFrontLogDestination"]["Properties"]["DestinationResourceArn"]["Fn::Sub"]
+    )
     assert resources["CloudFrontLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "CloudFrontLogRetentionDays"}
     # With who (client address), what (method, path, status), when and where (edge)
     assert {"timestamp", "c-ip", "cs-method", "cs-uri-stem", "sc-status", "x-edge-request-id"} <= fields
