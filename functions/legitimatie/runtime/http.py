@@ -5,14 +5,17 @@ Responses never carry a stack trace, a BSN, or the input that was refused.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.shared.cookies import Cookie
 from pydantic import BaseModel, ValidationError
 
+from ..adapters.audit_log import CLIENT_ADDRESS
 from ..errors import (
     AlreadyLoggedIn,
     ConcurrentUpdate,
@@ -30,7 +33,7 @@ from ..errors import (
 from ..session import Official
 from .observability import logger
 
-__all__ = ["current_official", "json_response", "new_resolver", "parse_body"]
+__all__ = ["client_address", "current_official", "json_response", "new_resolver", "parse_body"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -86,9 +89,48 @@ def status_of(exc: DomainError) -> int:
     return 400
 
 
+def _ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip().strip("[]")))
+    except ValueError:
+        return None
+
+
+def client_address(event: dict[str, Any]) -> str | None:
+    """The browser's own IP address: CloudFront's ``CloudFront-Viewer-Address`` (``ip:port``), else the TCP peer.
+
+    The API is reachable only through CloudFront (template: execute-api endpoint disabled), whose origin
+    request policy adds the header; CloudFront sets it itself, a viewer cannot. Without it (the local stack)
+    the peer address API Gateway saw is the client's. Anything that is not an IP address is ignored.
+    """
+    headers = {str(name).lower(): value for name, value in (event.get("headers") or {}).items()}
+    viewer = headers.get("cloudfront-viewer-address")
+    if isinstance(viewer, str) and ":" in viewer:
+        address = _ip(viewer.rsplit(":", 1)[0])
+        if address is not None:
+            return address
+    source = ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp")
+    return _ip(source) if isinstance(source, str) else None
+
+
+def _log_the_client(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Who called, from where: on every log line and audit event of this request (DigiD norm C.07).
+
+    Log lines already carry the API's ``requestId`` as ``correlation_id`` (observability.py), which joins them to
+    the API access log line; that one can only log CloudFront's address.
+    Set for the rest of the invocation (the error handlers log after the route returns);
+    ``observability.observed`` clears both when the next invocation starts.
+    """
+    address = client_address(app.current_event.raw_event)
+    CLIENT_ADDRESS.set(address)
+    logger.append_keys(client_address=address)
+    return next_middleware(app)
+
+
 def new_resolver() -> APIGatewayHttpResolver:
     """An HTTP API (payload 2.0) resolver with the service's error mapping registered once."""
     app = APIGatewayHttpResolver()
+    app.use(middlewares=[_log_the_client])
 
     @app.exception_handler(DomainError)
     def _domain_error(exc: DomainError) -> Response[str]:
