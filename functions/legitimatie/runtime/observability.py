@@ -36,10 +36,12 @@ def observed(handler: Handler, *, http: bool = True) -> Handler:
     correlation = correlation_paths.API_GATEWAY_HTTP if http else None
 
     def fresh(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        # The previous request's client address must not stick to this one (a sweep, a queue batch).
-        CLIENT_ADDRESS.set(None)
-        logger.remove_keys(["client_address"])
-        return handler(event, context)
+        # A request's client address (runtime/http.py) must not stick to the next invocation (a sweep, a batch).
+        try:
+            return handler(event, context)
+        finally:
+            CLIENT_ADDRESS.set(None)
+            logger.remove_keys(["client_address"])
 
     with_metrics = metrics.log_metrics(capture_cold_start_metric=True)(fresh)
     return logger.inject_lambda_context(correlation_id_path=correlation, log_event=False)(with_metrics)  # type: ignore[no-any-return]
