@@ -43,7 +43,11 @@ def wiring() -> Wiring:
     if settings.back_office_mode == "zgw":
         from legitimatie.adapters.zgw import ZgwCaseSystem
 
-        case_system = ZgwCaseSystem(load_zgw_settings(settings, aws_client("secretsmanager")))
+        zgw = ZgwCaseSystem(load_zgw_settings(settings, aws_client("secretsmanager")))
+        # Before the first delivery: a zaaktype that is still a concept, or types that are not linked, would
+        # otherwise fail each proof later and less clearly. A failure here is retried (wiring is not cached).
+        zgw.check_catalogue()
+        case_system = zgw
     return Wiring(
         settings=settings,
         records=DynamoDbProofRecords(aws_client("dynamodb"), settings.table_name),

@@ -141,6 +141,9 @@ FUNCTION_ENVIRONMENT = {
         "ZGW_RSIN",
         "ZGW_VERTROUWELIJKHEID",
         "ZGW_SECRET_ARN",
+        "ZGW_STATUSTYPE",
+        "ZGW_RESULTAATTYPE",
+        "ZGW_IDENTIFICATIE_PREFIX",
     },
     "DigidFunction": {
         "CONTROL_CODE_KEY_ID",
