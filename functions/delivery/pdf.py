@@ -10,7 +10,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import DocumentCompliance
 
-from legitimatie.proof import ProofContent
+from legitimatie.proof import ProofContent, ProofOutcome
 
 __all__ = ["FontsMissing", "font_dir", "render_proof"]
 
@@ -32,6 +32,20 @@ def font_dir() -> Path:
         if (candidate / _REGULAR).is_file() and (candidate / _BOLD).is_file():
             return candidate
     raise FontsMissing("DejaVu Sans not found: install fonts-dejavu-core or build the function with its fonts.")
+
+
+def _introduction(outcome: ProofOutcome) -> str:
+    """What happened, in one paragraph: only what is true for this outcome."""
+    if outcome is ProofOutcome.NOT_IDENTIFIED:
+        return (
+            "De inwoner heeft tijdens een videogesprek met de gemeente ingelogd met DigiD. De medewerker heeft de "
+            "persoon in beeld niet als deze DigiD-gebruiker geïdentificeerd."
+        )
+    return (
+        "De inwoner heeft zich tijdens een videogesprek met de gemeente geïdentificeerd door in te loggen met "
+        "DigiD. De controlecode die alleen deze DigiD-inlog kon opleveren, verbindt de persoon in beeld met die "
+        "inlog."
+    )
 
 
 def render_proof(content: ProofContent) -> bytes:
@@ -60,16 +74,7 @@ def render_proof(content: ProofContent) -> bytes:
     pdf.cell(0, 12, "Bewijs van authenticatie", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10.5)
     pdf.set_text_color(*_MUTED)
-    pdf.multi_cell(
-        0,
-        5.5,
-        "De inwoner heeft zich tijdens een videogesprek met de gemeente geïdentificeerd door in te loggen met "
-        "DigiD. De controlecode die alleen deze DigiD-inlog kon opleveren, verbindt de persoon in beeld met die "
-        "inlog.",
-        align="L",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    pdf.multi_cell(0, 5.5, _introduction(request.outcome), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_draw_color(*_ACCENT)
     pdf.set_line_width(0.6)
@@ -81,10 +86,12 @@ def render_proof(content: ProofContent) -> bytes:
         y = pdf.get_y()
         pdf.set_font("DejaVu", "B", 10.5)
         pdf.set_text_color(*_INK)
-        pdf.multi_cell(label_width, 6.5, label, new_x="RIGHT", new_y="TOP")
+        pdf.multi_cell(label_width, 6.5, label, new_x="RIGHT", new_y="NEXT")
+        label_bottom = pdf.get_y()  # a label of two lines must not run into the next row
+        pdf.set_xy(pdf.l_margin + label_width, y)
         pdf.set_font("DejaVu", "", 10.5)
         pdf.multi_cell(0, 6.5, value, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(max(pdf.get_y(), y + 6.5) + 1.5)
+        pdf.set_y(max(pdf.get_y(), label_bottom, y + 6.5) + 1.5)
 
     pdf.ln(6)
     pdf.set_draw_color(200, 200, 200)

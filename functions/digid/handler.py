@@ -34,7 +34,7 @@ from legitimatie.bsn import Bsn
 from legitimatie.clock import utc_now
 from legitimatie.control_code import ControlCodes
 from legitimatie.errors import DomainError, InvalidInput
-from legitimatie.login import LoginRefused, PendingLogin, new_relay_state
+from legitimatie.login import DigidAssertion, LoginRefused, PendingLogin, new_relay_state
 from legitimatie.login_services import finish_login, plan_login, register_login, take_pending_login
 from legitimatie.policy import ServicePolicy
 from legitimatie.proof_services import QueuedProofs
@@ -191,6 +191,11 @@ def _finish(response_xml: str, relay_state: str | None) -> Response[str]:
         results=w.results,
         now=now,
         proofs=w.proofs,
+        assertion=(
+            DigidAssertion(outcome.assertion_id, outcome.authn_instant)
+            if outcome.assertion_id and outcome.authn_instant
+            else None
+        ),
     )
     metrics.add_metric(name=f"Identifications_{result.flow}", unit="Count", value=1)
     # One more KMS call per login, after the login is recorded: a failure here cannot undo the login.

@@ -21,6 +21,7 @@ from .errors import DomainError, SessionNotFound
 __all__ = [
     "LOGIN_LIFETIME",
     "CaseNumber",
+    "DigidAssertion",
     "Identification",
     "IdentificationStore",
     "LoginRefused",
@@ -68,6 +69,14 @@ class ResidentResult:
     zaak_number: str | None = None
     official_name: str | None = None
     municipality: str | None = None
+
+
+@dataclass(frozen=True)
+class DigidAssertion:
+    """DigiD's own evidence of a login, for the proof: the assertion's ID and its AuthnInstant (UTC)."""
+
+    assertion_id: str
+    authn_instant: datetime
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from .errors import (
 from .login import (
     LOGIN_LIFETIME,
     CaseNumber,
+    DigidAssertion,
     Identification,
     IdentificationStore,
     LoginRefused,
@@ -125,6 +126,7 @@ def finish_login(
     results: ResidentResults,
     now: datetime,
     proofs: ProofOutbox | None = None,
+    assertion: DigidAssertion | None = None,
 ) -> tuple[str, ResidentResult]:
     """Record a successful DigiD login per flow; returns the browser's result token and what it shows.
 
@@ -133,10 +135,10 @@ def finish_login(
     if loa < login.required_loa:
         raise LoginRefused("loa_too_low", f"This login needs DigiD {login.required_loa.label} or higher.")
     if login.flow == Flow.NEW_RESIDENT.value:
-        result = _register_identification(bsn, loa, policy, cipher, identifications, now, proofs)
+        result = _register_identification(bsn, loa, policy, cipher, identifications, now, proofs, assertion)
     else:
         assert login.session_id is not None
-        result = _log_in_to_session(login.session_id, bsn, loa, policy, sessions, codes, cipher, now)
+        result = _log_in_to_session(login.session_id, bsn, loa, policy, sessions, codes, cipher, now, assertion)
     token = new_result_token()
     results.add(token_digest(token), result)
     return token, result
@@ -150,6 +152,7 @@ def _register_identification(
     identifications: IdentificationStore,
     now: datetime,
     proofs: ProofOutbox | None = None,
+    assertion: DigidAssertion | None = None,
 ) -> ResidentResult:
     """Flow A: a random code and a new case number, the BSN sealed to that case number."""
     number = identifications.next_case_number(now.year)
@@ -165,7 +168,11 @@ def _register_identification(
     request = None
     if proofs is not None:
         request = proof_of_identification(
-            identification, identification_context(number), municipality=policy.municipality_name, now=now
+            identification,
+            identification_context(number),
+            municipality=policy.municipality_name,
+            now=now,
+            assertion=assertion,
         )
         # The look-up by case number shows the official which proof belongs to it.
         identification = replace(identification, proof_document_id=request.document_id)
@@ -190,9 +197,12 @@ def _log_in_to_session(
     codes: ControlCodes,
     cipher: BsnCipher,
     now: datetime,
+    assertion: DigidAssertion | None = None,
 ) -> ResidentResult:
     try:
-        session = record_resident_login(session_id, bsn, loa, sessions=sessions, codes=codes, cipher=cipher, now=now)
+        session = record_resident_login(
+            session_id, bsn, loa, sessions=sessions, codes=codes, cipher=cipher, now=now, assertion=assertion
+        )
     except (SessionNotFound, SessionExpired) as exc:
         raise LoginRefused("expired", "This link has expired.") from exc
     except (AlreadyLoggedIn, SessionEnded, SessionLocked) as exc:

@@ -17,6 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from .assurance import LevelOfAssurance
 from .bsn import Bsn
@@ -29,6 +30,7 @@ __all__ = [
     "PdfStore",
     "ProofContent",
     "ProofOutbox",
+    "ProofOutcome",
     "ProofQueue",
     "ProofRecord",
     "ProofRecords",
@@ -45,6 +47,13 @@ class ProofStatus(StrEnum):
     STORED = "stored"  # the PDF is in the proof bucket (builtin mode: done)
     DELIVERED = "delivered"  # zgw mode: zaak, document and relation exist in the case system
     DEAD_LETTERED = "dead_lettered"  # every attempt failed; the message waits in the dead-letter queue
+
+
+class ProofOutcome(StrEnum):
+    """What the official concluded; the proof says it in words. Flow A and a verified session: identified."""
+
+    IDENTIFIED = "identified"
+    NOT_IDENTIFIED = "not_identified"
 
 
 class CodeCheck(StrEnum):
@@ -80,6 +89,9 @@ class ProofRequest:
     zaak_url: str | None = None  # flows B and C: an existing zaak the official named
     sealed_bsn: bytes | None = None
     bsn_context: dict[str, str] = field(default_factory=dict)
+    outcome: ProofOutcome = ProofOutcome.IDENTIFIED
+    digid_assertion_id: str | None = None  # DigiD's own evidence: the signed assertion's ID
+    digid_authn_instant: datetime | None = None  # and when DigiD authenticated the resident
 
     @property
     def reference(self) -> str:
@@ -107,6 +119,9 @@ class ProofRequest:
             "zaak_url": self.zaak_url,
             "sealed_bsn": base64.b64encode(self.sealed_bsn).decode() if self.sealed_bsn else None,
             "bsn_context": self.bsn_context or None,
+            "outcome": self.outcome.value,
+            "digid_assertion_id": self.digid_assertion_id,
+            "digid_authn_instant": self.digid_authn_instant.isoformat() if self.digid_authn_instant else None,
         }
         body.update({key: value for key, value in optional.items() if value is not None})
         return json.dumps(body, separators=(",", ":"), sort_keys=True)
@@ -131,6 +146,11 @@ class ProofRequest:
             zaak_url=body.get("zaak_url"),
             sealed_bsn=base64.b64decode(body["sealed_bsn"]) if body.get("sealed_bsn") else None,
             bsn_context=dict(body.get("bsn_context") or {}),
+            outcome=ProofOutcome(body.get("outcome", ProofOutcome.IDENTIFIED.value)),
+            digid_assertion_id=body.get("digid_assertion_id"),
+            digid_authn_instant=(
+                datetime.fromisoformat(body["digid_authn_instant"]) if body.get("digid_authn_instant") else None
+            ),
         )
 
 
@@ -161,10 +181,19 @@ class ProofContent:
             rows.append(("Sessie", str(r.session_id)))
         if r.zaak_url:
             rows.append(("Zaak", r.zaak_url))
+        outcomes = {
+            ProofOutcome.IDENTIFIED: "Geïdentificeerd",
+            ProofOutcome.NOT_IDENTIFIED: "Niet geïdentificeerd",
+        }
+        rows.append(("Uitkomst", outcomes[r.outcome]))
         rows += [
             ("Ingelogd met DigiD op", _dutch_time(r.login_at)),
             ("Betrouwbaarheidsniveau", f"DigiD {r.loa.label.capitalize()}"),
         ]
+        if r.digid_authn_instant:
+            rows.append(("DigiD AuthnInstant", _dutch_time(r.digid_authn_instant)))
+        if r.digid_assertion_id:
+            rows.append(("DigiD assertion-ID", r.digid_assertion_id))
         if r.official_name:
             rows.append(("Behandelend medewerker", r.official_name))
         rows.append(("Controlecode", checks[r.code_check]))
@@ -193,8 +222,14 @@ _MONTHS = [
 
 
 def _dutch_time(moment: datetime) -> str:
-    """``28 november 2026, 20:15:03 UTC``: unambiguous for a reader anywhere."""
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M:%S} UTC"
+    """``28 november 2026, 21:15:03 (UTC+01:00)``: Dutch local time, as the official's screen shows it, with its
+    offset, so a reader anywhere can still tell the exact moment (summer time gives +02:00).
+
+    Looked up when a proof is rendered (the delivery function, which bundles ``tzdata``), not at import: every
+    function imports this module, and the Lambda image has no system time zone database."""
+    local = moment.astimezone(ZoneInfo("Europe/Amsterdam"))
+    offset = local.strftime("%z")
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M:%S} (UTC{offset[:3]}:{offset[3:]})"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 
 from .bsn import Bsn
 from .errors import SessionNotFound
-from .login import Identification
+from .login import DigidAssertion, Identification
 from .ports import BsnCipher
 from .proof import (
     CaseSystem,
@@ -94,11 +94,18 @@ def proof_of_session(session: Session, *, municipality: str, zaak_url: str | Non
         official_id=session.official.id,
         official_name=session.official.name,
         zaak_url=zaak_url,
+        digid_assertion_id=session.login.digid_assertion_id,
+        digid_authn_instant=session.login.digid_authn_instant,
     )
 
 
 def proof_of_identification(
-    identification: Identification, bsn_context: dict[str, str], *, municipality: str, now: datetime
+    identification: Identification,
+    bsn_context: dict[str, str],
+    *,
+    municipality: str,
+    now: datetime,
+    assertion: DigidAssertion | None = None,
 ) -> ProofRequest:
     """Flow A: the case needs the BSN, so the request carries it sealed, with its encryption context."""
     return ProofRequest(
@@ -113,6 +120,8 @@ def proof_of_identification(
         zaak_number=str(identification.zaak_number),
         sealed_bsn=identification.sealed_bsn,
         bsn_context=bsn_context,
+        digid_assertion_id=assertion.assertion_id if assertion else None,
+        digid_authn_instant=assertion.authn_instant if assertion else None,
     )
 
 
