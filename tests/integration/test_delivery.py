@@ -383,3 +383,17 @@ def test_an_rsin_that_fails_the_elfproef_is_refused_at_start(
     # When the delivery function reads its settings
     with pytest.raises(ConfigurationError, match="elfproef"):
         delivery.wiring()
+
+
+def test_the_audit_trail_names_the_proofs_document_id_and_its_sha256(aws: Aws, capsys) -> None:
+    # Given a flow A proof waiting on the queue
+    flow_a_login(aws)
+    capsys.readouterr()
+    # When the delivery function makes it
+    run_delivery(aws)
+    # Then the audit event holds the document id and the SHA-256 the proof's footer promises
+    [record] = proof_records(aws)
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"log_type":"audit"' in line]
+    [made] = [e for e in events if e["action"] == "proof_made"]
+    assert made["document_id"] == record["pk"]["S"].removeprefix("proof#")
+    assert made["sha256"] == record["sha256"]["S"] and len(made["sha256"]) == 64
