@@ -27,7 +27,7 @@ class ProofOutboxSettings(BaseSettings):
     """Functions that complete an identification and hand its proof to the delivery queue."""
 
     proof_queue_url: str = Field(alias="PROOF_QUEUE_URL", min_length=1)
-    proof_retention_days: int = Field(alias="PROOF_RETENTION_DAYS", default=90, ge=1, le=3650)
+    proof_retention_days: int = Field(alias="PROOF_RETENTION_DAYS", default=14, ge=1, le=90)
 
     @property
     def proof_retention(self) -> timedelta:
