@@ -110,6 +110,7 @@ ACCEPTED_MANAGED_POLICIES = {
 }
 
 GLOBAL_ENVIRONMENT = {
+    "ORIGIN_VERIFY_TOKEN",
     "TABLE_NAME",
     "MUNICIPALITY_NAME",
     "GEMEENTECODE",
@@ -497,6 +498,24 @@ def test_the_api_has_no_execute_api_endpoint_and_answers_only_on_the_domain_clou
     # And no output or origin still names the execute-api host
     assert "execute-api" not in json.dumps(cfn_template["Outputs"])
     assert "execute-api" not in json.dumps(props(cfn_template, "SiteDistribution"))
+
+
+def test_cloudfront_proves_to_the_api_that_a_request_came_through_it(cfn_template: Template) -> None:
+    # Given the API origin and the functions' settings
+    config = props(cfn_template, "SiteDistribution")["DistributionConfig"]
+    [api_origin] = [origin for origin in config["Origins"] if origin["Id"] == "api"]
+    # Then CloudFront adds the deployment's token as X-Origin-Verify, and every function knows the token
+    assert api_origin["OriginCustomHeaders"] == [
+        {"HeaderName": "X-Origin-Verify", "HeaderValue": {"Ref": "OriginVerifyToken"}}
+    ]
+    for name, resource in cfn_template["Resources"].items():
+        if resource["Type"] == "AWS::Lambda::Function":
+            variables = resource["Properties"]["Environment"]["Variables"]
+            assert variables["ORIGIN_VERIFY_TOKEN"] == {"Ref": "OriginVerifyToken"}, name
+    # And the token is never shown by CloudFormation and must be set to deploy
+    parameter = cfn_template["Parameters"]["OriginVerifyToken"]
+    assert parameter["NoEcho"] is True and "Default" not in parameter
+    assert parameter["AllowedPattern"] == "^$|^[A-Za-z0-9]{32,128}$"
 
 
 def test_the_api_origin_gets_the_host_and_the_viewers_own_address(cfn_template: Template) -> None:

@@ -95,3 +95,23 @@ def test_without_the_cloudfront_header_the_peer_address_is_used_and_garbage_is_i
     # Then the audit event carries the peer's address
     (created,) = audit_events(capsys.readouterr().out)
     assert created["client_address"] == "192.0.2.44"
+
+
+def test_a_request_that_did_not_come_through_cloudfront_is_refused_and_changes_nothing(
+    aws: Aws, monkeypatch, capsys
+) -> None:
+    # Given a deployment whose CloudFront adds X-Origin-Verify with its token
+    monkeypatch.setenv("ORIGIN_VERIFY_TOKEN", "b7c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5")
+    # When someone calls the API's regional domain directly, without the header or with a guess
+    for header in (None, "guess-guess-guess-guess-guess-guess"):
+        event = http_event("POST", "/api/sessions", body={"flow": "handover"})
+        if header:
+            event["headers"]["x-origin-verify"] = header
+        status, body = invoke(sessions_fn.lambda_handler, event)
+        # Then it is a 403 with a clear error, and no session was made
+        assert (status, body["error"]) == (403, "forbidden")
+    assert audit_events(capsys.readouterr().out) == []
+    # And the same request through CloudFront works
+    event = http_event("POST", "/api/sessions", body={"flow": "handover"})
+    event["headers"]["x-origin-verify"] = "b7c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5"
+    assert invoke(sessions_fn.lambda_handler, event)[0] == 201

@@ -27,9 +27,11 @@ def test_the_template_switches_the_execute_api_endpoint_off(sam_template: Templa
     api = sam_template["Resources"]["HttpApi"]["Properties"]
     # Then its default endpoint is disabled: only ApiDomain, CloudFront's origin, answers
     assert api["DisableExecuteApiEndpoint"] is True
-    assert sam_template["Rules"]["ApiIsOnlyReachableThroughCloudFront"]["Assertions"][0]["Assert"] == {
-        "Fn::Not": [{"Fn::Equals": [{"Ref": "SiteCertificateArn"}, ""]}]
-    }
+    assertions = [a["Assert"] for a in sam_template["Rules"]["ApiIsOnlyReachableThroughCloudFront"]["Assertions"]]
+    assert assertions == [
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": "SiteCertificateArn"}, ""]}]},
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": "OriginVerifyToken"}, ""]}]},
+    ]
 
 
 def test_checkov_skips_no_logging_check_but_the_one_for_legacy_cloudfront_logs() -> None:

@@ -5,8 +5,10 @@ Responses never carry a stack trace, a BSN, or the input that was refused.
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import json
+import os
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -127,10 +129,27 @@ def _log_the_client(app: APIGatewayHttpResolver, next_middleware: NextMiddleware
     return next_middleware(app)
 
 
+def _through_cloudfront(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Refuse what did not come through CloudFront (and so its WAF): the API's regional domain is reachable too.
+
+    CloudFront adds ``X-Origin-Verify`` with the deployment's token (``ORIGIN_VERIFY_TOKEN``) to every request it
+    forwards (template: ``OriginCustomHeaders``); a viewer cannot set it. Without a token (the local stack, whose
+    gateway is the only way in) nothing is checked; the template refuses to deploy without one.
+    """
+    token = os.environ.get("ORIGIN_VERIFY_TOKEN", "")
+    if token:
+        headers = {str(k).lower(): v for k, v in (app.current_event.raw_event.get("headers") or {}).items()}
+        given = headers.get("x-origin-verify")
+        if not isinstance(given, str) or not hmac.compare_digest(given.encode(), token.encode()):
+            logger.warning("Request refused: it did not come through CloudFront")
+            return error_response(403, "forbidden", "This address only answers requests through the site.")
+    return next_middleware(app)
+
+
 def new_resolver() -> APIGatewayHttpResolver:
     """An HTTP API (payload 2.0) resolver with the service's error mapping registered once."""
     app = APIGatewayHttpResolver()
-    app.use(middlewares=[_log_the_client])
+    app.use(middlewares=[_log_the_client, _through_cloudfront])
 
     @app.exception_handler(DomainError)
     def _domain_error(exc: DomainError) -> Response[str]:
