@@ -31,6 +31,7 @@ def test_the_template_switches_the_execute_api_endpoint_off(sam_template: Templa
     assert assertions == [
         {"Fn::Not": [{"Fn::Equals": [{"Ref": "SiteCertificateArn"}, ""]}]},
         {"Fn::Not": [{"Fn::Equals": [{"Ref": "OriginVerifyToken"}, ""]}]},
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebAclArn"}, ""]}]},
     ]
 
 
