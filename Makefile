@@ -6,10 +6,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint unit integration bench clean site chromium pdf-tools security-tools build deploy publish-site
+.PHONY: help run test lint unit integration bench clean site node chromium pdf-tools security-tools build deploy publish-site
 
 help:
-	@echo "make run    install into .venv and start the local stack on http://127.0.0.1:3000"
+	@echo "make run    install into .venv and start the local stack on http://127.0.0.1:3000 (PORT=8080 for another)"
 	@echo "make test   install what the tests need and run them all"
 	@echo "make lint   ruff and mypy only"
 	@echo "make bench  cold start, latency, AWS calls, package size, cost and load (a few minutes)"
@@ -22,8 +22,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -c "import xmlsec, lxml.etree; print('xmlsec', xmlsec.__version__, 'lxml', lxml.etree.__version__)"
 	@touch $(STAMP)
 
+# The local stack's port: `make run PORT=8080` when 3000 is taken.
+PORT ?= 3000
 run: $(STAMP) site
-	$(PY) -m infrastructure.local
+	$(PY) -m infrastructure.local --port $(PORT)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -52,7 +54,7 @@ DIGID_LOGO ?=
 NPM_STAMP := $(SITE)/node_modules/.package-lock.json
 VENDOR_STAMP := $(SITE)/vendor/.built
 
-$(NPM_STAMP): $(SITE)/package.json $(SITE)/package-lock.json
+$(NPM_STAMP): $(SITE)/package.json $(SITE)/package-lock.json | node
 	cd $(SITE) && npm ci --no-audit --no-fund
 	@touch $(NPM_STAMP)
 
@@ -67,6 +69,12 @@ site: $(NPM_STAMP)
 	cp $(SITE)/node_modules/@utrecht/digid-button-css/dist/index.css $(SITE)/vendor/digid-button.css
 	$(if $(DIGID_LOGO),cp $(DIGID_LOGO) $(SITE)/vendor/digid-logo.svg,node $(SITE)/tools/digid-logo.mjs $(DIGID_LOGO_COMPONENT) $(SITE)/vendor/digid-logo.svg)
 	@touch $(VENDOR_STAMP)
+
+# npm builds the pages' vendor files (make site). Installed with apt when missing, like Chromium below.
+node:
+	@command -v npm >/dev/null || apt-get install -y --no-install-recommends nodejs npm \
+		|| { apt-get update && apt-get install -y --no-install-recommends nodejs npm; } \
+		|| { echo "Install Node.js with npm (https://nodejs.org) and run make again."; exit 1; }
 
 # The browser tests drive Debian's Chromium (Playwright downloads no browser).
 chromium:

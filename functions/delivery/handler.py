@@ -43,7 +43,11 @@ def wiring() -> Wiring:
     if settings.back_office_mode == "zgw":
         from legitimatie.adapters.zgw import ZgwCaseSystem
 
-        case_system = ZgwCaseSystem(load_zgw_settings(settings, aws_client("secretsmanager")))
+        zgw = ZgwCaseSystem(load_zgw_settings(settings, aws_client("secretsmanager")))
+        # Before the first delivery: a zaaktype that is still a concept, or types that are not linked, would
+        # otherwise fail each proof later and less clearly. A failure here is retried (wiring is not cached).
+        zgw.check_catalogue()
+        case_system = zgw
     return Wiring(
         settings=settings,
         records=DynamoDbProofRecords(aws_client("dynamodb"), settings.table_name),
@@ -98,10 +102,13 @@ def _deliver(record: dict[str, Any], w: Wiring) -> None:
     )
     metrics.add_metric(name=f"Proofs_{result.status.value}", unit="Count", value=1)
     action = AuditAction.PROOF_DELIVERED if result.status is ProofStatus.DELIVERED else AuditAction.PROOF_MADE
-    _audit(request, action, Outcome.SUCCESS, None)
+    _audit(request, action, Outcome.SUCCESS, None, sha256=result.sha256)
 
 
-def _audit(request: ProofRequest, action: AuditAction, outcome: Outcome, reason: str | None) -> None:
+def _audit(
+    request: ProofRequest, action: AuditAction, outcome: Outcome, reason: str | None, sha256: str | None = None
+) -> None:
+    # The document id and the PDF's SHA-256: what the proof's footer promises the audit trail holds.
     audit_trail.record(
         AuditEvent(
             action=action,
@@ -112,6 +119,8 @@ def _audit(request: ProofRequest, action: AuditAction, outcome: Outcome, reason:
             flow=request.flow,
             loa=request.loa.label,
             reason=reason,
+            document_id=str(request.document_id),
+            sha256=sha256,
         )
     )
 

@@ -84,10 +84,12 @@ def render_proof(content: ProofContent) -> bytes:
         y = pdf.get_y()
         pdf.set_font("DejaVu", "B", 10.5)
         pdf.set_text_color(*_INK)
-        pdf.multi_cell(label_width, 6.5, label, new_x="RIGHT", new_y="TOP")
+        pdf.multi_cell(label_width, 6.5, label, new_x="RIGHT", new_y="NEXT")
+        label_bottom = pdf.get_y()  # a label of two lines must not run into the next row
+        pdf.set_xy(pdf.l_margin + label_width, y)
         pdf.set_font("DejaVu", "", 10.5)
         pdf.multi_cell(0, 6.5, value, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(max(pdf.get_y(), y + 6.5) + 1.5)
+        pdf.set_y(max(pdf.get_y(), label_bottom, y + 6.5) + 1.5)
 
     pdf.ln(6)
     pdf.set_draw_color(200, 200, 200)

@@ -24,7 +24,7 @@ from legitimatie.bsn import Bsn
 from legitimatie.clock import utc_now
 from legitimatie.control_code import ControlCodes
 from legitimatie.errors import DomainError, InvalidInput
-from legitimatie.login import LoginRefused, PendingLogin, new_browser_token, new_relay_state
+from legitimatie.login import DigidAssertion, LoginRefused, PendingLogin, new_browser_token, new_relay_state
 from legitimatie.login_services import (
     find_pending_login,
     finish_login,
@@ -211,6 +211,11 @@ def _consume(binding: Binding, payload: str, relay_state: str | None) -> Respons
         identifications=w.identifications,
         results=w.results,
         now=now,
+        assertion=(
+            DigidAssertion(outcome.assertion_id, outcome.authn_instant)
+            if outcome.assertion_id and outcome.authn_instant
+            else None
+        ),
     )
     metrics.add_metric(name=f"Identifications_{result.flow}", unit="Count", value=1)
     # One more KMS call per login, after the login is recorded: a failure here cannot undo the login.

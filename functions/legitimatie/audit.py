@@ -66,12 +66,25 @@ class AuditEvent:
     resident: str | None = None  # a pseudonym from ``Pseudonyms``, never the BSN
     reason: str | None = None  # why a step failed: a stable machine code
     count: int | None = None  # records affected (the expiry sweep)
+    document_id: str | None = None  # the proof of authentication this event is about
+    sha256: str | None = None  # of the proof's PDF: recognises the exact file in the case system
     at: datetime = field(default_factory=utc_now)
 
     def to_record(self) -> dict[str, object]:
         """The JSON object written to the audit log: only the fields that are set."""
         record: dict[str, object] = {"at": to_iso(self.at), "action": self.action.value, "outcome": self.outcome.value}
-        for name in ("official", "official_name", "session_id", "zaak_number", "flow", "loa", "resident", "reason"):
+        for name in (
+            "official",
+            "official_name",
+            "session_id",
+            "zaak_number",
+            "flow",
+            "loa",
+            "resident",
+            "reason",
+            "document_id",
+            "sha256",
+        ):
             value = getattr(self, name)
             if value is not None:
                 record[name] = value

@@ -24,6 +24,7 @@ __all__ = [
     "LOGIN_LIFETIME",
     "MAX_RESULT_EXTENSIONS",
     "CaseNumber",
+    "DigidAssertion",
     "Identification",
     "IdentificationStore",
     "LoginRefused",
@@ -78,6 +79,14 @@ class ResidentResult:
     session_id: UUID | None = None  # the session whose outcome the page follows
     limit_at: datetime | None = None  # an extension never goes past this (the session's expiry)
     extensions: int = 0
+
+
+@dataclass(frozen=True)
+class DigidAssertion:
+    """DigiD's own evidence of a login, for the proof: the assertion's ID and its AuthnInstant (UTC)."""
+
+    assertion_id: str
+    authn_instant: datetime
 
 
 @dataclass(frozen=True)

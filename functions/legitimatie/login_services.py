@@ -25,6 +25,7 @@ from .login import (
     LOGIN_LIFETIME,
     MAX_RESULT_EXTENSIONS,
     CaseNumber,
+    DigidAssertion,
     Identification,
     IdentificationStore,
     LoginRefused,
@@ -147,6 +148,7 @@ def finish_login(
     identifications: IdentificationStore,
     results: ResidentResults,
     now: datetime,
+    assertion: DigidAssertion | None = None,
 ) -> tuple[str, ResidentResult]:
     """Record a successful DigiD login per flow; returns the browser's result token and what it shows.
 
@@ -155,10 +157,12 @@ def finish_login(
     if loa < login.required_loa:
         raise LoginRefused("loa_too_low", f"This login needs DigiD {login.required_loa.label} or higher.")
     if login.flow == Flow.NEW_RESIDENT.value:
-        result = _register_identification(bsn, loa, login.required_loa, policy, sessions, cipher, identifications, now)
+        result = _register_identification(
+            bsn, loa, login.required_loa, policy, sessions, cipher, identifications, now, assertion
+        )
     else:
         assert login.session_id is not None
-        result = _log_in_to_session(login.session_id, bsn, loa, policy, sessions, codes, cipher, now)
+        result = _log_in_to_session(login.session_id, bsn, loa, policy, sessions, codes, cipher, now, assertion)
     token = new_result_token()
     results.add(token_digest(token), result)
     return token, result
@@ -173,6 +177,7 @@ def _register_identification(
     cipher: BsnCipher,
     identifications: IdentificationStore,
     now: datetime,
+    assertion: DigidAssertion | None = None,
 ) -> ResidentResult:
     """Flow A: a random code and a new case number; a session (no official yet) holds the sealed BSN and the
     code, and the case number points to it. Both end with the session, not a day later."""
@@ -188,7 +193,12 @@ def _register_identification(
         created_at=now,
         expires_at=now + policy.session_lifetime,
         login=ResidentLogin(
-            at=now, loa=loa, resident_code=code, sealed_bsn=cipher.seal(bsn.digits.encode(), bsn_context(session_id))
+            at=now,
+            loa=loa,
+            resident_code=code,
+            sealed_bsn=cipher.seal(bsn.digits.encode(), bsn_context(session_id)),
+            digid_assertion_id=assertion.assertion_id if assertion else None,
+            digid_authn_instant=assertion.authn_instant if assertion else None,
         ),
         zaak_number=str(number),
     )
@@ -216,9 +226,12 @@ def _log_in_to_session(
     codes: ControlCodes,
     cipher: BsnCipher,
     now: datetime,
+    assertion: DigidAssertion | None = None,
 ) -> ResidentResult:
     try:
-        session = record_resident_login(session_id, bsn, loa, sessions=sessions, codes=codes, cipher=cipher, now=now)
+        session = record_resident_login(
+            session_id, bsn, loa, sessions=sessions, codes=codes, cipher=cipher, now=now, assertion=assertion
+        )
     except (SessionNotFound, SessionExpired) as exc:
         raise LoginRefused("expired", "This link has expired.") from exc
     except (AlreadyLoggedIn, SessionEnded, SessionLocked) as exc:

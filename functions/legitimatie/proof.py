@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from .assurance import LevelOfAssurance
 from .bsn import Bsn
@@ -30,6 +31,7 @@ __all__ = [
     "PdfStore",
     "ProofContent",
     "ProofOutbox",
+    "ProofOutcome",
     "ProofQueue",
     "ProofRecord",
     "ProofRecords",
@@ -46,6 +48,13 @@ class ProofStatus(StrEnum):
     STORED = "stored"  # the PDF is in the proof bucket (builtin mode: done)
     DELIVERED = "delivered"  # zgw mode: zaak, document and relation exist in the case system
     DEAD_LETTERED = "dead_lettered"  # every attempt failed; the message waits in the dead-letter queue
+
+
+class ProofOutcome(StrEnum):
+    """What the official concluded; the proof says it in words. Flow A and a verified session: identified."""
+
+    IDENTIFIED = "identified"
+    NOT_IDENTIFIED = "not_identified"
 
 
 class CodeCheck(StrEnum):
@@ -73,7 +82,7 @@ class ProofRequest:
     login_at: datetime
     loa: LevelOfAssurance
     code_check: CodeCheck
-    identified: bool = True  # False: the proof says the identification failed
+    outcome: ProofOutcome = ProofOutcome.IDENTIFIED  # not identified: the proof says the identification failed
     reason: str | None = None  # not identified: the official's short reason
     control_code: str | None = None
     checked_at: datetime | None = None
@@ -84,6 +93,12 @@ class ProofRequest:
     zaak_url: str | None = None  # flows B and C: an existing zaak the official named
     sealed_bsn: bytes | None = None
     bsn_context: dict[str, str] = field(default_factory=dict)
+    digid_assertion_id: str | None = None  # DigiD's own evidence: the signed assertion's ID
+    digid_authn_instant: datetime | None = None  # and when DigiD authenticated the resident
+
+    @property
+    def identified(self) -> bool:
+        return self.outcome is ProofOutcome.IDENTIFIED
 
     @property
     def reference(self) -> str:
@@ -100,7 +115,7 @@ class ProofRequest:
             "login_at": self.login_at.isoformat(),
             "loa": int(self.loa),
             "code_check": self.code_check.value,
-            "identified": self.identified,
+            "outcome": self.outcome.value,
         }
         optional = {
             "reason": self.reason,
@@ -113,6 +128,8 @@ class ProofRequest:
             "zaak_url": self.zaak_url,
             "sealed_bsn": base64.b64encode(self.sealed_bsn).decode() if self.sealed_bsn else None,
             "bsn_context": self.bsn_context or None,
+            "digid_assertion_id": self.digid_assertion_id,
+            "digid_authn_instant": self.digid_authn_instant.isoformat() if self.digid_authn_instant else None,
         }
         body.update({key: value for key, value in optional.items() if value is not None})
         return json.dumps(body, separators=(",", ":"), sort_keys=True)
@@ -128,7 +145,7 @@ class ProofRequest:
             login_at=datetime.fromisoformat(body["login_at"]),
             loa=LevelOfAssurance(int(body["loa"])),
             code_check=CodeCheck(body["code_check"]),
-            identified=bool(body.get("identified", True)),
+            outcome=ProofOutcome(body.get("outcome", ProofOutcome.IDENTIFIED.value)),
             reason=body.get("reason"),
             control_code=body.get("control_code"),
             checked_at=datetime.fromisoformat(body["checked_at"]) if body.get("checked_at") else None,
@@ -139,6 +156,10 @@ class ProofRequest:
             zaak_url=body.get("zaak_url"),
             sealed_bsn=base64.b64decode(body["sealed_bsn"]) if body.get("sealed_bsn") else None,
             bsn_context=dict(body.get("bsn_context") or {}),
+            digid_assertion_id=body.get("digid_assertion_id"),
+            digid_authn_instant=(
+                datetime.fromisoformat(body["digid_authn_instant"]) if body.get("digid_authn_instant") else None
+            ),
         )
 
 
@@ -179,6 +200,10 @@ class ProofContent:
             ("Ingelogd met DigiD op", _dutch_time(r.login_at)),
             ("Betrouwbaarheidsniveau", f"DigiD {r.loa.label.capitalize()}"),
         ]
+        if r.digid_authn_instant:
+            rows.append(("DigiD AuthnInstant", _dutch_time(r.digid_authn_instant)))
+        if r.digid_assertion_id:
+            rows.append(("DigiD assertion-ID", r.digid_assertion_id))
         if r.official_name:
             rows.append(("Behandelend medewerker", r.official_name))
         rows.append(("Controlecode", checks[r.code_check]))
@@ -207,8 +232,14 @@ _MONTHS = [
 
 
 def _dutch_time(moment: datetime) -> str:
-    """``28 november 2026, 20:15:03 UTC``: unambiguous for a reader anywhere."""
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M:%S} UTC"
+    """``28 november 2026, 21:15:03 (UTC+01:00)``: Dutch local time, as the official's screen shows it, with its
+    offset, so a reader anywhere can still tell the exact moment (summer time gives +02:00).
+
+    Looked up when a proof is rendered (the delivery function, which bundles ``tzdata``), not at import: every
+    function imports this module, and the Lambda image has no system time zone database."""
+    local = moment.astimezone(ZoneInfo("Europe/Amsterdam"))
+    offset = local.strftime("%z")
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M:%S} (UTC{offset[:3]}:{offset[3:]})"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from .proof import (
     DocumentSpec,
     PdfStore,
     ProofContent,
+    ProofOutcome,
     ProofQueue,
     ProofRecord,
     ProofRecords,
@@ -99,7 +100,7 @@ def proof_of_session(
         login_at=session.login.at,
         loa=session.login.loa,
         code_check=check,
-        identified=identified,
+        outcome=ProofOutcome.IDENTIFIED if identified else ProofOutcome.NOT_IDENTIFIED,
         reason=None if identified else (session.outcome_reason or "Niet geïdentificeerd door de medewerker"),
         control_code=session.expected_code if identified else None,
         checked_at=session.verified_at,
@@ -110,6 +111,8 @@ def proof_of_session(
         zaak_url=zaak_url,
         sealed_bsn=sealed,
         bsn_context=bsn_context if sealed else {},
+        digid_assertion_id=session.login.digid_assertion_id,
+        digid_authn_instant=session.login.digid_authn_instant,
     )
 
 

@@ -14,6 +14,7 @@ from .assurance import LevelOfAssurance
 from .bsn import Bsn
 from .control_code import ControlCodes, codes_equal
 from .errors import InvalidInput, SessionExpired, SessionNotFound, WrongState
+from .login import DigidAssertion
 from .policy import ServicePolicy
 from .ports import BsnCipher, ExpiredRecords, SessionRepository
 from .proof import ProofOutbox, ProofRecord, ProofRequest, ProofStatus
@@ -263,6 +264,7 @@ def record_resident_login(
     codes: ControlCodes,
     cipher: BsnCipher,
     now: datetime,
+    assertion: DigidAssertion | None = None,
 ) -> Session:
     """A DigiD login for a session of flow B or C. The BSN is kept only sealed, and only in flow C."""
     session = sessions.get(session_id)
@@ -276,6 +278,8 @@ def record_resident_login(
     else:
         sealed = cipher.seal(bsn.digits.encode(), bsn_context(session.id))
         login = ResidentLogin(at=now, loa=loa, resident_code=resident_code, sealed_bsn=sealed)
+    if assertion is not None:
+        login = replace(login, digid_assertion_id=assertion.assertion_id, digid_authn_instant=assertion.authn_instant)
     logged_in = session.with_login(login, now)
     sessions.replace(logged_in, expected_status=Status.CREATED, expected_attempts_left=session.attempts_left)
     return logged_in

@@ -99,6 +99,8 @@ class ResidentLogin:
     resident_code: str
     sealed_bsn: bytes | None = None  # flow C only
     code_match: bool | None = None  # flow B only
+    digid_assertion_id: str | None = None  # DigiD's evidence, for the proof (issue 14)
+    digid_authn_instant: datetime | None = None
 
 
 @dataclass(frozen=True)

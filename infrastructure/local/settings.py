@@ -49,6 +49,10 @@ def local_parameters(site_url: str) -> dict[str, Any]:
         "SiteUrl": site_url,
         "AllowPasswordAuth": "true",
         "DigidSpEntityId": f"{site_url}/digid/metadata",
+        # The API's custom domain is not emulated: the local gateway plays CloudFront and API Gateway at once.
+        "ApiCertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000000",
+        # No CloudFront in front: the local gateway is the only way in, so the origin check is off (empty token).
+        "OriginVerifyToken": "",
     }
 
 

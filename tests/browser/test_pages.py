@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +16,8 @@ from playwright.sync_api import expect
 from infrastructure.local import LocalStack
 
 from .conftest import Screens
+
+SITE = Path(__file__).resolve().parents[2] / "static_site"
 
 
 def test_the_flow_a_start_page_explains_and_offers_the_digid_button(screens: Screens) -> None:
@@ -84,6 +87,35 @@ def test_the_accessibility_statement_is_there_and_the_footer_links_to_it(screens
     screens.check(page, "toegankelijkheidsverklaring")
 
 
+def test_the_privacy_statement_passes_axe_in_dutch_and_english(screens: Screens) -> None:
+    # Given the start page, when the resident follows the footer's privacy link
+    page = screens.new_page()
+    page.goto(screens.url("/"))
+    page.get_by_role("contentinfo").get_by_role("link", name="Privacy").click()
+    # Then the statement is there, with the retention the register states, and passes axe
+    page.get_by_role("heading", name="Privacyverklaring", level=1).wait_for()
+    expect(page.get_by_role("heading", name="Hoe lang bewaren wij uw gegevens?")).to_be_visible()
+    expect(page.get_by_text("Onze eigen kopie wissen wij na 14 dagen.", exact=False)).to_be_visible()
+    screens.check(page, "privacyverklaring")
+    # And in English too
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("heading", name="Privacy statement", level=1).wait_for()
+    screens.check(page, "privacyverklaring-en")
+
+
+def test_every_page_links_to_the_privacy_statement_in_its_footer(screens: Screens) -> None:
+    # Given every page of the site
+    pages = sorted(path.name for path in SITE.glob("*.html"))
+    assert {"index.html", "privacy.html", "medewerker.html", "resultaat.html", "fout.html"} <= set(pages)
+    page = screens.new_page()
+    for name in pages:
+        # When it is shown, then its footer links to the privacy statement with a readable name
+        page.goto(screens.url(f"/{name}"))
+        link = page.locator('footer a[href="/privacy.html"]')
+        expect(link).to_have_count(1)
+        expect(link).to_have_text("Privacy")
+
+
 def test_security_txt_has_the_rfc_9116_fields_and_expires_within_a_year(stack: LocalStack) -> None:
     response = requests.get(f"{stack.site_url}/.well-known/security.txt", timeout=5)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain")
@@ -120,6 +152,7 @@ def test_pages_fit_320_px_and_200_percent_zoom(screens: Screens) -> None:
         "/medewerker.html",
         "/fout.html?reden=loa_too_low&niveau=substantieel",
         "/toegankelijkheidsverklaring.html",
+        "/privacy.html",
     ):
         for width in (320, 640):
             page.set_viewport_size({"width": width, "height": 700})

@@ -5,6 +5,7 @@ local SQS poller runs the delivery function, and the official downloads the PDF 
 
 from __future__ import annotations
 
+import io
 import time
 from typing import Any
 
@@ -14,6 +15,12 @@ from infrastructure.local import LocalStack
 from infrastructure.local.clients import OfficialClient, resident_login
 
 RESIDENT = "999993653"
+
+
+def pdf_text(pdf: bytes) -> str:
+    import pypdf
+
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
 def wait_for_proof(official: OfficialClient, document_id: str) -> dict[str, Any]:
@@ -43,6 +50,11 @@ def test_completing_a_verified_session_yields_a_pdf_proof_the_official_can_downl
     pdf = requests.get(proof["download_url"], timeout=10)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     assert RESIDENT.encode() not in pdf.content  # flow C: no BSN on the proof
+    # And it carries DigiD's own evidence from the login (through the session record), in Dutch local time
+    text = pdf_text(pdf.content)
+    assert "DigiD assertion-ID" in text and "DigiD AuthnInstant" in text
+    assert "(UTC+01:00)" in text or "(UTC+02:00)" in text
+    assert "Uitkomst Geïdentificeerd" in text.replace("\n", " ")
     # And a retried Voltooien reports that same proof instead of making a second
     status, again = official.complete(created["id"])
     assert status == 200 and again["proof"]["document_id"] == done["proof"]["document_id"]
@@ -63,4 +75,6 @@ def test_flow_a_is_checked_and_completed_and_its_proof_carries_the_bsn(
     assert status == 200 and official.identification(number)[0] == 404
     proof = wait_for_proof(official, done["proof"]["document_id"])
     assert proof["status"] == "stored" and proof["reference"] == number
-    assert requests.get(proof["download_url"], timeout=10).content.startswith(b"%PDF-")
+    pdf = requests.get(proof["download_url"], timeout=10).content
+    assert pdf.startswith(b"%PDF-")
+    assert "DigiD assertion-ID" in pdf_text(pdf) and "DigiD AuthnInstant" in pdf_text(pdf)

@@ -211,3 +211,8 @@ def test_the_delivery_build_bundles_the_proof_font(repo_root: Path, tmp_path: Pa
     assert (
         "DejaVuSans.ttf" in commands and "DejaVuSans-Bold.ttf" in commands and f"{tmp_path}/delivery/fonts" in commands
     )
+
+
+def test_the_delivery_function_bundles_the_time_zone_database_for_dutch_local_time(repo_root: Path) -> None:
+    # The proof shows Europe/Amsterdam times; Lambda's Amazon Linux 2023 image has no /usr/share/zoneinfo
+    assert "tzdata" in requirements(repo_root, "delivery")

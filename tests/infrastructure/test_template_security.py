@@ -6,6 +6,7 @@ logs), the DPIA (data minimisation, expiry, encryption at rest and in transit).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -114,6 +115,7 @@ ACCEPTED_MANAGED_POLICIES = {
 }
 
 GLOBAL_ENVIRONMENT = {
+    "ORIGIN_VERIFY_TOKEN",
     "TABLE_NAME",
     "MUNICIPALITY_NAME",
     "GEMEENTECODE",
@@ -145,6 +147,9 @@ FUNCTION_ENVIRONMENT = {
         "ZGW_RSIN",
         "ZGW_VERTROUWELIJKHEID",
         "ZGW_SECRET_ARN",
+        "ZGW_STATUSTYPE",
+        "ZGW_RESULTAATTYPE",
+        "ZGW_IDENTIFICATIE_PREFIX",
     },
     "DigidFunction": {
         "CONTROL_CODE_KEY_ID",
@@ -471,11 +476,65 @@ def test_the_api_behaviours_never_cache_and_reach_the_api_over_tls_1_2(cfn_templ
     # Then nothing personal is cached at the edge, and the hop to API Gateway is HTTPS with TLS 1.2
     for behaviour in api_behaviours:
         assert behaviour["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
-        assert behaviour["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AllViewerExceptHost
+        assert behaviour["OriginRequestPolicyId"] == {"Ref": "ApiOriginRequestPolicy"}
         origin = origins[behaviour["TargetOriginId"]]
-        assert referenced_names(origin["DomainName"]) == {"HttpApi"}
+        assert origin["DomainName"] == {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]}
         assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
         assert origin["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
+
+
+def test_the_api_has_no_execute_api_endpoint_and_answers_only_on_the_domain_cloudfront_uses(
+    cfn_template: Template,
+) -> None:
+    # Given the HTTP API, its custom domain and its mapping
+    api = props(cfn_template, "HttpApi")
+    domain = props(cfn_template, "ApiDomain")
+    mapping = props(cfn_template, "ApiDomainMapping")
+
+    # Then https://<id>.execute-api.<region>.amazonaws.com is off, so the WAF in front of CloudFront cannot be
+    # skipped that way; the API answers on the site's own host name, with TLS 1.2, as CloudFront's origin
+    assert api["Body"]["servers"] == [
+        {"x-amazon-apigateway-endpoint-configuration": {"disableExecuteApiEndpoint": True}}
+    ]
+    assert domain["DomainName"] == {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "SiteUrl"}]}]}
+    assert domain["DomainNameConfigurations"] == [
+        {"CertificateArn": {"Ref": "ApiCertificateArn"}, "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2"}
+    ]
+    assert mapping["ApiId"] == {"Ref": "HttpApi"} and mapping["DomainName"] == {"Ref": "ApiDomain"}
+    # And no output or origin still names the execute-api host
+    assert "execute-api" not in json.dumps(cfn_template["Outputs"])
+    assert "execute-api" not in json.dumps(props(cfn_template, "SiteDistribution"))
+
+
+def test_cloudfront_proves_to_the_api_that_a_request_came_through_it(cfn_template: Template) -> None:
+    # Given the API origin and the functions' settings
+    config = props(cfn_template, "SiteDistribution")["DistributionConfig"]
+    [api_origin] = [origin for origin in config["Origins"] if origin["Id"] == "api"]
+    # Then CloudFront adds the deployment's token as X-Origin-Verify, and every function knows the token
+    assert api_origin["OriginCustomHeaders"] == [
+        {"HeaderName": "X-Origin-Verify", "HeaderValue": {"Ref": "OriginVerifyToken"}}
+    ]
+    for name, resource in cfn_template["Resources"].items():
+        if resource["Type"] == "AWS::Lambda::Function":
+            variables = resource["Properties"]["Environment"]["Variables"]
+            assert variables["ORIGIN_VERIFY_TOKEN"] == {"Ref": "OriginVerifyToken"}, name
+    # And the token is never shown by CloudFormation and must be set to deploy
+    parameter = cfn_template["Parameters"]["OriginVerifyToken"]
+    assert parameter["NoEcho"] is True and "Default" not in parameter
+    assert parameter["AllowedPattern"] == "^$|^[A-Za-z0-9]{32,128}$"
+
+
+def test_the_api_origin_gets_the_host_and_the_viewers_own_address(cfn_template: Template) -> None:
+    # Given the origin request policy of the API behaviours
+    config = props(cfn_template, "ApiOriginRequestPolicy")["OriginRequestPolicyConfig"]
+
+    # Then the Host (the API domain's name), cookies, query strings and CloudFront-Viewer-Address reach the API
+    assert config["HeadersConfig"] == {
+        "HeaderBehavior": "allViewerAndWhitelistCloudFront",
+        "Headers": ["CloudFront-Viewer-Address"],
+    }
+    assert config["CookiesConfig"] == {"CookieBehavior": "all"}
+    assert config["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
 
 
 # ---------------------------------------------------------------- data at rest

@@ -49,14 +49,17 @@ def test_the_template_translates_offline_into_the_expected_resources(cfn_templat
         "AWS::Events::Rule": 1,
         "AWS::DynamoDB::Table": 1,
         "AWS::KMS::Key": 3,  # control code, data, pseudonym
-        "AWS::S3::Bucket": 2,
-        "AWS::S3::BucketPolicy": 2,
+        "AWS::S3::Bucket": 3,  # proofs, site, their access logs
+        "AWS::S3::BucketPolicy": 3,
         "AWS::Cognito::UserPool": 1,
         "AWS::Cognito::UserPoolClient": 1,
         "AWS::Cognito::UserPoolGroup": 1,
         "AWS::CloudFront::Distribution": 1,
         "AWS::CloudFront::OriginAccessControl": 1,
         "AWS::CloudFront::ResponseHeadersPolicy": 1,
+        "AWS::CloudFront::OriginRequestPolicy": 1,
+        "AWS::ApiGatewayV2::DomainName": 1,
+        "AWS::ApiGatewayV2::ApiMapping": 1,
         "AWS::Logs::LogGroup": 6 + 2,  # one per function + API access logs + the audit trail
         "AWS::Logs::SubscriptionFilter": 5,  # audit lines of the API functions and the delivery to the forwarder
         "AWS::SQS::Queue": 2,  # proof delivery and its dead-letter queue
@@ -134,7 +137,7 @@ def test_the_outputs_name_what_deployers_and_the_site_need(cfn_template: Templat
     # Then the agreed ones are all there
     assert {
         "SiteUrl",
-        "ApiUrl",
+        "ApiOriginDomainName",
         "SessionTableName",
         "UserPoolId",
         "UserPoolClientId",

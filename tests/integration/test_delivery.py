@@ -21,11 +21,13 @@ import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications
 from legitimatie.adapters.kms import KmsBsnCipher
+from legitimatie.adapters.zgw import CatalogueError
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.login import LOGIN_LIFETIME, PendingLogin
 from legitimatie.login_services import finish_login
 from legitimatie.policy import ServicePolicy
+from legitimatie.runtime.settings import ConfigurationError
 from tests.fakes import InMemoryResults
 from tests.zgw.fake_case_system import CLIENT_ID, SECRET, FakeCaseSystem, running_case_system
 from tests.zgw.openapi import SPEC_DIR, specs_available
@@ -149,9 +151,11 @@ def zgw(aws: Aws, monkeypatch: pytest.MonkeyPatch):
             "BACK_OFFICE_MODE": "zgw",
             "ZGW_ZAKEN_API": system.zaken_api,
             "ZGW_DOCUMENTEN_API": system.documenten_api,
-            "ZGW_ZAAKTYPE": "https://catalogi.example/api/v1/zaaktypen/3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b",
-            "ZGW_ROLTYPE_INITIATOR": "https://catalogi.example/api/v1/roltypen/9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d",
-            "ZGW_INFORMATIEOBJECTTYPE": "https://catalogi.example/api/v1/informatieobjecttypen/1",
+            "ZGW_ZAAKTYPE": system.zaaktype,
+            "ZGW_ROLTYPE_INITIATOR": system.roltype,
+            "ZGW_INFORMATIEOBJECTTYPE": system.informatieobjecttype,
+            "ZGW_STATUSTYPE": system.statustype,
+            "ZGW_IDENTIFICATIE_PREFIX": "a1b2c3d4e5f6",
             "ZGW_RSIN": "002220647",
             "ZGW_SECRET_ARN": secret,
         }.items():
@@ -253,7 +257,7 @@ def test_flow_a_is_delivered_to_the_case_system_once(aws: Aws, zgw: FakeCaseSyst
     assert record["status"]["S"] == "delivered"
     assert zgw.state.violations == []
     [zaak] = zgw.state.zaken.values()
-    assert zaak["identificatie"] == number and record["zaak_url"]["S"] == zaak["url"]
+    assert zaak["identificatie"] == f"a1b2c3d4e5f6-{number}" and record["zaak_url"]["S"] == zaak["url"]
     assert len(zgw.state.rollen) == len(zgw.state.documents) == len(zgw.state.relations) == 1
     status, proof = read_proof(str(UUID(record["pk"]["S"].removeprefix("proof#"))))
     assert status == 200 and proof["status"] == "delivered" and proof["zaak_url"] == zaak["url"]
@@ -359,3 +363,52 @@ def test_fifty_concurrent_flow_a_logins_get_fifty_consecutive_case_numbers(aws: 
     year = now().year
     assert sorted(numbers) == [f"{year}-{n:05d}" for n in range(1, 51)]
     assert len([item for item in scan(aws) if item["kind"]["S"] == "session"]) == 50
+
+
+def test_a_catalogue_that_is_not_ready_stops_delivery_with_a_clear_message(
+    aws: Aws, zgw: FakeCaseSystem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a zaaktype that was never published
+    zgw.publish_catalogue(zaaktype={"concept": True})
+    for name, value in {
+        "ZGW_ZAAKTYPE": zgw.zaaktype,
+        "ZGW_ROLTYPE_INITIATOR": zgw.roltype,
+        "ZGW_INFORMATIEOBJECTTYPE": zgw.informatieobjecttype,
+        "ZGW_STATUSTYPE": zgw.statustype,
+    }.items():
+        monkeypatch.setenv(name, value)
+    delivery.wiring.cache_clear()
+    identified_flow_a(aws)
+    # When the delivery function starts on the proof
+    event = poll(aws)
+    assert event is not None
+    with pytest.raises(CatalogueError) as failure:
+        delivery.lambda_handler(event, LambdaContext())
+    # Then it refuses before touching the case system, saying what to fix; the message stays queued for a retry
+    assert f"zaaktype {zgw.zaaktype} is a concept: publish it" in failure.value.message
+    assert zgw.state.zaken == {} and zgw.state.documents == {}
+
+
+def test_an_rsin_that_fails_the_elfproef_is_refused_at_start(
+    aws: Aws, zgw: FakeCaseSystem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a typo in the RSIN (one digit off: nine digits, but not a valid RSIN)
+    monkeypatch.setenv("ZGW_RSIN", "002220648")
+    delivery.wiring.cache_clear()
+    # When the delivery function reads its settings
+    with pytest.raises(ConfigurationError, match="elfproef"):
+        delivery.wiring()
+
+
+def test_the_audit_trail_names_the_proofs_document_id_and_its_sha256(aws: Aws, capsys) -> None:
+    # Given a flow A proof waiting on the queue
+    identified_flow_a(aws)
+    capsys.readouterr()
+    # When the delivery function makes it
+    run_delivery(aws)
+    # Then the audit event holds the document id and the SHA-256 the proof's footer promises
+    [record] = proof_records(aws)
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"log_type":"audit"' in line]
+    [made] = [e for e in events if e["action"] == "proof_made"]
+    assert made["document_id"] == record["pk"]["S"].removeprefix("proof#")
+    assert made["sha256"] == record["sha256"]["S"] and len(made["sha256"]) == 64

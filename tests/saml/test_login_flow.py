@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 
 import pytest
+from lxml import etree
 
 from digid.saml import SpConfig, build_authn_request, read_in_response_to, resolve_artifact, validate_response
 from infrastructure.digid_simulator import DigidSimulator
@@ -112,3 +114,19 @@ def test_an_invalid_bsn_at_the_simulator_shows_the_form_again(simulator: DigidSi
     assert answer.status_code == 400
     assert 'role="alert"' in answer.text and form_token(answer.text) == token
     assert submit_login_form(simulator, token, bsn="999993653", loa="basis", action="login").status_code == 303
+
+
+def test_a_success_carries_digids_assertion_id_and_authn_instant(
+    simulator: DigidSimulator, sp_config: SpConfig
+) -> None:
+    # Given a resident who logs in
+    answer = log_in(simulator, sp_config, required=LevelOfAssurance.MIDDEN, bsn="999990019", loa="midden")
+    response_xml = resolve_artifact(sp_config, answer.saml_art)
+    # When the Response is validated
+    before = datetime.now(UTC)
+    outcome = validate_response(sp_config, response_xml, expected_request_id=answer.request.request_id)
+    # Then the outcome holds the signed assertion's ID and DigiD's AuthnInstant, for the proof
+    assertion = etree.fromstring(response_xml.encode()).find("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion")
+    assert assertion is not None and outcome.assertion_id == assertion.get("ID")
+    assert outcome.authn_instant is not None and outcome.authn_instant.tzinfo is not None
+    assert abs((outcome.authn_instant - before).total_seconds()) < 300

@@ -21,7 +21,7 @@ pytest.importorskip("fpdf")
 from delivery.pdf import font_dir, render_proof  # noqa: E402
 from legitimatie.assurance import LevelOfAssurance  # noqa: E402
 from legitimatie.bsn import Bsn  # noqa: E402
-from legitimatie.proof import CodeCheck, ProofContent, ProofRequest  # noqa: E402
+from legitimatie.proof import CodeCheck, ProofContent, ProofOutcome, ProofRequest  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "proofs"
 BSN = Bsn("999993653")
@@ -36,6 +36,8 @@ FLOW_A = ProofRequest(
     code_check=CodeCheck.SHOWN_TO_RESIDENT,
     control_code="358974",
     zaak_number="2026-00042",
+    digid_assertion_id="_4c1f0e5a9b7d4e2f8a6c3b1d0e9f8a7b",
+    digid_authn_instant=datetime(2026, 11, 28, 14, 7, 10, tzinfo=UTC),
 )
 FLOW_C = ProofRequest(
     document_id=UUID("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"),
@@ -50,6 +52,22 @@ FLOW_C = ProofRequest(
     official_id="sub-1",
     official_name="Dorien Dorknoper-van der Schaaf",
     zaak_url="https://openzaak.voorbeeld.nl/zaken/api/v1/zaken/4a1c0f3e-8b2d-4c6e-9f1a-2b3c4d5e6f70",
+)
+# A summer session the official closed as not identified (issue 11 adds that outcome to sessions)
+FLOW_B_NOT_IDENTIFIED = ProofRequest(
+    document_id=UUID("5e4f3a2b-1c0d-4e9f-8a7b-6c5d4e3f2a1b"),
+    flow="known_bsn",
+    municipality="Gemeente Voorbeeld",
+    created_at=datetime(2026, 7, 14, 9, 31, 0, tzinfo=UTC),
+    login_at=datetime(2026, 7, 14, 9, 28, 45, tzinfo=UTC),
+    loa=LevelOfAssurance.MIDDEN,
+    code_check=CodeCheck.NOT_CHECKED,
+    session_id=UUID("7d6c5b4a-3e2f-4a1b-8c9d-0e1f2a3b4c5d"),
+    official_id="sub-2",
+    official_name="P. de Vries",
+    outcome=ProofOutcome.NOT_IDENTIFIED,
+    digid_assertion_id="_9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b",
+    digid_authn_instant=datetime(2026, 7, 14, 9, 28, 44, tzinfo=UTC),
 )
 
 
@@ -102,19 +120,38 @@ def test_flow_a_shows_case_number_code_outcome_and_bsn_in_dutch(fonts_present: N
         "Gemeente Voorbeeld",
         "2026-00042",
         "DigiD Substantieel",
-        "28 november 2026, 14:07:12 UTC",
+        "28 november 2026, 15:07:12 (UTC+01:00)",  # Dutch winter time, with its offset
+        "Geïdentificeerd",
+        "_4c1f0e5a9b7d4e2f8a6c3b1d0e9f8a7b",  # DigiD's assertion ID
+        "28 november 2026, 15:07:10 (UTC+01:00)",  # and DigiD's AuthnInstant
         BSN.digits,
         str(FLOW_A.document_id),
     ):
         assert expected in text
+    assert " UTC\n" not in text and "14:07:12" not in text  # no bare UTC time a reader would take for local
     assert "358974" not in text  # the code itself is not part of the proof
 
 
 def test_flows_b_and_c_name_the_official_and_the_check_but_not_the_bsn(fonts_present: None) -> None:
     text = _text(_pdf(FLOW_C, None))
     assert "Dorien Dorknoper-van der Schaaf" in text and "komt overeen" in text
-    assert str(FLOW_C.session_id) in text and "15:01:05" in text
+    assert str(FLOW_C.session_id) in text and "28 november 2026, 16:01:05 (UTC+01:00)" in text
     assert BSN.digits not in text
+
+
+def test_a_summer_proof_of_someone_not_identified_says_so_in_dutch_summer_time(fonts_present: None) -> None:
+    text = _text(_pdf(FLOW_B_NOT_IDENTIFIED, None))
+    assert "Niet geïdentificeerd" in text and "Geïdentificeerd\n" not in text
+    assert "heeft zich tijdens een videogesprek met de gemeente geïdentificeerd" not in text  # the intro too
+    assert "14 juli 2026, 11:28:45 (UTC+02:00)" in text
+    assert "_9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b" in text
+
+
+def test_a_proof_request_without_an_outcome_is_identified_and_survives_the_queue() -> None:
+    # The outcome defaults to identified (messages queued before this field existed say nothing)
+    assert FLOW_A.outcome is ProofOutcome.IDENTIFIED
+    for request in (FLOW_A, FLOW_B_NOT_IDENTIFIED):
+        assert ProofRequest.from_message(request.to_message()) == request
 
 
 def test_the_hash_of_the_same_proof_is_stable_per_file(fonts_present: None) -> None:
@@ -123,7 +160,10 @@ def test_the_hash_of_the_same_proof_is_stable_per_file(fonts_present: None) -> N
     assert pdf.startswith(b"%PDF-") and len(pdf) < 200_000
 
 
-@pytest.mark.parametrize(("name", "request_", "bsn"), [("flow-a", FLOW_A, BSN), ("flow-c", FLOW_C, None)])
+@pytest.mark.parametrize(
+    ("name", "request_", "bsn"),
+    [("flow-a", FLOW_A, BSN), ("flow-c", FLOW_C, None), ("flow-b-not-identified", FLOW_B_NOT_IDENTIFIED, None)],
+)
 def test_the_proof_renders_on_a4_to_a_png_for_people_to_look_at(
     fonts_present: None, tmp_path: Path, name: str, request_: ProofRequest, bsn: Bsn | None
 ) -> None:

@@ -25,6 +25,7 @@ from tests.zgw.openapi import load_spec, specs_available, validate_request
 
 ZAKEN = "/zaken/api/v1"
 DOCUMENTEN = "/documenten/api/v1"
+CATALOGI = "/catalogi/api/v1"
 CLIENT_ID = "legitimatie-test"
 SECRET = "a-shared-secret-of-enough-length-for-hs256"
 
@@ -35,6 +36,9 @@ class State:
     rollen: dict[str, dict[str, Any]] = field(default_factory=dict)
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     relations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    statussen: dict[str, dict[str, Any]] = field(default_factory=dict)
+    resultaten: dict[str, dict[str, Any]] = field(default_factory=dict)
+    catalogue: dict[str, dict[str, Any]] = field(default_factory=dict)  # "/zaaktypen/<uuid>" -> object
     violations: list[str] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     failures: list[tuple[str, str, str]] = field(default_factory=list)
@@ -47,11 +51,44 @@ class FakeCaseSystem:
         if specs_available():  # parse the large YAML files now, not inside the first request's timeout
             load_spec("zaken")
             load_spec("documenten")
+            load_spec("catalogi")
         self.state = State()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self.state))
         self._server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.publish_catalogue()
+
+    def _type_url(self, collection: str) -> str:
+        return f"{self.base}{CATALOGI}/{collection}/{uuid.uuid4()}"
+
+    def publish_catalogue(self, **changes: Any) -> None:
+        """A published zaaktype with an initiator roltype, the proof's informatieobjecttype, a statustype and a
+        resultaattype, all linked; ``changes`` overrides fields per type, e.g. ``zaaktype={"concept": True}``."""
+        self.zaaktype = self._type_url("zaaktypen")
+        self.roltype = self._type_url("roltypen")
+        self.informatieobjecttype = self._type_url("informatieobjecttypen")
+        self.statustype = self._type_url("statustypen")
+        self.resultaattype = self._type_url("resultaattypen")
+        objects = {
+            "zaaktype": {
+                "url": self.zaaktype,
+                "concept": False,
+                "informatieobjecttypen": [self.informatieobjecttype],
+                "roltypen": [self.roltype],
+                "statustypen": [self.statustype],
+                "resultaattypen": [self.resultaattype],
+            },
+            "roltype": {"url": self.roltype, "zaaktype": self.zaaktype, "omschrijvingGeneriek": "initiator"},
+            "informatieobjecttype": {"url": self.informatieobjecttype, "concept": False, "zaaktypen": [self.zaaktype]},
+            "statustype": {"url": self.statustype, "zaaktype": self.zaaktype, "volgnummer": 1},
+            "resultaattype": {"url": self.resultaattype, "zaaktype": self.zaaktype},
+        }
+        with self.state.lock:
+            self.state.catalogue.clear()
+            for kind, item in objects.items():
+                item.update(changes.get(kind, {}))
+                self.state.catalogue[item["url"].removeprefix(self.base + CATALOGI)] = item
 
     @property
     def zaken_api(self) -> str:
@@ -104,7 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self) -> tuple[str, str, str]:
         path = urlsplit(self.path).path
-        for api, base in (("zaken", ZAKEN), ("documenten", DOCUMENTEN)):
+        for api, base in (("zaken", ZAKEN), ("documenten", DOCUMENTEN), ("catalogi", CATALOGI)):
             if path.startswith(base):
                 return api, base, path[len(base) :].rstrip("/")
         return "", "", path
@@ -149,9 +186,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str, resource: str, body: Any) -> None:
         query = {key: values[0] for key, values in parse_qs(urlsplit(self.path).query).items()}
+        if self.path.startswith(CATALOGI):
+            with self.state.lock:
+                item = self.state.catalogue.get(resource)
+            self._answer(200, item) if item and method == "GET" else self._answer(404, {"title": "Niet gevonden"})
+            return
         collections = {
             "/zaken": (self.state.zaken, ZAKEN),
             "/rollen": (self.state.rollen, ZAKEN),
+            "/statussen": (self.state.statussen, ZAKEN),
+            "/resultaten": (self.state.resultaten, ZAKEN),
             "/zaakinformatieobjecten": (self.state.relations, ZAKEN),
             "/enkelvoudiginformatieobjecten": (self.state.documents, DOCUMENTEN),
         }

@@ -23,7 +23,11 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # CI clones the repository into another folder with a copy of shared/ beside it: the same relative place.
 SPEC_DIR = REPO_ROOT.parent / "shared" / "reference" / "zgw"
-SPECS = {"zaken": "zaken-api-openapi.yaml", "documenten": "documenten-api-openapi.yaml"}
+SPECS = {
+    "zaken": "zaken-api-openapi.yaml",
+    "documenten": "documenten-api-openapi.yaml",
+    "catalogi": "catalogi-api-openapi.yaml",
+}
 
 
 def specs_available() -> bool:

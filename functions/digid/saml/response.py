@@ -13,7 +13,7 @@ import base64
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final, Literal
 
 from lxml import etree
@@ -78,6 +78,10 @@ class DigidOutcome:
     session_index: str | None = None
     issuer: str | None = None
     status_code: str | None = None
+    # DigiD's own evidence, for the proof of authentication (issue 14): the signed assertion's ID and the
+    # moment DigiD authenticated the resident (AuthnStatement/@AuthnInstant). Set on success only.
+    assertion_id: str | None = None
+    authn_instant: datetime | None = None
 
 
 def read_in_response_to(response_xml: str) -> str | None:
@@ -126,7 +130,21 @@ def validate_response(
     bsn = _bsn_from_name_id(config, assertion)
     if required_loa is not None and level < required_loa:
         return DigidOutcome(kind="loa_too_low", loa=level, issuer=config.idp.entity_id)
-    return DigidOutcome(kind="success", bsn=bsn, loa=level, session_index=session_index, issuer=config.idp.entity_id)
+    return DigidOutcome(
+        kind="success",
+        bsn=bsn,
+        loa=level,
+        session_index=session_index,
+        issuer=config.idp.entity_id,
+        assertion_id=assertion.get("ID"),
+        authn_instant=_authn_instant(assertion),
+    )
+
+
+def _authn_instant(assertion: etree._Element) -> datetime | None:
+    """The signed AuthnStatement's AuthnInstant (schema-required, so present after validation), in UTC."""
+    instants = assertion.xpath("saml:AuthnStatement/@AuthnInstant", namespaces=NS)
+    return datetime.fromtimestamp(_epoch(str(instants[0])), UTC) if len(instants) == 1 else None
 
 
 def _response_root(response_xml: str) -> etree._Element:

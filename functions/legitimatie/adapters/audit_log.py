@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -27,9 +28,14 @@ else:
     CloudWatchLogsClient = Any
     InputLogEventTypeDef = dict
 
-__all__ = ["AUDIT_LOG_TYPE", "AuditLogGroup", "StdoutAuditTrail", "is_audit_line"]
+__all__ = ["AUDIT_LOG_TYPE", "CLIENT_ADDRESS", "AuditLogGroup", "StdoutAuditTrail", "is_audit_line"]
 
 AUDIT_LOG_TYPE = "audit"
+
+# The address of the browser that made the current HTTP request (runtime/http.py sets it for every request;
+# None outside a request: the expiry sweep, the proof queue). Every audit event of the request carries it:
+# DigiD norm C.07 asks who did what, when and from where.
+CLIENT_ADDRESS: ContextVar[str | None] = ContextVar("client_address", default=None)
 
 
 def _print_line(line: str) -> None:
@@ -45,7 +51,10 @@ class StdoutAuditTrail:
         self._write = write
 
     def record(self, event: AuditEvent) -> None:
-        line = {"log_type": AUDIT_LOG_TYPE, "service": self._service, **event.to_record()}
+        line: dict[str, object] = {"log_type": AUDIT_LOG_TYPE, "service": self._service, **event.to_record()}
+        client_address = CLIENT_ADDRESS.get()
+        if client_address is not None:
+            line["client_address"] = client_address
         self._write(json.dumps(line, separators=(",", ":"), sort_keys=True))
 
 

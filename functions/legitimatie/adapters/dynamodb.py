@@ -77,6 +77,10 @@ def session_to_item(session: Session) -> Item:
             item["sealed_bsn"] = {"B": login.sealed_bsn}
         if login.code_match is not None:
             item["code_match"] = {"BOOL": login.code_match}
+        if login.digid_assertion_id is not None:
+            item["digid_assertion_id"] = _s(login.digid_assertion_id)
+        if login.digid_authn_instant is not None:
+            item["digid_authn_instant"] = _n(to_epoch(login.digid_authn_instant))
     return item
 
 
@@ -89,6 +93,10 @@ def session_from_item(item: Item) -> Session:
             resident_code=item["resident_code"]["S"],
             sealed_bsn=bytes(item["sealed_bsn"]["B"]) if "sealed_bsn" in item else None,
             code_match=item["code_match"]["BOOL"] if "code_match" in item else None,
+            digid_assertion_id=item["digid_assertion_id"]["S"] if "digid_assertion_id" in item else None,
+            digid_authn_instant=(
+                from_epoch(int(item["digid_authn_instant"]["N"])) if "digid_authn_instant" in item else None
+            ),
         )
     return Session(
         id=UUID(item["pk"]["S"].removeprefix("session#")),

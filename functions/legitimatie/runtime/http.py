@@ -5,9 +5,12 @@ Responses never carry a stack trace, a BSN, or the input that was refused.
 
 from __future__ import annotations
 
+import hmac
 import importlib
 import importlib.util
+import ipaddress
 import json
+import os
 import sys
 from typing import Any, TypeVar
 
@@ -47,9 +50,11 @@ _event_handler_without_its_init()
 from aws_lambda_powertools.event_handler import content_types  # noqa: E402 - after the line above, on purpose
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response  # noqa: E402
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError  # noqa: E402
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware  # noqa: E402
 from aws_lambda_powertools.shared.cookies import Cookie  # noqa: E402
 from pydantic import BaseModel, ValidationError  # noqa: E402
 
+from ..adapters.audit_log import CLIENT_ADDRESS  # noqa: E402
 from ..errors import (  # noqa: E402
     AlreadyLoggedIn,
     ConcurrentUpdate,
@@ -68,7 +73,15 @@ from ..errors import (  # noqa: E402
 from ..session import Official  # noqa: E402
 from .observability import logger  # noqa: E402
 
-__all__ = ["Response", "content_types", "current_official", "json_response", "new_resolver", "parse_body"]
+__all__ = [
+    "Response",
+    "client_address",
+    "content_types",
+    "current_official",
+    "json_response",
+    "new_resolver",
+    "parse_body",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -125,9 +138,65 @@ def status_of(exc: DomainError) -> int:
     return 400
 
 
+def _ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip().strip("[]")))
+    except ValueError:
+        return None
+
+
+def client_address(event: dict[str, Any]) -> str | None:
+    """The browser's own IP address: CloudFront's ``CloudFront-Viewer-Address`` (``ip:port``), else the TCP peer.
+
+    The API is reachable only through CloudFront (template: execute-api endpoint disabled), whose origin
+    request policy adds the header; CloudFront sets it itself, a viewer cannot. Without it (the local stack)
+    the peer address API Gateway saw is the client's. Anything that is not an IP address is ignored.
+    """
+    headers = {str(name).lower(): value for name, value in (event.get("headers") or {}).items()}
+    viewer = headers.get("cloudfront-viewer-address")
+    if isinstance(viewer, str) and ":" in viewer:
+        address = _ip(viewer.rsplit(":", 1)[0])
+        if address is not None:
+            return address
+    source = ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp")
+    return _ip(source) if isinstance(source, str) else None
+
+
+def _log_the_client(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Who called, from where: on every log line and audit event of this request (DigiD norm C.07).
+
+    Log lines already carry the API's ``requestId`` as ``correlation_id`` (observability.py), which joins them to
+    the API access log line; that one can only log CloudFront's address.
+    Set for the rest of the invocation (the error handlers log after the route returns);
+    ``observability.observed`` clears both when the next invocation starts.
+    """
+    address = client_address(app.current_event.raw_event)
+    CLIENT_ADDRESS.set(address)
+    logger.append_keys(client_address=address)
+    return next_middleware(app)
+
+
+def _through_cloudfront(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Refuse what did not come through CloudFront (and so its WAF): the API's regional domain is reachable too.
+
+    CloudFront adds ``X-Origin-Verify`` with the deployment's token (``ORIGIN_VERIFY_TOKEN``) to every request it
+    forwards (template: ``OriginCustomHeaders``); a viewer cannot set it. Without a token (the local stack, whose
+    gateway is the only way in) nothing is checked; the template refuses to deploy without one.
+    """
+    token = os.environ.get("ORIGIN_VERIFY_TOKEN", "")
+    if token:
+        headers = {str(k).lower(): v for k, v in (app.current_event.raw_event.get("headers") or {}).items()}
+        given = headers.get("x-origin-verify")
+        if not isinstance(given, str) or not hmac.compare_digest(given.encode(), token.encode()):
+            logger.warning("Request refused: it did not come through CloudFront")
+            return error_response(403, "forbidden", "This address only answers requests through the site.")
+    return next_middleware(app)
+
+
 def new_resolver() -> APIGatewayHttpResolver:
     """An HTTP API (payload 2.0) resolver with the service's error mapping registered once."""
     app = APIGatewayHttpResolver()
+    app.use(middlewares=[_log_the_client, _through_cloudfront])
 
     @app.exception_handler(DomainError)
     def _domain_error(exc: DomainError) -> Response[str]:

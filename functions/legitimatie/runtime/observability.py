@@ -16,7 +16,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 
-from ..adapters.audit_log import StdoutAuditTrail
+from ..adapters.audit_log import CLIENT_ADDRESS, StdoutAuditTrail
 
 __all__ = ["audit_trail", "logger", "metrics", "observed"]
 
@@ -34,5 +34,14 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 def observed(handler: Handler, *, http: bool = True) -> Handler:
     """Correlation id per request, the Lambda context in every log line, metrics flushed; never the event."""
     correlation = correlation_paths.API_GATEWAY_HTTP if http else None
-    with_metrics = metrics.log_metrics(capture_cold_start_metric=True)(handler)
+
+    def fresh(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        # A request's client address (runtime/http.py) must not stick to the next invocation (a sweep, a batch).
+        try:
+            return handler(event, context)
+        finally:
+            CLIENT_ADDRESS.set(None)
+            logger.remove_keys(["client_address"])
+
+    with_metrics = metrics.log_metrics(capture_cold_start_metric=True)(fresh)
     return logger.inject_lambda_context(correlation_id_path=correlation, log_event=False)(with_metrics)  # type: ignore[no-any-return]

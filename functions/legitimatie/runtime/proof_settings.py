@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..adapters.dynamodb_proofs import DynamoDbProofRecords
 from ..adapters.sqs import SqsProofQueue
+from ..bsn import passes_elfproef
 from ..proof_services import QueuedProofs
 from .aws import aws_client
 from .secrets import read_json_secret
@@ -24,7 +25,7 @@ class ProofOutboxSettings(BaseSettings):
     """Functions that complete an identification and hand its proof to the delivery queue."""
 
     proof_queue_url: str = Field(alias="PROOF_QUEUE_URL", min_length=1)
-    proof_retention_days: int = Field(alias="PROOF_RETENTION_DAYS", default=90, ge=1, le=3650)
+    proof_retention_days: int = Field(alias="PROOF_RETENTION_DAYS", default=14, ge=1, le=90)
 
     @property
     def proof_retention(self) -> timedelta:
@@ -66,6 +67,11 @@ class DeliverySettings(BaseSettings):
         "openbaar", "beperkt_openbaar", "intern", "zaakvertrouwelijk", "vertrouwelijk", "confidentieel", "geheim"
     ] = Field(alias="ZGW_VERTROUWELIJKHEID", default="vertrouwelijk")
     zgw_secret_arn: str = Field(alias="ZGW_SECRET_ARN", default="")
+    zgw_statustype: str = Field(alias="ZGW_STATUSTYPE", default="")
+    zgw_resultaattype: str = Field(alias="ZGW_RESULTAATTYPE", default="")
+    zgw_identificatie_prefix: str = Field(
+        alias="ZGW_IDENTIFICATIE_PREFIX", default="", pattern=r"^$|^[A-Za-z0-9]{1,20}$"
+    )
     zgw_read_timeout_seconds: float = Field(alias="ZGW_READ_TIMEOUT_SECONDS", default=10.0, gt=0, le=50)
 
     def validate(self) -> None:
@@ -78,12 +84,19 @@ class DeliverySettings(BaseSettings):
                 "ZGW_ROLTYPE_INITIATOR": self.zgw_roltype_initiator,
                 "ZGW_INFORMATIEOBJECTTYPE": self.zgw_informatieobjecttype,
                 "ZGW_SECRET_ARN": self.zgw_secret_arn,
+                "ZGW_STATUSTYPE": self.zgw_statustype,
             }
             missing = [name for name, value in names.items() if not value.startswith(("https://", "http://", "arn:"))]
             if missing:
                 raise ValueError(f"BACK_OFFICE_MODE=zgw needs {', '.join(missing)}")
-            if not (len(self.zgw_rsin) == 9 and self.zgw_rsin.isdigit()):
-                raise ValueError("BACK_OFFICE_MODE=zgw needs ZGW_RSIN, the municipality's nine-digit RSIN")
+            # An RSIN is checked with the same eleven test as a BSN: a typo must stop the deployment, not file
+            # every proof under another organisation.
+            if not (len(self.zgw_rsin) == 9 and self.zgw_rsin.isdigit() and passes_elfproef(self.zgw_rsin)):
+                raise ValueError("BACK_OFFICE_MODE=zgw needs ZGW_RSIN, the municipality's RSIN (nine digits, elfproef)")
+            if self.zgw_resultaattype and not self.zgw_resultaattype.startswith(("https://", "http://")):
+                raise ValueError("ZGW_RESULTAATTYPE must be empty or the URL of a resultaattype")
+            if not self.zgw_identificatie_prefix:
+                raise ValueError("BACK_OFFICE_MODE=zgw needs ZGW_IDENTIFICATIE_PREFIX (the template derives it)")
 
 
 def load_zgw_settings(settings: DeliverySettings, secrets: Any) -> ZgwSettings:
@@ -102,4 +115,7 @@ def load_zgw_settings(settings: DeliverySettings, secrets: Any) -> ZgwSettings:
         client_id=value["client_id"],
         secret=value["secret"],
         read_timeout=settings.zgw_read_timeout_seconds,
+        statustype=settings.zgw_statustype,
+        resultaattype=settings.zgw_resultaattype,
+        identificatie_prefix=settings.zgw_identificatie_prefix,
     )
