@@ -33,12 +33,10 @@ from legitimatie.login_services import (
     take_pending_login,
 )
 from legitimatie.policy import ServicePolicy
-from legitimatie.proof_services import QueuedProofs
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.cookies import expired_login_cookie, login_cookie, new_login_cookie, new_result_cookie
 from legitimatie.runtime.http import Response, content_types, new_resolver
 from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
-from legitimatie.runtime.proof_settings import ProofOutboxSettings, proof_outbox
 from legitimatie.services import note_resident_event, parse_session_id
 from legitimatie.session import ResidentEvent
 
@@ -57,7 +55,6 @@ class Wiring:
     codes: ControlCodes
     cipher: KmsBsnCipher
     pseudonyms: Pseudonyms
-    proofs: QueuedProofs
 
 
 @cache
@@ -74,7 +71,6 @@ def wiring() -> Wiring:
         codes=ControlCodes(KmsMacKey(kms, settings.control_code_key_id), settings.gemeentecode),
         cipher=KmsBsnCipher(kms, settings.data_key_id),
         pseudonyms=Pseudonyms(KmsMacKey(kms, settings.pseudonym_key_id)),
-        proofs=proof_outbox(ProofOutboxSettings.from_env(os.environ), dynamodb, aws_client("sqs")),
     )
 
 

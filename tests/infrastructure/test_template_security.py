@@ -87,7 +87,6 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "DigidIdpMetadataParameter": {"ssm:GetParameter"},
         "DigidSigningSecretArn": {"secretsmanager:GetSecretValue"},
         "DigidTlsClientSecretArn": {"secretsmanager:GetSecretValue"},
-        "ProofQueue": {"sqs:SendMessage"},
     },
     # Issue 5: makes and stores the proof, reads the sealed BSN of flow A, delivers to ZGW (zgw mode only).
     "DeliveryFunction": {
@@ -162,8 +161,6 @@ FUNCTION_ENVIRONMENT = {
         "DIGID_TLS_CLIENT_SECRET_ARN",
         "DIGID_REQUEST_BINDING",
         "DIGID_POST_BINDING",
-        "PROOF_QUEUE_URL",
-        "PROOF_RETENTION_DAYS",
     },
 }
 

@@ -137,7 +137,11 @@ def test_flow_b_with_another_bsn_cannot_be_identified_and_closes_as_not_identifi
     assert status == 200 and done["status"] == "not_identified" and done["proof"]["outcome"] == "not_identified"
     [message] = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"]
     body = json.loads(message["Body"])
-    assert body["identified"] is False and body["reason"] == "Ander BSN bij DigiD" and body["code_check"] == "no_match"
+    assert (
+        body["outcome"] == "not_identified"
+        and body["reason"] == "Ander BSN bij DigiD"
+        and body["code_check"] == "no_match"
+    )
 
 
 def test_three_wrong_codes_lock_and_then_423(aws: Aws) -> None:

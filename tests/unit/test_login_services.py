@@ -287,8 +287,9 @@ def test_case_numbers_have_one_form(raw: str) -> None:
 def test_a_flow_a_login_below_the_minimum_level_is_refused_and_stores_nothing(world: World) -> None:
     # Given a flow A login that needs Midden (no session to check the level against)
     plan = plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW)
-    register_login(plan, "_req", "relay", pending=world.pending, now=NOW)
-    login = take_pending_login("_req", "relay", pending=world.pending, now=NOW)
+    register_login(plan, "_req", "relay", BROWSER, pending=world.pending, now=NOW)
+    found = find_pending_login("_req", "relay", BROWSER, pending=world.pending, now=NOW)
+    login = take_pending_login(found, pending=world.pending, now=NOW)
     # When DigiD reports Basis, then the login service refuses it
     with pytest.raises(LoginRefused) as refused:
         finish_login(

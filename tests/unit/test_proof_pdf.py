@@ -141,7 +141,7 @@ def test_flows_b_and_c_name_the_official_and_the_check_but_not_the_bsn(fonts_pre
 
 def test_a_summer_proof_of_someone_not_identified_says_so_in_dutch_summer_time(fonts_present: None) -> None:
     text = _text(_pdf(FLOW_B_NOT_IDENTIFIED, None))
-    assert "Niet geïdentificeerd" in text and "Geïdentificeerd\n" not in text
+    assert "NIET geïdentificeerd" in text and "Geïdentificeerd\n" not in text
     assert "heeft zich tijdens een videogesprek met de gemeente geïdentificeerd" not in text  # the intro too
     assert "14 juli 2026, 11:28:45 (UTC+02:00)" in text
     assert "_9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b" in text

@@ -12,7 +12,7 @@ import ipaddress
 import json
 import os
 import sys
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 
 def _event_handler_without_its_init() -> None:
@@ -50,7 +50,6 @@ _event_handler_without_its_init()
 from aws_lambda_powertools.event_handler import content_types  # noqa: E402 - after the line above, on purpose
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response  # noqa: E402
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError  # noqa: E402
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware  # noqa: E402
 from aws_lambda_powertools.shared.cookies import Cookie  # noqa: E402
 from pydantic import BaseModel, ValidationError  # noqa: E402
 
@@ -72,6 +71,9 @@ from ..errors import (  # noqa: E402
 )
 from ..session import Official  # noqa: E402
 from .observability import logger  # noqa: E402
+
+if TYPE_CHECKING:  # the middlewares package imports event_handler's types, and with them every resolver
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 __all__ = [
     "Response",
