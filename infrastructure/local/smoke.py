@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from .clients import OfficialClient, resident_login
 
@@ -27,7 +28,11 @@ def main() -> None:
     state = Path(".local/stack.json")
     if not state.exists():
         sys.exit("No running local stack: start it with `make run` first.")
-    info = json.loads(state.read_text())
+    walk(json.loads(state.read_text()))
+
+
+def walk(info: dict[str, Any]) -> None:
+    """Every step against the stack that ``info`` (its ``stack.json``) describes; exits at the first failure."""
     official = OfficialClient(info)
     site = info["site_url"]
     expect("the test official logs in with USER_PASSWORD_AUTH", bool(official.token))
@@ -75,8 +80,8 @@ def main() -> None:
     status, handover = official.create(flow="handover", required_loa="substantieel")
     login = resident_login(site, handover["id"], RESIDENT, loa="midden")
     expect(
-        "flow C: a level too low is refused with the level needed",
-        login.query == {"reden": "loa_too_low", "niveau": "substantieel"},
+        "flow C: a level too low is refused with the level needed, and the same link to try again",
+        login.query == {"reden": "loa_too_low", "niveau": "substantieel", "sessie": handover["id"]},
     )
     login = resident_login(site, handover["id"], RESIDENT, loa="substantieel", action="cancel")
     expect("flow C: cancel returns to the start page with the message", login.query.get("melding") == "geannuleerd")
