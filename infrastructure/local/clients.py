@@ -7,6 +7,7 @@ the stack's own loopback addresses, the way a browser would.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -68,6 +69,17 @@ class OfficialClient:
 
     def identification(self, zaak_number: str) -> tuple[int, dict[str, Any]]:
         return self.call("GET", f"/api/identifications/{zaak_number}")
+
+    def made_proof(self, document_id: str, seconds: float = 30) -> dict[str, Any]:
+        """The proof's state once the delivery function has taken it up (or still pending after ``seconds``)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            status, proof = self.call("GET", f"/api/proofs/{document_id}")
+            if status != 200:
+                raise AssertionError(f"GET /api/proofs/{document_id} answered {status}: {proof}")
+            if proof["status"] != "pending" or time.monotonic() > deadline:
+                return proof
+            time.sleep(0.3)
 
 
 @dataclass

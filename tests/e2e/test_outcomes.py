@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
-from typing import Any
 
 import pytest
 import requests
@@ -24,16 +22,6 @@ RESIDENT = "999993653"
 SOMEONE_ELSE = "999990019"
 
 
-def wait_for_proof(official: OfficialClient, document_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
-    while True:
-        status, proof = official.call("GET", f"/api/proofs/{document_id}")
-        assert status == 200
-        if proof["status"] != "pending" or time.monotonic() > deadline:
-            return proof
-        time.sleep(0.3)
-
-
 def test_flow_b_with_another_bsn_cannot_complete_and_its_proof_says_not_identified(
     stack: LocalStack, official: OfficialClient
 ) -> None:
@@ -48,7 +36,7 @@ def test_flow_b_with_another_bsn_cannot_complete_and_its_proof_says_not_identifi
     # And closing as not identified yields a proof that says so
     status, done = official.complete(created["id"], "not_identified", reason="Ander BSN bij DigiD")
     assert status == 200 and done["status"] == "not_identified"
-    proof = wait_for_proof(official, done["proof"]["document_id"])
+    proof = official.made_proof(done["proof"]["document_id"])
     assert proof["status"] == "stored" and proof["outcome"] == "not_identified"
     pdf = requests.get(proof["download_url"], timeout=10).content
     if shutil.which("pdftotext"):

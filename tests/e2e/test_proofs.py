@@ -6,8 +6,6 @@ local SQS poller runs the delivery function, and the official downloads the PDF 
 from __future__ import annotations
 
 import io
-import time
-from typing import Any
 
 import requests
 
@@ -23,16 +21,6 @@ def pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
-def wait_for_proof(official: OfficialClient, document_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
-    while True:
-        status, proof = official.call("GET", f"/api/proofs/{document_id}")
-        assert status == 200
-        if proof["status"] != "pending" or time.monotonic() > deadline:
-            return proof
-        time.sleep(0.3)
-
-
 def test_completing_a_verified_session_yields_a_pdf_proof_the_official_can_download(
     stack: LocalStack, official: OfficialClient
 ) -> None:
@@ -45,7 +33,7 @@ def test_completing_a_verified_session_yields_a_pdf_proof_the_official_can_downl
     status, done = official.complete(created["id"])
     # Then the answer names the one proof, made in the background and downloadable as a PDF
     assert status == 200 and done["proof"]["status"] == "pending" and done["proof"]["outcome"] == "identified"
-    proof = wait_for_proof(official, done["proof"]["document_id"])
+    proof = official.made_proof(done["proof"]["document_id"])
     assert proof["status"] == "stored" and len(proof["sha256"]) == 64 and proof["outcome"] == "identified"
     pdf = requests.get(proof["download_url"], timeout=10)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
@@ -73,7 +61,7 @@ def test_flow_a_is_checked_and_completed_and_its_proof_carries_the_bsn(
     status, done = official.complete(found["session_id"])
     # Then the case-number record with the BSN is gone at once, and the proof is made for the case
     assert status == 200 and official.identification(number)[0] == 404
-    proof = wait_for_proof(official, done["proof"]["document_id"])
+    proof = official.made_proof(done["proof"]["document_id"])
     assert proof["status"] == "stored" and proof["reference"] == number
     pdf = requests.get(proof["download_url"], timeout=10).content
     assert pdf.startswith(b"%PDF-")
