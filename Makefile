@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint unit integration bench clean site node chromium pdf-tools security-tools build deploy publish-site
+.PHONY: help run test lint openapi unit integration bench clean site node chromium pdf-tools security-tools build deploy publish-site
 
 help:
 	@echo "make run    install into .venv and start the local stack on http://127.0.0.1:3000 (PORT=8080 for another)"
@@ -32,6 +32,11 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	PYTHONPATH=functions $(VENV)/bin/lint-imports --no-cache
+
+# The API's OpenAPI document (functions/sessions/openapi.json) is generated from the routes and their pydantic models;
+# tests/infrastructure/test_openapi.py fails when the committed file is not this output or misses a route.
+openapi: $(STAMP)
+	$(PY) -m infrastructure.deploy.openapi
 
 test: $(STAMP) lint site chromium pdf-tools security-tools
 	$(PY) -m pytest
