@@ -6,12 +6,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint unit integration bench clean site node chromium pdf-tools security-tools build deploy publish-site
+.PHONY: help run test lint openapi unit integration bench clean site node chromium pdf-tools security-tools build deploy publish-site
 
 help:
 	@echo "make run    install into .venv and start the local stack on http://127.0.0.1:3000 (PORT=8080 for another)"
 	@echo "make test   install what the tests need and run them all"
-	@echo "make lint   ruff and mypy only"
+	@echo "make lint   ruff, mypy and the layering contracts (import-linter) only"
 	@echo "make bench  cold start, latency, AWS calls, package size, cost and load (a few minutes)"
 
 # The virtualenv is rebuilt whenever the dependencies or their pins change.
@@ -31,6 +31,12 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	PYTHONPATH=functions $(VENV)/bin/lint-imports --no-cache
+
+# The API's OpenAPI document (functions/sessions/openapi.json) is generated from the routes and their pydantic models;
+# tests/infrastructure/test_openapi.py fails when the committed file is not this output or misses a route.
+openapi: $(STAMP)
+	$(PY) -m infrastructure.deploy.openapi
 
 test: $(STAMP) lint site chromium pdf-tools security-tools
 	$(PY) -m pytest

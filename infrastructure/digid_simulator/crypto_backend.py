@@ -20,19 +20,20 @@ _DS = "http://www.w3.org/2000/09/xmldsig#"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-class PythonXmlsecBackend(CryptoBackend):
+class PythonXmlsecBackend(CryptoBackend):  # type: ignore[misc]  # pysaml2 is untyped: its base is Any
     """Enveloped XML signatures for pysaml2, done in-process with python-xmlsec."""
 
     @property
     def version(self) -> str:
-        return ".".join(str(part) for part in xmlsec.get_libxmlsec_version())
+        # get_libxmlsec_version is in xmlsec's module but missing from its stubs
+        return ".".join(str(part) for part in xmlsec.get_libxmlsec_version())  # type: ignore[attr-defined]
 
     def sign_statement(self, statement: str | bytes, node_name: str, key_file: str, node_id: str | None) -> str:
         """Fill in the signature template pysaml2 placed in the element ``node_name`` with ID ``node_id``."""
         root = _parse(statement)
         signature = _signature_of(root, node_name, node_id)
         context = xmlsec.SignatureContext()
-        context.key = xmlsec.Key.from_file(key_file, xmlsec.KeyFormat.PEM)
+        context.key = xmlsec.Key.from_file(key_file, xmlsec.constants.KeyDataFormatPem)
         try:
             context.sign(signature)
         except xmlsec.Error as exc:
@@ -48,8 +49,8 @@ class PythonXmlsecBackend(CryptoBackend):
         root = _parse(signedtext)
         signature = _signature_of(root, node_name, node_id)
         context = xmlsec.SignatureContext()
-        context.key = xmlsec.Key.from_file(cert_file, xmlsec.KeyFormat.CERT_PEM)
-        context.set_enabled_key_data([xmlsec.KeyData.X509])
+        context.key = xmlsec.Key.from_file(cert_file, xmlsec.constants.KeyDataFormatCertPem)
+        context.set_enabled_key_data([xmlsec.constants.KeyDataX509])
         try:
             context.verify(signature)
         except xmlsec.Error:

@@ -75,7 +75,11 @@ _ARTIFACT_RESPONSE: Final = f"{samlp.NAMESPACE}:ArtifactResponse"
 Shape = Literal["logius", "broker"]
 SHAPES: Final[tuple[Shape, ...]] = ("logius", "broker")
 _SUBJECT_LOCALITY_ADDRESS: Final = "127.0.0.1"  # where the resident's browser was, as DigiD reports it
-_PARSER_OPTIONS: Final = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
+
+
+def _parser() -> etree.XMLParser:
+    """A parser that resolves no entities, reads no DTD and goes to no network."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 class RequestRefused(Exception):
@@ -159,7 +163,8 @@ class DigidIdp:
     def metadata_xml(self) -> str:
         """The IdP metadata: SSO (Redirect and POST), the https ArtifactResolutionService (index 0), signing cert."""
         descriptor = entity_descriptor(self._config)
-        return descriptor.to_string({"md": "urn:oasis:names:tc:SAML:2.0:metadata", "ds": _NS["ds"]}).decode("utf-8")
+        xml: bytes = descriptor.to_string({"md": "urn:oasis:names:tc:SAML:2.0:metadata", "ds": _NS["ds"]})
+        return xml.decode("utf-8")
 
     @property
     def knows_sp(self) -> bool:
@@ -306,7 +311,7 @@ class DigidIdp:
 
     def _shaped(self, response_xml: str, *, with_subject_locality: bool) -> str:
         """pysaml2's Response in the current shape: Logius' without Destination; SubjectLocality as DigiD sends it."""
-        root = etree.fromstring(response_xml.encode("utf-8"), etree.XMLParser(**_PARSER_OPTIONS))
+        root = etree.fromstring(response_xml.encode("utf-8"), _parser())
         if self.shape == "logius":
             root.attrib.pop("Destination", None)
         for statement in root.iter(f"{{{saml.NAMESPACE}}}AuthnStatement"):
@@ -396,9 +401,9 @@ class DigidIdp:
             response.signature = self._signature_template(
                 response.id, sign_alg=answer.sign_alg, digest_alg=answer.digest_alg
             )
-        root = etree.fromstring(response.to_string(), etree.XMLParser(**_PARSER_OPTIONS))
+        root = etree.fromstring(response.to_string(), _parser())
         if message_xml:
-            root.append(etree.fromstring(message_xml.encode("utf-8"), etree.XMLParser(**_PARSER_OPTIONS)))
+            root.append(etree.fromstring(message_xml.encode("utf-8"), _parser()))
         xml = etree.tostring(root, encoding="unicode")
         if answer.signed:
             xml = self._sign(xml, _ARTIFACT_RESPONSE, response.id, answer.signing_key_file)
@@ -416,13 +421,16 @@ class DigidIdp:
     ) -> str:
         """(Re)sign the Assertion(s) with ID in a Response: the IdP's key, or ``key_file`` to forge one; tests may
         choose other (weak) algorithms, which xmlsec signs genuinely."""
-        root = etree.fromstring(response_xml.encode("utf-8"), etree.XMLParser(**_PARSER_OPTIONS))
+        root = etree.fromstring(response_xml.encode("utf-8"), _parser())
         assertion_ids = []
         for assertion in root.iter(f"{{{saml.NAMESPACE}}}Assertion"):
             for old in assertion.findall(f"{{{_NS['ds']}}}Signature"):
                 assertion.remove(old)
             template = self._signature_template(assertion.get("ID", ""), sign_alg=sign_alg, digest_alg=digest_alg)
-            assertion.find(f"{{{saml.NAMESPACE}}}Issuer").addnext(etree.fromstring(template.to_string()))
+            issuer = assertion.find(f"{{{saml.NAMESPACE}}}Issuer")
+            if issuer is None:
+                raise ValueError("an Assertion without an Issuer cannot be signed in place")
+            issuer.addnext(etree.fromstring(template.to_string()))
             assertion_ids.append(assertion.get("ID", ""))
         xml = etree.tostring(root, encoding="unicode")
         for assertion_id in assertion_ids:
@@ -446,14 +454,14 @@ def soap_envelope(xml: str) -> bytes:
     """Wrap one SAML message in a SOAP 1.1 envelope."""
     envelope = etree.Element(f"{{{_NS['soap']}}}Envelope", nsmap={"soap": _NS["soap"]})
     body = etree.SubElement(envelope, f"{{{_NS['soap']}}}Body")
-    body.append(etree.fromstring(xml.encode("utf-8"), etree.XMLParser(**_PARSER_OPTIONS)))
+    body.append(etree.fromstring(xml.encode("utf-8"), _parser()))
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
 
 
 def _artifact_resolve_xml(soap_request: bytes) -> str:
     """The ArtifactResolve element, serialized as it came (prefixes intact, so its signature still verifies)."""
     try:
-        root = etree.fromstring(soap_request, etree.XMLParser(**_PARSER_OPTIONS))
+        root = etree.fromstring(soap_request, _parser())
     except etree.XMLSyntaxError as exc:
         raise RequestRefused("the SOAP request is not well-formed XML") from exc
     if root.getroottree().docinfo.doctype:

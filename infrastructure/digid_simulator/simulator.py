@@ -217,6 +217,7 @@ class _MutualTlsServer(_Server):
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext):
         super().__init__(address, handler)
+        self._handler = handler
         self._tls = context
 
     def finish_request(self, request: Any, client_address: Any) -> None:
@@ -227,7 +228,7 @@ class _MutualTlsServer(_Server):
             _log.info("artifact resolution: TLS handshake refused (%s)", type(exc).__name__)
             return
         try:
-            self.RequestHandlerClass(tls_socket, client_address, self)
+            self._handler(tls_socket, client_address, self)
         finally:
             with contextlib.suppress(OSError):
                 tls_socket.shutdown(socket.SHUT_RDWR)

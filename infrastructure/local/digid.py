@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from typing import cast
 from urllib.request import urlopen
 
 from infrastructure.digid_simulator import SHAPES, DigidSimulator, Shape, generate_test_pki
@@ -38,7 +37,7 @@ class DigidSimulatorComponent:
         chosen = shape or os.environ.get(SHAPE_VARIABLE) or "logius"
         if chosen not in SHAPES:
             raise ValueError(f"{SHAPE_VARIABLE}: {chosen!r} is not one of {', '.join(SHAPES)}")
-        self.shape = cast(Shape, chosen)
+        self.shape = chosen
         self._port = port
         self._ars_port = ars_port
         self._prefix = name_prefix

@@ -62,7 +62,8 @@ def parse_untrusted(data: str | bytes, *, reason: Reason) -> etree._Element:
     )
     try:
         # onelogin's fromstring refuses any DOCTYPE that got past the byte check (e.g. in UTF-16)
-        return fromstring(raw, parser=parser, forbid_dtd=True, forbid_entities=True)
+        root: etree._Element = fromstring(raw, parser=parser, forbid_dtd=True, forbid_entities=True)
+        return root
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise SamlError(reason, "the XML document is not well-formed or declares a DTD") from exc
 

@@ -67,7 +67,9 @@ def _redirect_url(config: SpConfig, request: OneLogin_Saml2_Authn_Request, relay
             f"SigAlg={escape(Saml.RSA_SHA256)}",
         ]
     )
-    signature = OneLogin_Saml2_Utils.sign_binary(signed_part, config.signing_key_pem, xmlsec.Transform.RSA_SHA256)
+    signature = OneLogin_Saml2_Utils.sign_binary(
+        signed_part, config.signing_key_pem, xmlsec.constants.TransformRsaSha256
+    )
     sso_url = config.idp.sso_redirect_url
     assert sso_url is not None  # checked when the configuration was made
     separator = "&" if "?" in sso_url else "?"

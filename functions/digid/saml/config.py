@@ -148,13 +148,13 @@ def _require(condition: object, name: str, problem: str) -> None:
 
 def _require_key(pem: str, name: str) -> None:
     try:
-        xmlsec.Key.from_memory(pem, xmlsec.KeyFormat.PEM, None)
+        xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatPem, None)
     except (xmlsec.Error, TypeError) as exc:
         raise ValueError(f"SpConfig.{name} is not a PEM private key.") from exc
 
 
 def _require_cert(pem: str, name: str) -> None:
     try:
-        xmlsec.Key.from_memory(pem, xmlsec.KeyFormat.CERT_PEM, None)
+        xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatCertPem, None)
     except (xmlsec.Error, TypeError) as exc:
         raise ValueError(f"SpConfig.{name} is not a PEM certificate.") from exc

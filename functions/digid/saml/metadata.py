@@ -75,4 +75,5 @@ def _with_assertion_consumer_services(metadata: str | bytes, acs_url: str, with_
         if index == "0":
             service.set("isDefault", "true")
         descriptor.insert(position + offset, service)
-    return OneLogin_Saml2_XML.to_string(root)
+    xml: bytes = OneLogin_Saml2_XML.to_string(root)
+    return xml

@@ -1,1 +1,5 @@
-"""AWS adapters implementing the core's Protocols. Each takes an injectable boto3 client."""
+"""Adapters implementing the core's Protocols: DynamoDB, KMS, S3, SQS, CloudWatch Logs and the ZGW APIs.
+
+Each takes its client as an argument (a boto3 client, or a requests session for ZGW), so tests hand in moto's.
+They import the domain, never the services or the runtime.
+"""
