@@ -18,8 +18,9 @@ WHY_MISSED = {
     "AWS calls": "AWS calls: the pending login and result token as items of their own, reads before conditional "
     "writes and the pseudonym MAC at create are in the session/login services (changed by other work at the same "
     "time): one conditional write per state change there would reach ~8/10/10",
-    "cost": "cost: the official's live status (one request per 2 s for ~2 minutes; in C each read after the login "
-    "also decrypts the BSN) is most of B and C; no polling once the login is in, or a long poll, would reach $0.10",
+    "cost": "cost: Lambda INIT, CloudFront/WAF per request and the live status (the official's page while waiting, the "
+    "resident's page until the outcome) are the largest items; fewer requests per identification (a long poll or a "
+    "push channel instead of polling) would reach $0.10",
 }
 
 __all__ = ["render", "table"]
@@ -145,7 +146,8 @@ def _calls(part: dict[str, Any], notes: list[str]) -> str:
     head = (
         "3. AWS calls per identification (counted at botocore). calls: the request path; all calls: also proof delivery"
         " (incl. Lambda's SQS poller),\n   the audit forwarder (a batch per invocation that logs audit lines) and the"
-        " official's live status (one request per 2 s while waiting)"
+        " live status (the official's page one request per 2 s while waiting for the login,\n   the resident's"
+        " result page one per 3 s until the outcome)"
     )
     foot = f"   once per cold start, not above: {cold}"
     invocation_rows = []
@@ -201,8 +203,10 @@ def _cost(cost: dict[str, Any], notes: list[str]) -> str:
             notes.append(f"cost flow {flow}: ${total:.4f} per 1,000 (everything); largest: {top}")
     polling = cost.get("polling", {})
     polls = (
-        f"every {polling.get('interval_ms', 0) / 1000:.0f} s, {polling.get('polls_before_login', 0):.0f} polls while"
-        f" the resident logs in and {polling.get('polls_after_login', 0):.0f} after"
+        f"the official's page every {polling.get('interval_ms', 0) / 1000:.0f} s,"
+        f" {polling.get('polls_before_login', 0):.0f} polls while the resident logs in; the resident's page every"
+        f" {polling.get('resident_interval_ms', 0) / 1000:.0f} s, {polling.get('polls_after_login', 0):.0f} polls"
+        " until the outcome"
     )
     head = (
         f"5. Cost per 1,000 identifications, {cost.get('region')} list prices as of {cost.get('prices_as_of')}\n"
