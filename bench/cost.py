@@ -46,6 +46,8 @@ def invocation_ms(step: Mapping[str, Any], assumptions: Mapping[str, float] = AS
 def _call_cost(key: str, count: int, assumptions: Mapping[str, float]) -> float:
     service, _, operation = key.partition(":")
     if service == "dynamodb":
+        if operation == "BatchGetItem":  # the result page's result and session: two items
+            return count * 2 * assumptions["rru_per_read"] * PRICES["dynamodb_read_request_unit"]
         if operation in _READS:
             return count * assumptions["rru_per_read"] * PRICES["dynamodb_read_request_unit"]
         if operation.startswith("Transact"):

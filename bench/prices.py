@@ -77,7 +77,7 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     # DynamoDB units per call for our small items (< 1 KB): strongly consistent reads, transactions cost double.
     "rru_per_read": 1,
     "wru_per_write": 1,
-    "wru_per_transact_write": 4,  # two items at two units each
+    "wru_per_transact_write": 6,  # two or three items (the login: session, result, pending login) at two units each
     # WAF rules when infrastructure/deploy/waf.yaml is not there to count them.
     "waf_rules_when_unknown": 4,
     # Lambda bills the INIT phase of on-demand functions (since August 2025). At a municipality's traffic (a few
