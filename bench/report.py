@@ -15,9 +15,12 @@ WHY_MISSED = {
     "cold start": "cold start: what is left beyond the floor is mostly pydantic (its import and building the first "
     "request model: the body of a POST must be validated) and our own modules; the 3.13 build ships bytecode only "
     "where a python3.13 is installed (none on this machine): without it add 'compile ms'",
-    "AWS calls": "AWS calls: the pending login and result token as items of their own, reads before conditional "
-    "writes and the pseudonym MAC at create are in the session/login services (changed by other work at the same "
-    "time): one conditional write per state change there would reach ~8/10/10",
+    "AWS calls": "AWS calls: one conditional write per state change is in (the login, its result and the use of the "
+    "pending login are one write; B/C keep the pending login on the session; the result page reads result and "
+    "session in one request); what is left is one read per step before its write (the code check, the close, the "
+    "login start's LoA), the pseudonym MAC at create and login (the audit's link to the resident), the start page's "
+    "own read and the proof's SQS send: merging the start page into the login start, checking and closing without a "
+    "read (conditions on the stored code and status) and a stream instead of the send would reach ~12/13/13",
     "cost": "cost: Lambda INIT, CloudFront/WAF per request and the live status (the official's page while waiting, the "
     "resident's page until the outcome) are the largest items; fewer requests per identification (a long poll or a "
     "push channel instead of polling) would reach $0.10",
