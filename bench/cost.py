@@ -46,6 +46,8 @@ def invocation_ms(step: Mapping[str, Any], assumptions: Mapping[str, float] = AS
 def _call_cost(key: str, count: int, assumptions: Mapping[str, float]) -> float:
     service, _, operation = key.partition(":")
     if service == "dynamodb":
+        if operation == "BatchGetItem":  # the result page's result and session: two items
+            return count * 2 * assumptions["rru_per_read"] * PRICES["dynamodb_read_request_unit"]
         if operation in _READS:
             return count * assumptions["rru_per_read"] * PRICES["dynamodb_read_request_unit"]
         if operation.startswith("Transact"):
@@ -132,9 +134,10 @@ NOT_COUNTED = (
 )
 
 
-def poll_interval_ms(repo_root: Path) -> float:
-    """The staff page's polling interval (``POLL_MS`` in static_site/assets/staff.js), else the assumption."""
-    script = repo_root / "static_site" / "assets" / "staff.js"
+def poll_interval_ms(repo_root: Path, page: str = "staff.js") -> float:
+    """A page's polling interval (``POLL_MS`` in static_site/assets/<page>: the staff page's ``staff.js``, the
+    resident's result page's ``result.js``), else the assumption."""
+    script = repo_root / "static_site" / "assets" / page
     match = re.search(r"POLL_MS\s*=\s*(\d+)", script.read_text(encoding="utf-8")) if script.exists() else None
     return float(match[1]) if match else ASSUMPTIONS["poll_interval_ms_when_unknown"]
 
@@ -229,10 +232,18 @@ def add_cost(results: dict[str, Any]) -> None:
     waf_template = load_waf_template(REPO_ROOT)
     waf = waf_template is not None or any("WebAcl" in name for name in template.parameters)
     flows = (results.get("latency") or {}).get("flows") or {}
+    # The staff page polls only while the resident logs in (staff.js: not once the session left "created"); the
+    # resident's result page polls from the login until the outcome is final (result.js).
     interval = poll_interval_ms(REPO_ROOT)
+    resident_interval = poll_interval_ms(REPO_ROOT, "result.js")
     before = ASSUMPTIONS["seconds_polling_before_login"] * 1000 / interval
-    after = ASSUMPTIONS["seconds_polling_after_login"] * 1000 / interval
-    cost["polling"] = {"interval_ms": interval, "polls_before_login": before, "polls_after_login": after}
+    after = ASSUMPTIONS["seconds_polling_after_login"] * 1000 / resident_interval
+    cost["polling"] = {
+        "interval_ms": interval,
+        "resident_interval_ms": resident_interval,
+        "polls_before_login": before,
+        "polls_after_login": after,
+    }
     tracing = tracing_mode(template)
     cost["tracing"] = tracing
     cold = (results.get("cold_start") or {}).get("functions") or {}
@@ -244,7 +255,7 @@ def add_cost(results: dict[str, Any]) -> None:
         steps = flow["steps"]
         options = {"waf": waf, "init_ms": init_ms, "tracing": tracing}
         per_flow = flow_cost(steps, **options)
-        reads = [step for step in steps if step["step"].startswith("official reads session")]
+        reads = [step for step in steps if step["step"] == "public result"]  # the resident's page, polling
         polls = flow.get("polls") or {"before_login": before if flow.get("poll") else 0.0, "after_login": after}
         per_flow["polling_per_1000_usd"] = (
             polling_cost(flow["poll"], polls["before_login"], **options) if flow.get("poll") else 0.0
@@ -272,7 +283,9 @@ def add_cost(results: dict[str, Any]) -> None:
             items[f"delivery + audit forwarder: {key}"] = value
         items["audit log group: ingestion of the copied lines"] = audit_copy
         items["proof PDFs: S3 storage for the retention"] = pdf_storage
-        items["official's live status polling (all services)"] = per_flow["polling_per_1000_usd"]
+        items["live status polling: official while waiting, resident until the outcome (all services)"] = per_flow[
+            "polling_per_1000_usd"
+        ]
         per_flow["items"] = {key: value for key, value in items.items() if value}
         per_flow["total_per_1000_usd"] = sum(items.values())
         per_flow["billed_ms"] = {f"{i}:{step['step']}": invocation_ms(step) for i, step in enumerate(steps)}

@@ -360,7 +360,7 @@ def _flow_summary(runs: list[Flow]) -> dict[str, Any]:
     polls = _polls(first)
     summary["polls"] = polls
     poll_calls = sum(first.poll.calls.values()) if first.poll is not None else 0
-    read_calls = next((sum(x.calls.values()) for x in first.samples if x.step.startswith("official reads")), 0)
+    read_calls = next((sum(x.calls.values()) for x in first.samples if x.step == "public result"), 0)
     summary["all_call_count"] = (
         summary["call_count"]
         + sum(background.values())
@@ -382,18 +382,24 @@ def _flow_summary(runs: list[Flow]) -> dict[str, Any]:
 
 
 def _polls(flow: Flow) -> dict[str, float]:
-    """The official's live status while waiting, beyond the reads the flow already has: one request per POLL_MS
-    (static_site/assets/staff.js) while the resident logs in, and after, until the outcome is final."""
+    """The live status beyond the reads the flow already has: the staff page's one request per POLL_MS
+    (static_site/assets/staff.js) while the resident logs in, never after (flows B and C; flow A's official looks
+    the case up once); the resident's result page's one request per POLL_MS (result.js) from the login until the
+    outcome is final (every flow; its first read is in the flow)."""
     from bench.cost import poll_interval_ms
     from bench.environment import REPO_ROOT
     from bench.prices import ASSUMPTIONS
 
-    if flow.poll is None:  # flow A: the official looks the case up once, no live status
-        return {"interval_ms": 0.0, "before_login": 0.0, "after_login": 0.0}
     interval = poll_interval_ms(REPO_ROOT)
-    before = math.ceil(ASSUMPTIONS["seconds_polling_before_login"] * 1000 / interval)
-    after = max(0, math.ceil(ASSUMPTIONS["seconds_polling_after_login"] * 1000 / interval) - 1)  # one is in the flow
-    return {"interval_ms": interval, "before_login": float(before), "after_login": float(after)}
+    resident_interval = poll_interval_ms(REPO_ROOT, "result.js")
+    before = math.ceil(ASSUMPTIONS["seconds_polling_before_login"] * 1000 / interval) if flow.poll is not None else 0
+    after = max(0, math.ceil(ASSUMPTIONS["seconds_polling_after_login"] * 1000 / resident_interval) - 1)
+    return {
+        "interval_ms": interval if flow.poll is not None else 0.0,
+        "resident_interval_ms": resident_interval,
+        "before_login": float(before),
+        "after_login": float(after),
+    }
 
 
 def _logs_batch(function: str, lines: tuple[str, ...]) -> dict[str, Any]:

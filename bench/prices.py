@@ -68,15 +68,16 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     "access_log_bytes_per_request": 330,
     # Static files the browsers fetch through CloudFront per identification (pages, CSS, JS, logo), cache misses.
     "static_requests_per_identification": 10,
-    # The staff page polls GET /api/sessions/{id} every POLL_MS (read from static_site/assets/staff.js) for as long
-    # as the session is live: while the resident logs in, and after, until Voltooien. A minute of each.
+    # The staff page polls GET /api/sessions/{id} every POLL_MS (static_site/assets/staff.js) only while the
+    # resident logs in; the resident's result page polls GET /api/public/result every POLL_MS (result.js) from the
+    # login until the outcome is final (the official checks and completes). A minute of each.
     "seconds_polling_before_login": 60,
     "seconds_polling_after_login": 60,
     "poll_interval_ms_when_unknown": 3000,
     # DynamoDB units per call for our small items (< 1 KB): strongly consistent reads, transactions cost double.
     "rru_per_read": 1,
     "wru_per_write": 1,
-    "wru_per_transact_write": 4,  # two items at two units each
+    "wru_per_transact_write": 6,  # two or three items (the login: session, result, pending login) at two units each
     # WAF rules when infrastructure/deploy/waf.yaml is not there to count them.
     "waf_rules_when_unknown": 4,
     # Lambda bills the INIT phase of on-demand functions (since August 2025). At a municipality's traffic (a few

@@ -15,11 +15,15 @@ WHY_MISSED = {
     "cold start": "cold start: what is left beyond the floor is mostly pydantic (its import and building the first "
     "request model: the body of a POST must be validated) and our own modules; the 3.13 build ships bytecode only "
     "where a python3.13 is installed (none on this machine): without it add 'compile ms'",
-    "AWS calls": "AWS calls: the pending login and result token as items of their own, reads before conditional "
-    "writes and the pseudonym MAC at create are in the session/login services (changed by other work at the same "
-    "time): one conditional write per state change there would reach ~8/10/10",
-    "cost": "cost: the official's live status (one request per 2 s for ~2 minutes; in C each read after the login "
-    "also decrypts the BSN) is most of B and C; no polling once the login is in, or a long poll, would reach $0.10",
+    "AWS calls": "AWS calls: one conditional write per state change is in (the login, its result and the use of the "
+    "pending login are one write; B/C keep the pending login on the session; the result page reads result and "
+    "session in one request); what is left is one read per step before its write (the code check, the close, the "
+    "login start's LoA), the pseudonym MAC at create and login (the audit's link to the resident), the start page's "
+    "own read and the proof's SQS send: merging the start page into the login start, checking and closing without a "
+    "read (conditions on the stored code and status) and a stream instead of the send would reach ~12/13/13",
+    "cost": "cost: Lambda INIT, CloudFront/WAF per request and the live status (the official's page while waiting, the "
+    "resident's page until the outcome) are the largest items; fewer requests per identification (a long poll or a "
+    "push channel instead of polling) would reach $0.10",
 }
 
 __all__ = ["render", "table"]
@@ -145,7 +149,8 @@ def _calls(part: dict[str, Any], notes: list[str]) -> str:
     head = (
         "3. AWS calls per identification (counted at botocore). calls: the request path; all calls: also proof delivery"
         " (incl. Lambda's SQS poller),\n   the audit forwarder (a batch per invocation that logs audit lines) and the"
-        " official's live status (one request per 2 s while waiting)"
+        " live status (the official's page one request per 2 s while waiting for the login,\n   the resident's"
+        " result page one per 3 s until the outcome)"
     )
     foot = f"   once per cold start, not above: {cold}"
     invocation_rows = []
@@ -201,8 +206,10 @@ def _cost(cost: dict[str, Any], notes: list[str]) -> str:
             notes.append(f"cost flow {flow}: ${total:.4f} per 1,000 (everything); largest: {top}")
     polling = cost.get("polling", {})
     polls = (
-        f"every {polling.get('interval_ms', 0) / 1000:.0f} s, {polling.get('polls_before_login', 0):.0f} polls while"
-        f" the resident logs in and {polling.get('polls_after_login', 0):.0f} after"
+        f"the official's page every {polling.get('interval_ms', 0) / 1000:.0f} s,"
+        f" {polling.get('polls_before_login', 0):.0f} polls while the resident logs in; the resident's page every"
+        f" {polling.get('resident_interval_ms', 0) / 1000:.0f} s, {polling.get('polls_after_login', 0):.0f} polls"
+        " until the outcome"
     )
     head = (
         f"5. Cost per 1,000 identifications, {cost.get('region')} list prices as of {cost.get('prices_as_of')}\n"

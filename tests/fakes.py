@@ -12,24 +12,44 @@ from typing import Any
 from uuid import UUID
 
 from legitimatie.errors import ConcurrentUpdate, ServiceUnavailable
-from legitimatie.login import CaseNumber, Identification, PendingLogin, ResidentResult
+from legitimatie.login import CaseNumber, Identification, PendingLogin, ResidentResult, ResultGrant, TakenLogin
 from legitimatie.proof import ProofRecord
 from legitimatie.session import ResidentEvent, Session, Status
 
 
 class InMemorySessionRepository:
     """Sessions, and the other records a session's write touches in the same transaction: the proof outbox
-    records and flow A's case-number records (share them with the fakes the test passes elsewhere)."""
+    records, flow A's case-number records and the residents' results (share them with the fakes the test passes
+    elsewhere)."""
 
-    def __init__(self, proof_records: Any = None, identifications: Any = None) -> None:
+    def __init__(
+        self, proof_records: Any = None, identifications: Any = None, results: Any = None, pending: Any = None
+    ) -> None:
         self.sessions: dict[UUID, Session] = {}
+        self.pending = pending  # the pending logins a login's write uses up
         self.proof_records = proof_records
         self.identifications = identifications
+        self.results = results if results is not None else InMemoryResults()
         self.writes_fail = False  # DynamoDB unreachable for writes: ``replace`` raises, nothing changes
 
-    def add(self, session: Session) -> None:
+    def add(
+        self,
+        session: Session,
+        *,
+        result: ResultGrant | None = None,
+        identification: Identification | None = None,
+        taking: TakenLogin | None = None,
+    ) -> None:
+        if self.writes_fail:
+            raise ServiceUnavailable("DynamoDB is temporarily unavailable")
         if session.id in self.sessions:
             raise ConcurrentUpdate("exists")
+        self._take(taking)
+        if identification is not None:
+            assert self.identifications is not None, "this repository was built without identifications"
+            self.identifications.add(identification)
+        if result is not None:
+            self.results.add(result.token_hash, result.result)
         self.sessions[session.id] = session
 
     def get(self, session_id: UUID) -> Session | None:
@@ -42,6 +62,8 @@ class InMemorySessionRepository:
         expected_status: Status,
         expected_attempts_left: int,
         proof: ProofRecord | None = None,
+        result: ResultGrant | None = None,
+        taking: TakenLogin | None = None,
     ) -> None:
         if self.writes_fail:
             raise ServiceUnavailable("DynamoDB is temporarily unavailable")
@@ -50,12 +72,22 @@ class InMemorySessionRepository:
             raise ConcurrentUpdate("changed")
         if current.official.id and current.official.id != session.official.id:
             raise ConcurrentUpdate("claimed by another official")
+        self._take(taking)
         if proof is not None:
             assert self.proof_records is not None, "this repository was built without proof records"
             self.proof_records.add(proof)
+        if result is not None:
+            self.results.add(result.token_hash, result.result)
         self.sessions[session.id] = session
         if session.status.is_end_state and session.zaak_number and self.identifications is not None:
             self.identifications.records.pop(session.zaak_number, None)
+
+    def _take(self, taking: TakenLogin | None) -> None:
+        if taking is None or self.pending is None:
+            return
+        login = taking.login
+        if self.pending.take(login.request_id, taking.at, login.session_id) is None:
+            raise ConcurrentUpdate("the pending login was used up already")
 
     def owned_by(self, official_id: str) -> list[Session]:
         return [s for s in self.sessions.values() if s.official.id == official_id]
@@ -112,13 +144,20 @@ class InMemoryPendingLogins:
     def add(self, pending: PendingLogin) -> None:
         self.pending[pending.request_id] = pending
 
-    def get(self, request_id: str, now: datetime) -> PendingLogin | None:
-        found = self.pending.get(request_id)
+    def get(self, request_id: str, now: datetime, session_id: UUID | None = None) -> PendingLogin | None:
+        if session_id is not None:  # the session's latest pending login, as the session's record holds one
+            found = next((p for p in reversed(self.pending.values()) if p.session_id == session_id), None)
+        else:
+            found = self.pending.get(request_id)
+            found = found if found is not None and found.session_id is None else None
         return found if found is not None and found.expires_at > now else None
 
-    def take(self, request_id: str, now: datetime) -> PendingLogin | None:
-        found = self.pending.pop(request_id, None)
-        return found if found is not None and found.expires_at > now else None
+    def take(self, request_id: str, now: datetime, session_id: UUID | None = None) -> PendingLogin | None:
+        found = self.pending.get(request_id)
+        if found is None or found.session_id != session_id:
+            return None
+        del self.pending[request_id]
+        return found if found.expires_at > now else None
 
 
 class InMemoryResults:

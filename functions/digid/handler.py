@@ -17,14 +17,23 @@ from digid.saml import Binding, SamlError, build_authn_request, consume, sp_meta
 from digid.saml.config import SpConfig
 from digid.sp_config import DigidSettings, load_sp_config
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
-from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications, DynamoDbPendingLogins, DynamoDbResidentResults
+from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications, DynamoDbPendingLogins
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
+from legitimatie.assurance import LevelOfAssurance
 from legitimatie.audit import AuditAction, AuditEvent, Outcome, Pseudonyms
 from legitimatie.bsn import Bsn
 from legitimatie.clock import utc_now
 from legitimatie.control_code import ControlCodes
 from legitimatie.errors import DomainError, InvalidInput
-from legitimatie.login import DigidAssertion, LoginRefused, PendingLogin, new_browser_token, new_relay_state
+from legitimatie.login import (
+    DigidAssertion,
+    LoginRefused,
+    PendingLogin,
+    browser_cookie_value,
+    new_browser_token,
+    new_relay_state,
+    parse_browser_cookie,
+)
 from legitimatie.login_services import (
     find_pending_login,
     finish_login,
@@ -50,7 +59,6 @@ class Wiring:
     sp: SpConfig
     sessions: DynamoDbSessionRepository
     pending: DynamoDbPendingLogins
-    results: DynamoDbResidentResults
     identifications: DynamoDbIdentifications
     codes: ControlCodes
     cipher: KmsBsnCipher
@@ -66,7 +74,6 @@ def wiring() -> Wiring:
         sp=load_sp_config(settings, aws_client("ssm"), aws_client("secretsmanager")),
         sessions=DynamoDbSessionRepository(dynamodb, settings.table_name),
         pending=DynamoDbPendingLogins(dynamodb, settings.table_name),
-        results=DynamoDbResidentResults(dynamodb, settings.table_name),
         identifications=DynamoDbIdentifications(dynamodb, settings.table_name),
         codes=ControlCodes(KmsMacKey(kms, settings.control_code_key_id), settings.gemeentecode),
         cipher=KmsBsnCipher(kms, settings.data_key_id),
@@ -132,7 +139,7 @@ def login() -> Response[str]:
         )
     )
     # The pre-login cookie binds the pending login to this browser: only here can its answer be accepted.
-    cookies = [new_login_cookie(browser_token)]
+    cookies = [new_login_cookie(browser_cookie_value(plan.session_id, browser_token))]
     if request.post_form is not None:
         return _auto_post(request.post_form.url, dict(request.post_form.fields), cookies)
     assert request.redirect_url is not None
@@ -177,12 +184,16 @@ def _field(form: dict[str, list[str]], name: str) -> str | None:
 def _consume(binding: Binding, payload: str, relay_state: str | None) -> Response[str]:
     """Both bindings: one validation path, and the pending login used up only once the answer is proven genuine."""
     w, now = wiring(), utc_now()
-    browser_token = login_cookie(app.current_event.cookies)
+    session_id, browser_token = parse_browser_cookie(login_cookie(app.current_event.cookies))
 
     def expect(request_id: str | None) -> PendingLogin:
-        return find_pending_login(request_id, relay_state, browser_token, pending=w.pending, now=now)
+        return find_pending_login(
+            request_id, relay_state, browser_token, pending=w.pending, now=now, session_id=session_id
+        )
 
     found, outcome = consume(w.sp, binding, payload, expect=expect)
+    if outcome.kind == "success" and outcome.bsn is not None and outcome.loa is not None:
+        return _logged_in(w, found, outcome.bsn, outcome.loa, outcome, now)
     pending = take_pending_login(found, pending=w.pending, now=now)
     if outcome.kind == "cancelled":
         metrics.add_metric(name="DigidLoginCancelled", unit="Count", value=1)
@@ -194,25 +205,33 @@ def _consume(binding: Binding, payload: str, relay_state: str | None) -> Respons
         # The page names the level and means needed, and offers to try again with the same link while it is valid.
         retry = {"sessie": str(pending.session_id)} if pending.session_id else {}
         return error_page("loa_too_low", pending, niveau=pending.required_loa.label, **retry)
-    if outcome.kind != "success" or outcome.bsn is None or outcome.loa is None:
-        return error_page("error", pending)
-    token, result = finish_login(
-        pending,
-        outcome.bsn,
-        outcome.loa,
-        policy=w.policy,
-        sessions=w.sessions,
-        codes=w.codes,
-        cipher=w.cipher,
-        identifications=w.identifications,
-        results=w.results,
-        now=now,
-        assertion=(
-            DigidAssertion(outcome.assertion_id, outcome.authn_instant)
-            if outcome.assertion_id and outcome.authn_instant
-            else None
-        ),
+    return error_page("error", pending)
+
+
+def _logged_in(w: Wiring, pending: PendingLogin, bsn: Bsn, loa: LevelOfAssurance, outcome: Any, now: Any) -> Any:
+    """A genuine answer that logs the resident in: one conditional write records the login and its result and
+    uses up the pending login. Refused (level, link used or expired): the pending login is used up all the same."""
+    assertion = (
+        DigidAssertion(outcome.assertion_id, outcome.authn_instant)
+        if outcome.assertion_id and outcome.authn_instant
+        else None
     )
+    try:
+        token, result = finish_login(
+            pending,
+            bsn,
+            loa,
+            policy=w.policy,
+            sessions=w.sessions,
+            codes=w.codes,
+            cipher=w.cipher,
+            identifications=w.identifications,
+            now=now,
+            assertion=assertion,
+        )
+    except DomainError:
+        w.pending.take(pending.request_id, now, pending.session_id)  # single use, whatever the refusal
+        raise
     metrics.add_metric(name=f"Identifications_{result.flow}", unit="Count", value=1)
     # One more KMS call per login, after the login is recorded: a failure here cannot undo the login.
     audit_trail.record(
@@ -222,12 +241,13 @@ def _consume(binding: Binding, payload: str, relay_state: str | None) -> Respons
             zaak_number=result.zaak_number,
             official_name=result.official_name,
             flow=result.flow,
-            loa=outcome.loa.label,
-            resident=_pseudonym(w.pseudonyms, outcome.bsn),
+            loa=loa.label,
+            resident=_pseudonym(w.pseudonyms, bsn),
         )
     )
-    logger.info("DigiD login recorded", extra={"flow": result.flow, "loa": outcome.loa.label})
-    return redirect("/resultaat.html", cookies=[new_result_cookie(token), expired_login_cookie()])
+    logger.info("DigiD login recorded", extra={"flow": result.flow, "loa": loa.label})
+    cookie = browser_cookie_value(result.session_id, token)
+    return redirect("/resultaat.html", cookies=[new_result_cookie(cookie), expired_login_cookie()])
 
 
 def _tell_official(pending: PendingLogin, event: ResidentEvent) -> None:

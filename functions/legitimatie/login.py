@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from .assurance import LevelOfAssurance
 from .errors import DomainError, SessionNotFound
+
+if TYPE_CHECKING:
+    from .session import Session
 
 __all__ = [
     "LOGIN_LIFETIME",
@@ -32,9 +35,13 @@ __all__ = [
     "PendingLogins",
     "ResidentResult",
     "ResidentResults",
+    "ResultGrant",
+    "TakenLogin",
+    "browser_cookie_value",
     "new_browser_token",
     "new_relay_state",
     "new_result_token",
+    "parse_browser_cookie",
     "token_digest",
 ]
 
@@ -64,6 +71,16 @@ class PendingLogin:
     expires_at: datetime
     session_id: UUID | None = None
     browser_digest: str = ""  # token_digest of the pre-login cookie of the browser that started the login
+    # flows B and C: the pending login lives on its session's item; the session as read with it (one read)
+    session: Session | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class TakenLogin:
+    """A pending login used up by the write that records its login: conditionally, once, while in time (``at``)."""
+
+    login: PendingLogin
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,15 @@ class ResidentResult:
     session_id: UUID | None = None  # the session whose outcome the page follows
     limit_at: datetime | None = None  # an extension never goes past this (the session's expiry)
     extensions: int = 0
+
+
+@dataclass(frozen=True)
+class ResultGrant:
+    """A login's result for the browser holding the token: written in the same transaction as the login itself
+    (stored under the token's digest only)."""
+
+    token_hash: str
+    result: ResidentResult
 
 
 @dataclass(frozen=True)
@@ -120,13 +146,16 @@ class Identification:
 
 
 class PendingLogins(Protocol):
+    """Pending logins: on their session's record (flows B and C, ``session_id``) or on their own (flow A)."""
+
     def add(self, pending: PendingLogin) -> None: ...
 
-    def get(self, request_id: str, now: datetime) -> PendingLogin | None:
-        """The pending login, without taking it; None if unknown, taken before, or expired."""
+    def get(self, request_id: str, now: datetime, session_id: UUID | None = None) -> PendingLogin | None:
+        """The pending login, without taking it; None if unknown, taken before, or expired. With ``session_id``:
+        that session's pending login, which may be another request than ``request_id``."""
         ...
 
-    def take(self, request_id: str, now: datetime) -> PendingLogin | None:
+    def take(self, request_id: str, now: datetime, session_id: UUID | None = None) -> PendingLogin | None:
         """Remove and return the pending login, once; None if unknown, taken before, or expired."""
         ...
 
@@ -135,6 +164,13 @@ class ResidentResults(Protocol):
     def add(self, token_hash: str, result: ResidentResult) -> None: ...
 
     def get(self, token_hash: str, now: datetime) -> ResidentResult | None: ...
+
+    def get_with_session(
+        self, token_hash: str, session_id: UUID, now: datetime
+    ) -> tuple[ResidentResult | None, Session | None]:
+        """The result and the session it follows, read together (one request); no result unless it is live and
+        belongs to that session."""
+        ...
 
     def remove(self, token_hash: str) -> None: ...
 
@@ -162,6 +198,26 @@ def new_relay_state() -> str:
 def new_browser_token() -> str:
     """The pre-login cookie's value: binds a pending login to the browser that started it (login CSRF)."""
     return secrets.token_urlsafe(32)
+
+
+def browser_cookie_value(session_id: UUID | None, token: str) -> str:
+    """A resident cookie's value: the random token, after the session's id where there is one (the pre-login
+    cookie of flows B and C: the ACS finds the pending login on that session's record; the result cookie: its
+    page reads the result and the session in one request). Only the token's digest is stored."""
+    return f"{session_id}.{token}" if session_id is not None else token
+
+
+def parse_browser_cookie(value: str | None) -> tuple[UUID | None, str | None]:
+    """The session id (or None) and the token of a resident cookie; a malformed id yields no token."""
+    if not value:
+        return None, None
+    head, dot, token = value.rpartition(".")
+    if not dot:
+        return None, value
+    try:
+        return UUID(head), token or None
+    except ValueError:
+        return None, None
 
 
 def new_result_token() -> str:

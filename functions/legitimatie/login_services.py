@@ -33,7 +33,10 @@ from .login import (
     PendingLogins,
     ResidentResult,
     ResidentResults,
+    ResultGrant,
+    TakenLogin,
     new_result_token,
+    parse_browser_cookie,
     token_digest,
 )
 from .policy import ServicePolicy
@@ -51,6 +54,7 @@ __all__ = [
     "plan_login",
     "register_login",
     "resident_result",
+    "result_token",
     "take_pending_login",
 ]
 
@@ -110,6 +114,7 @@ def find_pending_login(
     *,
     pending: PendingLogins,
     now: datetime,
+    session_id: UUID | None = None,
 ) -> PendingLogin:
     """The login an answer claims to belong to, looked at but not taken (the answer is not proven genuine yet).
 
@@ -118,9 +123,16 @@ def find_pending_login(
     """
     if not request_id:
         raise LoginRefused("error", "The DigiD answer does not refer to a login request.")
-    login = pending.get(request_id, now)
+    if not browser_token:
+        raise LoginRefused("error", "The DigiD answer arrived in another browser than the one that started it.")
+    login = pending.get(request_id, now, session_id)
     if login is None:
-        raise LoginRefused("already_used", "This DigiD answer was used before, has expired or is not ours.")
+        # the browser's session has no pending login (used up or expired); without a session (flow A's browser)
+        # the request may as well be another browser's: the general error page
+        reason = "already_used" if session_id is not None else "error"
+        raise LoginRefused(reason, "This DigiD answer was used before, has expired or is not ours.")
+    if not hmac.compare_digest(login.request_id.encode(), request_id.encode()):
+        raise LoginRefused("error", "The DigiD answer belongs to another login than this browser's.")
     if not relay_state or not hmac.compare_digest(relay_state.encode(), login.relay_state.encode()):
         raise LoginRefused("error", "The DigiD answer belongs to another login (RelayState).")
     if not browser_token or not hmac.compare_digest(token_digest(browser_token), login.browser_digest):
@@ -129,8 +141,9 @@ def find_pending_login(
 
 
 def take_pending_login(login: PendingLogin, *, pending: PendingLogins, now: datetime) -> PendingLogin:
-    """Use up the pending login, once: call only after the answer is proven genuine (signature, addressing)."""
-    taken = pending.take(login.request_id, now)
+    """Use up the pending login, once: call only after the answer is proven genuine (signature, addressing), for
+    an answer that logs nobody in (a successful one is used up by ``finish_login``'s write)."""
+    taken = pending.take(login.request_id, now, login.session_id)
     if taken is None:  # a concurrent request with the same answer won the conditional delete
         raise LoginRefused("already_used", "This DigiD answer was used before, has expired or is not ours.")
     return taken
@@ -146,25 +159,41 @@ def finish_login(
     codes: ControlCodes,
     cipher: BsnCipher,
     identifications: IdentificationStore,
-    results: ResidentResults,
     now: datetime,
     assertion: DigidAssertion | None = None,
 ) -> tuple[str, ResidentResult]:
-    """Record a successful DigiD login per flow; returns the browser's result token and what it shows.
+    """Record a successful DigiD login per flow; returns the browser's result token and what it shows. Call only
+    after the answer is proven genuine: one conditional write records the login, the result (under the token's
+    digest) and uses up the pending login, once and in time; a second answer finds it gone ("already_used").
 
     Every flow ends the same way from here: the official checks the code heard and closes the session, which
     makes the proof (flow A: after looking the case number up)."""
     if loa < login.required_loa:
         raise LoginRefused("loa_too_low", f"This login needs DigiD {login.required_loa.label} or higher.")
+    token = new_result_token()
+    taking = TakenLogin(login, now)
     if login.flow == Flow.NEW_RESIDENT.value:
-        result = _register_identification(
-            bsn, loa, login.required_loa, policy, sessions, cipher, identifications, now, assertion
-        )
+        try:
+            result = _register_identification(
+                bsn,
+                loa,
+                login.required_loa,
+                policy,
+                sessions,
+                cipher,
+                identifications,
+                now,
+                token_digest(token),
+                taking,
+                assertion,
+            )
+        except ConcurrentUpdate as exc:
+            raise LoginRefused("already_used", "This DigiD answer was used before or has expired.") from exc
     else:
         assert login.session_id is not None
-        result = _log_in_to_session(login.session_id, bsn, loa, policy, sessions, codes, cipher, now, assertion)
-    token = new_result_token()
-    results.add(token_digest(token), result)
+        result = _log_in_to_session(
+            login.session_id, bsn, loa, policy, sessions, codes, cipher, now, token_digest(token), taking, assertion
+        )
     return token, result
 
 
@@ -177,10 +206,13 @@ def _register_identification(
     cipher: BsnCipher,
     identifications: IdentificationStore,
     now: datetime,
+    token_hash: str,
+    taking: TakenLogin,
     assertion: DigidAssertion | None = None,
 ) -> ResidentResult:
     """Flow A: a random code and a new case number; a session (no official yet) holds the sealed BSN and the
-    code, and the case number points to it. Both end with the session, not a day later."""
+    code, and the case number points to it. Both end with the session, not a day later; the session, the case
+    number and the resident's result are one transaction."""
     number = identifications.next_case_number(now.year)
     code = random_control_code()
     session_id = uuid4()
@@ -202,11 +234,7 @@ def _register_identification(
         ),
         zaak_number=str(number),
     )
-    sessions.add(session)
-    identifications.add(
-        Identification(zaak_number=number, session_id=session_id, login_at=now, loa=loa, expires_at=session.expires_at)
-    )
-    return ResidentResult(
+    result = ResidentResult(
         flow=Flow.NEW_RESIDENT.value,
         code=code,
         zaak_number=str(number),
@@ -215,6 +243,15 @@ def _register_identification(
         session_id=session_id,
         limit_at=session.expires_at,
     )
+    sessions.add(
+        session,
+        result=ResultGrant(token_hash, result),
+        identification=Identification(
+            zaak_number=number, session_id=session_id, login_at=now, loa=loa, expires_at=session.expires_at
+        ),
+        taking=taking,
+    )
+    return result
 
 
 def _log_in_to_session(
@@ -226,18 +263,39 @@ def _log_in_to_session(
     codes: ControlCodes,
     cipher: BsnCipher,
     now: datetime,
+    token_hash: str,
+    taking: TakenLogin,
     assertion: DigidAssertion | None = None,
 ) -> ResidentResult:
+    def result_for(session: Session) -> ResultGrant:
+        return ResultGrant(token_hash, _session_result(session, policy, now))
+
     try:
         session = record_resident_login(
-            session_id, bsn, loa, sessions=sessions, codes=codes, cipher=cipher, now=now, assertion=assertion
+            session_id,
+            bsn,
+            loa,
+            sessions=sessions,
+            codes=codes,
+            cipher=cipher,
+            now=now,
+            assertion=assertion,
+            result_for=result_for,
+            taking=taking,
         )
     except (SessionNotFound, SessionExpired) as exc:
         raise LoginRefused("expired", "This link has expired.") from exc
+    except ConcurrentUpdate as exc:  # the pending login was used (or replaced) meanwhile, or the session changed
+        raise LoginRefused("already_used", "This DigiD answer was used before or has expired.") from exc
     except (AlreadyLoggedIn, SessionEnded, SessionLocked) as exc:
         raise LoginRefused("already_used", "This link has been used already.") from exc
     except LevelTooLow as exc:
         raise LoginRefused("loa_too_low", exc.message) from exc
+    return _session_result(session, policy, now)
+
+
+def _session_result(session: Session, policy: ServicePolicy, now: datetime) -> ResidentResult:
+    """What the resident's page shows after logging in to a session of flow B or C."""
     assert session.login is not None
     return ResidentResult(
         flow=session.flow.value,
@@ -268,23 +326,36 @@ _RESIDENT_OUTCOME = {
 
 
 def resident_result(
-    token: str | None, *, results: ResidentResults, sessions: SessionRepository, now: datetime
+    cookie: str | None, *, results: ResidentResults, sessions: SessionRepository, now: datetime
 ) -> ResidentView:
-    """The result for the browser holding the token; nothing for anyone else."""
-    result = results.get(token_digest(token), now) if token else None
+    """The result for the browser holding the result cookie; nothing for anyone else. The cookie names the session
+    too, so the result and the outcome it follows are read in one request."""
+    session_id, token = parse_browser_cookie(cookie)
+    if not token:
+        raise SessionNotFound("There is no login result for this browser (anymore).")
+    if session_id is not None:
+        result, session = results.get_with_session(token_digest(token), session_id, now)
+    else:
+        result = results.get(token_digest(token), now)
+        session = sessions.get(result.session_id) if result is not None and result.session_id is not None else None
     if result is None:
         raise SessionNotFound("There is no login result for this browser (anymore).")
     outcome = "waiting"
     if result.session_id is not None:
-        session = sessions.get(result.session_id)
         status = session.status_at(now) if session is not None else Status.CANCELLED
         outcome = _RESIDENT_OUTCOME.get(status, "waiting")
     return ResidentView(result=result, outcome=outcome)
 
 
-def extend_result(token: str | None, *, results: ResidentResults, now: datetime) -> ResidentResult:
+def result_token(cookie: str | None) -> str | None:
+    """The random token of a result cookie (what its digest is stored under)."""
+    return parse_browser_cookie(cookie)[1]
+
+
+def extend_result(cookie: str | None, *, results: ResidentResults, now: datetime) -> ResidentResult:
     """WCAG 2.2.1: the resident asks for more time; at most ``MAX_RESULT_EXTENSIONS`` times, never past the
     session's expiry, and only while the result is still valid."""
+    token = result_token(cookie)
     result = results.get(token_digest(token), now) if token else None
     if result is None:
         raise SessionNotFound("There is no login result for this browser (anymore).")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 if TYPE_CHECKING:
+    from .login import Identification, ResultGrant, TakenLogin
     from .proof import ProofRecord
     from .session import ResidentEvent, Session, Status
 
@@ -31,8 +32,17 @@ class BsnCipher(Protocol):
 class SessionRepository(Protocol):
     """Sessions by id. Writes are conditional so concurrent steps cannot overwrite each other."""
 
-    def add(self, session: Session) -> None:
-        """Store a new session; fails if the id exists."""
+    def add(
+        self,
+        session: Session,
+        *,
+        result: ResultGrant | None = None,
+        identification: Identification | None = None,
+        taking: TakenLogin | None = None,
+    ) -> None:
+        """Store a new session (fails if the id exists), with the login's ``result``, flow A's case-number record
+        and the use of its pending login (``taking``: only if still there and in time) in the same transaction:
+        all of it, or nothing (``ConcurrentUpdate``)."""
 
     def get(self, session_id: UUID) -> Session | None:
         """The stored session, whatever its expiry (the caller decides what expiry means)."""
@@ -44,10 +54,14 @@ class SessionRepository(Protocol):
         expected_status: Status,
         expected_attempts_left: int,
         proof: ProofRecord | None = None,
+        result: ResultGrant | None = None,
+        taking: TakenLogin | None = None,
     ) -> None:
-        """Write the session only if the stored one still has that status, attempt count and owner (or none),
-        together with ``proof``'s outbox record in one transaction; an ended flow A session deletes its
-        case-number record in the same transaction. Raises ``ConcurrentUpdate`` when a condition fails."""
+        """Write the session only if the stored one still has that status, attempt count and owner (or none)
+        and, with ``taking``, still holds that pending login in time (which the write uses up), together with
+        ``proof``'s outbox record and a login's ``result`` in one transaction; an ended flow A
+        session deletes its case-number record in the same transaction. Raises ``ConcurrentUpdate`` when a
+        condition fails."""
 
     def delete(self, session_id: UUID) -> None: ...
 

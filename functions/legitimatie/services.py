@@ -6,6 +6,7 @@ concurrent step can never be silently overwritten and a failed step changes noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -14,7 +15,7 @@ from .assurance import LevelOfAssurance
 from .bsn import Bsn
 from .control_code import ControlCodes, codes_equal
 from .errors import InvalidInput, SessionExpired, SessionNotFound, WrongState
-from .login import DigidAssertion
+from .login import DigidAssertion, ResultGrant, TakenLogin
 from .policy import ServicePolicy
 from .ports import BsnCipher, ExpiredRecords, SessionRepository
 from .proof import ProofOutbox, ProofRecord, ProofRequest, ProofStatus
@@ -265,9 +266,15 @@ def record_resident_login(
     cipher: BsnCipher,
     now: datetime,
     assertion: DigidAssertion | None = None,
+    result_for: Callable[[Session], ResultGrant] | None = None,
+    taking: TakenLogin | None = None,
 ) -> Session:
-    """A DigiD login for a session of flow B or C. The BSN is kept only sealed, and only in flow C."""
-    session = sessions.get(session_id)
+    """A DigiD login for a session of flow B or C. The BSN is kept only sealed, and only in flow C. ``result_for``
+    makes the resident's result from the logged-in session, and ``taking`` is the pending login the write uses
+    up (read with its session: no second read): one conditional write records all of it."""
+    session = taking.login.session if taking is not None and taking.login.session is not None else None
+    if session is None or session.id != session_id:
+        session = sessions.get(session_id)
     if session is None:
         raise SessionNotFound("This link is not known.")
     session.ensure_accepts_login(loa, now)  # before any KMS call: a refused login costs nothing
@@ -281,7 +288,13 @@ def record_resident_login(
     if assertion is not None:
         login = replace(login, digid_assertion_id=assertion.assertion_id, digid_authn_instant=assertion.authn_instant)
     logged_in = session.with_login(login, now)
-    sessions.replace(logged_in, expected_status=Status.CREATED, expected_attempts_left=session.attempts_left)
+    sessions.replace(
+        logged_in,
+        expected_status=Status.CREATED,
+        expected_attempts_left=session.attempts_left,
+        result=result_for(logged_in) if result_for is not None else None,
+        taking=taking,
+    )
     return logged_in
 
 

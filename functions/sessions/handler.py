@@ -20,7 +20,7 @@ from legitimatie.clock import to_iso, utc_now
 from legitimatie.control_code import ControlCodes
 from legitimatie.errors import InvalidInput
 from legitimatie.login import MAX_RESULT_EXTENSIONS, ResidentResult, token_digest
-from legitimatie.login_services import extend_result, identification_for_official, resident_result
+from legitimatie.login_services import extend_result, identification_for_official, resident_result, result_token
 from legitimatie.policy import ServicePolicy
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.cookies import expired_result_cookie, result_cookie
@@ -184,7 +184,7 @@ def extend() -> Any:
 @app.delete("/api/public/result")
 def forget_result() -> Any:
     """Stoppen: the resident ends their part; the code is gone from this browser and from the store."""
-    token = result_cookie(app.current_event.cookies)
+    token = result_token(result_cookie(app.current_event.cookies))
     if token:
         wiring().results.remove(token_digest(token))
     return json_response(200, {"status": "stopped"}, cookies=[expired_result_cookie()])

@@ -9,7 +9,7 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import boto3
 import pytest
@@ -19,7 +19,7 @@ import code_check.handler as code_check
 import delivery.handler as delivery
 import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
-from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications
+from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications, DynamoDbPendingLogins
 from legitimatie.adapters.kms import KmsBsnCipher
 from legitimatie.adapters.zgw import CatalogueError
 from legitimatie.assurance import LevelOfAssurance
@@ -28,7 +28,6 @@ from legitimatie.login import LOGIN_LIFETIME, PendingLogin
 from legitimatie.login_services import finish_login
 from legitimatie.policy import ServicePolicy
 from legitimatie.runtime.settings import ConfigurationError
-from tests.fakes import InMemoryResults
 from tests.zgw.fake_case_system import CLIENT_ID, SECRET, FakeCaseSystem, running_case_system
 from tests.zgw.openapi import SPEC_DIR, specs_available
 
@@ -57,7 +56,8 @@ def flow_a_login(aws: Aws, identifications: DynamoDbIdentifications | None = Non
     """The DigiD function's flow A step with the real adapters; returns the case number and the code."""
     dynamodb, kms = boto3.client("dynamodb", region_name=REGION), boto3.client("kms", region_name=REGION)
     at = now()
-    login = PendingLogin("_r", "relay", "new_resident", LevelOfAssurance.MIDDEN, at, at + LOGIN_LIFETIME)
+    login = PendingLogin(f"_r{uuid4().hex}", "relay", "new_resident", LevelOfAssurance.MIDDEN, at, at + LOGIN_LIFETIME)
+    DynamoDbPendingLogins(dynamodb, aws.table_name).add(login)  # the login's write uses it up
     _, result = finish_login(
         login,
         Bsn(BSN),
@@ -67,7 +67,6 @@ def flow_a_login(aws: Aws, identifications: DynamoDbIdentifications | None = Non
         codes=None,  # type: ignore[arg-type]  # flow A computes no HMAC code
         cipher=KmsBsnCipher(kms, aws.data_key_id),
         identifications=identifications or DynamoDbIdentifications(dynamodb, aws.table_name),
-        results=InMemoryResults(),
         now=at,
     )
     assert result.zaak_number is not None
@@ -320,13 +319,13 @@ def test_a_proof_that_keeps_failing_ends_in_the_dead_letter_queue_and_says_so(aw
 
 @pytest.fixture
 def atomic_items(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB applies each write to an item atomically; moto in-process does read-modify-write without a lock,
+    """DynamoDB applies each write (and each transaction) atomically; moto in-process does read-modify-write without a lock,
     so 50 threads can read the same counter. Serialise moto's item writes as DynamoDB does; our 50 logins still
     run concurrently through the real adapter."""
     from moto.dynamodb.models import DynamoDBBackend
 
     lock = threading.RLock()
-    for name in ("update_item", "put_item", "get_item", "delete_item"):
+    for name in ("update_item", "put_item", "get_item", "delete_item", "transact_write_items"):
         original = getattr(DynamoDBBackend, name)
 
         def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:

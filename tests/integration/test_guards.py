@@ -7,6 +7,7 @@ from the production code (checked by making each breakage and running the test; 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -19,16 +20,20 @@ import code_check.handler as code_check
 import delivery.handler as delivery
 import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
-from legitimatie.adapters.dynamodb_login import DynamoDbPendingLogins, DynamoDbResidentResults
+from legitimatie.adapters.dynamodb_login import (
+    DynamoDbIdentifications,
+    DynamoDbPendingLogins,
+    DynamoDbResidentResults,
+)
 from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
 from legitimatie.adapters.kms import KmsBsnCipher, SealedDataRejected
 from legitimatie.assurance import LevelOfAssurance
-from legitimatie.errors import SessionNotFound
-from legitimatie.login import PendingLogin, ResidentResult, token_digest
+from legitimatie.errors import ConcurrentUpdate, SessionNotFound
+from legitimatie.login import Identification, PendingLogin, ResidentResult, ResultGrant, token_digest
 from legitimatie.proof import ProofRecord, ProofStatus
 from legitimatie.proof_services import proof_for_official
 from legitimatie.services import official_session
-from legitimatie.session import Official, Status
+from legitimatie.session import UNCLAIMED, Flow, Official, Session, Status
 from tests.proof_fakes import DictPdfStore
 
 from .conftest import OFFICIAL_SUB, REGION, Aws, LambdaContext, http_event, invoke
@@ -299,3 +304,71 @@ def test_the_result_page_is_extended_through_the_real_handler_up_to_its_cap(aws:
     # And without the cookie there is nothing to extend
     status, _ = invoke(sessions_fn.lambda_handler, http_event("POST", "/api/public/result/extend", official_sub=None))
     assert status == 404
+
+
+def test_a_login_and_its_result_are_one_write_and_a_failed_result_leaves_the_session_waiting(aws: Aws) -> None:
+    # Given a session waiting for its login, and a result already stored under the digest the login would use
+    _, created = create({"flow": "handover"})
+    sessions = DynamoDbSessionRepository(dynamodb(), aws.table_name)
+    session = sessions.get(UUID(created["id"]))
+    assert session is not None
+    results = DynamoDbResidentResults(dynamodb(), aws.table_name)
+    taken = ResidentResult(flow="handover", code="111111", expires_at=NOW + timedelta(minutes=15))
+    results.add(token_digest("t"), taken)
+    logged_in = replace(session, status=Status.LOGGED_IN)
+    grant = ResultGrant(token_digest("t"), replace(taken, code="222222", session_id=session.id))
+    # When the login is written with that result
+    with pytest.raises(ConcurrentUpdate):
+        sessions.replace(logged_in, expected_status=Status.CREATED, expected_attempts_left=3, result=grant)
+    # Then nothing changed: the session still waits, the stored result is the old one
+    assert (sessions.get(session.id) or session).status is Status.CREATED
+    assert (results.get(token_digest("t"), NOW) or taken).code == "111111"
+    # And with a fresh digest the login and its result are written together
+    sessions.replace(
+        logged_in, expected_status=Status.CREATED, expected_attempts_left=3, result=replace(grant, token_hash="d")
+    )
+    assert (sessions.get(session.id) or session).status is Status.LOGGED_IN
+    assert (results.get("d", NOW) or taken).code == "222222"
+
+
+def test_flow_a_session_case_number_and_result_are_one_write(aws: Aws) -> None:
+    # Given flow A's case number taken already (a record under it exists)
+    sessions = DynamoDbSessionRepository(dynamodb(), aws.table_name)
+    identifications = DynamoDbIdentifications(dynamodb(), aws.table_name)
+    number = identifications.next_case_number(NOW.year)
+    expiry = NOW + timedelta(minutes=30)
+    identification = Identification(number, uuid4(), NOW, LevelOfAssurance.MIDDEN, expiry)
+    identifications.add(identification)
+    session = Session(
+        id=uuid4(),
+        flow=Flow.NEW_RESIDENT,
+        status=Status.LOGGED_IN,
+        official=UNCLAIMED,
+        required_loa=LevelOfAssurance.MIDDEN,
+        created_at=NOW,
+        expires_at=expiry,
+        zaak_number=str(number),
+    )
+    grant = ResultGrant("digest-a", ResidentResult(flow="new_resident", code="333333", expires_at=expiry))
+    # When a login's session is added with its result under that same number
+    with pytest.raises(ConcurrentUpdate):
+        sessions.add(session, result=grant, identification=replace(identification, session_id=session.id))
+    # Then neither the session nor the result exists
+    assert sessions.get(session.id) is None
+    assert DynamoDbResidentResults(dynamodb(), aws.table_name).get("digest-a", NOW) is None
+
+
+def test_the_result_page_reads_its_result_with_its_session_only_for_that_session_and_in_time(aws: Aws) -> None:
+    # Given a session and the resident's result for it
+    _, created = create({"flow": "handover"})
+    session_id = UUID(created["id"])
+    results = DynamoDbResidentResults(dynamodb(), aws.table_name)
+    expiry = NOW + timedelta(minutes=15)
+    results.add("d", ResidentResult(flow="handover", code="123456", expires_at=expiry, session_id=session_id))
+    # Then the page's one read finds both, until the result's expiry
+    result, session = results.get_with_session("d", session_id, NOW)
+    assert result is not None and result.code == "123456" and session is not None and session.id == session_id
+    assert results.get_with_session("d", session_id, expiry) == (None, None)
+    # And a cookie naming another session gets nothing (the result belongs to its own session only)
+    _, other = create({"flow": "handover"})
+    assert results.get_with_session("d", UUID(other["id"]), NOW) == (None, None)

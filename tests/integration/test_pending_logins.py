@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
 
 import boto3
+import pytest
 
+from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_login import DynamoDbPendingLogins
 from legitimatie.assurance import LevelOfAssurance
-from legitimatie.login import LOGIN_LIFETIME, PendingLogin, token_digest
+from legitimatie.errors import ConcurrentUpdate
+from legitimatie.login import LOGIN_LIFETIME, PendingLogin, TakenLogin, token_digest
+from legitimatie.session import UNCLAIMED, Flow, ResidentLogin, Session, Status
 from tests.integration.conftest import REGION, Aws
+from tests.integration.test_official_api import create
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -59,3 +66,135 @@ def test_the_table_holds_only_a_hash_of_the_browser_token(aws: Aws) -> None:
         TableName=aws.table_name, Key={"pk": {"S": "authn#_req-1"}}
     )["Item"]
     assert item["browser_digest"]["S"] == token_digest("browser-1") and "browser-1" not in str(item)
+
+
+def _session_login(aws: Aws, request_id: str = "_req-b") -> PendingLogin:
+    """A pending login for a fresh handover session (flows B and C keep it on the session's item)."""
+    _, created = create({"flow": "handover"})
+    return replace(_login(request_id), flow="handover", session_id=UUID(created["id"]))
+
+
+def _sessions(aws: Aws) -> DynamoDbSessionRepository:
+    return DynamoDbSessionRepository(boto3.client("dynamodb", region_name=REGION), aws.table_name)
+
+
+def _log_in(aws: Aws, found: PendingLogin, at: datetime) -> None:
+    """The write that records the login (as finish_login makes it), using up ``found``."""
+    assert found.session is not None
+    logged_in = replace(
+        found.session,
+        status=Status.LOGGED_IN,
+        login=ResidentLogin(at=at, loa=LevelOfAssurance.MIDDEN, resident_code="123456"),
+    )
+    _sessions(aws).replace(
+        logged_in, expected_status=Status.CREATED, expected_attempts_left=3, taking=TakenLogin(found, at)
+    )
+
+
+def test_a_session_login_lives_on_the_session_item_with_only_the_browser_hash(aws: Aws) -> None:
+    # Given a login started for a session
+    pending = _pending(aws)
+    login = _session_login(aws)
+    pending.add(login)
+    # Then no item of its own: the session's item holds it, with the hash of the browser's token only
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
+    assert [item["pk"]["S"].split("#")[0] for item in items] == ["session"]
+    assert items[0]["pending_browser_digest"]["S"] == token_digest("browser-1") and "browser-1" not in str(items)
+    # And it is found only under its session and its request id, with the session read in the same call
+    found = pending.get("_req-b", NOW, login.session_id)
+    assert found == login and found is not None and found.session is not None
+    assert found.session.id == login.session_id
+    # (an answer naming another request finds the session's own login, which the service then refuses)
+    other = pending.get("_req-other", NOW, login.session_id)
+    assert other is not None and other.request_id == "_req-b" and pending.get("_req-b", NOW) is None
+
+
+def test_a_session_login_expires_at_its_second(aws: Aws) -> None:
+    pending = _pending(aws)
+    login = _session_login(aws)
+    pending.add(login)
+    last, expiry = login.expires_at - timedelta(seconds=1), login.expires_at
+    assert pending.get("_req-b", last, login.session_id) is not None
+    assert pending.get("_req-b", expiry, login.session_id) is None
+    assert pending.take("_req-b", expiry, login.session_id) is None
+    assert pending.take("_req-b", last, login.session_id) == login
+
+
+def test_the_login_write_uses_the_session_login_up_once(aws: Aws) -> None:
+    # Given a pending login on its session, read by the ACS
+    pending = _pending(aws)
+    login = _session_login(aws)
+    pending.add(login)
+    found = pending.get("_req-b", NOW, login.session_id)
+    assert found is not None and found.session is not None
+    # When the login is recorded, the pending login is gone with the same write
+    _log_in(aws, found, NOW)
+    assert pending.get("_req-b", NOW, login.session_id) is None
+    assert (_sessions(aws).get(found.session.id) or found.session).status is Status.LOGGED_IN
+    # And the same answer once more is refused (the write's condition), changing nothing
+    with pytest.raises(ConcurrentUpdate):
+        _log_in(aws, found, NOW)
+
+
+def test_a_login_write_is_refused_when_its_pending_login_was_replaced_or_expired(aws: Aws) -> None:
+    # Given a pending login read by the ACS, then replaced by a new login start for the same session
+    pending = _pending(aws)
+    login = _session_login(aws)
+    pending.add(login)
+    found = pending.get("_req-b", NOW, login.session_id)
+    assert found is not None and found.session is not None
+    pending.add(replace(login, request_id="_req-new", browser_digest=token_digest("browser-2")))
+    # Then the first answer cannot log in, and the session still waits
+    with pytest.raises(ConcurrentUpdate):
+        _log_in(aws, found, NOW)
+    assert (_sessions(aws).get(found.session.id) or found.session).status is Status.CREATED
+    # And the new one cannot once past its expiry
+    newer = pending.get("_req-new", NOW, login.session_id)
+    assert newer is not None
+    with pytest.raises(ConcurrentUpdate):
+        _log_in(aws, newer, login.expires_at)
+    assert (_sessions(aws).get(found.session.id) or found.session).status is Status.CREATED
+
+
+def test_a_login_cannot_start_on_a_session_that_no_longer_waits(aws: Aws) -> None:
+    # Given a session whose login is in already
+    pending = _pending(aws)
+    login = _session_login(aws)
+    pending.add(login)
+    found = pending.get("_req-b", NOW, login.session_id)
+    assert found is not None
+    _log_in(aws, found, NOW)
+    # Then a new login start for it is refused and stores nothing
+    with pytest.raises(ConcurrentUpdate):
+        pending.add(replace(login, request_id="_req-late"))
+    assert pending.get("_req-late", NOW, login.session_id) is None
+
+
+def test_flow_a_login_write_uses_its_pending_login_up_once(aws: Aws) -> None:
+    # Given flow A's pending login (an item of its own), read by the ACS
+    pending = _pending(aws)
+    pending.add(_login())
+    found = pending.get("_req-1", NOW)
+    assert found is not None
+    expiry = NOW + timedelta(minutes=30)
+
+    def new_session() -> Session:
+        return Session(
+            id=uuid4(),
+            flow=Flow.NEW_RESIDENT,
+            status=Status.LOGGED_IN,
+            official=UNCLAIMED,
+            required_loa=LevelOfAssurance.MIDDEN,
+            created_at=NOW,
+            expires_at=expiry,
+        )
+
+    # When the login's session is added with it, the pending login is gone in the same write
+    first = new_session()
+    _sessions(aws).add(first, taking=TakenLogin(found, NOW))
+    assert pending.get("_req-1", NOW) is None and _sessions(aws).get(first.id) is not None
+    # And a second answer to it adds nothing
+    second = new_session()
+    with pytest.raises(ConcurrentUpdate):
+        _sessions(aws).add(second, taking=TakenLogin(found, NOW))
+    assert _sessions(aws).get(second.id) is None

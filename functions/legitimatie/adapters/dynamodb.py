@@ -17,10 +17,13 @@ from ..errors import ConcurrentUpdate
 from ..proof import ProofRecord
 from ..session import Flow, Official, ResidentEvent, ResidentLogin, Session, Status
 from .aws_errors import error_code, unavailable
+from .dynamodb_login import identification_item, result_item
 from .dynamodb_proofs import proof_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from ..login import Identification, ResultGrant, TakenLogin
 else:
     DynamoDBClient = Any
 
@@ -118,6 +121,11 @@ def session_from_item(item: Item) -> Session:
     )
 
 
+def _put_new(table: str, item: Item) -> Item:
+    """A transaction's Put of a record that must not exist yet."""
+    return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+
+
 def _text(item: Item, name: str) -> str | None:
     return item[name]["S"] if name in item else None
 
@@ -129,15 +137,32 @@ class DynamoDbSessionRepository:
         self._client = client
         self._table = table_name
 
-    def add(self, session: Session) -> None:
+    def add(
+        self,
+        session: Session,
+        *,
+        result: ResultGrant | None = None,
+        identification: Identification | None = None,
+        taking: TakenLogin | None = None,
+    ) -> None:
+        """A new session; with a login's result, flow A's case-number record and the use of its pending login,
+        one transaction (one call)."""
+        writes: list[Any] = [_put_new(self._table, session_to_item(session))]
+        if result is not None:
+            writes.append(_put_new(self._table, result_item(result.token_hash, result.result)))
+        if identification is not None:
+            writes.append(_put_new(self._table, identification_item(identification)))
+        if taking is not None:
+            if taking.login.session_id is not None:
+                raise ValueError("a new session cannot use up a pending login of another session")
+            writes.append(self._take_pending_item(taking))
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=session_to_item(session),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
+            if len(writes) == 1:
+                self._client.put_item(**writes[0]["Put"])
+            else:
+                self._client.transact_write_items(TransactItems=writes)
         except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
+            if error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException"):
                 raise ConcurrentUpdate("A session with this id exists already.") from exc
             raise unavailable("DynamoDB", exc) from exc
         except BotoCoreError as exc:
@@ -162,15 +187,24 @@ class DynamoDbSessionRepository:
         expected_status: Status,
         expected_attempts_left: int,
         proof: ProofRecord | None = None,
+        result: ResultGrant | None = None,
+        taking: TakenLogin | None = None,
     ) -> None:
-        """One transaction: the session (only if the stored one still has that status, attempt count and owner),
-        the proof's outbox record when the step hands one over, and, when a flow A session ends, the deletion of
-        its case-number record with the sealed BSN. All of it commits, or nothing does."""
+        """One transaction: the session (only if the stored one still has that status, attempt count and owner,
+        and, when the write records a login, still holds that pending login in time: the Put leaves it out, so it
+        is used up by this very write),
+        the proof's outbox record when the step hands one over, a login's result for the resident's browser, and,
+        when a flow A session ends, the deletion of its case-number record with the sealed BSN. All of it commits,
+        or nothing does."""
         condition = "#status = :status AND attempts_left = :attempts"
         values: Item = {":status": _s(expected_status.value), ":attempts": _n(expected_attempts_left)}
         if session.official.id:  # a claimed session stays with its official; an unclaimed one is claimed once
             condition += " AND (attribute_not_exists(official_id) OR official_id = :owner)"
             values[":owner"] = _s(session.official.id)
+        if taking is not None and taking.login.session_id == session.id:
+            condition += " AND pending_request_id = :request AND pending_expires_at > :now"
+            values[":request"] = _s(taking.login.request_id)
+            values[":now"] = _n(to_epoch(taking.at))
         writes: list[Any] = [
             {
                 "Put": {
@@ -183,25 +217,35 @@ class DynamoDbSessionRepository:
             }
         ]
         if proof is not None:
-            writes.append(
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": proof_item(proof),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                }
-            )
+            writes.append(_put_new(self._table, proof_item(proof)))
+        if result is not None:
+            writes.append(_put_new(self._table, result_item(result.token_hash, result.result)))
+        if taking is not None and taking.login.session_id != session.id:
+            writes.append(self._take_pending_item(taking))
         if session.status.is_end_state and session.zaak_number is not None:
             writes.append({"Delete": {"TableName": self._table, "Key": {"pk": _s(f"zaak#{session.zaak_number}")}}})
         try:
-            self._client.transact_write_items(TransactItems=writes)
+            if len(writes) == 1:  # a check or a claim: one conditional Put (half the units of a transaction)
+                self._client.put_item(**writes[0]["Put"])
+            else:
+                self._client.transact_write_items(TransactItems=writes)
         except ClientError as exc:
             if error_code(exc) in ("TransactionCanceledException", "ConditionalCheckFailedException"):
                 raise ConcurrentUpdate("The session was changed at the same time; please try again.") from exc
             raise unavailable("DynamoDB", exc) from exc
         except BotoCoreError as exc:
             raise unavailable("DynamoDB", exc) from exc
+
+    def _take_pending_item(self, taking: TakenLogin) -> Item:
+        """A transaction's deletion of a pending login of its own (flow A): only if it is still there and in time."""
+        return {
+            "Delete": {
+                "TableName": self._table,
+                "Key": {"pk": _s(f"authn#{taking.login.request_id}")},
+                "ConditionExpression": "attribute_exists(pk) AND expires_at > :now",
+                "ExpressionAttributeValues": {":now": _n(to_epoch(taking.at))},
+            }
+        }
 
     def note_resident_event(self, session_id: UUID, event: ResidentEvent, now: datetime) -> None:
         """Record what happened at DigiD on a session that is still waiting for its login (created, live)."""
