@@ -9,11 +9,12 @@ from __future__ import annotations
 import html
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from digid.saml import Binding, SamlError, build_authn_request, consume, sp_metadata
+from digid.saml import Binding, DigidOutcome, SamlError, build_authn_request, consume, sp_metadata
 from digid.saml.config import SpConfig
 from digid.sp_config import DigidSettings, load_sp_config
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
@@ -208,7 +209,9 @@ def _consume(binding: Binding, payload: str, relay_state: str | None) -> Respons
     return error_page("error", pending)
 
 
-def _logged_in(w: Wiring, pending: PendingLogin, bsn: Bsn, loa: LevelOfAssurance, outcome: Any, now: Any) -> Any:
+def _logged_in(
+    w: Wiring, pending: PendingLogin, bsn: Bsn, loa: LevelOfAssurance, outcome: DigidOutcome, now: datetime
+) -> Response[str]:
     """A genuine answer that logs the resident in: one conditional write records the login and its result and
     uses up the pending login. Refused (level, link used or expired): the pending login is used up all the same."""
     assertion = (
