@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -112,11 +113,12 @@ def poll(aws: Aws, max_messages: int = 10) -> dict[str, Any] | None:
     }
 
 
-def run_delivery(aws: Aws) -> list[dict[str, Any]]:
+def run_delivery(aws: Aws, before_each: Callable[[], None] = lambda: None) -> list[dict[str, Any]]:
     """Deliver until the queue is empty, deleting what succeeded (as the event source mapping does)."""
     sqs = boto3.client("sqs", region_name=REGION)
     answers = []
     for _ in range(20):
+        before_each()
         event = poll(aws)
         if event is None:
             break
@@ -367,10 +369,14 @@ def test_failures_are_retried_and_never_duplicate_a_zaak(
     delivery.wiring.cache_clear()
     zgw.fail(method, path, mode, times=2)
     identified_flow_a(aws)
-    # When the delivery function runs until the queue is empty
-    answers = run_delivery(aws)
-    # Then two attempts failed, the third delivered, and every ZGW object exists exactly once
-    assert [len(a["batchItemFailures"]) for a in answers] == [1, 1, 0]
+    # When the delivery function runs until the queue is empty (each redelivery after the visibility timeout,
+    # by which time a request that was answered too late has been carried out)
+    answers = run_delivery(aws, before_each=zgw.wait_until_caught_up)
+    # Then the failed attempts were retried until one delivered, and every ZGW object exists exactly once. An
+    # answer that came too late was still carried out: the redelivery finds that object by its look-up, so it
+    # neither posts it again nor meets the second failure.
+    expected = [1, 0] if mode == "timeout" else [1, 1, 0]
+    assert [len(a["batchItemFailures"]) for a in answers] == expected
     [record] = proof_records(aws)
     assert record["status"]["S"] == "delivered"
     assert (len(zgw.state.zaken), len(zgw.state.rollen), len(zgw.state.documents), len(zgw.state.relations)) == (
