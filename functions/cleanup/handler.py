@@ -1,5 +1,6 @@
 """Cleanup function: the official closes a session (identified or not) or cancels it; a schedule sweeps expired
-records.
+records and queues again every proof whose queue message may have been lost (still pending minutes after its
+hand-over).
 
 Closing is idempotent (a tombstone without personal data answers a retried close; see services).
 """
@@ -13,13 +14,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
+from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
+from legitimatie.adapters.sqs import SqsProofQueue
 from legitimatie.audit import AuditAction, AuditEvent
 from legitimatie.audit import Outcome as AuditOutcome
 from legitimatie.clock import to_iso, utc_now
+from legitimatie.proof_services import resend_pending
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
-from legitimatie.runtime.proof_settings import completion_outbox
+from legitimatie.runtime.proof_settings import ProofOutboxSettings, completion_outbox
 from legitimatie.runtime.settings import BaseSettings
 from legitimatie.services import cancel_session, close_session, parse_session_id, sweep_expired
 from legitimatie.session import Outcome, Status
@@ -31,6 +35,14 @@ app = new_resolver()
 def store() -> DynamoDbSessionRepository:
     settings = BaseSettings.from_env(os.environ)
     return DynamoDbSessionRepository(aws_client("dynamodb"), settings.table_name)
+
+
+@cache
+def pending_proofs() -> tuple[DynamoDbProofRecords, SqsProofQueue]:
+    settings = ProofOutboxSettings.from_env(os.environ)
+    return DynamoDbProofRecords(aws_client("dynamodb"), settings.table_name), SqsProofQueue(
+        aws_client("sqs"), settings.proof_queue_url
+    )
 
 
 class CompleteRequest(BaseModel):
@@ -102,12 +114,20 @@ def cancel(session_id: str) -> Any:
 
 
 def sweep() -> dict[str, Any]:
-    deleted = sweep_expired(records=store(), now=utc_now())
+    now = utc_now()
+    deleted = sweep_expired(records=store(), now=now)
     metrics.add_metric(name="ExpiredRecordsDeleted", unit="Count", value=deleted)
     logger.info("Expired records swept", extra={"deleted": deleted})
     if deleted:
         audit_trail.record(AuditEvent(action=AuditAction.RECORDS_EXPIRED, count=deleted))
-    return {"deleted": deleted}
+    records, queue = pending_proofs()
+    resent = resend_pending(records=records, queue=queue, now=now)
+    metrics.add_metric(name="ProofsResent", unit="Count", value=len(resent))
+    if resent:  # a queue message did not follow its commit: worth a look (document ids only, no personal data)
+        logger.warning(
+            "Pending proofs queued again", extra={"resent": len(resent), "document_ids": [str(d) for d in resent]}
+        )
+    return {"deleted": deleted, "resent": len(resent)}
 
 
 @observed

@@ -310,6 +310,12 @@ class ProofRecords(Protocol):
         ...
 
 
+class PendingProofs(Protocol):
+    def pending(self, *, created_before: datetime, now: datetime, limit: int) -> list[ProofRequest]:
+        """Unexpired requests still pending that were handed over before ``created_before``, at most ``limit``."""
+        ...
+
+
 class PdfStore(Protocol):
     def put(self, key: str, pdf: bytes) -> None: ...
 

@@ -6,6 +6,9 @@ together or not at all; the queue message follows the commit, and a retried step
 is pending (delivery is idempotent by document id). Idempotency: delivery
 records every step's result in the proof record and each case-system call looks up before it creates, so a
 retry continues where the previous attempt stopped.
+
+Nothing accepted is lost: when the queue message does not follow the commit (SQS failed, or the function died in
+between) and nobody retries, the scheduled sweep sends it again (``resend_pending``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from .proof import (
     CodeCheck,
     DocumentSpec,
     PdfStore,
+    PendingProofs,
     ProofContent,
     ProofOutcome,
     ProofQueue,
@@ -44,7 +48,13 @@ __all__ = [
     "parse_document_id",
     "proof_for_official",
     "proof_of_session",
+    "resend_pending",
 ]
+
+# A record pending this long lost its queue message, or waits for a retry of delivery: sending it again is
+# harmless either way (delivery is idempotent by document id). The sweep runs every 15 minutes (template.yaml).
+RESEND_AFTER = timedelta(minutes=5)
+RESEND_PER_RUN = 100  # well within the function's timeout; the rest waits for the next run
 
 
 class QueuedProofs:
@@ -227,3 +237,19 @@ def mark_dead_lettered(document_id: UUID, *, records: ProofRecords) -> None:
     record = records.get(document_id)
     if record is not None and record.status is not ProofStatus.DELIVERED:
         records.record_progress(document_id, ProofStatus.DEAD_LETTERED)
+
+
+def resend_pending(
+    *,
+    records: PendingProofs,
+    queue: ProofQueue,
+    now: datetime,
+    after: timedelta = RESEND_AFTER,
+    limit: int = RESEND_PER_RUN,
+) -> list[UUID]:
+    """The sweep's part of the outbox: queue again every proof still pending ``after`` its hand-over, oldest
+    first and at most ``limit`` per run. Returns the document ids sent (no personal data)."""
+    requests = records.pending(created_before=now - after, now=now, limit=limit)
+    for request in requests:
+        queue.send(request)
+    return [request.document_id for request in requests]

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,10 @@ import pytest
 from infrastructure.local import LocalStack
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+# One patience for every wait: Playwright's assertions (expect) wait 5 s by default, its actions and wait_for
+# the context's 10 s (below). On a loaded 2-core CI machine an assertion right after a multi-hop navigation
+# (DigiD simulator -> ACS -> result page -> its fetch) must not give up before the page's own waits would.
+playwright_api.expect.set_options(timeout=10_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "static_site"
@@ -48,6 +53,14 @@ document.addEventListener("securitypolicyviolation", (e) => {
 # A 4xx from our own API (expired link, unknown case, locked session) or from the staff login (wrong password) is a
 # state under test, not a page error.
 _EXPECTED_API_ERROR = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keeps each phase's report on the item, so a fixture can tell that its test failed."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, f"report_{report.when}", report)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -106,6 +119,8 @@ class Screens:
         self._stack = stack
         self.problems = problems
         self._contexts: list[Any] = []
+        self.console_lines: list[str] = []
+        self._started = time.monotonic()
         self._axe = AXE.read_text(encoding="utf-8")
 
     def new_page(self, locale: str = "nl-NL") -> Any:
@@ -113,10 +128,20 @@ class Screens:
         context.expose_binding("__lbCspViolation", lambda _source, text: self.problems.items.append(f"CSP: {text}"))
         context.add_init_script(CSP_RECORDER)
         context.on("console", self.problems.console)
+        number = len(self._contexts)
+        context.on("console", lambda message: self.log(number, f"{message.type}: {message.text}"))
+        context.on(
+            "response",
+            lambda answer: self.log(number, f"{answer.request.method} {answer.url.split('?')[0]} {answer.status}"),
+        )
         context.on("weberror", lambda error: self.problems.items.append(f"page error: {error.error}"))
         context.set_default_timeout(10_000)
         self._contexts.append(context)
         return context.new_page()
+
+    def log(self, context: int, line: str) -> None:
+        """What a failure dump shows: console messages and answers, per browser context, with the time."""
+        self.console_lines.append(f"{time.monotonic() - self._started:8.3f} [{context}] {line}")
 
     def url(self, path: str) -> str:
         return self._stack.site_url + path
@@ -146,16 +171,33 @@ class Screens:
         )
         return list(result)
 
+    def dump(self, name: str) -> None:
+        """After a failure: every open page's screenshot, URL and HTML, and the console, in test-artifacts/failures/."""
+        folder = ROOT / "test-artifacts" / "failures" / re.sub(r"[^\w.-]", "_", name)
+        folder.mkdir(parents=True, exist_ok=True)
+        for number, context in enumerate(self._contexts):
+            for index, page in enumerate(context.pages):
+                stem = folder / f"context{number}-page{index}"
+                try:
+                    page.screenshot(path=f"{stem}.png", full_page=True)
+                    stem.with_suffix(".html").write_text(f"<!-- {page.url} -->\n{page.content()}", encoding="utf-8")
+                except Exception as error:  # a dump must not hide the failure it documents
+                    stem.with_suffix(".txt").write_text(f"{page.url}: {error}", encoding="utf-8")
+        (folder / "console.txt").write_text("\n".join(self.console_lines), encoding="utf-8")
+
     def close(self) -> None:
         for context in self._contexts:
             context.close()
 
 
 @pytest.fixture
-def screens(browser: Any, stack: LocalStack) -> Iterator[Screens]:
+def screens(request: pytest.FixtureRequest, browser: Any, stack: LocalStack) -> Iterator[Screens]:
     problems = Problems()
     opened = Screens(browser, stack, problems)
     yield opened
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        opened.dump(request.node.nodeid)
     opened.close()
     assert problems.items == [], "\n".join(problems.items)
 

@@ -69,6 +69,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
             "dynamodb:DeleteItem",
             "dynamodb:Scan",
             "dynamodb:BatchWriteItem",
+            "dynamodb:Query",  # the sparse index PendingProofs only
         },
         "ProofQueue": {"sqs:SendMessage"},
     },

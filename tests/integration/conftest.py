@@ -42,9 +42,18 @@ def _handler_caches() -> list[Any]:
         sessions.handler.wiring,
         code_check.handler.sessions,
         cleanup.handler.store,
+        cleanup.handler.pending_proofs,
         completion_outbox,
         delivery.handler.wiring,
     ]
+
+
+def _template_table() -> dict[str, Any]:
+    """SessionTable's keys and indexes as template.yaml declares them (the adapters query its indexes by name)."""
+    from samtranslator.yaml_helper import yaml_parse
+
+    template = yaml_parse((Path(__file__).parents[2] / "template.yaml").read_text(encoding="utf-8"))
+    return template["Resources"]["SessionTable"]["Properties"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -61,10 +70,12 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
+        table = _template_table()
         dynamodb.create_table(
             TableName="sessions-test",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=table["KeySchema"],
+            AttributeDefinitions=table["AttributeDefinitions"],
+            GlobalSecondaryIndexes=table["GlobalSecondaryIndexes"],
             BillingMode="PAY_PER_REQUEST",
         )
         dynamodb.update_time_to_live(

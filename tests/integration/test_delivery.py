@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 import cleanup.handler as cleanup
 import code_check.handler as code_check
@@ -20,6 +22,7 @@ import delivery.handler as delivery
 import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications, DynamoDbPendingLogins
+from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
 from legitimatie.adapters.kms import KmsBsnCipher
 from legitimatie.adapters.zgw import CatalogueError
 from legitimatie.assurance import LevelOfAssurance
@@ -27,6 +30,7 @@ from legitimatie.bsn import Bsn
 from legitimatie.login import LOGIN_LIFETIME, PendingLogin
 from legitimatie.login_services import finish_login
 from legitimatie.policy import ServicePolicy
+from legitimatie.proof import ProofStatus
 from legitimatie.runtime.settings import ConfigurationError
 from tests.zgw.fake_case_system import CLIENT_ID, SECRET, FakeCaseSystem, running_case_system
 from tests.zgw.openapi import SPEC_DIR, specs_available
@@ -108,11 +112,12 @@ def poll(aws: Aws, max_messages: int = 10) -> dict[str, Any] | None:
     }
 
 
-def run_delivery(aws: Aws) -> list[dict[str, Any]]:
+def run_delivery(aws: Aws, before_each: Callable[[], None] = lambda: None) -> list[dict[str, Any]]:
     """Deliver until the queue is empty, deleting what succeeded (as the event source mapping does)."""
     sqs = boto3.client("sqs", region_name=REGION)
     answers = []
     for _ in range(20):
+        before_each()
         event = poll(aws)
         if event is None:
             break
@@ -221,7 +226,7 @@ def test_a_verified_session_that_expires_without_voltooien_has_no_proof(aws: Aws
     status, body = invoke(cleanup.lambda_handler, event)
     assert (status, body["error"]) == (404, "session_expired")
     swept = cleanup.lambda_handler(json.loads((EVENTS / "scheduled_sweep.json").read_text()), LambdaContext())
-    assert swept == {"deleted": 1} and proof_records(aws) == [] and poll(aws) is None
+    assert swept == {"deleted": 1, "resent": 0} and proof_records(aws) == [] and poll(aws) is None
 
 
 def test_a_retried_voltooien_reports_the_one_proof(aws: Aws) -> None:
@@ -245,6 +250,89 @@ def test_a_retried_voltooien_reports_the_one_proof(aws: Aws) -> None:
     assert tombstone["status"]["S"] == "completed"
     assert tombstone["proof_document_id"]["S"] == first["proof"]["document_id"]
     assert not {"sealed_bsn", "resident_code", "login_at"} & set(tombstone)
+
+
+def sweep(at: datetime | None = None) -> dict[str, Any]:
+    """The cleanup function's scheduled run, at ``at`` (its clock) when given."""
+    event = json.loads((EVENTS / "scheduled_sweep.json").read_text())
+    if at is None:
+        return cleanup.lambda_handler(event, LambdaContext())  # type: ignore[no-any-return]
+    with pytest.MonkeyPatch.context() as clock:
+        clock.setattr(cleanup, "utc_now", lambda: at)
+        return cleanup.lambda_handler(event, LambdaContext())  # type: ignore[no-any-return]
+
+
+def close_with_the_queue_down(aws: Aws, session_id: str) -> str:
+    """Voltooien commits, but the queue message after the commit fails (and the official does not retry)."""
+    from legitimatie.runtime.aws import aws_client
+
+    def throttled(*args: object, **kwargs: object) -> None:
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "SendMessage")
+
+    event = http_event(
+        "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
+    )
+    before = {item["pk"]["S"] for item in proof_records(aws)}
+    with pytest.MonkeyPatch.context() as failing:
+        failing.setattr(aws_client("sqs"), "send_message", throttled)
+        assert cleanup.lambda_handler(event, LambdaContext())["statusCode"] == 503
+    [key] = {item["pk"]["S"] for item in proof_records(aws)} - before
+    return key.removeprefix("proof#")
+
+
+def stored_pdfs() -> list[str]:
+    listed = boto3.client("s3", region_name=REGION).list_objects_v2(Bucket="proofs-test", Prefix="proofs/")
+    return [item["Key"] for item in listed.get("Contents", [])]
+
+
+def test_a_proof_whose_queue_message_was_lost_is_sent_by_the_sweep(aws: Aws, caplog: pytest.LogCaptureFixture) -> None:
+    # Given a Voltooien whose end state and pending proof committed, but whose queue message failed
+    document_id = close_with_the_queue_down(aws, verified_handover(aws))
+    assert poll(aws) is None and proof_records(aws)[0]["status"]["S"] == "pending"
+    # When the sweep runs at once, it leaves a proof this young alone (its close may still be sending)
+    assert sweep() == {"deleted": 0, "resent": 0} and poll(aws) is None
+    # But a sweep some minutes later queues it again, and says so without personal data
+    later = now() + timedelta(minutes=6)
+    assert sweep(later)["resent"] == 1
+    [logged] = [record for record in caplog.records if record.getMessage() == "Pending proofs queued again"]
+    assert logged.__dict__["resent"] == 1 and logged.__dict__["document_ids"] == [document_id]
+    # Then delivery makes exactly one proof of it
+    assert [answer["batchItemFailures"] for answer in run_delivery(aws)] == [[]]
+    [record] = proof_records(aws)
+    assert record["status"]["S"] == "stored" and "outbox" not in record
+    assert stored_pdfs() == [f"proofs/{now().year}/{document_id}.pdf"]
+    # And the next sweep finds nothing more to send
+    assert sweep(later + timedelta(minutes=15))["resent"] == 0 and poll(aws) is None
+
+
+def test_a_sweep_that_sends_a_delivered_proof_again_makes_no_second_one(aws: Aws) -> None:
+    # Given a Voltooien whose queue message did go out, not yet delivered, and a sweep that sends it once more
+    session_id = verified_handover(aws)
+    event = http_event(
+        "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
+    )
+    assert invoke(cleanup.lambda_handler, event)[0] == 200
+    assert sweep(now() + timedelta(minutes=6))["resent"] == 1
+    # When delivery takes both messages
+    run_delivery(aws)
+    # Then there is one proof, stored once
+    [record] = proof_records(aws)
+    assert record["status"]["S"] == "stored" and len(stored_pdfs()) == 1
+
+
+def test_the_pending_index_holds_the_unexpired_pending_proofs_and_the_sweep_sends_a_bounded_number(aws: Aws) -> None:
+    # Given three closes whose queue messages were lost
+    lost = {close_with_the_queue_down(aws, verified_handover(aws)) for _ in range(3)}
+    records = DynamoDbProofRecords(boto3.client("dynamodb", region_name=REGION), aws.table_name)
+    later = now() + timedelta(minutes=6)
+    # Then the sparse index finds them once old enough, at most the limit per call, never an expired one
+    assert {str(r.document_id) for r in records.pending(created_before=later, now=later, limit=10)} == lost
+    assert len(records.pending(created_before=later, now=later, limit=2)) == 2
+    assert records.pending(created_before=now() - timedelta(minutes=1), now=later, limit=10) == []
+    assert records.pending(created_before=later, now=later + timedelta(days=15), limit=10) == []
+    # And a record that moved on leaves the index
+    records.record_progress(UUID(sorted(lost)[0]), ProofStatus.STORED)
+    assert len(records.pending(created_before=later, now=later, limit=10)) == 2
 
 
 def test_flow_a_is_delivered_to_the_case_system_once(aws: Aws, zgw: FakeCaseSystem) -> None:
@@ -280,10 +368,14 @@ def test_failures_are_retried_and_never_duplicate_a_zaak(
     delivery.wiring.cache_clear()
     zgw.fail(method, path, mode, times=2)
     identified_flow_a(aws)
-    # When the delivery function runs until the queue is empty
-    answers = run_delivery(aws)
-    # Then two attempts failed, the third delivered, and every ZGW object exists exactly once
-    assert [len(a["batchItemFailures"]) for a in answers] == [1, 1, 0]
+    # When the delivery function runs until the queue is empty (each redelivery after the visibility timeout,
+    # by which time a request that was answered too late has been carried out)
+    answers = run_delivery(aws, before_each=zgw.wait_until_caught_up)
+    # Then the failed attempts were retried until one delivered, and every ZGW object exists exactly once. An
+    # answer that came too late was still carried out: the redelivery finds that object by its look-up, so it
+    # neither posts it again nor meets the second failure.
+    expected = [1, 0] if mode == "timeout" else [1, 1, 0]
+    assert [len(a["batchItemFailures"]) for a in answers] == expected
     [record] = proof_records(aws)
     assert record["status"]["S"] == "delivered"
     assert (len(zgw.state.zaken), len(zgw.state.rollen), len(zgw.state.documents), len(zgw.state.relations)) == (

@@ -39,9 +39,14 @@ def test_the_template_resources_exist_in_moto(stack: LocalStack) -> None:
     # When
     ttl = stack.client("dynamodb").describe_time_to_live(TableName=stack.table_name)["TimeToLiveDescription"]
     key = stack.client("kms").describe_key(KeyId=stack.environment["CONTROL_CODE_KEY_ID"])["KeyMetadata"]
+    table = stack.client("dynamodb").describe_table(TableName=stack.table_name)["Table"]
 
     # Then
     assert ttl["TimeToLiveStatus"] == "ENABLED"
+    # the sweep's sparse index of pending proofs, as the template declares it
+    [index] = table["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "PendingProofs"
+    assert [k["AttributeName"] for k in index["KeySchema"]] == ["outbox", "created_at"]
     assert key["KeySpec"] == "HMAC_256"
     assert stack.environment["SITE_URL"] == stack.site_url
     assert stack.environment["MUNICIPALITY_NAME"] == "Gemeente Voorbeeld"

@@ -43,6 +43,7 @@ class State:
     requests: list[tuple[str, str]] = field(default_factory=list)
     failures: list[tuple[str, str, str]] = field(default_factory=list)
     slow_seconds: float = 2.0
+    late: int = 0  # requests answered too late that are still being carried out
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -103,6 +104,13 @@ class FakeCaseSystem:
         with self.state.lock:
             self.state.failures += [(method, path, mode)] * times
 
+    def wait_until_caught_up(self, seconds: float = 10) -> None:
+        """Wait until every request answered too late has been carried out, as a redelivery after SQS's visibility
+        timeout finds it (the real queue waits minutes; the tests redeliver at once)."""
+        deadline = time.monotonic() + seconds
+        while self.state.late and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def start(self) -> FakeCaseSystem:
         self._thread.start()
         return self
@@ -156,10 +164,21 @@ class _Handler(BaseHTTPRequestHandler):
             if failure:
                 self.state.failures.remove(failure)
         if failure and failure[2] == "timeout":
-            time.sleep(self.state.slow_seconds)
-        elif failure:
+            with self.state.lock:
+                self.state.late += 1
+            try:
+                time.sleep(self.state.slow_seconds)
+                self._carry_out(method, api, base, resource, body)
+            finally:
+                with self.state.lock:
+                    self.state.late -= 1
+            return
+        if failure:
             self._answer(int(failure[2]), {"title": "Fout op verzoek van de test", "status": int(failure[2])})
             return
+        self._carry_out(method, api, base, resource, body)
+
+    def _carry_out(self, method: str, api: str, base: str, resource: str, body: bytes | None) -> None:
         if not api:
             self._answer(404, {"title": "Niet gevonden"})
             return

@@ -1,7 +1,12 @@
-"""``ProofRecords`` on the sessions' table: ``proof#<document id>``, expiring with the proof itself."""
+"""``ProofRecords`` on the sessions' table: ``proof#<document id>``, expiring with the proof itself.
+
+A pending record also carries ``outbox = "pending"``, the key of the sparse index ``PendingProofs`` (with
+``created_at``): the sweep finds the few proofs whose queue message may have been lost without scanning the table,
+and the first step that moves a record on removes the attribute, so the index holds the pending ones only."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -9,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..clock import from_epoch, to_epoch
 from ..errors import ConcurrentUpdate, SessionNotFound
-from ..proof import ProofRecord, ProofStatus
+from ..proof import ProofRecord, ProofRequest, ProofStatus
 from .aws_errors import error_code, unavailable
 
 if TYPE_CHECKING:
@@ -17,10 +22,12 @@ if TYPE_CHECKING:
 else:
     DynamoDBClient = Any
 
-__all__ = ["DynamoDbProofRecords", "proof_item"]
+__all__ = ["PENDING_INDEX", "DynamoDbProofRecords", "proof_item"]
 
 Item = dict[str, Any]
 _URLS = ("sha256", "zaak_url", "rol_url", "document_url", "relation_url")
+PENDING_INDEX = "PendingProofs"  # template.yaml: SessionTable's sparse index on (outbox, created_at)
+_PENDING = {"S": ProofStatus.PENDING.value}
 
 
 def _key(document_id: UUID) -> Item:
@@ -41,6 +48,8 @@ def proof_item(record: ProofRecord) -> Item:
         "ttl": {"N": str(to_epoch(record.expires_at))},
         "identified": {"BOOL": record.identified},
     }
+    if record.status is ProofStatus.PENDING:
+        item["outbox"] = _PENDING
     if record.owner_id:
         item["owner_id"] = {"S": record.owner_id}
     if record.message:
@@ -94,11 +103,13 @@ class DynamoDbProofRecords:
             values[":delivered"] = {"S": ProofStatus.DELIVERED.value}
             # A delivered proof stays delivered, whatever a late duplicate attempt reports.
             condition += " AND #status <> :delivered"
+        # Moved on from pending: out of the sparse index, so the sweep no longer sends it again.
+        remove = " REMOVE outbox" if status not in (None, ProofStatus.PENDING) else ""
         try:
             answer = self._client.update_item(
                 TableName=self._table,
                 Key=_key(document_id),
-                UpdateExpression="SET " + ", ".join(sets),
+                UpdateExpression="SET " + ", ".join(sets) + remove,
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
@@ -114,6 +125,41 @@ class DynamoDbProofRecords:
         except BotoCoreError as exc:
             raise unavailable("DynamoDB", exc) from exc
         return _record(document_id, answer["Attributes"])
+
+    def pending(self, *, created_before: datetime, now: datetime, limit: int) -> list[ProofRequest]:
+        """The committed requests still pending that were handed over before ``created_before``, oldest first, at
+        most ``limit``: a Query on the sparse index (eventually consistent; a record delivered meanwhile is sent
+        once more, which delivery ignores)."""
+        args: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": PENDING_INDEX,
+            "KeyConditionExpression": "#outbox = :pending AND #created <= :before",
+            "FilterExpression": "#expires > :now AND attribute_exists(#message)",
+            "ExpressionAttributeNames": {
+                "#outbox": "outbox",
+                "#created": "created_at",
+                "#expires": "expires_at",
+                "#message": "message",
+            },
+            "ExpressionAttributeValues": {
+                ":pending": _PENDING,
+                ":before": {"N": str(to_epoch(created_before))},
+                ":now": {"N": str(to_epoch(now))},
+            },
+            "ProjectionExpression": "#message",
+            "Limit": limit,
+        }
+        found: list[ProofRequest] = []
+        try:
+            while len(found) < limit:
+                page = self._client.query(**args)
+                found.extend(ProofRequest.from_message(item["message"]["S"]) for item in page.get("Items", []))
+                if "LastEvaluatedKey" not in page:
+                    break
+                args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        except (ClientError, BotoCoreError) as exc:
+            raise unavailable("DynamoDB", exc) from exc
+        return found[:limit]
 
 
 def _record(document_id: UUID, item: Item) -> ProofRecord:
