@@ -48,7 +48,7 @@ FIRST_REQUESTS: tuple[tuple[str, str, Any], ...] = (
     ("GET", "/digid/metadata", None),
     ("POST", "/api/sessions", {"flow": "handover"}),
     ("POST", "/api/sessions/{id}/check", {"code": "123456"}),
-    ("POST", "/api/sessions/{id}/complete", None),
+    ("POST", "/api/sessions/{id}/complete", {"outcome": "identified"}),
 )
 
 # What the Lambda python runtime provides, with bytecode (functions/Makefile leaves them out of the bundle).
