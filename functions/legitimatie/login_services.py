@@ -135,7 +135,7 @@ def find_pending_login(
         raise LoginRefused("error", "The DigiD answer belongs to another login than this browser's.")
     if not relay_state or not hmac.compare_digest(relay_state.encode(), login.relay_state.encode()):
         raise LoginRefused("error", "The DigiD answer belongs to another login (RelayState).")
-    if not browser_token or not hmac.compare_digest(token_digest(browser_token), login.browser_digest):
+    if not hmac.compare_digest(token_digest(browser_token), login.browser_digest):
         raise LoginRefused("error", "The DigiD answer arrived in another browser than the one that started it.")
     return login
 

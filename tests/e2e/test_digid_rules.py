@@ -121,6 +121,19 @@ def test_a_login_answer_in_another_browser_is_refused_and_changes_nothing(
     assert status_of(official, victims["id"]) == "logged_in"
 
 
+def test_a_flow_a_answer_in_another_flow_a_browser_is_refused(stack: LocalStack) -> None:
+    # Given two residents starting flow A (no session, so only the pre-login cookie's secret tells them apart)
+    victim = start_login(stack, None)
+    attacker = start_login(stack, None)
+    attackers_answer = at_digid(attacker, ATTACKER)
+    # When the attacker's own answer is sent into the victim's browser
+    answer = arrive(attackers_answer, victim.cookie)
+    # Then it is refused and nothing is stored: no case number, no result for the victim's browser
+    assert is_error_page(answer) and stored_nothing(answer)
+    # And the victim's own login still works
+    assert arrive(at_digid(victim), victim.cookie).headers["Location"] == "/resultaat.html"
+
+
 def test_a_login_answer_without_the_pre_login_cookie_is_refused(stack: LocalStack, official: OfficialClient) -> None:
     # Given a resident's genuine answer from DigiD
     _, created = official.create(flow="handover")
