@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint openapi unit integration bench clean site node chromium pdf-tools security-tools build deploy publish-site
+.PHONY: help run test lint openapi unit integration bench lambda-python clean site node chromium pdf-tools security-tools build deploy publish-site
 
 help:
 	@echo "make run    install into .venv and start the local stack on http://127.0.0.1:3000 (PORT=8080 for another)"
@@ -43,8 +43,14 @@ test: $(STAMP) lint site chromium pdf-tools security-tools
 
 # Issue 7: cold start, warm latency, AWS calls, package size, cost and load, as one table (a few minutes).
 # JSON goes to bench/results/<timestamp>.json (not committed). `$(PY) -m bench --quick` tries the machinery.
+# Cold starts are timed with python3.13, the Lambda runtime's version (built once into .toolchain/ when missing).
 bench: $(STAMP)
-	$(PY) -m bench
+	BENCH_PYTHON=$$(bash infrastructure/deploy/lambda_python.sh 3.13 .toolchain) $(PY) -m bench
+
+# An interpreter of the Lambda runtime's version compiles the bundle's bytecode (functions/Makefile): python3.13 on
+# PATH, else CPython built once from Debian 13's signed source package into .toolchain/ (a few minutes).
+lambda-python:
+	@bash infrastructure/deploy/lambda_python.sh 3.13 .toolchain >/dev/null
 
 # Pages (issue 4): NL Design System CSS, the design-token theme, the logo and the QR library are copied from
 # static_site/node_modules (npm ci, registry only, no CDN) into static_site/vendor/, which is produced, not committed.
@@ -107,7 +113,7 @@ SAM := $(SAM_VENV)/bin/sam
 $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet 'aws-sam-cli>=1.120'
-build: $(SAM)
+build: $(SAM) lambda-python
 	$(SAM) build --template-file template.yaml
 
 # Guided deploy of one profile of samconfig.toml (ENV=default: DigiD preproduction, ENV=production). Never runs without credentials.

@@ -1,13 +1,17 @@
 """Cold start per function, in a Lambda-like layout: a fresh Python process imports the handler and serves its
 first request.
 
-Run alone: ``python -m bench.cold_start --out cold.json [--runs 7]``.
+Run alone: ``python -m bench.cold_start --out cold.json [--runs 7] [--python /path/to/python3.13]``.
+
+The interpreter: the Lambda runtime's version where one is here (``--python``, or ``BENCH_PYTHON``, which
+``make bench`` sets to the python3.13 of ``infrastructure/deploy/lambda_python.sh``), else the one running the bench
+(the report's ``interpreter`` says which).
 
 The layout (``"layout": "lambda"``): every function is built by ``functions/Makefile`` exactly as ``sam build``
-builds it (same requirements, same exclusions, same bytecode step), for this interpreter's version and platform
-instead of python3.13/arm64, into a directory that plays /var/task. A second directory plays /var/runtime: what the
-Lambda python runtime provides (boto3 and its dependencies, with their bytecode). The child runs with ``-S`` (no
-site-packages of this machine), ``PYTHONPATH=<task>:<runtime>`` and ``PYTHONDONTWRITEBYTECODE`` (/var/task is
+builds it (same requirements, same exclusions, same bytecode step), for that interpreter's version and this
+machine's platform instead of arm64, into a directory that plays /var/task. A second directory plays /var/runtime:
+what the Lambda python runtime provides (boto3 and its dependencies, with their bytecode). The child runs with ``-S``
+(no site-packages of this machine), ``PYTHONPATH=<task>:<runtime>`` and ``PYTHONDONTWRITEBYTECODE`` (/var/task is
 read-only): a module the build shipped without bytecode is compiled on every run, as on Lambda.
 
 moto runs as a server in its own process (``infrastructure.local.moto_server``) with the template's resources and
@@ -52,7 +56,7 @@ FIRST_REQUESTS: tuple[tuple[str, str, Any], ...] = (
 )
 
 # What the Lambda python runtime provides, with bytecode (functions/Makefile leaves them out of the bundle).
-LAMBDA_RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "urllib3", "dateutil", "six", "jmespath")
+LAMBDA_RUNTIME_DISTRIBUTIONS = ("boto3", "botocore", "s3transfer", "urllib3", "python-dateutil", "six", "jmespath")
 FLOOR_FUNCTION = "SessionsFunction"  # whose bundle provides aws_lambda_powertools to the floor runs
 
 _CHILD = r"""
@@ -145,7 +149,8 @@ def _logs_event() -> dict[str, Any]:
 def _child(
     spec: str, event: Any, environment: dict[str, str], importtime: bool = False, beyond: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
-    command = [sys.executable, "-S", *(["-X", "importtime"] if importtime else []), "-c", _CHILD, spec]
+    interpreter = environment["BENCH_INTERPRETER"]
+    command = [interpreter, "-S", *(["-X", "importtime"] if importtime else []), "-c", _CHILD, spec]
     done = subprocess.run(  # noqa: S603 - our interpreter, a fixed script
         command, input=json.dumps(event), capture_output=True, text=True, env=environment, timeout=120, check=False
     )
@@ -193,17 +198,30 @@ def _compile_ms(sources: list[str]) -> float:
     return statistics.median(timings) * 1000
 
 
-def build_lambda_layout(functions: dict[str, Any], directory: Path) -> tuple[dict[str, Path], Path]:
-    """Each function built by functions/Makefile for this interpreter (its bytecode step included), and the runtime.
+def interpreter_version(interpreter: str) -> str:
+    """``major.minor`` of an interpreter."""
+    done = subprocess.run(  # noqa: S603 - an interpreter we were given, a fixed script
+        [interpreter, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    return done.stdout.strip()
+
+
+def build_lambda_layout(
+    functions: dict[str, Any], directory: Path, interpreter: str = sys.executable
+) -> tuple[dict[str, Path], Path]:
+    """Each function built by functions/Makefile for ``interpreter`` (its bytecode step included), and the runtime.
 
     Returns the task directory per function and the runtime directory.
     """
-    import site
     import sysconfig
 
     from bench.environment import REPO_ROOT
 
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    version = interpreter_version(interpreter)
     machine = sysconfig.get_platform().split("-", 1)[-1]  # x86_64, aarch64
     platforms = f"manylinux_2_28_{machine} manylinux_2_17_{machine} manylinux2014_{machine}"
     make = shutil.which("make")
@@ -221,7 +239,7 @@ def build_lambda_layout(functions: dict[str, Any], directory: Path) -> tuple[dic
                 f"build-{logical_id}",
                 f"ARTIFACTS_DIR={task}",
                 f"PYTHON={sys.executable}",
-                f"BYTECODE_PYTHON={sys.executable}",
+                f"BYTECODE_PYTHON={interpreter}",
                 f"LAMBDA_PYTHON_VERSION={version}",
                 f"LAMBDA_PLATFORMS={platforms}",
             ],
@@ -235,19 +253,25 @@ def build_lambda_layout(functions: dict[str, Any], directory: Path) -> tuple[dic
         tasks[logical_id] = task
     runtime = directory / "runtime"
     runtime.mkdir(parents=True)
-    site_packages = [Path(path) for path in site.getsitepackages()]
-    for name in LAMBDA_RUNTIME_PACKAGES:
-        for base in site_packages:
-            for candidate in (base / name, base / f"{name}.py"):
-                if candidate.exists():
-                    (runtime / candidate.name).symlink_to(candidate)
-                    break
-            else:
-                continue
-            break
-        else:
-            raise RuntimeError(f"{name} is not installed here; the runtime layout needs it")
+    _install_runtime_packages(runtime, interpreter, version)
     return tasks, runtime
+
+
+def _install_runtime_packages(runtime: Path, interpreter: str, version: str) -> None:
+    """What the Lambda python runtime provides, at the versions installed here, with ``interpreter``'s bytecode."""
+    from importlib import metadata
+
+    pins = [f"{name}=={metadata.version(name)}" for name in LAMBDA_RUNTIME_DISTRIBUTIONS]
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps"]
+    subprocess.run(  # noqa: S603 - pip of this interpreter, pinned pure-Python wheels
+        [*pip, "--only-binary=:all:", "--python-version", version, "--no-compile", "--target", str(runtime), *pins],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    subprocess.run(  # noqa: S603 - the interpreter that runs the children writes their bytecode
+        [interpreter, "-m", "compileall", "-q", "-j", "0", str(runtime)], check=True, capture_output=True, timeout=600
+    )
 
 
 def _base_environment(endpoint_url: str) -> dict[str, str]:
@@ -258,7 +282,7 @@ def _base_environment(endpoint_url: str) -> dict[str, str]:
     return {**keep, **aws_environment(endpoint_url), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def run(runs: int = 7) -> dict[str, Any]:
+def run(runs: int = 7, interpreter: str | None = None) -> dict[str, Any]:
     import boto3
 
     from bench.environment import FAKE_CREDENTIALS, REGION, provision
@@ -283,8 +307,10 @@ def run(runs: int = 7) -> dict[str, Any]:
         for function in deployment.functions.values():  # not emulated by the local stack; the forwarder writes to it
             if "AUDIT_LOG_GROUP" in function.environment:
                 client("logs").create_log_group(logGroupName=function.environment["AUDIT_LOG_GROUP"])
-        tasks, runtime = build_lambda_layout(deployment.functions, Path(layout.name))
-        base = _base_environment(endpoint)
+        interpreter = interpreter or os.environ.get("BENCH_PYTHON") or sys.executable
+        version = interpreter_version(interpreter)
+        tasks, runtime = build_lambda_layout(deployment.functions, Path(layout.name), interpreter)
+        base = {**_base_environment(endpoint), "BENCH_INTERPRETER": interpreter}
         floor_environment = {**base, "PYTHONPATH": f"{tasks[FLOOR_FUNCTION]}{os.pathsep}{runtime}"}
         plans = {}
         for logical_id, function in sorted(deployment.functions.items()):
@@ -343,11 +369,11 @@ def run(runs: int = 7) -> dict[str, Any]:
         return {
             "runs": runs,
             "layout": "lambda",
-            "interpreter": sys.version.split()[0],
+            "interpreter": f"{interpreter} ({version})",
             "bytecode": (
-                f"shipped: compiled at build by python{sys.version_info.major}.{sys.version_info.minor} "
-                "(the interpreter that runs it); the python3.13 build ships bytecode only where a python3.13 is "
-                "installed (see functions/Makefile): without it add compile_ms to each cold start"
+                f"shipped: compiled at build by python{version}, the interpreter that runs it (functions/Makefile; "
+                "make build gets a python3.13 from infrastructure/deploy/lambda_python.sh). compile_ms is what each "
+                "cold start would add without it (compiled by the bench's own interpreter)"
             ),
             "floor_ms": statistics.median(floor) * 1000,
             "floor_with_first_call_ms": statistics.median(floor_call) * 1000,
@@ -362,8 +388,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--python", help="the interpreter of the cold starts (default: BENCH_PYTHON, else this one)")
     args = parser.parse_args(argv)
-    args.out.write_text(json.dumps(run(args.runs), indent=2) + "\n", encoding="utf-8")
+    args.out.write_text(json.dumps(run(args.runs, args.python), indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -216,3 +216,43 @@ def test_the_delivery_build_bundles_the_proof_font(repo_root: Path, tmp_path: Pa
 def test_the_delivery_function_bundles_the_time_zone_database_for_dutch_local_time(repo_root: Path) -> None:
     # The proof shows Europe/Amsterdam times; Lambda's Amazon Linux 2023 image has no /usr/share/zoneinfo
     assert "tzdata" in requirements(repo_root, "delivery")
+
+
+def test_the_bytecode_interpreter_is_a_python_of_the_runtime_version_found_before_any_is_built(
+    repo_root: Path, tmp_path: Path
+) -> None:
+    # Given a python3.13 on PATH (a stand-in that only answers) and an empty toolchain directory
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stand_in = bin_dir / "python3.13"
+    stand_in.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    stand_in.chmod(0o755)
+    toolchain = tmp_path / "toolchain"
+    # When the build asks for an interpreter of the runtime's version
+    found = subprocess.run(
+        ["bash", str(repo_root / "infrastructure" / "deploy" / "lambda_python.sh"), "3.13", str(toolchain)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+    )
+    # Then it is the one on PATH, and nothing was fetched or built
+    assert found.stdout.strip() == str(stand_in)
+    assert list(toolchain.iterdir()) == []
+
+
+def test_the_bytecode_interpreter_is_refused_for_a_version_without_a_known_source(
+    repo_root: Path, tmp_path: Path
+) -> None:
+    # Given no python3.99 anywhere, when the build asks for one, then it says so and fails (no bundle without a word)
+    found = subprocess.run(
+        ["bash", str(repo_root / "infrastructure" / "deploy" / "lambda_python.sh"), "3.99", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert found.returncode != 0
+    assert "python3.99" in found.stderr
