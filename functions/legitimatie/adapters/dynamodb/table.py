@@ -144,12 +144,19 @@ class Table:
             answer = self.client.update_item(**arguments)
         return decode(answer.get("Attributes", {}))
 
-    def take(self, key: str, *, condition: str, conflict: str = _CONFLICT) -> Record:
+    def take(
+        self,
+        key: str,
+        *,
+        condition: str,
+        values: Mapping[str, object] | None = None,
+        names: Mapping[str, str] | None = None,
+        conflict: str = _CONFLICT,
+    ) -> Record:
         """Delete the record only if ``condition`` holds, and return it as it was."""
+        arguments = {"TableName": self.name, "Key": _key(key), **_conditions(condition, values or {}, names or {})}
         with _dynamodb(conflict):
-            answer = self.client.delete_item(
-                TableName=self.name, Key=_key(key), ConditionExpression=condition, ReturnValues="ALL_OLD"
-            )
+            answer = self.client.delete_item(**arguments, ReturnValues="ALL_OLD")
         return decode(answer.get("Attributes", {}))
 
     def delete(self, key: str) -> None:
