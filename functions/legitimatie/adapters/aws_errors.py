@@ -18,7 +18,7 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
-def unavailable(service: str, exc: ClientError | BotoCoreError) -> ServiceUnavailable:
+def unavailable(service: str, exc: ClientError | BotoCoreError | None = None) -> ServiceUnavailable:
     """A failure worth retrying later; the message names the service, never the request's data."""
     return ServiceUnavailable(f"{service} is temporarily unavailable; nothing was changed, please try again.")
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from ...clock import to_epoch
-from ...errors import ConcurrentUpdate, ServiceUnavailable
-from ..aws_errors import error_code, translated
+from ...errors import ConcurrentUpdate
+from ..aws_errors import error_code, translated, unavailable
 from .codec import Item, Record, decode, encode_value
 
 if TYPE_CHECKING:
@@ -185,7 +185,7 @@ class Table:
                 pending = list(unprocessed.get(self.name, {}).get("Keys", []))
                 if not pending:
                     return found
-        raise ServiceUnavailable("DynamoDB is temporarily unavailable; nothing was changed, please try again.")
+        raise unavailable("DynamoDB")
 
     def delete_many(self, keys: Sequence[str]) -> int:
         """BatchWriteItem deletions, 25 keys a call; how many were deleted (unprocessed ones are sent again a few
