@@ -30,9 +30,12 @@ __all__ = ["NEW", "ConditionFailed", "Table", "Write", "delete", "expiry", "is_l
 
 NEW = "attribute_not_exists(pk)"
 """The condition of a record that must not exist yet."""
-_CONDITION_FAILED = ("ConditionalCheckFailedException", "TransactionCanceledException")
 Write = tuple[str, dict[str, Any]]
 """One write of a transaction: its action (``Put``, ``Delete``) and arguments, without the table's name."""
+
+# A transaction is cancelled as a whole, whichever of its parts was refused: as before this package, every
+# cancellation counts as a refused condition.
+_CONDITION_FAILED = ("ConditionalCheckFailedException", "TransactionCanceledException")
 _CONFLICT = "The record was changed at the same time; please try again."
 _ATTEMPTS = 5  # a batch's unprocessed keys (throttling) are sent again this many times in all
 
