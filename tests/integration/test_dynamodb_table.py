@@ -140,3 +140,61 @@ def test_scans_and_batches_go_past_one_page(aws: Aws) -> None:
         ["record#28", "record#29"],
         ["record#29", "record#28"],
     )
+
+
+def _leaving_unprocessed(real, table_name: str, key: str, times: int) -> tuple[list[dict], object]:
+    """DynamoDB under throttling: the real call on moto, except that ``key`` is left unprocessed ``times`` times."""
+    calls: list[dict] = []
+
+    def call(**kwargs: object) -> dict:
+        calls.append(kwargs)
+        requests = kwargs["RequestItems"][table_name]
+        if len(calls) > times:
+            return real(**kwargs)
+        if "Keys" in requests:  # BatchGetItem
+            kept = [k for k in requests["Keys"] if k["pk"]["S"] != key]
+            left = {"Keys": [k for k in requests["Keys"] if k["pk"]["S"] == key], "ConsistentRead": True}
+            answer = real(RequestItems={table_name: {**requests, "Keys": kept}}) if kept else {"Responses": {}}
+            return {**answer, "UnprocessedKeys": {table_name: left}}
+        kept = [r for r in requests if r["DeleteRequest"]["Key"]["pk"]["S"] != key]
+        left = [r for r in requests if r["DeleteRequest"]["Key"]["pk"]["S"] == key]
+        answer = real(RequestItems={table_name: kept}) if kept else {}
+        return {**answer, "UnprocessedItems": {table_name: left}}
+
+    return calls, call
+
+
+def test_keys_left_unprocessed_are_asked_again_and_still_missing_ones_are_service_unavailable(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given three records, and DynamoDB leaving one key unprocessed on the first answer
+    table = _table(aws)
+    for number in range(3):
+        table.commit([put(encode({"pk": f"record#{number}"}))])
+    calls, call = _leaving_unprocessed(table.client.batch_get_item, aws.table_name, "record#2", times=1)
+    monkeypatch.setattr(table.client, "batch_get_item", call)
+    # When the three are read in one batch, Then all three are found, the second call asking for the one left only
+    assert set(table.get_many(["record#0", "record#1", "record#2"])) == {"record#0", "record#1", "record#2"}
+    assert [len(c["RequestItems"][aws.table_name]["Keys"]) for c in calls] == [3, 1]
+    # And when the key stays unprocessed on every try, the read is retryable rather than a missing record
+    calls, call = _leaving_unprocessed(table.client.batch_get_item, aws.table_name, "record#2", times=99)
+    monkeypatch.setattr(table.client, "batch_get_item", call)
+    with pytest.raises(ServiceUnavailable):
+        table.get_many(["record#0", "record#2"])
+    assert len(calls) == 5
+
+
+def test_a_batch_deletion_sends_unprocessed_keys_again_and_counts_only_what_was_deleted(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given three records, one of which DynamoDB never processes
+    table = _table(aws)
+    for number in range(3):
+        table.commit([put(encode({"pk": f"record#{number}"}))])
+    calls, call = _leaving_unprocessed(table.client.batch_write_item, aws.table_name, "record#2", times=99)
+    monkeypatch.setattr(table.client, "batch_write_item", call)
+    # When the three are deleted
+    deleted = table.delete_many(["record#0", "record#1", "record#2"])
+    # Then the two were deleted and counted, the third was sent again (five calls in all) and is still there
+    assert deleted == 2 and len(calls) == 5
+    assert table.get("record#0") is None and table.get("record#2") == {"pk": "record#2"}
