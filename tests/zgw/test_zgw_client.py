@@ -135,6 +135,20 @@ def test_every_token_is_fresh_and_carries_the_zgw_claims(case_system: FakeCaseSy
     assert zgw_jwt(settings) != zgw_jwt(settings, now=time.time() + 5)
 
 
+def test_the_token_is_hs256_under_the_shared_secret_and_nothing_else_verifies_it(case_system: FakeCaseSystem) -> None:
+    # Given a token made for the case system
+    token = zgw_jwt(settings_for(case_system), now=1000.0)
+    # Then its header says HS256 (a JWT), PyJWT verifies it with the shared secret and finds exactly the ZGW claims
+    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"require": ["iat", "iss"]})
+    assert set(claims) == {"iss", "iat", "client_id", "user_id", "user_representation"}
+    # And neither another secret nor another algorithm verifies it
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(token, SECRET + "-but-another", algorithms=["HS256"])
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        jwt.decode(token, SECRET, algorithms=["HS512"])
+
+
 def test_the_validator_refuses_what_a_conforming_server_refuses() -> None:
     # A zaak without its CRS headers, with a number for identificatie, a read-only url and no zaaktype
     problems = validate_request(

@@ -16,10 +16,10 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from ..audit import AuditEvent
-from .aws_errors import error_code, unavailable
+from .aws_errors import error_code, translated
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
@@ -83,7 +83,7 @@ class AuditLogGroup:
             return 0
         ordered = sorted(events)
         log_events: list[InputLogEventTypeDef] = [{"timestamp": at, "message": message} for at, message in ordered]
-        try:
+        with translated("CloudWatch Logs"):
             # A source stream (one per execution environment) sends many batches: put first, and create the
             # stream only when it is not there yet - one call per batch instead of two.
             try:
@@ -101,8 +101,6 @@ class AuditLogGroup:
                 answer = self._client.put_log_events(
                     logGroupName=self._group, logStreamName=stream, logEvents=log_events
                 )
-        except (ClientError, BotoCoreError) as exc:
-            raise unavailable("CloudWatch Logs", exc) from exc
         rejected = answer.get("rejectedLogEventsInfo") or {}
         too_old = rejected.get("tooOldLogEventEndIndex", -1) + 1
         too_new = len(ordered) - rejected["tooNewLogEventStartIndex"] if "tooNewLogEventStartIndex" in rejected else 0

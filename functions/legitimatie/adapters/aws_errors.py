@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import ServiceUnavailable
 
-__all__ = ["error_code", "unavailable"]
+__all__ = ["error_code", "translated", "unavailable"]
 
 
 def error_code(exc: BaseException) -> str:
@@ -15,6 +18,18 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
-def unavailable(service: str, exc: ClientError | BotoCoreError) -> ServiceUnavailable:
+def unavailable(service: str, exc: ClientError | BotoCoreError | None = None) -> ServiceUnavailable:
     """A failure worth retrying later; the message names the service, never the request's data."""
     return ServiceUnavailable(f"{service} is temporarily unavailable; nothing was changed, please try again.")
+
+
+@contextmanager
+def translated(service: str) -> Iterator[None]:
+    """Every botocore error raised inside becomes ``ServiceUnavailable`` naming ``service``.
+
+    An adapter that gives an error code a meaning of its own (a refused ciphertext, a missing object) catches that
+    code inside the block and lets every other error through to here."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        raise unavailable(service, exc) from exc

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from .aws_errors import error_code, unavailable
+from .aws_errors import error_code, translated
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -29,10 +29,8 @@ class KmsMacKey:
         self._key_id = key_id
 
     def generate_mac(self, message: bytes) -> bytes:
-        try:
+        with translated("KMS"):
             answer = self._client.generate_mac(KeyId=self._key_id, Message=message, MacAlgorithm="HMAC_SHA_256")
-        except (ClientError, BotoCoreError) as exc:
-            raise unavailable("KMS", exc) from exc
         return bytes(answer["Mac"])
 
 
@@ -44,21 +42,18 @@ class KmsBsnCipher:
         self._key_id = key_id
 
     def seal(self, plaintext: bytes, context: Mapping[str, str]) -> bytes:
-        try:
+        with translated("KMS"):
             answer = self._client.encrypt(KeyId=self._key_id, Plaintext=plaintext, EncryptionContext=dict(context))
-        except (ClientError, BotoCoreError) as exc:
-            raise unavailable("KMS", exc) from exc
         return bytes(answer["CiphertextBlob"])
 
     def open(self, ciphertext: bytes, context: Mapping[str, str]) -> bytes:
-        try:
-            answer = self._client.decrypt(
-                KeyId=self._key_id, CiphertextBlob=ciphertext, EncryptionContext=dict(context)
-            )
-        except ClientError as exc:
-            if error_code(exc) in ("InvalidCiphertextException", "IncorrectKeyException"):
-                raise SealedDataRejected("KMS refused the sealed data for this record") from exc
-            raise unavailable("KMS", exc) from exc
-        except BotoCoreError as exc:
-            raise unavailable("KMS", exc) from exc
+        with translated("KMS"):
+            try:
+                answer = self._client.decrypt(
+                    KeyId=self._key_id, CiphertextBlob=ciphertext, EncryptionContext=dict(context)
+                )
+            except ClientError as exc:
+                if error_code(exc) in ("InvalidCiphertextException", "IncorrectKeyException"):
+                    raise SealedDataRejected("KMS refused the sealed data for this record") from exc
+                raise
         return bytes(answer["Plaintext"])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from .aws_errors import error_code, unavailable
+from .aws_errors import error_code, translated
 
 __all__ = ["S3PdfStore"]
 
@@ -19,7 +19,7 @@ class S3PdfStore:
         self._ttl = download_ttl_seconds
 
     def put(self, key: str, pdf: bytes) -> None:
-        try:
+        with translated("S3"):
             self._client.put_object(
                 Bucket=self._bucket,
                 Key=key,
@@ -28,18 +28,15 @@ class S3PdfStore:
                 ServerSideEncryption="aws:kms",
                 SSEKMSKeyId=self._kms_key_id,
             )
-        except (ClientError, BotoCoreError) as exc:
-            raise unavailable("S3", exc) from exc
 
     def get(self, key: str) -> bytes | None:
-        try:
-            answer = self._client.get_object(Bucket=self._bucket, Key=key)
-        except ClientError as exc:
-            if error_code(exc) in ("NoSuchKey", "404"):
-                return None
-            raise unavailable("S3", exc) from exc
-        except BotoCoreError as exc:
-            raise unavailable("S3", exc) from exc
+        with translated("S3"):
+            try:
+                answer = self._client.get_object(Bucket=self._bucket, Key=key)
+            except ClientError as exc:
+                if error_code(exc) in ("NoSuchKey", "404"):
+                    return None
+                raise
         return bytes(answer["Body"].read())
 
     def download_url(self, key: str) -> str:

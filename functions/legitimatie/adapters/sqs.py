@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from ..proof import ProofRequest
-from .aws_errors import unavailable
+from .aws_errors import translated
 
 __all__ = ["SqsProofQueue"]
 
@@ -18,11 +16,9 @@ class SqsProofQueue:
         self._queue_url = queue_url
 
     def send(self, request: ProofRequest) -> None:
-        try:
+        with translated("SQS"):
             self._client.send_message(
                 QueueUrl=self._queue_url,
                 MessageBody=request.to_message(),
                 MessageAttributes={"document_id": {"DataType": "String", "StringValue": str(request.document_id)}},
             )
-        except (ClientError, BotoCoreError) as exc:
-            raise unavailable("SQS", exc) from exc

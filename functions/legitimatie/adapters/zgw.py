@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import jwt
 import requests
 
 from ..bsn import Bsn
@@ -61,13 +60,8 @@ class ZgwSettings:
     read_timeout: float = 10.0
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def zgw_jwt(settings: ZgwSettings, now: float | None = None) -> str:
-    """The ZGW authorization token: HS256 over iss, iat, client_id, user_id, user_representation."""
-    header = {"alg": "HS256", "typ": "JWT"}
+    """The ZGW authorization token: HS256 (PyJWT) over iss, iat, client_id, user_id, user_representation."""
     claims = {
         "iss": settings.client_id,
         "iat": int(now if now is not None else time.time()),
@@ -75,9 +69,7 @@ def zgw_jwt(settings: ZgwSettings, now: float | None = None) -> str:
         "user_id": settings.user_id,
         "user_representation": settings.user_representation,
     }
-    signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(claims).encode())}"
-    signature = hmac.new(settings.secret.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{_b64url(signature)}"
+    return jwt.encode(claims, settings.secret, algorithm="HS256")
 
 
 def _results(data: Any) -> list[dict[str, Any]]:

@@ -1,0 +1,189 @@
+"""The login's records on the sessions' table: pending SAML requests, resident results, flow A's case-number records.
+
+Every item carries ``expires_at`` (checked at every read) and ``ttl``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from ...clock import to_epoch
+from ...login import CaseNumber, Identification, PendingLogin, ResidentResult
+from .items import (
+    PENDING_LOGIN_ATTRIBUTES,
+    identification_from_record,
+    identification_item,
+    identification_key,
+    pending_login_from_record,
+    pending_login_item,
+    pending_login_key,
+    result_from_record,
+    result_item,
+    result_key,
+    session_from_record,
+    session_key,
+    session_pending_login,
+)
+from .table import NEW, ConditionFailed, Table, is_live, put
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from ...session import Session
+else:
+    DynamoDBClient = Any
+
+__all__ = ["DynamoDbIdentifications", "DynamoDbPendingLogins", "DynamoDbResidentResults"]
+
+_EXISTS = "This record exists already."
+
+
+class DynamoDbPendingLogins:
+    """``PendingLogins``. Flow A's live as items of their own (``authn#<request id>``), taken with a conditional
+    delete. Flows B and C keep theirs on the session's item (one at a time: a new login start replaces it): the
+    ACS reads the session once, and the write that records the login uses the pending login up (its condition),
+    so only one caller ever gets a request back."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = Table(client, table_name)
+
+    def add(self, pending: PendingLogin) -> None:
+        if pending.session_id is not None:
+            self._add_to_session(pending, pending.session_id)
+            return
+        self._table.commit([put(pending_login_item(pending), NEW)], conflict=_EXISTS)
+
+    def _add_to_session(self, pending: PendingLogin, session_id: UUID) -> None:
+        """One conditional write: only a live session still waiting for its login takes a pending login."""
+        self._table.update(
+            session_key(session_id),
+            "SET pending_request_id = :request, pending_relay_state = :relay, "
+            "pending_browser_digest = :browser, pending_created_at = :created, pending_expires_at = :expires",
+            condition="kind = :session AND #status = :waiting AND expires_at > :created",
+            names={"#status": "status"},
+            values={
+                ":request": pending.request_id,
+                ":relay": pending.relay_state,
+                ":browser": pending.browser_digest,
+                ":created": to_epoch(pending.created_at),
+                ":expires": to_epoch(pending.expires_at),
+                ":session": "session",
+                ":waiting": "created",
+            },
+            conflict="This session no longer waits for a login.",
+        )
+
+    def get(self, request_id: str, now: datetime, session_id: UUID | None = None) -> PendingLogin | None:
+        if session_id is not None:
+            # the session's one pending login, whatever its request id: the caller tells an answer to another
+            # login (another browser's) from one whose login was used up or expired
+            record = self._table.get(session_key(session_id))
+            return session_pending_login(record, now) if record is not None else None
+        record = self._table.get(pending_login_key(request_id))
+        if record is None or not is_live(record, now):
+            return None
+        return pending_login_from_record(request_id, record)
+
+    def take(self, request_id: str, now: datetime, session_id: UUID | None = None) -> PendingLogin | None:
+        try:
+            if session_id is not None:
+                record = self._table.update(
+                    session_key(session_id),
+                    "REMOVE " + ", ".join(PENDING_LOGIN_ATTRIBUTES),
+                    condition="pending_request_id = :request AND pending_expires_at > :now",
+                    values={":request": request_id, ":now": to_epoch(now)},
+                    returns="ALL_OLD",
+                )
+            else:
+                record = self._table.take(pending_login_key(request_id), condition="attribute_exists(pk)")
+        except ConditionFailed:
+            return None
+        if not record:
+            return None
+        if session_id is not None:
+            return session_pending_login(record, now)
+        return pending_login_from_record(request_id, record) if is_live(record, now) else None
+
+
+class DynamoDbResidentResults:
+    """``ResidentResults`` under the hash of the browser's token."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = Table(client, table_name)
+
+    def add(self, token_hash: str, result: ResidentResult) -> None:
+        self._table.commit([put(result_item(token_hash, result), NEW)], conflict=_EXISTS)
+
+    def get(self, token_hash: str, now: datetime) -> ResidentResult | None:
+        record = self._table.get(result_key(token_hash))
+        if record is None or not is_live(record, now):
+            return None
+        return result_from_record(record)
+
+    def get_with_session(
+        self, token_hash: str, session_id: UUID, now: datetime
+    ) -> tuple[ResidentResult | None, Session | None]:
+        """One BatchGetItem (strongly consistent) for the result and its session, as the result page polls."""
+        result_pk, session_pk = result_key(token_hash), session_key(session_id)
+        found = self._table.get_many([result_pk, session_pk])
+        record, session_record = found.get(result_pk), found.get(session_pk)
+        if record is None or not is_live(record, now) or record.get("session_id") != str(session_id):
+            return None, None
+        session = None
+        if session_record is not None and session_record["kind"] == "session":
+            session = session_from_record(session_record)
+        return result_from_record(record), session
+
+    def extend(self, token_hash: str, result: ResidentResult, new_expiry: datetime, now: datetime) -> bool:
+        try:
+            self._table.update(
+                result_key(token_hash),
+                "SET expires_at = :exp, #ttl = :exp, extensions = :next",
+                condition="extensions = :count AND expires_at > :now",
+                names={"#ttl": "ttl"},
+                values={
+                    ":exp": to_epoch(new_expiry),
+                    ":next": result.extensions + 1,
+                    ":count": result.extensions,
+                    ":now": to_epoch(now),
+                },
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def remove(self, token_hash: str) -> None:
+        self._table.delete(result_key(token_hash))
+
+
+class DynamoDbIdentifications:
+    """``IdentificationStore``: case numbers from an atomic counter per year, records by number."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = Table(client, table_name)
+
+    def next_case_number(self, year: int) -> CaseNumber:
+        # The counter outlives its year by a year, then expires like every other record.
+        counter_expiry = to_epoch(datetime(year + 2, 1, 1, tzinfo=UTC))
+        counter = self._table.update(
+            f"counter#zaak#{year}",
+            "ADD last_number :one SET expires_at = :exp, #ttl = :exp, kind = :kind",
+            names={"#ttl": "ttl"},
+            values={":one": 1, ":exp": counter_expiry, ":kind": "counter"},
+            returns="UPDATED_NEW",
+        )
+        return CaseNumber(year, counter["last_number"])
+
+    def add(self, identification: Identification) -> None:
+        self._table.commit([put(identification_item(identification), NEW)], conflict=_EXISTS)
+
+    def get(self, zaak_number: CaseNumber, now: datetime) -> Identification | None:
+        record = self._table.get(identification_key(zaak_number))
+        if record is None or not is_live(record, now) or "session_id" not in record:
+            return None
+        return identification_from_record(zaak_number, record)

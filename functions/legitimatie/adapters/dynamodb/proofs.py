@@ -1,0 +1,136 @@
+"""``ProofRecords`` and ``PendingProofs`` on the sessions' table: ``proof#<document id>``, expiring with the proof.
+
+A pending record also carries ``outbox = "pending"``, the key of the sparse index ``PendingProofs`` (with
+``created_at``): the sweep finds the few proofs whose queue message may have been lost without scanning the table,
+and the first step that moves a record on removes the attribute, so the index holds the pending ones only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from ...clock import from_epoch, to_epoch
+from ...errors import SessionNotFound
+from ...proof import ProofRecord, ProofRequest, ProofStatus
+from .codec import Item, Record, encode
+from .table import NEW, ConditionFailed, Table, expiry, put
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+else:
+    DynamoDBClient = Any
+
+__all__ = ["PENDING_INDEX", "DynamoDbProofRecords", "proof_item"]
+
+PENDING_INDEX = "PendingProofs"  # template.yaml: SessionTable's sparse index on (outbox, created_at)
+PROOF_STEPS = ("sha256", "zaak_url", "rol_url", "document_url", "relation_url")
+"""A proof's step results, each recorded once."""
+
+
+def proof_key(document_id: UUID) -> str:
+    return f"proof#{document_id}"
+
+
+def proof_item(record: ProofRecord) -> Item:
+    """The stored form of a proof record (the outbox entry), with its TTL. A pending one also carries
+    ``outbox = "pending"``, the key of the sparse index of pending proofs."""
+    return encode(
+        {
+            "pk": proof_key(record.document_id),
+            "kind": "proof",
+            "reference": record.reference,
+            "flow": record.flow,
+            "status": record.status.value,
+            "s3_key": record.s3_key,
+            "created_at": to_epoch(record.created_at),
+            **expiry(record.expires_at),
+            "identified": record.identified,
+            "outbox": ProofStatus.PENDING.value if record.status is ProofStatus.PENDING else None,
+            "owner_id": record.owner_id or None,
+            "message": record.message or None,
+            **{name: getattr(record, name) or None for name in PROOF_STEPS},
+        }
+    )
+
+
+def proof_from_record(document_id: UUID, record: Record) -> ProofRecord:
+    return ProofRecord(
+        document_id=document_id,
+        reference=record["reference"],
+        flow=record["flow"],
+        status=ProofStatus(record["status"]),
+        s3_key=record["s3_key"],
+        created_at=from_epoch(record["created_at"]),
+        expires_at=from_epoch(record["expires_at"]),
+        owner_id=record.get("owner_id"),
+        identified=record.get("identified", True),
+        message=record.get("message"),
+        **{name: record.get(name) for name in PROOF_STEPS},
+    )
+
+
+class DynamoDbProofRecords:
+    """Progress is written with ``if_not_exists``: a step's recorded result is never replaced by a retry."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = Table(client, table_name)
+
+    def add(self, record: ProofRecord) -> None:
+        self._table.commit([put(proof_item(record), NEW)], conflict="This proof exists already.")
+
+    def get(self, document_id: UUID) -> ProofRecord | None:
+        record = self._table.get(proof_key(document_id))
+        return proof_from_record(document_id, record) if record else None
+
+    def record_progress(self, document_id: UUID, status: ProofStatus | None = None, **urls: str) -> ProofRecord:
+        unknown = set(urls) - set(PROOF_STEPS)
+        if unknown:
+            raise ValueError(f"not a proof step: {sorted(unknown)}")
+        sets, names, values = [], {}, {}
+        for index, (name, value) in enumerate(sorted(urls.items())):
+            sets.append(f"#a{index} = if_not_exists(#a{index}, :v{index})")
+            names[f"#a{index}"] = name
+            values[f":v{index}"] = value
+        condition = "attribute_exists(pk)"
+        if status is not None:
+            sets.append("#status = :status")
+            names["#status"] = "status"
+            values[":status"] = status.value
+            values[":delivered"] = ProofStatus.DELIVERED.value
+            # A delivered proof stays delivered, whatever a late duplicate attempt reports.
+            condition += " AND #status <> :delivered"
+        # Moved on from pending: out of the sparse index, so the sweep no longer sends it again.
+        remove = " REMOVE outbox" if status not in (None, ProofStatus.PENDING) else ""
+        try:
+            stored = self._table.update(
+                proof_key(document_id),
+                "SET " + ", ".join(sets) + remove,
+                condition=condition,
+                names=names,
+                values=values,
+                returns="ALL_NEW",
+            )
+        except ConditionFailed as refused:
+            current = self.get(document_id)
+            if current is None:
+                raise SessionNotFound("There is no proof with this id.") from refused
+            return current
+        return proof_from_record(document_id, stored)
+
+    def pending(self, *, created_before: datetime, now: datetime, limit: int) -> list[ProofRequest]:
+        """The committed requests still pending that were handed over before ``created_before``, oldest first, at
+        most ``limit``: a Query on the sparse index (eventually consistent; a record delivered meanwhile is sent
+        once more, which delivery ignores)."""
+        found = self._table.query(
+            PENDING_INDEX,
+            "#outbox = :pending AND #created <= :before",
+            {":pending": ProofStatus.PENDING.value, ":before": to_epoch(created_before), ":now": to_epoch(now)},
+            condition="#expires > :now AND attribute_exists(#message)",
+            names={"#outbox": "outbox", "#created": "created_at", "#expires": "expires_at", "#message": "message"},
+            projection="#message",
+            page_size=limit,
+        )
+        return [ProofRequest.from_message(record["message"]) for record in islice(found, limit)]

@@ -1,0 +1,142 @@
+"""``SessionRepository`` and ``ExpiredRecords`` on the service's table (key ``pk``, every item with ``expires_at``
+and a TTL). Expiry is decided by the core at every read; the ``ttl`` attribute only lets DynamoDB tidy up late."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from ...clock import to_epoch
+from ...proof import ProofRecord
+from ...session import ResidentEvent, Session, Status
+from .items import (
+    identification_item,
+    identification_key,
+    pending_login_key,
+    result_item,
+    session_from_record,
+    session_key,
+    session_to_item,
+)
+from .proofs import proof_item
+from .table import NEW, ConditionFailed, Table, Write, delete, put
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from ...login import Identification, ResultGrant, TakenLogin
+else:
+    DynamoDBClient = Any
+
+__all__ = ["DynamoDbSessionRepository"]
+
+
+class DynamoDbSessionRepository:
+    """``SessionRepository`` and ``ExpiredRecords`` on the service's table."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = Table(client, table_name)
+
+    def add(
+        self,
+        session: Session,
+        *,
+        result: ResultGrant | None = None,
+        identification: Identification | None = None,
+        taking: TakenLogin | None = None,
+    ) -> None:
+        """A new session; with a login's result, flow A's case-number record and the use of its pending login,
+        one transaction (one call)."""
+        writes: list[Write] = [put(session_to_item(session), NEW)]
+        if result is not None:
+            writes.append(put(result_item(result.token_hash, result.result), NEW))
+        if identification is not None:
+            writes.append(put(identification_item(identification), NEW))
+        if taking is not None:
+            if taking.login.session_id is not None:
+                raise ValueError("a new session cannot use up a pending login of another session")
+            writes.append(_take_pending(taking))
+        self._table.commit(writes, conflict="A session with this id exists already.")
+
+    def get(self, session_id: UUID) -> Session | None:
+        record = self._table.get(session_key(session_id))
+        if record is None or record.get("kind") != "session":
+            return None
+        return session_from_record(record)
+
+    def replace(
+        self,
+        session: Session,
+        *,
+        expected_status: Status,
+        expected_attempts_left: int,
+        proof: ProofRecord | None = None,
+        result: ResultGrant | None = None,
+        taking: TakenLogin | None = None,
+    ) -> None:
+        """One transaction: the session (only if the stored one still has that status, attempt count and owner,
+        and, when the write records a login, still holds that pending login in time: the Put leaves it out, so it
+        is used up by this very write),
+        the proof's outbox record when the step hands one over, a login's result for the resident's browser, and,
+        when a flow A session ends, the deletion of its case-number record with the sealed BSN. All of it commits,
+        or nothing does. A check or a claim is one conditional Put (half the units of a transaction)."""
+        condition = "#status = :status AND attempts_left = :attempts"
+        values: dict[str, object] = {":status": expected_status.value, ":attempts": expected_attempts_left}
+        if session.official.id:  # a claimed session stays with its official; an unclaimed one is claimed once
+            condition += " AND (attribute_not_exists(official_id) OR official_id = :owner)"
+            values[":owner"] = session.official.id
+        if taking is not None and taking.login.session_id == session.id:
+            condition += " AND pending_request_id = :request AND pending_expires_at > :now"
+            values[":request"] = taking.login.request_id
+            values[":now"] = to_epoch(taking.at)
+        writes: list[Write] = [put(session_to_item(session), condition, values, {"#status": "status"})]
+        if proof is not None:
+            writes.append(put(proof_item(proof), NEW))
+        if result is not None:
+            writes.append(put(result_item(result.token_hash, result.result), NEW))
+        if taking is not None and taking.login.session_id != session.id:
+            writes.append(_take_pending(taking))
+        if session.status.is_end_state and session.zaak_number is not None:
+            writes.append(delete(identification_key(session.zaak_number)))
+        self._table.commit(writes, conflict="The session was changed at the same time; please try again.")
+
+    def note_resident_event(self, session_id: UUID, event: ResidentEvent, now: datetime) -> None:
+        """Record what happened at DigiD on a session that is still waiting for its login (created, live)."""
+        try:
+            self._table.update(
+                session_key(session_id),
+                "SET resident_event = :event",
+                condition="#status = :created AND expires_at > :now",
+                names={"#status": "status"},
+                values={":event": event.value, ":created": Status.CREATED.value, ":now": to_epoch(now)},
+            )
+        except ConditionFailed:
+            return  # logged in, ended or expired meanwhile: nothing to tell
+
+    def owned_by(self, official_id: str) -> list[Session]:
+        """Every session item of this official, whatever its status (the caller filters by status and expiry).
+
+        A scan: the table holds minutes of data (every item expires within the session lifetime)."""
+        found = self._table.scan(
+            "kind = :kind AND official_id = :owner", {":kind": "session", ":owner": official_id}, consistent=True
+        )
+        return [session_from_record(record) for record in found]
+
+    def delete(self, session_id: UUID) -> None:
+        self._table.delete(session_key(session_id))
+
+    def delete_expired(self, now: datetime) -> int:
+        """Scan for items past ``expires_at`` and delete them in batches (the table stays small: minutes of data)."""
+        expired = self._table.scan("expires_at <= :now", {":now": to_epoch(now)}, projection="pk")
+        return self._table.delete_many([record["pk"] for record in expired])
+
+
+def _take_pending(taking: TakenLogin) -> Write:
+    """A transaction's deletion of a pending login of its own (flow A): only if it is still there and in time."""
+    return delete(
+        pending_login_key(taking.login.request_id),
+        "attribute_exists(pk) AND expires_at > :now",
+        {":now": to_epoch(taking.at)},
+    )
