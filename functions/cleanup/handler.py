@@ -79,7 +79,7 @@ def complete(session_id: str) -> Any:
             official=official.id,
             official_name=official.name,
             session_id=str(session.id),
-            flow=session.flow.value,
+            flow=session.flow,
             loa=session.login.loa.label if session.login else None,
             outcome=AuditOutcome.SUCCESS if session.status is Status.COMPLETED else AuditOutcome.FAILURE,
             reason=None if session.status is Status.COMPLETED else "not_identified",
@@ -107,7 +107,7 @@ def cancel(session_id: str) -> Any:
             action=AuditAction.SESSION_CANCELLED,
             official=official.id,
             session_id=str(session.id),
-            flow=session.flow.value,
+            flow=session.flow,
         )
     )
     return json_response(200, {"id": str(session.id), "status": session.status.value, "cancelled_at": to_iso(now)})

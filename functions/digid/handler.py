@@ -135,7 +135,7 @@ def login() -> Response[str]:
         AuditEvent(
             action=AuditAction.DIGID_LOGIN_STARTED,
             session_id=str(plan.session_id) if plan.session_id else None,
-            flow=plan.flow.value,
+            flow=plan.flow,
             loa=plan.required_loa.label,
         )
     )

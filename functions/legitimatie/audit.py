@@ -21,6 +21,7 @@ from typing import Final, Protocol
 
 from .bsn import Bsn
 from .clock import to_iso, utc_now
+from .flow import Flow
 from .ports import MacKey
 
 __all__ = ["PSEUDONYM_VERSION", "AuditAction", "AuditEvent", "AuditTrail", "Outcome", "Pseudonyms"]
@@ -61,7 +62,7 @@ class AuditEvent:
     official_name: str | None = None
     session_id: str | None = None
     zaak_number: str | None = None
-    flow: str | None = None
+    flow: Flow | None = None
     loa: str | None = None  # the level label: basis, midden, substantieel, hoog
     resident: str | None = None  # a pseudonym from ``Pseudonyms``, never the BSN
     reason: str | None = None  # why a step failed: a stable machine code

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from .assurance import LevelOfAssurance
-from .errors import DomainError, SessionNotFound
+from .errors import Forbidden, InvalidCaseNumber
+from .flow import Flow
 
 if TYPE_CHECKING:
     from .session import Session
@@ -51,8 +52,8 @@ LOGIN_LIFETIME = timedelta(minutes=15)
 MAX_RESULT_EXTENSIONS = 10
 
 
-class LoginRefused(DomainError):
-    """The login cannot go on; ``reason`` is one of the resident error pages."""
+class LoginRefused(Forbidden):
+    """The login cannot go on; ``reason`` is one of the resident error pages (the DigiD function shows it)."""
 
     code = "login_refused"
 
@@ -65,7 +66,7 @@ class LoginRefused(DomainError):
 class PendingLogin:
     request_id: str
     relay_state: str
-    flow: str  # Flow value; "new_resident" for flow A
+    flow: Flow
     required_loa: LevelOfAssurance
     created_at: datetime
     expires_at: datetime
@@ -87,7 +88,7 @@ class TakenLogin:
 class ResidentResult:
     """What the resident's result page shows."""
 
-    flow: str
+    flow: Flow
     code: str
     expires_at: datetime
     zaak_number: str | None = None
@@ -129,7 +130,7 @@ class CaseNumber:
     def parse(cls, raw: str) -> CaseNumber:
         year, _, sequence = raw.partition("-")
         if len(year) != 4 or not year.isdigit() or not (5 <= len(sequence) <= 9) or not sequence.isdigit():
-            raise SessionNotFound("This is not a case number of the form YYYY-NNNNN.")
+            raise InvalidCaseNumber("This is not a case number of the form YYYY-NNNNN.")
         return cls(int(year), int(sequence))
 
 

@@ -12,6 +12,7 @@ from .bsn import Bsn
 from .control_code import ControlCodes, random_control_code
 from .errors import (
     AlreadyLoggedIn,
+    CaseNotFound,
     ConcurrentUpdate,
     LevelTooLow,
     NotAllowed,
@@ -96,7 +97,7 @@ def register_login(
     login = PendingLogin(
         request_id=request_id,
         relay_state=relay_state,
-        flow=plan.flow.value,
+        flow=plan.flow,
         required_loa=plan.required_loa,
         created_at=now,
         expires_at=now + LOGIN_LIFETIME,
@@ -172,7 +173,7 @@ def finish_login(
         raise LoginRefused("loa_too_low", f"This login needs DigiD {login.required_loa.label} or higher.")
     token = new_result_token()
     taking = TakenLogin(login, now)
-    if login.flow == Flow.NEW_RESIDENT.value:
+    if login.flow is Flow.NEW_RESIDENT:
         try:
             result = _register_identification(
                 bsn,
@@ -235,7 +236,7 @@ def _register_identification(
         zaak_number=str(number),
     )
     result = ResidentResult(
-        flow=Flow.NEW_RESIDENT.value,
+        flow=Flow.NEW_RESIDENT,
         code=code,
         zaak_number=str(number),
         municipality=policy.municipality_name,
@@ -298,7 +299,7 @@ def _session_result(session: Session, policy: ServicePolicy, now: datetime) -> R
     """What the resident's page shows after logging in to a session of flow B or C."""
     assert session.login is not None
     return ResidentResult(
-        flow=session.flow.value,
+        flow=session.flow,
         code=session.login.resident_code,
         official_name=session.official.name if session.flow is Flow.HANDOVER else None,
         municipality=policy.municipality_name,
@@ -387,7 +388,7 @@ def identification_for_official(
     identification = identifications.get(number, now)
     session = sessions.get(identification.session_id) if identification is not None else None
     if identification is None or session is None or session.status_at(now).is_end_state:
-        raise SessionNotFound("There is no identification with this case number (anymore).")
+        raise CaseNotFound("There is no identification with this case number (anymore).")
     if not session.is_claimed:
         claimed = replace(session, official=Official(id=official.id, name=official.name))
         try:

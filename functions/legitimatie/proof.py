@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from .assurance import LevelOfAssurance
 from .bsn import Bsn
 from .clock import to_iso
+from .flow import Flow
 
 __all__ = [
     "CaseSystem",
@@ -76,7 +77,7 @@ class ProofRequest:
     """The snapshot of a completed identification, as put on the queue (never a BSN in clear)."""
 
     document_id: UUID
-    flow: str
+    flow: Flow
     municipality: str
     created_at: datetime
     login_at: datetime
@@ -139,7 +140,7 @@ class ProofRequest:
         body = json.loads(raw)
         return cls(
             document_id=UUID(body["document_id"]),
-            flow=body["flow"],
+            flow=Flow(body["flow"]),
             municipality=body["municipality"],
             created_at=datetime.fromisoformat(body["created_at"]),
             login_at=datetime.fromisoformat(body["login_at"]),
@@ -174,9 +175,9 @@ class ProofContent:
         """(label, value) pairs in Dutch, in reading order."""
         r = self.request
         flows = {
-            "new_resident": "A - nieuwe inwoner (BSN nog niet bekend)",
-            "known_bsn": "B - BSN bekend bij de medewerker",
-            "handover": "C - overdracht met naam van de medewerker",
+            Flow.NEW_RESIDENT: "A - nieuwe inwoner (BSN nog niet bekend)",
+            Flow.KNOWN_BSN: "B - BSN bekend bij de medewerker",
+            Flow.HANDOVER: "C - overdracht met naam van de medewerker",
         }
         checks = {
             CodeCheck.MATCH: "Code gecontroleerd: komt overeen",
@@ -189,7 +190,7 @@ class ProofContent:
         ]
         if not r.identified and r.reason:
             rows.append(("Reden", r.reason))
-        rows += [("Gemeente", r.municipality), ("Route", flows.get(r.flow, r.flow))]
+        rows += [("Gemeente", r.municipality), ("Route", flows[r.flow])]
         if r.zaak_number:
             rows.append(("Zaaknummer", r.zaak_number))
         if r.session_id:
@@ -248,7 +249,7 @@ class ProofRecord:
 
     document_id: UUID
     reference: str
-    flow: str
+    flow: Flow
     status: ProofStatus
     s3_key: str
     created_at: datetime

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from .bsn import Bsn
-from .errors import SessionNotFound
+from .errors import InvalidDocumentId, ProofNotFound
 from .ports import BsnCipher
 from .proof import (
     CaseSystem,
@@ -104,7 +104,7 @@ def proof_of_session(
     sealed = session.login.sealed_bsn if session.flow is Flow.NEW_RESIDENT else None
     return ProofRequest(
         document_id=uuid4(),
-        flow=session.flow.value,
+        flow=session.flow,
         municipality=municipality,
         created_at=now,
         login_at=session.login.at,
@@ -130,9 +130,9 @@ def parse_document_id(raw: str) -> UUID:
     try:
         document_id = UUID(raw)
     except (ValueError, AttributeError, TypeError):
-        raise SessionNotFound("There is no proof with this id.") from None
+        raise InvalidDocumentId("This is not a valid proof document id.") from None
     if document_id.version != 4 or str(document_id) != raw.strip().lower():
-        raise SessionNotFound("There is no proof with this id.")
+        raise InvalidDocumentId("This is not a valid proof document id.")
     return document_id
 
 
@@ -155,11 +155,11 @@ def proof_for_official(
     owner: the staff look-up group)."""
     record = records.get(document_id)
     if record is None or record.expires_at <= now:
-        raise SessionNotFound("There is no proof with this id.")
+        raise ProofNotFound("There is no proof with this id.")
     allowed = official.id == record.owner_id if record.owner_id else lookup_group in official.groups
     if not allowed:
         # Someone else's proof is reported like a missing one.
-        raise SessionNotFound("There is no proof with this id.")
+        raise ProofNotFound("There is no proof with this id.")
     stored = record.status in (ProofStatus.STORED, ProofStatus.DELIVERED) or record.sha256 is not None
     return ProofView(record=record, download_url=pdfs.download_url(record.s3_key) if stored else None)
 
@@ -185,7 +185,7 @@ def deliver_proof(
     Every step's result is recorded before the next starts; a retry skips what is recorded."""
     record = records.get(request.document_id)
     if record is None:
-        raise SessionNotFound("The proof record is missing; the request cannot be delivered.")
+        raise ProofNotFound("The proof record is missing; the request cannot be delivered.")
     if record.status is ProofStatus.DELIVERED or (case_system is None and record.status is ProofStatus.STORED):
         return record
     bsn = _open_bsn(request, cipher)

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 from .assurance import LevelOfAssurance
 from .bsn import Bsn
 from .control_code import ControlCodes, codes_equal
-from .errors import InvalidInput, SessionExpired, SessionNotFound, WrongState
+from .errors import InvalidInput, InvalidSessionId, SessionExpired, SessionNotFound, WrongState
 from .login import DigidAssertion, ResultGrant, TakenLogin
 from .policy import ServicePolicy
 from .ports import BsnCipher, ExpiredRecords, SessionRepository
@@ -55,9 +55,9 @@ def parse_session_id(raw: str) -> UUID:
     try:
         session_id = UUID(raw)
     except (ValueError, AttributeError, TypeError):
-        raise InvalidInput("This is not a valid session id.") from None
+        raise InvalidSessionId("This is not a valid session id.") from None
     if session_id.version != 4 or str(session_id) != raw.strip().lower():
-        raise InvalidInput("This is not a valid session id.")
+        raise InvalidSessionId("This is not a valid session id.")
     return session_id
 
 

@@ -25,6 +25,7 @@ from .errors import (
     SessionLocked,
     WrongState,
 )
+from .flow import Flow
 
 __all__ = [
     "MAX_CODE_ATTEMPTS",
@@ -39,14 +40,6 @@ __all__ = [
 ]
 
 MAX_CODE_ATTEMPTS = 3
-
-
-class Flow(StrEnum):
-    """The three flows of the source document, section 2."""
-
-    NEW_RESIDENT = "new_resident"  # 2.1, BSN not known yet (no session before login)
-    KNOWN_BSN = "known_bsn"  # 2.2
-    HANDOVER = "handover"  # 2.3, the resident sees the official's name
 
 
 class Status(StrEnum):

@@ -19,6 +19,7 @@ from legitimatie.bsn import Bsn
 from legitimatie.clock import to_iso, utc_now
 from legitimatie.control_code import ControlCodes
 from legitimatie.errors import InvalidInput
+from legitimatie.flow import Flow
 from legitimatie.login import MAX_RESULT_EXTENSIONS, ResidentResult, token_digest
 from legitimatie.login_services import extend_result, identification_for_official, resident_result, result_token
 from legitimatie.policy import ServicePolicy
@@ -107,7 +108,7 @@ def create_session() -> Any:
             official=official.id,
             official_name=official.name,
             session_id=str(session.id),
-            flow=session.flow.value,
+            flow=session.flow,
             loa=session.required_loa.label,
             resident=resident,
         )
@@ -209,7 +210,7 @@ def read_identification(zaak_number: str) -> Any:
             official=official.id,
             official_name=official.name,
             zaak_number=str(identification.zaak_number),
-            flow="new_resident",
+            flow=Flow.NEW_RESIDENT,
             loa=identification.loa.label,
         )
     )

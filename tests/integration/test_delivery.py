@@ -27,6 +27,7 @@ from legitimatie.adapters.kms import KmsBsnCipher
 from legitimatie.adapters.zgw import CatalogueError
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
+from legitimatie.flow import Flow
 from legitimatie.login import LOGIN_LIFETIME, PendingLogin
 from legitimatie.login_services import finish_login
 from legitimatie.policy import ServicePolicy
@@ -60,7 +61,9 @@ def flow_a_login(aws: Aws, identifications: DynamoDbIdentifications | None = Non
     """The DigiD function's flow A step with the real adapters; returns the case number and the code."""
     dynamodb, kms = boto3.client("dynamodb", region_name=REGION), boto3.client("kms", region_name=REGION)
     at = now()
-    login = PendingLogin(f"_r{uuid4().hex}", "relay", "new_resident", LevelOfAssurance.MIDDEN, at, at + LOGIN_LIFETIME)
+    login = PendingLogin(
+        f"_r{uuid4().hex}", "relay", Flow.NEW_RESIDENT, LevelOfAssurance.MIDDEN, at, at + LOGIN_LIFETIME
+    )
     DynamoDbPendingLogins(dynamodb, aws.table_name).add(login)  # the login's write uses it up
     _, result = finish_login(
         login,

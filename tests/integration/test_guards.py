@@ -28,7 +28,7 @@ from legitimatie.adapters.dynamodb_login import (
 from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
 from legitimatie.adapters.kms import KmsBsnCipher, SealedDataRejected
 from legitimatie.assurance import LevelOfAssurance
-from legitimatie.errors import ConcurrentUpdate, SessionNotFound
+from legitimatie.errors import ConcurrentUpdate, ProofNotFound
 from legitimatie.login import Identification, PendingLogin, ResidentResult, ResultGrant, token_digest
 from legitimatie.proof import ProofRecord, ProofStatus
 from legitimatie.proof_services import proof_for_official
@@ -141,10 +141,10 @@ def test_every_record_is_written_with_its_ttl(aws: Aws) -> None:
     event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": other["id"]}, body=body)
     assert invoke(cleanup.lambda_handler, event)[0] == 200
     DynamoDbPendingLogins(dynamodb(), aws.table_name).add(
-        PendingLogin("_req", "relay", "handover", LevelOfAssurance.MIDDEN, NOW, NOW + timedelta(minutes=15))
+        PendingLogin("_req", "relay", Flow.HANDOVER, LevelOfAssurance.MIDDEN, NOW, NOW + timedelta(minutes=15))
     )
     DynamoDbResidentResults(dynamodb(), aws.table_name).add(
-        "digest", ResidentResult(flow="handover", code="123456", expires_at=NOW + timedelta(minutes=15))
+        "digest", ResidentResult(flow=Flow.HANDOVER, code="123456", expires_at=NOW + timedelta(minutes=15))
     )
     # Then every item carries a TTL equal to its expiry time
     written = items(aws)
@@ -176,7 +176,7 @@ def test_a_sealed_bsn_opens_only_for_its_own_session(aws: Aws) -> None:
 
 def test_a_pending_login_is_taken_once_and_removed_from_the_table(aws: Aws) -> None:
     pending = DynamoDbPendingLogins(dynamodb(), aws.table_name)
-    pending.add(PendingLogin("_req", "relay", "handover", LevelOfAssurance.MIDDEN, NOW, NOW + timedelta(minutes=15)))
+    pending.add(PendingLogin("_req", "relay", Flow.HANDOVER, LevelOfAssurance.MIDDEN, NOW, NOW + timedelta(minutes=15)))
     assert pending.take("_req", NOW) is not None
     assert pending.take("_req", NOW) is None
     assert items(aws) == []
@@ -186,7 +186,7 @@ def test_a_pending_login_expires_at_its_second(aws: Aws) -> None:
     pending = DynamoDbPendingLogins(dynamodb(), aws.table_name)
     expiry = NOW + timedelta(minutes=15)
     for request_id in ("_a", "_b"):
-        pending.add(PendingLogin(request_id, "relay", "handover", LevelOfAssurance.MIDDEN, NOW, expiry))
+        pending.add(PendingLogin(request_id, "relay", Flow.HANDOVER, LevelOfAssurance.MIDDEN, NOW, expiry))
     assert pending.take("_a", expiry - timedelta(seconds=1)) is not None
     assert pending.take("_b", expiry) is None
 
@@ -194,7 +194,7 @@ def test_a_pending_login_expires_at_its_second(aws: Aws) -> None:
 def test_a_resident_result_expires_at_its_second(aws: Aws) -> None:
     results = DynamoDbResidentResults(dynamodb(), aws.table_name)
     expiry = NOW + timedelta(minutes=15)
-    results.add(token_digest("t"), ResidentResult(flow="handover", code="123456", expires_at=expiry))
+    results.add(token_digest("t"), ResidentResult(flow=Flow.HANDOVER, code="123456", expires_at=expiry))
     assert results.get(token_digest("t"), expiry - timedelta(seconds=1)) is not None
     assert results.get(token_digest("t"), expiry) is None
 
@@ -221,7 +221,7 @@ def test_a_proof_link_expires_at_its_second(aws: Aws) -> None:
         ProofRecord(
             document_id=document_id,
             reference="ref",
-            flow="handover",
+            flow=Flow.HANDOVER,
             status=ProofStatus.STORED,
             s3_key="proofs/x.pdf",
             created_at=NOW,
@@ -236,7 +236,7 @@ def test_a_proof_link_expires_at_its_second(aws: Aws) -> None:
         return proof_for_official(document_id, OFFICIAL, "zaak-opzoeken", records=records, pdfs=pdfs, now=at)
 
     assert view(expiry - timedelta(seconds=1))
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(ProofNotFound):
         view(expiry)
 
 
@@ -272,7 +272,7 @@ def test_the_result_page_is_extended_through_the_real_handler_up_to_its_cap(aws:
     results = DynamoDbResidentResults(dynamodb(), aws.table_name)
     now = datetime.now(UTC).replace(microsecond=0)
     result = ResidentResult(
-        flow="handover",
+        flow=Flow.HANDOVER,
         code="123456",
         expires_at=now + timedelta(seconds=100),
         limit_at=now + timedelta(minutes=20),
@@ -313,7 +313,7 @@ def test_a_login_and_its_result_are_one_write_and_a_failed_result_leaves_the_ses
     session = sessions.get(UUID(created["id"]))
     assert session is not None
     results = DynamoDbResidentResults(dynamodb(), aws.table_name)
-    taken = ResidentResult(flow="handover", code="111111", expires_at=NOW + timedelta(minutes=15))
+    taken = ResidentResult(flow=Flow.HANDOVER, code="111111", expires_at=NOW + timedelta(minutes=15))
     results.add(token_digest("t"), taken)
     logged_in = replace(session, status=Status.LOGGED_IN)
     grant = ResultGrant(token_digest("t"), replace(taken, code="222222", session_id=session.id))
@@ -349,7 +349,7 @@ def test_flow_a_session_case_number_and_result_are_one_write(aws: Aws) -> None:
         expires_at=expiry,
         zaak_number=str(number),
     )
-    grant = ResultGrant("digest-a", ResidentResult(flow="new_resident", code="333333", expires_at=expiry))
+    grant = ResultGrant("digest-a", ResidentResult(flow=Flow.NEW_RESIDENT, code="333333", expires_at=expiry))
     # When a login's session is added with its result under that same number
     with pytest.raises(ConcurrentUpdate):
         sessions.add(session, result=grant, identification=replace(identification, session_id=session.id))
@@ -364,7 +364,7 @@ def test_the_result_page_reads_its_result_with_its_session_only_for_that_session
     session_id = UUID(created["id"])
     results = DynamoDbResidentResults(dynamodb(), aws.table_name)
     expiry = NOW + timedelta(minutes=15)
-    results.add("d", ResidentResult(flow="handover", code="123456", expires_at=expiry, session_id=session_id))
+    results.add("d", ResidentResult(flow=Flow.HANDOVER, code="123456", expires_at=expiry, session_id=session_id))
     # Then the page's one read finds both, until the result's expiry
     result, session = results.get_with_session("d", session_id, NOW)
     assert result is not None and result.code == "123456" and session is not None and session.id == session_id

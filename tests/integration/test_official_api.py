@@ -11,6 +11,7 @@ import pytest
 
 import cleanup.handler as cleanup
 import code_check.handler as code_check
+import delivery.handler as delivery
 import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
@@ -270,6 +271,25 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(aws: Aws, body, raw, s
 def test_a_malformed_session_id_is_bad_input(aws: Aws) -> None:
     status, body = read("not-a-session-id")
     assert status == 422 and body["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("route", "param", "malformed", "unknown", "not_found"),
+    [
+        ("/api/identifications/{zaak_number}", "zaak_number", "2026-1", "2026-99999", "identification_not_found"),
+        ("/api/proofs/{document_id}", "document_id", "x", "b616a803-917e-467b-bc85-4262f112035c", "proof_not_found"),
+    ],
+)
+def test_malformed_ids_are_bad_input_and_unknown_ones_are_not_found(
+    aws: Aws, route, param, malformed, unknown, not_found
+) -> None:
+    # A case number or document id of the wrong form is bad input (422), like a malformed session id: never looked
+    # up; a well-formed one that names nothing is a 404 with its own error code
+    handler = delivery.lambda_handler if "proofs" in route else sessions_fn.lambda_handler
+    status, body = invoke(handler, http_event("GET", route, path_params={param: malformed}))
+    assert (status, body["error"]) == (422, "invalid_request")
+    status, body = invoke(handler, http_event("GET", route, path_params={param: unknown}))
+    assert (status, body["error"]) == (404, not_found)
 
 
 def test_a_failing_dependency_is_a_retryable_503_without_detail(aws: Aws, monkeypatch) -> None:

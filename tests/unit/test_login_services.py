@@ -9,7 +9,7 @@ import pytest
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.control_code import ControlCodes
-from legitimatie.errors import NotAllowed, SessionNotFound, WrongState
+from legitimatie.errors import CaseNotFound, InvalidCaseNumber, NotAllowed, SessionNotFound, WrongState
 from legitimatie.login import CaseNumber, LoginRefused, token_digest
 from legitimatie.login_services import (
     extend_result,
@@ -122,7 +122,7 @@ def test_flow_a_is_checked_and_closed_like_b_and_c_and_the_bsn_goes_at_the_end(w
     # Then the proof carries the BSN sealed to the session (the case needs it), and the BSN is gone at once
     assert ended.status is Status.COMPLETED and record is not None and record.reference == result.zaak_number
     assert world.identifications.records == {} and world.sessions.get(session.id).login is None
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(CaseNotFound):
         world.look_up(result.zaak_number)
     # And the resident's page follows the outcome
     assert resident_result(token, results=world.results, sessions=world.sessions, now=NOW).outcome == "identified"
@@ -281,7 +281,7 @@ def test_the_result_is_only_for_the_token_and_expires(world: World) -> None:
 
 @pytest.mark.parametrize("raw", ["2026-1", "26-00001", "2026_00001", "abcd-efghi", ""])
 def test_case_numbers_have_one_form(raw: str) -> None:
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(InvalidCaseNumber):
         CaseNumber.parse(raw)
 
 

@@ -11,7 +11,14 @@ import pytest
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.control_code import ControlCodes
-from legitimatie.errors import NotVerified, ServiceUnavailable, SessionLocked, SessionNotFound, WrongState
+from legitimatie.errors import (
+    InvalidDocumentId,
+    NotVerified,
+    ProofNotFound,
+    ServiceUnavailable,
+    SessionLocked,
+    WrongState,
+)
 from legitimatie.policy import ServicePolicy
 from legitimatie.proof import CodeCheck, ProofContent, ProofRequest, ProofStatus, proof_key
 from legitimatie.proof_services import (
@@ -239,7 +246,7 @@ def flow_a_request(world: World) -> ProofRequest:
     context = {"purpose": "handover-bsn", "session_id": "4d3c2b1a-0000-4000-8000-000000000042"}
     request = ProofRequest(
         document_id=uuid4(),
-        flow=Flow.NEW_RESIDENT.value,
+        flow=Flow.NEW_RESIDENT,
         municipality="Gemeente Voorbeeld",
         created_at=NOW,
         login_at=NOW,
@@ -322,7 +329,7 @@ def test_only_the_owner_sees_a_proof_and_the_download_link_once_it_is_stored(wor
         record.document_id, OFFICIAL, "zaak-opzoeken", records=world.records, pdfs=world.pdfs, now=NOW
     )
     assert stored.download_url and stored.record.sha256
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(ProofNotFound):
         proof_for_official(
             record.document_id, COLLEAGUE, "zaak-opzoeken", records=world.records, pdfs=world.pdfs, now=NOW
         )
@@ -334,11 +341,11 @@ def test_flow_a_proofs_are_for_the_look_up_group_and_expire(world: World) -> Non
         request.document_id, LOOKUP, "zaak-opzoeken", records=world.records, pdfs=world.pdfs, now=NOW
     )
     assert view.record.reference == "2026-00042"
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(ProofNotFound):
         proof_for_official(
             request.document_id, OFFICIAL, "zaak-opzoeken", records=world.records, pdfs=world.pdfs, now=NOW
         )
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(ProofNotFound):
         proof_for_official(
             request.document_id,
             LOOKUP,
@@ -357,7 +364,7 @@ def test_proof_requests_survive_the_queue_unchanged(world: World) -> None:
 
 @pytest.mark.parametrize("raw", ["nope", "00000000-0000-0000-0000-000000000000", "../x"])
 def test_document_ids_are_uuid4(raw: str) -> None:
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(InvalidDocumentId):
         parse_document_id(raw)
 
 

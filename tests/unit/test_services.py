@@ -14,6 +14,7 @@ from legitimatie.errors import (
     AlreadyLoggedIn,
     ConcurrentUpdate,
     InvalidInput,
+    InvalidSessionId,
     LevelTooLow,
     NotVerified,
     SessionExpired,
@@ -314,7 +315,7 @@ def test_the_sweep_deletes_only_what_has_expired(sessions, codes) -> None:
     "raw", ["not-a-uuid", "", "b616a803-917e-167b-bc85-4262f112035c", "{b616a803-917e-467b-bc85-4262f112035c}"]
 )
 def test_session_ids_are_canonical_uuid4_strings(raw: str) -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidSessionId):
         parse_session_id(raw)
 
 

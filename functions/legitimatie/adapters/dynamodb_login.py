@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..assurance import LevelOfAssurance
 from ..clock import from_epoch, to_epoch
 from ..errors import ConcurrentUpdate, ServiceUnavailable
+from ..flow import Flow
 from ..login import CaseNumber, Identification, PendingLogin, ResidentResult
 from .aws_errors import error_code, unavailable
 
@@ -220,7 +221,7 @@ def _session_pending_login(item: Item, now: datetime) -> PendingLogin | None:
     return PendingLogin(
         request_id=item["pending_request_id"]["S"],
         relay_state=item["pending_relay_state"]["S"],
-        flow=session.flow.value,
+        flow=session.flow,
         required_loa=session.required_loa,
         created_at=from_epoch(int(item["pending_created_at"]["N"])),
         expires_at=from_epoch(expires_at),
@@ -234,7 +235,7 @@ def _pending_login(request_id: str, item: Item) -> PendingLogin:
     return PendingLogin(
         request_id=request_id,
         relay_state=item["relay_state"]["S"],
-        flow=item["flow"]["S"],
+        flow=Flow(item["flow"]["S"]),
         required_loa=LevelOfAssurance(int(item["required_loa"]["N"])),
         created_at=from_epoch(int(item["created_at"]["N"])),
         expires_at=from_epoch(int(item["expires_at"]["N"])),
@@ -314,7 +315,7 @@ class DynamoDbResidentResults(_Table):
 
 def _resident_result(item: Item) -> ResidentResult:
     return ResidentResult(
-        flow=item["flow"]["S"],
+        flow=Flow(item["flow"]["S"]),
         code=item["code"]["S"],
         expires_at=from_epoch(int(item["expires_at"]["N"])),
         zaak_number=item.get("zaak_number", {}).get("S"),

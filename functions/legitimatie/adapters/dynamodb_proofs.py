@@ -13,7 +13,8 @@ from uuid import UUID
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..clock import from_epoch, to_epoch
-from ..errors import ConcurrentUpdate, SessionNotFound
+from ..errors import ConcurrentUpdate, ProofNotFound
+from ..flow import Flow
 from ..proof import ProofRecord, ProofRequest, ProofStatus
 from .aws_errors import error_code, unavailable
 
@@ -119,7 +120,7 @@ class DynamoDbProofRecords:
             if error_code(exc) == "ConditionalCheckFailedException":
                 current = self.get(document_id)
                 if current is None:
-                    raise SessionNotFound("There is no proof with this id.") from exc
+                    raise ProofNotFound("There is no proof with this id.") from exc
                 return current
             raise unavailable("DynamoDB", exc) from exc
         except BotoCoreError as exc:
@@ -169,7 +170,7 @@ def _record(document_id: UUID, item: Item) -> ProofRecord:
     return ProofRecord(
         document_id=document_id,
         reference=item["reference"]["S"],
-        flow=item["flow"]["S"],
+        flow=Flow(item["flow"]["S"]),
         status=ProofStatus(item["status"]["S"]),
         s3_key=item["s3_key"]["S"],
         created_at=from_epoch(int(item["created_at"]["N"])),
