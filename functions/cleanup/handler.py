@@ -16,17 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
 from legitimatie.adapters.sqs import SqsProofQueue
-from legitimatie.audit import AuditAction, AuditEvent
-from legitimatie.audit import Outcome as AuditOutcome
 from legitimatie.clock import to_iso, utc_now
 from legitimatie.proof_services import resend_pending
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
-from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
+from legitimatie.runtime.observability import audit_trail, counts, logger, observed
 from legitimatie.runtime.proof_settings import ProofOutboxSettings, completion_outbox
 from legitimatie.runtime.settings import BaseSettings
 from legitimatie.services import cancel_session, close_session, parse_session_id, sweep_expired
-from legitimatie.session import Outcome, Status
+from legitimatie.session import Outcome
 
 app = new_resolver()
 
@@ -70,20 +68,9 @@ def complete(session_id: str) -> Any:
         sessions=store(),
         proofs=outbox,
         municipality=municipality,
+        audit=audit_trail,
+        metrics=counts,
         now=now,
-    )
-    metrics.add_metric(name="SessionsCompleted", unit="Count", value=1)
-    audit_trail.record(
-        AuditEvent(
-            action=AuditAction.SESSION_COMPLETED,
-            official=official.id,
-            official_name=official.name,
-            session_id=str(session.id),
-            flow=session.flow,
-            loa=session.login.loa.label if session.login else None,
-            outcome=AuditOutcome.SUCCESS if session.status is Status.COMPLETED else AuditOutcome.FAILURE,
-            reason=None if session.status is Status.COMPLETED else "not_identified",
-        )
     )
     body: dict[str, Any] = {"id": str(session.id), "status": session.status.value, "completed_at": to_iso(now)}
     if session.outcome_reason:
@@ -100,29 +87,18 @@ def complete(session_id: str) -> Any:
 @app.delete("/api/sessions/<session_id>")
 def cancel(session_id: str) -> Any:
     now, official = utc_now(), current_official(app)
-    session = cancel_session(parse_session_id(session_id), official, sessions=store(), now=now)
-    metrics.add_metric(name="SessionsCancelled", unit="Count", value=1)
-    audit_trail.record(
-        AuditEvent(
-            action=AuditAction.SESSION_CANCELLED,
-            official=official.id,
-            session_id=str(session.id),
-            flow=session.flow,
-        )
+    session = cancel_session(
+        parse_session_id(session_id), official, sessions=store(), audit=audit_trail, metrics=counts, now=now
     )
     return json_response(200, {"id": str(session.id), "status": session.status.value, "cancelled_at": to_iso(now)})
 
 
 def sweep() -> dict[str, Any]:
     now = utc_now()
-    deleted = sweep_expired(records=store(), now=now)
-    metrics.add_metric(name="ExpiredRecordsDeleted", unit="Count", value=deleted)
+    deleted = sweep_expired(records=store(), audit=audit_trail, metrics=counts, now=now)
     logger.info("Expired records swept", extra={"deleted": deleted})
-    if deleted:
-        audit_trail.record(AuditEvent(action=AuditAction.RECORDS_EXPIRED, count=deleted))
     records, queue = pending_proofs()
-    resent = resend_pending(records=records, queue=queue, now=now)
-    metrics.add_metric(name="ProofsResent", unit="Count", value=len(resent))
+    resent = resend_pending(records=records, queue=queue, metrics=counts, now=now)
     if resent:  # a queue message did not follow its commit: worth a look (document ids only, no personal data)
         logger.warning(
             "Pending proofs queued again", extra={"resent": len(resent), "document_ids": [str(d) for d in resent]}

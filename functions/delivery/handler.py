@@ -15,13 +15,12 @@ from typing import Any
 from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
 from legitimatie.adapters.kms import KmsBsnCipher
 from legitimatie.adapters.s3 import S3PdfStore
-from legitimatie.audit import AuditAction, AuditEvent, Outcome
 from legitimatie.clock import utc_now
-from legitimatie.proof import CaseSystem, ProofRequest, ProofStatus
+from legitimatie.proof import CaseSystem, ProofRequest
 from legitimatie.proof_services import deliver_proof, mark_dead_lettered, parse_document_id, proof_for_official
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.http import current_official, json_response, new_resolver
-from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
+from legitimatie.runtime.observability import audit_trail, counts, logger, observed
 from legitimatie.runtime.proof_settings import DeliverySettings, load_zgw_settings
 
 app = new_resolver()
@@ -87,41 +86,18 @@ def _deliver(record: dict[str, Any], w: Wiring) -> None:
             cipher=w.cipher,
             case_system=w.case_system,
             author=w.settings.municipality_name,
+            audit=audit_trail,
+            metrics=counts,
         )
     except Exception:
         receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
         if receives >= w.settings.proof_max_receives:
-            mark_dead_lettered(request.document_id, records=w.records)
-            metrics.add_metric(name="ProofsDeadLettered", unit="Count", value=1)
-            _audit(request, AuditAction.PROOF_DEAD_LETTERED, Outcome.FAILURE, "delivery_failed")
+            mark_dead_lettered(request, records=w.records, audit=audit_trail, metrics=counts)
         raise
     # The document id and the SHA-256 of the PDF: what the audit trail needs to recognise this exact file.
     logger.info(
         "Proof made",
         extra={"document_id": str(request.document_id), "status": result.status.value, "sha256": result.sha256},
-    )
-    metrics.add_metric(name=f"Proofs_{result.status.value}", unit="Count", value=1)
-    action = AuditAction.PROOF_DELIVERED if result.status is ProofStatus.DELIVERED else AuditAction.PROOF_MADE
-    _audit(request, action, Outcome.SUCCESS, None, sha256=result.sha256)
-
-
-def _audit(
-    request: ProofRequest, action: AuditAction, outcome: Outcome, reason: str | None, sha256: str | None = None
-) -> None:
-    # The document id and the PDF's SHA-256: what the proof's footer promises the audit trail holds.
-    audit_trail.record(
-        AuditEvent(
-            action=action,
-            outcome=outcome,
-            official=request.official_id,
-            session_id=str(request.session_id) if request.session_id else None,
-            zaak_number=request.zaak_number,
-            flow=request.flow,
-            loa=request.loa.label,
-            reason=reason,
-            document_id=str(request.document_id),
-            sha256=sha256,
-        )
     )
 
 

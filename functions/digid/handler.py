@@ -21,7 +21,7 @@ from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications, DynamoDbPendingLogins
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
 from legitimatie.assurance import LevelOfAssurance
-from legitimatie.audit import AuditAction, AuditEvent, Outcome, Pseudonyms
+from legitimatie.audit import Pseudonyms
 from legitimatie.bsn import Bsn
 from legitimatie.clock import utc_now
 from legitimatie.control_code import ControlCodes
@@ -38,6 +38,9 @@ from legitimatie.login import (
 from legitimatie.login_services import (
     find_pending_login,
     finish_login,
+    login_below_level,
+    login_cancelled,
+    login_failed,
     plan_login,
     register_login,
     take_pending_login,
@@ -46,9 +49,8 @@ from legitimatie.policy import ServicePolicy
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.cookies import expired_login_cookie, login_cookie, new_login_cookie, new_result_cookie
 from legitimatie.runtime.http import Response, content_types, new_resolver
-from legitimatie.runtime.observability import audit_trail, logger, metrics, observed
-from legitimatie.services import note_resident_event, parse_session_id
-from legitimatie.session import ResidentEvent
+from legitimatie.runtime.observability import audit_trail, counts, logger, observed
+from legitimatie.services import parse_session_id
 
 app = new_resolver()
 _BOUNCED = "lbb_bounced"  # marks the POST binding's second, same-site form post (see acs_post)
@@ -89,8 +91,11 @@ def redirect(location: str, cookies: list[Any] | None = None) -> Response[str]:
 
 
 def error_page(reason: str, pending: PendingLogin | None = None, **extra: str) -> Response[str]:
-    metrics.add_metric(name=f"DigidLoginFailed_{reason}", unit="Count", value=1)
-    _audit_failure(reason, pending)
+    login_failed(reason, pending, audit=audit_trail, metrics=counts)
+    return _error_redirect(reason, **extra)
+
+
+def _error_redirect(reason: str, **extra: str) -> Response[str]:
     return redirect("/fout.html?" + urlencode({"reden": reason, **extra}))
 
 
@@ -129,15 +134,15 @@ def login() -> Response[str]:
     plan = plan_login(session_id, policy=w.policy, sessions=w.sessions, now=now)
     relay_state, browser_token = new_relay_state(), new_browser_token()
     request = build_authn_request(w.sp, plan.required_loa, plan.force_authn, relay_state)
-    register_login(plan, request.request_id, relay_state, browser_token, pending=w.pending, now=now)
-    metrics.add_metric(name="DigidLoginsStarted", unit="Count", value=1)
-    audit_trail.record(
-        AuditEvent(
-            action=AuditAction.DIGID_LOGIN_STARTED,
-            session_id=str(plan.session_id) if plan.session_id else None,
-            flow=plan.flow,
-            loa=plan.required_loa.label,
-        )
+    register_login(
+        plan,
+        request.request_id,
+        relay_state,
+        browser_token,
+        pending=w.pending,
+        audit=audit_trail,
+        metrics=counts,
+        now=now,
     )
     # The pre-login cookie binds the pending login to this browser: only here can its answer be accepted.
     cookies = [new_login_cookie(browser_cookie_value(plan.session_id, browser_token))]
@@ -197,15 +202,15 @@ def _consume(binding: Binding, payload: str, relay_state: str | None) -> Respons
         return _logged_in(w, found, outcome.bsn, outcome.loa, outcome, now)
     pending = take_pending_login(found, pending=w.pending, now=now)
     if outcome.kind == "cancelled":
-        metrics.add_metric(name="DigidLoginCancelled", unit="Count", value=1)
-        _audit_failure("cancelled", pending)
-        _tell_official(pending, ResidentEvent.CANCELLED)
+        login_cancelled(pending, sessions=w.sessions, audit=audit_trail, metrics=counts, now=now)
         return redirect(_start_page(pending, melding="geannuleerd"), [expired_login_cookie()])
     if outcome.kind == "loa_too_low":
-        _tell_official(pending, ResidentEvent.LOA_TOO_LOW)
+        login_below_level(pending, sessions=w.sessions, audit=audit_trail, metrics=counts, now=now)
         # The page names the level and means needed, and offers to try again with the same link while it is valid.
         retry = {"sessie": str(pending.session_id)} if pending.session_id else {}
-        return error_page("loa_too_low", pending, niveau=pending.required_loa.label, **retry)
+        return redirect(
+            "/fout.html?" + urlencode({"reden": "loa_too_low", "niveau": pending.required_loa.label, **retry})
+        )
     return error_page("error", pending)
 
 
@@ -219,69 +224,25 @@ def _logged_in(
         if outcome.assertion_id and outcome.authn_instant
         else None
     )
-    try:
-        token, result = finish_login(
-            pending,
-            bsn,
-            loa,
-            policy=w.policy,
-            sessions=w.sessions,
-            codes=w.codes,
-            cipher=w.cipher,
-            identifications=w.identifications,
-            now=now,
-            assertion=assertion,
-        )
-    except DomainError:
-        w.pending.take(pending.request_id, now, pending.session_id)  # single use, whatever the refusal
-        raise
-    metrics.add_metric(name=f"Identifications_{result.flow}", unit="Count", value=1)
-    # One more KMS call per login, after the login is recorded: a failure here cannot undo the login.
-    audit_trail.record(
-        AuditEvent(
-            action=AuditAction.DIGID_LOGIN_SUCCEEDED,
-            session_id=str(pending.session_id) if pending.session_id else None,
-            zaak_number=result.zaak_number,
-            official_name=result.official_name,
-            flow=result.flow,
-            loa=loa.label,
-            resident=_pseudonym(w.pseudonyms, bsn),
-        )
+    token, result = finish_login(
+        pending,
+        bsn,
+        loa,
+        policy=w.policy,
+        sessions=w.sessions,
+        codes=w.codes,
+        cipher=w.cipher,
+        identifications=w.identifications,
+        pending=w.pending,
+        pseudonyms=w.pseudonyms,
+        audit=audit_trail,
+        metrics=counts,
+        now=now,
+        assertion=assertion,
     )
     logger.info("DigiD login recorded", extra={"flow": result.flow, "loa": loa.label})
     cookie = browser_cookie_value(result.session_id, token)
     return redirect("/resultaat.html", cookies=[new_result_cookie(cookie), expired_login_cookie()])
-
-
-def _tell_official(pending: PendingLogin, event: ResidentEvent) -> None:
-    """The official's page shows what happened at DigiD (issue 11); a failure here does not change the answer."""
-    if pending.session_id is None:
-        return
-    try:
-        note_resident_event(pending.session_id, event, sessions=wiring().sessions, now=utc_now())
-    except DomainError:
-        logger.warning("Could not record the DigiD event on the session", extra={"event": event.value})
-
-
-def _pseudonym(pseudonyms: Pseudonyms, bsn: Bsn) -> str:
-    try:
-        return pseudonyms.of(bsn)
-    except DomainError:  # KMS unavailable: the login stands; the event says the pseudonym is missing
-        logger.warning("Resident pseudonym unavailable for the audit event")
-        return "unavailable"
-
-
-def _audit_failure(reason: str, pending: PendingLogin | None) -> None:
-    audit_trail.record(
-        AuditEvent(
-            action=AuditAction.DIGID_LOGIN_FAILED,
-            outcome=Outcome.FAILURE,
-            reason=reason,
-            session_id=str(pending.session_id) if pending and pending.session_id else None,
-            flow=pending.flow if pending else None,
-            loa=pending.required_loa.label if pending else None,
-        )
-    )
 
 
 def _start_page(pending: PendingLogin, **params: str) -> str:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
 from .assurance import LevelOfAssurance
+from .audit import AuditAction, AuditEvent, AuditTrail, Pseudonyms
+from .audit import Outcome as AuditOutcome
 from .bsn import Bsn
 from .control_code import ControlCodes, random_control_code
 from .errors import (
     AlreadyLoggedIn,
     CaseNotFound,
     ConcurrentUpdate,
+    DomainError,
     LevelTooLow,
     NotAllowed,
     SessionEnded,
@@ -41,9 +45,11 @@ from .login import (
     token_digest,
 )
 from .policy import ServicePolicy
-from .ports import BsnCipher, SessionRepository
-from .services import bsn_context, record_resident_login
-from .session import UNCLAIMED, Flow, Official, ResidentLogin, Session, Status
+from .ports import BsnCipher, Metrics, SessionRepository
+from .services import bsn_context, note_resident_event, record_resident_login
+from .session import UNCLAIMED, Flow, Official, ResidentEvent, ResidentLogin, Session, Status
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "LoginPlan",
@@ -52,11 +58,15 @@ __all__ = [
     "find_pending_login",
     "finish_login",
     "identification_for_official",
+    "login_below_level",
+    "login_cancelled",
+    "login_failed",
     "plan_login",
     "register_login",
     "resident_result",
     "result_token",
     "take_pending_login",
+    "tell_official",
 ]
 
 
@@ -91,7 +101,15 @@ def plan_login(
 
 
 def register_login(
-    plan: LoginPlan, request_id: str, relay_state: str, browser_token: str, *, pending: PendingLogins, now: datetime
+    plan: LoginPlan,
+    request_id: str,
+    relay_state: str,
+    browser_token: str,
+    *,
+    pending: PendingLogins,
+    audit: AuditTrail,
+    metrics: Metrics,
+    now: datetime,
 ) -> PendingLogin:
     """Keep the AuthnRequest for its answer, bound to the browser holding ``browser_token`` (its pre-login cookie)."""
     login = PendingLogin(
@@ -105,7 +123,65 @@ def register_login(
         browser_digest=token_digest(browser_token),
     )
     pending.add(login)
+    metrics.count("DigidLoginsStarted")
+    audit.record(
+        AuditEvent(
+            action=AuditAction.DIGID_LOGIN_STARTED,
+            session_id=str(plan.session_id) if plan.session_id else None,
+            flow=plan.flow,
+            loa=plan.required_loa.label,
+        )
+    )
     return login
+
+
+def login_failed(reason: str, pending: PendingLogin | None, *, audit: AuditTrail, metrics: Metrics) -> None:
+    """A login that ends on the resident's error page (``reason`` names the page): counted and in the trail."""
+    metrics.count(f"DigidLoginFailed_{reason}")
+    _audit_failure(reason, pending, audit)
+
+
+def _audit_failure(reason: str, pending: PendingLogin | None, audit: AuditTrail) -> None:
+    audit.record(
+        AuditEvent(
+            action=AuditAction.DIGID_LOGIN_FAILED,
+            outcome=AuditOutcome.FAILURE,
+            reason=reason,
+            session_id=str(pending.session_id) if pending and pending.session_id else None,
+            flow=pending.flow if pending else None,
+            loa=pending.required_loa.label if pending else None,
+        )
+    )
+
+
+def tell_official(pending: PendingLogin, event: ResidentEvent, *, sessions: SessionRepository, now: datetime) -> bool:
+    """The official's page shows what happened at DigiD (issue 11); False when that could not be recorded (which
+    changes nothing else: the resident's answer stands)."""
+    if pending.session_id is None:
+        return True
+    try:
+        note_resident_event(pending.session_id, event, sessions=sessions, now=now)
+    except DomainError:
+        _log.warning("Could not record the DigiD event on the session", extra={"event": event.value})
+        return False
+    return True
+
+
+def login_cancelled(
+    pending: PendingLogin, *, sessions: SessionRepository, audit: AuditTrail, metrics: Metrics, now: datetime
+) -> None:
+    """The resident cancelled at DigiD: counted, in the trail, and shown to the official."""
+    metrics.count("DigidLoginCancelled")
+    _audit_failure("cancelled", pending, audit)
+    tell_official(pending, ResidentEvent.CANCELLED, sessions=sessions, now=now)
+
+
+def login_below_level(
+    pending: PendingLogin, *, sessions: SessionRepository, audit: AuditTrail, metrics: Metrics, now: datetime
+) -> None:
+    """DigiD answered with a level below the session's: the official sees it; the resident's error page too."""
+    tell_official(pending, ResidentEvent.LOA_TOO_LOW, sessions=sessions, now=now)
+    login_failed("loa_too_low", pending, audit=audit, metrics=metrics)
 
 
 def find_pending_login(
@@ -160,6 +236,10 @@ def finish_login(
     codes: ControlCodes,
     cipher: BsnCipher,
     identifications: IdentificationStore,
+    pending: PendingLogins,
+    pseudonyms: Pseudonyms,
+    audit: AuditTrail,
+    metrics: Metrics,
     now: datetime,
     assertion: DigidAssertion | None = None,
 ) -> tuple[str, ResidentResult]:
@@ -168,7 +248,51 @@ def finish_login(
     digest) and uses up the pending login, once and in time; a second answer finds it gone ("already_used").
 
     Every flow ends the same way from here: the official checks the code heard and closes the session, which
-    makes the proof (flow A: after looking the case number up)."""
+    makes the proof (flow A: after looking the case number up).
+
+    A refused login (level, link used or expired) uses the pending login up all the same: an answer counts once.
+    The success is counted and in the audit trail with the resident's pseudonym (one more KMS call, after the
+    login is recorded: when it fails the login stands and the event says the pseudonym is unavailable)."""
+    try:
+        token, result = _finish_login(login, bsn, loa, policy, sessions, codes, cipher, identifications, now, assertion)
+    except DomainError:
+        pending.take(login.request_id, now, login.session_id)  # single use, whatever the refusal
+        raise
+    metrics.count(f"Identifications_{result.flow}")
+    audit.record(
+        AuditEvent(
+            action=AuditAction.DIGID_LOGIN_SUCCEEDED,
+            session_id=str(login.session_id) if login.session_id else None,
+            zaak_number=result.zaak_number,
+            official_name=result.official_name,
+            flow=result.flow,
+            loa=loa.label,
+            resident=_pseudonym(pseudonyms, bsn),
+        )
+    )
+    return token, result
+
+
+def _pseudonym(pseudonyms: Pseudonyms, bsn: Bsn) -> str:
+    try:
+        return pseudonyms.of(bsn)
+    except DomainError:  # KMS unavailable: the login stands; the event says the pseudonym is missing
+        _log.warning("Resident pseudonym unavailable for the audit event")
+        return "unavailable"
+
+
+def _finish_login(
+    login: PendingLogin,
+    bsn: Bsn,
+    loa: LevelOfAssurance,
+    policy: ServicePolicy,
+    sessions: SessionRepository,
+    codes: ControlCodes,
+    cipher: BsnCipher,
+    identifications: IdentificationStore,
+    now: datetime,
+    assertion: DigidAssertion | None,
+) -> tuple[str, ResidentResult]:
     if loa < login.required_loa:
         raise LoginRefused("loa_too_low", f"This login needs DigiD {login.required_loa.label} or higher.")
     token = new_result_token()
@@ -378,6 +502,7 @@ def identification_for_official(
     identifications: IdentificationStore,
     sessions: SessionRepository,
     cipher: BsnCipher,
+    audit: AuditTrail,
     now: datetime,
 ) -> tuple[Identification, Session, Bsn]:
     """Flow A look-up: only officials in the staff group; the first one to look a case up takes its session
@@ -401,4 +526,14 @@ def identification_for_official(
         raise WrongState("Another official is handling this identification.")
     assert session.login is not None and session.login.sealed_bsn is not None
     bsn = Bsn(cipher.open(session.login.sealed_bsn, bsn_context(session.id)).decode())
+    audit.record(
+        AuditEvent(
+            action=AuditAction.IDENTIFICATION_LOOKED_UP,
+            official=official.id,
+            official_name=official.name,
+            zaak_number=str(identification.zaak_number),
+            flow=Flow.NEW_RESIDENT,
+            loa=identification.loa.label,
+        )
+    )
     return identification, session, bsn

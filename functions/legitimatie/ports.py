@@ -12,7 +12,15 @@ if TYPE_CHECKING:
     from .proof import ProofRecord
     from .session import ResidentEvent, Session, Status
 
-__all__ = ["BsnCipher", "ExpiredRecords", "MacKey", "SessionRepository"]
+__all__ = ["BsnCipher", "ExpiredRecords", "MacKey", "Metrics", "SessionRepository"]
+
+
+class Metrics(Protocol):
+    """Business metrics (CloudWatch EMF through Powertools in production): counts only, never personal data.
+
+    The names are stable: alarms (template.yaml) and the runbook (docs/runbook.md) use them."""
+
+    def count(self, name: str, value: int = 1) -> None: ...
 
 
 class MacKey(Protocol):

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
+from .audit import AuditAction, AuditEvent, AuditTrail
+from .audit import Outcome as AuditOutcome
 from .bsn import Bsn
 from .errors import InvalidDocumentId, ProofNotFound
-from .ports import BsnCipher
+from .ports import BsnCipher, Metrics
 from .proof import (
     CaseSystem,
     CodeCheck,
@@ -179,10 +181,46 @@ def deliver_proof(
     cipher: BsnCipher,
     case_system: CaseSystem | None,
     author: str,
+    audit: AuditTrail,
+    metrics: Metrics,
 ) -> ProofRecord:
-    """Make and store the PDF (once), then, in zgw mode, bring it to the case system step by step.
+    """Make and store the PDF (once), then, in zgw mode, bring it to the case system step by step; counted, and in
+    the audit trail with the document id and the PDF's SHA-256 (what the proof's footer promises the trail holds).
 
     Every step's result is recorded before the next starts; a retry skips what is recorded."""
+    record = _deliver(request, records, pdfs, render, cipher, case_system, author)
+    metrics.count(f"Proofs_{record.status.value}")
+    action = AuditAction.PROOF_DELIVERED if record.status is ProofStatus.DELIVERED else AuditAction.PROOF_MADE
+    audit.record(_proof_event(request, action, AuditOutcome.SUCCESS, None, record.sha256))
+    return record
+
+
+def _proof_event(
+    request: ProofRequest, action: AuditAction, outcome: AuditOutcome, reason: str | None, sha256: str | None
+) -> AuditEvent:
+    return AuditEvent(
+        action=action,
+        outcome=outcome,
+        official=request.official_id,
+        session_id=str(request.session_id) if request.session_id else None,
+        zaak_number=request.zaak_number,
+        flow=request.flow,
+        loa=request.loa.label,
+        reason=reason,
+        document_id=str(request.document_id),
+        sha256=sha256,
+    )
+
+
+def _deliver(
+    request: ProofRequest,
+    records: ProofRecords,
+    pdfs: PdfStore,
+    render: ProofRenderer,
+    cipher: BsnCipher,
+    case_system: CaseSystem | None,
+    author: str,
+) -> ProofRecord:
     record = records.get(request.document_id)
     if record is None:
         raise ProofNotFound("The proof record is missing; the request cannot be delivered.")
@@ -232,17 +270,20 @@ def deliver_proof(
     return record
 
 
-def mark_dead_lettered(document_id: UUID, *, records: ProofRecords) -> None:
+def mark_dead_lettered(request: ProofRequest, *, records: ProofRecords, audit: AuditTrail, metrics: Metrics) -> None:
     """The last attempt failed: the message goes to the dead-letter queue; the official sees it."""
-    record = records.get(document_id)
+    record = records.get(request.document_id)
     if record is not None and record.status is not ProofStatus.DELIVERED:
-        records.record_progress(document_id, ProofStatus.DEAD_LETTERED)
+        records.record_progress(request.document_id, ProofStatus.DEAD_LETTERED)
+    metrics.count("ProofsDeadLettered")
+    audit.record(_proof_event(request, AuditAction.PROOF_DEAD_LETTERED, AuditOutcome.FAILURE, "delivery_failed", None))
 
 
 def resend_pending(
     *,
     records: PendingProofs,
     queue: ProofQueue,
+    metrics: Metrics,
     now: datetime,
     after: timedelta = RESEND_AFTER,
     limit: int = RESEND_PER_RUN,
@@ -252,4 +293,5 @@ def resend_pending(
     requests = records.pending(created_before=now - after, now=now, limit=limit)
     for request in requests:
         queue.send(request)
+    metrics.count("ProofsResent", len(requests))
     return [request.document_id for request in requests]

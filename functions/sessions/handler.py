@@ -14,11 +14,9 @@ from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications, DynamoDbResidentResults
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
 from legitimatie.assurance import LevelOfAssurance
-from legitimatie.audit import AuditAction, AuditEvent, Pseudonyms
-from legitimatie.bsn import Bsn
+from legitimatie.audit import Pseudonyms
 from legitimatie.clock import to_iso, utc_now
 from legitimatie.control_code import ControlCodes
-from legitimatie.errors import InvalidInput
 from legitimatie.flow import Flow
 from legitimatie.login import MAX_RESULT_EXTENSIONS, ResidentResult, token_digest
 from legitimatie.login_services import extend_result, identification_for_official, resident_result, result_token
@@ -26,12 +24,11 @@ from legitimatie.policy import ServicePolicy
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.cookies import expired_result_cookie, result_cookie
 from legitimatie.runtime.http import Response, content_types, current_official, json_response, new_resolver, parse_body
-from legitimatie.runtime.observability import audit_trail, metrics, observed
+from legitimatie.runtime.observability import audit_trail, counts, observed
 from legitimatie.runtime.settings import KeySettings, StaffSettings
 from legitimatie.runtime.views import official_session_body, open_session_body, public_session_body
 from legitimatie.services import (
-    create_handover_session,
-    create_known_bsn_session,
+    create_session,
     official_session,
     open_sessions,
     parse_session_id,
@@ -83,35 +80,22 @@ def wiring() -> Wiring:
 
 
 @app.post("/api/sessions")
-def create_session() -> Any:
+def create() -> Any:
     request = parse_body(app, CreateSessionRequest)
     official = current_official(app)
     w = wiring()
-    requested_loa = LevelOfAssurance.parse(request.required_loa) if request.required_loa else None
-    resident = None
-    if request.flow == "known_bsn":
-        if request.bsn is None:
-            raise InvalidInput("A known_bsn session needs the resident's BSN.")
-        bsn = Bsn(request.bsn)
-        session = create_known_bsn_session(
-            bsn, requested_loa, official, policy=w.policy, sessions=w.sessions, codes=w.codes, now=utc_now()
-        )
-        resident = w.pseudonyms.of(bsn)
-    else:
-        if request.bsn is not None:
-            raise InvalidInput("A handover session takes no BSN: the resident's DigiD login provides it.")
-        session = create_handover_session(requested_loa, official, policy=w.policy, sessions=w.sessions, now=utc_now())
-    metrics.add_metric(name="SessionsCreated", unit="Count", value=1)
-    audit_trail.record(
-        AuditEvent(
-            action=AuditAction.SESSION_CREATED,
-            official=official.id,
-            official_name=official.name,
-            session_id=str(session.id),
-            flow=session.flow,
-            loa=session.required_loa.label,
-            resident=resident,
-        )
+    session = create_session(
+        Flow(request.flow),
+        request.bsn,
+        LevelOfAssurance.parse(request.required_loa) if request.required_loa else None,
+        official,
+        policy=w.policy,
+        sessions=w.sessions,
+        codes=w.codes,
+        pseudonyms=w.pseudonyms,
+        audit=audit_trail,
+        metrics=counts,
+        now=utc_now(),
     )
     body = {
         "id": str(session.id),
@@ -202,17 +186,8 @@ def read_identification(zaak_number: str) -> Any:
         identifications=w.identifications,
         sessions=w.sessions,
         cipher=w.cipher,
+        audit=audit_trail,
         now=utc_now(),
-    )
-    audit_trail.record(
-        AuditEvent(
-            action=AuditAction.IDENTIFICATION_LOOKED_UP,
-            official=official.id,
-            official_name=official.name,
-            zaak_number=str(identification.zaak_number),
-            flow=Flow.NEW_RESIDENT,
-            loa=identification.loa.label,
-        )
     )
     # No code here: the official types the code the resident reads aloud (POST /api/sessions/{id}/check).
     body = {

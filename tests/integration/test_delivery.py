@@ -33,6 +33,7 @@ from legitimatie.login_services import finish_login
 from legitimatie.policy import ServicePolicy
 from legitimatie.proof import ProofStatus
 from legitimatie.runtime.settings import ConfigurationError
+from tests.fakes import AUDIT, METRICS, PSEUDONYMS
 from tests.zgw.fake_case_system import CLIENT_ID, SECRET, FakeCaseSystem, running_case_system
 from tests.zgw.openapi import SPEC_DIR, specs_available
 
@@ -74,7 +75,11 @@ def flow_a_login(aws: Aws, identifications: DynamoDbIdentifications | None = Non
         codes=None,  # type: ignore[arg-type]  # flow A computes no HMAC code
         cipher=KmsBsnCipher(kms, aws.data_key_id),
         identifications=identifications or DynamoDbIdentifications(dynamodb, aws.table_name),
+        pending=DynamoDbPendingLogins(dynamodb, aws.table_name),
         now=at,
+        pseudonyms=PSEUDONYMS,
+        audit=AUDIT,
+        metrics=METRICS,
     )
     assert result.zaak_number is not None
     return result.zaak_number, result.code

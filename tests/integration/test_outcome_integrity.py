@@ -34,6 +34,7 @@ from legitimatie.services import (
     record_resident_login,
 )
 from legitimatie.session import Official, Outcome, Session, Status
+from tests.fakes import AUDIT, METRICS
 
 from .conftest import REGION, Aws
 
@@ -88,7 +89,9 @@ def logged_in(aws: Aws, wrong_checks: int = 0, verified: bool = False) -> Sessio
     """A handover session the resident logged in to, through the real adapters."""
     kms = boto3.client("kms", region_name=REGION)
     sessions = repository(aws)
-    session = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=sessions, now=now())
+    session = create_handover_session(
+        None, OFFICIAL, policy=POLICY, sessions=sessions, now=now(), audit=AUDIT, metrics=METRICS
+    )
     session = record_resident_login(
         session.id,
         RESIDENT,
@@ -99,9 +102,13 @@ def logged_in(aws: Aws, wrong_checks: int = 0, verified: bool = False) -> Sessio
         now=now(),
     )
     for _ in range(wrong_checks):
-        check_control_code(session.id, wrong(session), OFFICIAL, sessions=sessions, now=now())
+        check_control_code(
+            session.id, wrong(session), OFFICIAL, sessions=sessions, now=now(), audit=AUDIT, metrics=METRICS
+        )
     if verified:
-        check_control_code(session.id, right(session), OFFICIAL, sessions=sessions, now=now())
+        check_control_code(
+            session.id, right(session), OFFICIAL, sessions=sessions, now=now(), audit=AUDIT, metrics=METRICS
+        )
     return session
 
 
@@ -163,7 +170,9 @@ def test_two_checks_at_once_one_right_one_wrong_on_the_last_attempt(aws: Aws) ->
     session = logged_in(aws, wrong_checks=2)
 
     def check(code: str) -> Step:
-        return lambda repo: check_control_code(session.id, code, OFFICIAL, sessions=repo, now=now())
+        return lambda repo: check_control_code(
+            session.id, code, OFFICIAL, sessions=repo, now=now(), audit=AUDIT, metrics=METRICS
+        )
 
     # When both read the session before either writes, and the right code writes first
     verified, late = race(aws, check(right(session)), check(wrong(session)))
@@ -179,6 +188,8 @@ def test_two_checks_at_once_one_right_one_wrong_on_the_last_attempt(aws: Aws) ->
         proofs=outbox(aws),
         municipality="Gemeente Voorbeeld",
         now=now(),
+        audit=AUDIT,
+        metrics=METRICS,
     )
     records, messages = proofs_and_messages(aws)
     assert record is not None and len(records) == 1 and [m.document_id for m in messages] == [record.document_id]
@@ -190,7 +201,9 @@ def test_two_checks_at_once_the_wrong_one_locking_first(aws: Aws) -> None:
     session = logged_in(aws, wrong_checks=2)
 
     def check(code: str) -> Step:
-        return lambda repo: check_control_code(session.id, code, OFFICIAL, sessions=repo, now=now())
+        return lambda repo: check_control_code(
+            session.id, code, OFFICIAL, sessions=repo, now=now(), audit=AUDIT, metrics=METRICS
+        )
 
     locked, late = race(aws, check(wrong(session)), check(right(session)))
     # Then the session is locked for good: the right code, read before the lock, did not verify it
@@ -206,6 +219,8 @@ def test_two_checks_at_once_the_wrong_one_locking_first(aws: Aws) -> None:
             proofs=outbox(aws),
             municipality="Gemeente Voorbeeld",
             now=now(),
+            audit=AUDIT,
+            metrics=METRICS,
         )
     assert proofs_and_messages(aws) == ([], [])
 
@@ -233,6 +248,8 @@ def test_two_closes_at_once_make_one_proof_whose_outcome_is_the_sessions(
             proofs=outbox(aws),
             municipality="Gemeente Voorbeeld",
             now=now(),
+            audit=AUDIT,
+            metrics=METRICS,
         )
 
     # When both read the verified session before either writes
@@ -254,7 +271,9 @@ def test_a_check_and_a_close_at_once_make_at_most_one_proof_that_tells_the_truth
     session = logged_in(aws)
 
     def check(repo: DynamoDbSessionRepository) -> object:
-        return check_control_code(session.id, right(session), OFFICIAL, sessions=repo, now=now())
+        return check_control_code(
+            session.id, right(session), OFFICIAL, sessions=repo, now=now(), audit=AUDIT, metrics=METRICS
+        )
 
     def close(repo: DynamoDbSessionRepository) -> object:
         return close_session(
@@ -266,6 +285,8 @@ def test_a_check_and_a_close_at_once_make_at_most_one_proof_that_tells_the_truth
             proofs=outbox(aws),
             municipality="Gemeente Voorbeeld",
             now=now(),
+            audit=AUDIT,
+            metrics=METRICS,
         )
 
     first, second = race(aws, *((check, close) if check_first else (close, check)))

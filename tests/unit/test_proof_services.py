@@ -35,7 +35,7 @@ from legitimatie.services import (
     record_resident_login,
 )
 from legitimatie.session import Flow, Official, Outcome, Status
-from tests.fakes import FakeCipher, HmacMacKey, InMemoryIdentifications, InMemorySessionRepository
+from tests.fakes import AUDIT, METRICS, FakeCipher, HmacMacKey, InMemoryIdentifications, InMemorySessionRepository
 from tests.proof_fakes import DictPdfStore, FlakyCaseSystem, InMemoryProofRecords, ListQueue, TextRenderer
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -65,7 +65,9 @@ class World:
         self.render = TextRenderer()
 
     def logged_in_handover(self, verified: bool = False):
-        session = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=self.sessions, now=NOW)
+        session = create_handover_session(
+            None, OFFICIAL, policy=POLICY, sessions=self.sessions, now=NOW, audit=AUDIT, metrics=METRICS
+        )
         session = record_resident_login(
             session.id,
             RESIDENT,
@@ -81,7 +83,9 @@ class World:
         return session
 
     def check(self, session_id, code, at=NOW):
-        return check_control_code(session_id, code, OFFICIAL, sessions=self.sessions, now=at)
+        return check_control_code(
+            session_id, code, OFFICIAL, sessions=self.sessions, now=at, audit=AUDIT, metrics=METRICS
+        )
 
     def close(self, session_id, outcome=Outcome.IDENTIFIED, zaak_url=None, reason=None):
         return close_session(
@@ -94,6 +98,8 @@ class World:
             proofs=self.proofs,
             municipality=POLICY.municipality_name,
             now=NOW + timedelta(minutes=2),
+            audit=AUDIT,
+            metrics=METRICS,
         )
 
     def deliver(self, request: ProofRequest, case_system=None):
@@ -105,6 +111,8 @@ class World:
             cipher=self.cipher,
             case_system=case_system,
             author="Gemeente Voorbeeld",
+            audit=AUDIT,
+            metrics=METRICS,
         )
 
 
@@ -177,7 +185,9 @@ def test_not_identified_makes_a_proof_that_says_the_identification_failed(world:
 
 
 def test_a_session_that_never_logged_in_closes_without_a_proof(world: World) -> None:
-    session = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW)
+    session = create_handover_session(
+        None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW, audit=AUDIT, metrics=METRICS
+    )
     ended, record = world.close(session.id, Outcome.NOT_IDENTIFIED)
     assert ended.status is Status.NOT_IDENTIFIED and record is None and world.queue.sent == []
 
@@ -309,10 +319,10 @@ def test_b_and_c_proofs_go_to_the_zaak_the_official_named_without_a_rol(world: W
 
 def test_a_dead_lettered_proof_shows_it_but_a_delivered_one_stays_delivered(world: World) -> None:
     request = flow_a_request(world)
-    mark_dead_lettered(request.document_id, records=world.records)
+    mark_dead_lettered(request, records=world.records, audit=AUDIT, metrics=METRICS)
     assert world.records.get(request.document_id).status is ProofStatus.DEAD_LETTERED  # type: ignore[union-attr]
     world.deliver(request, FlakyCaseSystem())
-    mark_dead_lettered(request.document_id, records=world.records)
+    mark_dead_lettered(request, records=world.records, audit=AUDIT, metrics=METRICS)
     assert world.records.get(request.document_id).status is ProofStatus.DELIVERED  # type: ignore[union-attr]
 
 
@@ -372,6 +382,6 @@ def test_a_redriven_proof_in_builtin_mode_ends_stored(world: World) -> None:
     # Given a proof that was dead-lettered after its PDF was stored
     request = flow_a_request(world)
     world.deliver(request)
-    mark_dead_lettered(request.document_id, records=world.records)
+    mark_dead_lettered(request, records=world.records, audit=AUDIT, metrics=METRICS)
     # When the message is redriven, then the proof is stored again without making a second PDF
     assert world.deliver(request).status is ProofStatus.STORED and world.render.calls == 1
