@@ -14,9 +14,9 @@ from uuid import UUID
 
 from legitimatie.audit import AuditEvent, Pseudonyms
 from legitimatie.errors import ConcurrentUpdate, ServiceUnavailable
-from legitimatie.login import CaseNumber, Identification, PendingLogin, ResidentResult, ResultGrant, TakenLogin
-from legitimatie.proof import ProofRecord
-from legitimatie.session import ResidentEvent, Session, Status
+from legitimatie.login.model import CaseNumber, Identification, PendingLogin, ResidentResult, ResultGrant, TakenLogin
+from legitimatie.proofs.model import ProofRecord
+from legitimatie.sessions.model import ResidentEvent, Session, Status
 
 
 class InMemorySessionRepository:

@@ -17,14 +17,14 @@ from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
 from legitimatie.adapters.sqs import SqsProofQueue
 from legitimatie.clock import to_iso, utc_now
-from legitimatie.proof_services import resend_pending
+from legitimatie.proofs.services import resend_pending
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed
 from legitimatie.runtime.proof_settings import ProofOutboxSettings, completion_outbox
 from legitimatie.runtime.settings import BaseSettings
-from legitimatie.services import cancel_session, close_session, parse_session_id, sweep_expired
-from legitimatie.session import Outcome
+from legitimatie.sessions.model import Outcome
+from legitimatie.sessions.services import cancel_session, close_session, parse_session_id, sweep_expired
 
 app = new_resolver()
 

@@ -19,7 +19,7 @@ from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import audit_trail, counts, observed
 from legitimatie.runtime.settings import BaseSettings
-from legitimatie.services import check_control_code, parse_session_id
+from legitimatie.sessions.services import check_control_code, parse_session_id
 
 app = new_resolver()
 

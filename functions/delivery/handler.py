@@ -15,9 +15,10 @@ from typing import Any
 from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
 from legitimatie.adapters.kms import KmsBsnCipher
 from legitimatie.adapters.s3 import S3PdfStore
+from legitimatie.adapters.sqs import proof_request
 from legitimatie.clock import utc_now
-from legitimatie.proof import CaseSystem, ProofRequest
-from legitimatie.proof_services import deliver_proof, mark_dead_lettered, parse_document_id, proof_for_official
+from legitimatie.proofs.ports import CaseSystem
+from legitimatie.proofs.services import deliver_proof, mark_dead_lettered, parse_document_id, proof_for_official
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.http import current_official, json_response, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed
@@ -76,7 +77,7 @@ def read_proof(document_id: str) -> Any:
 def _deliver(record: dict[str, Any], w: Wiring) -> None:
     from delivery.pdf import render_proof  # fpdf2 only where a proof is made
 
-    request = ProofRequest.from_message(record["body"])
+    request = proof_request(record["body"])
     try:
         result = deliver_proof(
             request,

@@ -10,7 +10,8 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import DocumentCompliance
 
-from legitimatie.proof import ProofContent
+from delivery.labels import proof_lines
+from legitimatie.proofs.model import ProofContent
 
 __all__ = ["FontsMissing", "font_dir", "render_proof"]
 
@@ -80,7 +81,7 @@ def render_proof(content: ProofContent) -> bytes:
     pdf.ln(5)
 
     label_width = 64
-    for label, value in content.lines():
+    for label, value in proof_lines(content):
         y = pdf.get_y()
         pdf.set_font("DejaVu", "B", 10.5)
         pdf.set_text_color(*_INK)

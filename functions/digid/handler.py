@@ -24,9 +24,8 @@ from legitimatie.assurance import LevelOfAssurance
 from legitimatie.audit import Pseudonyms
 from legitimatie.bsn import Bsn
 from legitimatie.clock import utc_now
-from legitimatie.control_code import ControlCodes
 from legitimatie.errors import DomainError, InvalidInput
-from legitimatie.login import (
+from legitimatie.login.model import (
     DigidAssertion,
     LoginRefused,
     PendingLogin,
@@ -35,7 +34,7 @@ from legitimatie.login import (
     new_relay_state,
     parse_browser_cookie,
 )
-from legitimatie.login_services import (
+from legitimatie.login.services import (
     find_pending_login,
     finish_login,
     login_below_level,
@@ -50,7 +49,8 @@ from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.cookies import expired_login_cookie, login_cookie, new_login_cookie, new_result_cookie
 from legitimatie.runtime.http import Response, content_types, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed
-from legitimatie.services import parse_session_id
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.services import parse_session_id
 
 app = new_resolver()
 _BOUNCED = "lbb_bounced"  # marks the POST binding's second, same-site form post (see acs_post)

@@ -17,14 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Final, Protocol
+from typing import Final
 
 from .bsn import Bsn
 from .clock import to_iso, utc_now
 from .flow import Flow
 from .ports import MacKey
 
-__all__ = ["PSEUDONYM_VERSION", "AuditAction", "AuditEvent", "AuditTrail", "Outcome", "Pseudonyms"]
+__all__ = ["PSEUDONYM_VERSION", "AuditAction", "AuditEvent", "Outcome", "Pseudonyms"]
 
 PSEUDONYM_VERSION: Final = "p1"
 
@@ -92,12 +92,6 @@ class AuditEvent:
         if self.count is not None:
             record["count"] = self.count
         return record
-
-
-class AuditTrail(Protocol):
-    """Where audit events go (a dedicated CloudWatch log group in production)."""
-
-    def record(self, event: AuditEvent) -> None: ...
 
 
 class Pseudonyms:

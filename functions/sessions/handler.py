@@ -16,10 +16,9 @@ from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.audit import Pseudonyms
 from legitimatie.clock import to_iso, utc_now
-from legitimatie.control_code import ControlCodes
 from legitimatie.flow import Flow
-from legitimatie.login import MAX_RESULT_EXTENSIONS, ResidentResult, token_digest
-from legitimatie.login_services import extend_result, identification_for_official, resident_result, result_token
+from legitimatie.login.model import MAX_RESULT_EXTENSIONS, ResidentResult, token_digest
+from legitimatie.login.services import extend_result, identification_for_official, resident_result, result_token
 from legitimatie.policy import ServicePolicy
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.cookies import expired_result_cookie, result_cookie
@@ -27,7 +26,8 @@ from legitimatie.runtime.http import Response, content_types, current_official, 
 from legitimatie.runtime.observability import audit_trail, counts, observed
 from legitimatie.runtime.settings import KeySettings, StaffSettings
 from legitimatie.runtime.views import official_session_body, open_session_body, public_session_body
-from legitimatie.services import (
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.services import (
     create_session,
     official_session,
     open_sessions,

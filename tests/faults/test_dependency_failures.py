@@ -22,10 +22,10 @@ from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.clock import utc_now
-from legitimatie.control_code import ControlCodes
 from legitimatie.errors import ServiceUnavailable
 from legitimatie.runtime.aws import aws_client
-from legitimatie.services import record_resident_login
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.services import record_resident_login
 from tests.integration.conftest import REGION, Aws, http_event, invoke
 
 BSN = "999993653"

@@ -28,10 +28,10 @@ from legitimatie.adapters.zgw import CatalogueError
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.flow import Flow
-from legitimatie.login import LOGIN_LIFETIME, PendingLogin
-from legitimatie.login_services import finish_login
+from legitimatie.login.model import LOGIN_LIFETIME, PendingLogin
+from legitimatie.login.services import finish_login
 from legitimatie.policy import ServicePolicy
-from legitimatie.proof import ProofStatus
+from legitimatie.proofs.model import ProofStatus
 from legitimatie.runtime.settings import ConfigurationError
 from tests.fakes import AUDIT, METRICS, PSEUDONYMS
 from tests.zgw.fake_case_system import CLIENT_ID, SECRET, FakeCaseSystem, running_case_system

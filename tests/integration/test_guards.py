@@ -29,11 +29,11 @@ from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
 from legitimatie.adapters.kms import KmsBsnCipher, SealedDataRejected
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.errors import ConcurrentUpdate, ProofNotFound
-from legitimatie.login import Identification, PendingLogin, ResidentResult, ResultGrant, token_digest
-from legitimatie.proof import ProofRecord, ProofStatus
-from legitimatie.proof_services import proof_for_official
-from legitimatie.services import official_session
-from legitimatie.session import UNCLAIMED, Flow, Official, Session, Status
+from legitimatie.login.model import Identification, PendingLogin, ResidentResult, ResultGrant, token_digest
+from legitimatie.proofs.model import ProofRecord, ProofStatus
+from legitimatie.proofs.services import proof_for_official
+from legitimatie.sessions.model import UNCLAIMED, Flow, Official, Session, Status
+from legitimatie.sessions.services import official_session
 from tests.proof_fakes import DictPdfStore
 
 from .conftest import OFFICIAL_SUB, REGION, Aws, LambdaContext, http_event, invoke

@@ -17,8 +17,8 @@ from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
-from legitimatie.control_code import ControlCodes
-from legitimatie.services import record_resident_login
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.services import record_resident_login
 
 from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke
 

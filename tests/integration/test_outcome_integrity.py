@@ -19,21 +19,20 @@ import pytest
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
-from legitimatie.adapters.sqs import SqsProofQueue
+from legitimatie.adapters.sqs import QueuedProofs, SqsProofQueue, proof_request
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
-from legitimatie.control_code import ControlCodes
 from legitimatie.errors import ConcurrentUpdate, DomainError
 from legitimatie.policy import ServicePolicy
-from legitimatie.proof import ProofRequest
-from legitimatie.proof_services import QueuedProofs
-from legitimatie.services import (
+from legitimatie.proofs.model import ProofRequest
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.model import Official, Outcome, Session, Status
+from legitimatie.sessions.services import (
     check_control_code,
     close_session,
     create_handover_session,
     record_resident_login,
 )
-from legitimatie.session import Official, Outcome, Session, Status
 from tests.fakes import AUDIT, METRICS
 
 from .conftest import REGION, Aws
@@ -156,7 +155,7 @@ def proofs_and_messages(aws: Aws) -> tuple[list[dict[str, Any]], list[ProofReque
     answer = boto3.client("sqs", region_name=REGION).receive_message(
         QueueUrl=aws.proof_queue_url, MaxNumberOfMessages=10
     )
-    return records, [ProofRequest.from_message(m["Body"]) for m in answer.get("Messages", [])]
+    return records, [proof_request(m["Body"]) for m in answer.get("Messages", [])]
 
 
 def stored(aws: Aws, session_id: UUID) -> Session:

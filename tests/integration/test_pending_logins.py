@@ -13,8 +13,8 @@ from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_login import DynamoDbPendingLogins
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.errors import ConcurrentUpdate
-from legitimatie.login import LOGIN_LIFETIME, PendingLogin, TakenLogin, token_digest
-from legitimatie.session import UNCLAIMED, Flow, ResidentLogin, Session, Status
+from legitimatie.login.model import LOGIN_LIFETIME, PendingLogin, TakenLogin, token_digest
+from legitimatie.sessions.model import UNCLAIMED, Flow, ResidentLogin, Session, Status
 from tests.integration.conftest import REGION, Aws
 from tests.integration.test_official_api import create
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from legitimatie.adapters.sqs import QueuedProofs
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
-from legitimatie.control_code import ControlCodes
 from legitimatie.errors import CaseNotFound, InvalidCaseNumber, NotAllowed, SessionNotFound, WrongState
-from legitimatie.login import CaseNumber, LoginRefused, token_digest
-from legitimatie.login_services import (
+from legitimatie.login.model import CaseNumber, LoginRefused, token_digest
+from legitimatie.login.services import (
     extend_result,
     find_pending_login,
     finish_login,
@@ -22,9 +22,14 @@ from legitimatie.login_services import (
     take_pending_login,
 )
 from legitimatie.policy import ServicePolicy
-from legitimatie.proof_services import QueuedProofs
-from legitimatie.services import check_control_code, close_session, create_handover_session, create_known_bsn_session
-from legitimatie.session import Flow, Official, Outcome, Status
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.model import Flow, Official, Outcome, Status
+from legitimatie.sessions.services import (
+    check_control_code,
+    close_session,
+    create_handover_session,
+    create_known_bsn_session,
+)
 from tests.fakes import (
     AUDIT,
     METRICS,

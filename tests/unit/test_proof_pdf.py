@@ -19,10 +19,11 @@ pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("fpdf")
 
 from delivery.pdf import font_dir, render_proof  # noqa: E402
+from legitimatie.adapters.sqs import proof_message, proof_request  # noqa: E402
 from legitimatie.assurance import LevelOfAssurance  # noqa: E402
 from legitimatie.bsn import Bsn  # noqa: E402
 from legitimatie.flow import Flow  # noqa: E402
-from legitimatie.proof import CodeCheck, ProofContent, ProofOutcome, ProofRequest  # noqa: E402
+from legitimatie.proofs.model import CodeCheck, ProofContent, ProofOutcome, ProofRequest  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "proofs"
 BSN = Bsn("999993653")
@@ -152,7 +153,7 @@ def test_a_proof_request_without_an_outcome_is_identified_and_survives_the_queue
     # The outcome defaults to identified (messages queued before this field existed say nothing)
     assert FLOW_A.outcome is ProofOutcome.IDENTIFIED
     for request in (FLOW_A, FLOW_B_NOT_IDENTIFIED):
-        assert ProofRequest.from_message(request.to_message()) == request
+        assert proof_request(proof_message(request)) == request
 
 
 def test_the_hash_of_the_same_proof_is_stable_per_file(fonts_present: None) -> None:

@@ -8,9 +8,10 @@ from uuid import uuid4
 
 import pytest
 
+from delivery.labels import proof_lines
+from legitimatie.adapters.sqs import QueuedProofs, proof_message, proof_request
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
-from legitimatie.control_code import ControlCodes
 from legitimatie.errors import (
     InvalidDocumentId,
     NotVerified,
@@ -20,21 +21,21 @@ from legitimatie.errors import (
     WrongState,
 )
 from legitimatie.policy import ServicePolicy
-from legitimatie.proof import CodeCheck, ProofContent, ProofRequest, ProofStatus, proof_key
-from legitimatie.proof_services import (
-    QueuedProofs,
+from legitimatie.proofs.model import CodeCheck, ProofContent, ProofRequest, ProofStatus, proof_key
+from legitimatie.proofs.services import (
     deliver_proof,
     mark_dead_lettered,
     parse_document_id,
     proof_for_official,
 )
-from legitimatie.services import (
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.model import Flow, Official, Outcome, Status
+from legitimatie.sessions.services import (
     check_control_code,
     close_session,
     create_handover_session,
     record_resident_login,
 )
-from legitimatie.session import Flow, Official, Outcome, Status
 from tests.fakes import AUDIT, METRICS, FakeCipher, HmacMacKey, InMemoryIdentifications, InMemorySessionRepository
 from tests.proof_fakes import DictPdfStore, FlakyCaseSystem, InMemoryProofRecords, ListQueue, TextRenderer
 
@@ -150,7 +151,7 @@ def test_closing_a_verified_session_as_identified_makes_its_one_proof(world: Wor
     assert request.identified and request.code_check is CodeCheck.MATCH
     assert request.checked_at == NOW + timedelta(minutes=1)
     assert request.official_name == OFFICIAL.name and request.loa is LevelOfAssurance.SUBSTANTIEEL
-    assert request.sealed_bsn is None and RESIDENT.digits not in request.to_message()
+    assert request.sealed_bsn is None and RESIDENT.digits not in proof_message(request)
     # And the outbox record was written with the end state, which names it
     tombstone = world.sessions.get(session.id)
     assert tombstone is not None and tombstone.status is Status.COMPLETED and tombstone.login is None
@@ -180,7 +181,7 @@ def test_not_identified_makes_a_proof_that_says_the_identification_failed(world:
     assert ended.status is Status.NOT_IDENTIFIED and record is not None and not record.identified
     [request] = world.queue.sent
     assert not request.identified and request.code_check is CodeCheck.NO_MATCH and request.control_code is None
-    lines = dict(ProofContent(request=request, bsn=None).lines())
+    lines = dict(proof_lines(ProofContent(request=request, bsn=None)))
     assert lines["Uitkomst"].startswith("NIET geïdentificeerd") and lines["Reden"] == "Code klopte niet"
 
 
@@ -368,8 +369,8 @@ def test_flow_a_proofs_are_for_the_look_up_group_and_expire(world: World) -> Non
 
 def test_proof_requests_survive_the_queue_unchanged(world: World) -> None:
     request = flow_a_request(world)
-    assert ProofRequest.from_message(request.to_message()) == request
-    assert replace(request, sealed_bsn=None, bsn_context={}).to_message().count("bsn") == 0
+    assert proof_request(proof_message(request)) == request
+    assert proof_message(replace(request, sealed_bsn=None, bsn_context={})).count("bsn") == 0
 
 
 @pytest.mark.parametrize("raw", ["nope", "00000000-0000-0000-0000-000000000000", "../x"])

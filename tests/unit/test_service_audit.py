@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from legitimatie.adapters.sqs import QueuedProofs
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.audit import AuditAction, Outcome, Pseudonyms
 from legitimatie.bsn import Bsn
-from legitimatie.control_code import ControlCodes
 from legitimatie.errors import InvalidInput, ServiceUnavailable
 from legitimatie.flow import Flow
-from legitimatie.login import LoginRefused
-from legitimatie.login_services import (
+from legitimatie.login.model import LoginRefused
+from legitimatie.login.services import (
     find_pending_login,
     finish_login,
     login_cancelled,
@@ -23,16 +23,16 @@ from legitimatie.login_services import (
     register_login,
 )
 from legitimatie.policy import ServicePolicy
-from legitimatie.proof_services import QueuedProofs
-from legitimatie.services import (
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.model import Official, ResidentEvent, Status
+from legitimatie.sessions.model import Outcome as CloseOutcome
+from legitimatie.sessions.services import (
     cancel_session,
     check_control_code,
     close_session,
     create_session,
     sweep_expired,
 )
-from legitimatie.session import Official, ResidentEvent, Status
-from legitimatie.session import Outcome as CloseOutcome
 from tests.fakes import (
     CountingMetrics,
     FakeCipher,

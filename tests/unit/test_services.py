@@ -7,9 +7,9 @@ from uuid import UUID
 
 import pytest
 
+from legitimatie.adapters.sqs import QueuedProofs
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
-from legitimatie.control_code import ControlCodes
 from legitimatie.errors import (
     AlreadyLoggedIn,
     ConcurrentUpdate,
@@ -23,8 +23,9 @@ from legitimatie.errors import (
     WrongState,
 )
 from legitimatie.policy import ServicePolicy
-from legitimatie.proof_services import QueuedProofs
-from legitimatie.services import (
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.model import Flow, Official, Outcome, Status
+from legitimatie.sessions.services import (
     cancel_session,
     check_control_code,
     close_session,
@@ -36,7 +37,6 @@ from legitimatie.services import (
     record_resident_login,
     sweep_expired,
 )
-from legitimatie.session import Flow, Official, Outcome, Status
 from tests.fakes import AUDIT, METRICS, PSEUDONYMS, FakeCipher, HmacMacKey, InMemorySessionRepository
 from tests.proof_fakes import InMemoryProofRecords, ListQueue
 

@@ -14,8 +14,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..assurance import LevelOfAssurance
 from ..clock import from_epoch, to_epoch
 from ..errors import ConcurrentUpdate
-from ..proof import ProofRecord
-from ..session import Flow, Official, ResidentEvent, ResidentLogin, Session, Status
+from ..proofs.model import ProofRecord
+from ..sessions.model import Flow, Official, ResidentEvent, ResidentLogin, Session, Status
 from .aws_errors import error_code, unavailable
 from .dynamodb_login import identification_item, result_item
 from .dynamodb_proofs import proof_item
@@ -23,7 +23,7 @@ from .dynamodb_proofs import proof_item
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from ..login import Identification, ResultGrant, TakenLogin
+    from ..login.model import Identification, ResultGrant, TakenLogin
 else:
     DynamoDBClient = Any
 

@@ -15,13 +15,13 @@ from ..assurance import LevelOfAssurance
 from ..clock import from_epoch, to_epoch
 from ..errors import ConcurrentUpdate, ServiceUnavailable
 from ..flow import Flow
-from ..login import CaseNumber, Identification, PendingLogin, ResidentResult
+from ..login.model import CaseNumber, Identification, PendingLogin, ResidentResult
 from .aws_errors import error_code, unavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from ..session import Session
+    from ..sessions.model import Session
 else:
     DynamoDBClient = Any
 

@@ -15,8 +15,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..clock import from_epoch, to_epoch
 from ..errors import ConcurrentUpdate, ProofNotFound
 from ..flow import Flow
-from ..proof import ProofRecord, ProofRequest, ProofStatus
+from ..proofs.model import ProofRecord, ProofRequest, ProofStatus
 from .aws_errors import error_code, unavailable
+from .sqs import proof_request
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -154,7 +155,7 @@ class DynamoDbProofRecords:
         try:
             while len(found) < limit:
                 page = self._client.query(**args)
-                found.extend(ProofRequest.from_message(item["message"]["S"]) for item in page.get("Items", []))
+                found.extend(proof_request(item["message"]["S"]) for item in page.get("Items", []))
                 if "LastEvaluatedKey" not in page:
                     break
                 args["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -19,7 +19,7 @@ import requests
 
 from ..bsn import Bsn
 from ..errors import ServiceUnavailable
-from ..proof import DocumentSpec, ZaakSpec
+from ..proofs.model import DocumentSpec, ZaakSpec
 
 __all__ = ["CaseSystemError", "CatalogueError", "ZgwCaseSystem", "ZgwSettings", "zgw_jwt"]
 

@@ -65,7 +65,7 @@ from ..errors import (  # noqa: E402
     NotFound,
     Unavailable,
 )
-from ..session import Official  # noqa: E402
+from ..sessions.model import Official  # noqa: E402
 from .observability import logger  # noqa: E402
 
 if TYPE_CHECKING:  # the middlewares package imports event_handler's types, and with them every resolver

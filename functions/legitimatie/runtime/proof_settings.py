@@ -8,9 +8,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..adapters.dynamodb_proofs import DynamoDbProofRecords
-from ..adapters.sqs import SqsProofQueue
+from ..adapters.sqs import QueuedProofs, SqsProofQueue
 from ..bsn import passes_elfproef
-from ..proof_services import QueuedProofs
 from .aws import aws_client
 from .secrets import read_json_secret
 from .settings import BaseSettings, Field

@@ -7,8 +7,8 @@ from typing import Any
 
 from ..clock import to_iso
 from ..policy import ServicePolicy
-from ..services import OfficialSessionView
-from ..session import MAX_CODE_ATTEMPTS, Flow, Session, Status
+from ..sessions.model import MAX_CODE_ATTEMPTS, Flow, Session, Status
+from ..sessions.services import OfficialSessionView
 
 __all__ = ["official_session_body", "open_session_body", "public_session_body"]
 

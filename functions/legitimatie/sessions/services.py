@@ -11,18 +11,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from .assurance import LevelOfAssurance
-from .audit import AuditAction, AuditEvent, AuditTrail, Pseudonyms
-from .audit import Outcome as AuditOutcome
-from .bsn import Bsn
+from ..assurance import LevelOfAssurance
+from ..audit import AuditAction, AuditEvent, Pseudonyms
+from ..audit import Outcome as AuditOutcome
+from ..bsn import Bsn
+from ..errors import InvalidInput, InvalidSessionId, SessionExpired, SessionNotFound, WrongState
+from ..login.model import DigidAssertion, ResultGrant, TakenLogin
+from ..policy import ServicePolicy
+from ..ports import AuditTrail, BsnCipher, Metrics
+from ..proofs.model import ProofRecord, ProofStatus
+from ..proofs.ports import ProofOutbox
+from ..proofs.services import proof_of_session
 from .control_code import ControlCodes, codes_equal
-from .errors import InvalidInput, InvalidSessionId, SessionExpired, SessionNotFound, WrongState
-from .login import DigidAssertion, ResultGrant, TakenLogin
-from .policy import ServicePolicy
-from .ports import BsnCipher, ExpiredRecords, Metrics, SessionRepository
-from .proof import ProofOutbox, ProofRecord, ProofRequest, ProofStatus
-from .proof_services import proof_of_session
-from .session import CheckOutcome, Flow, Official, Outcome, ResidentEvent, ResidentLogin, Session, Status
+from .model import CheckOutcome, Flow, Official, Outcome, ResidentEvent, ResidentLogin, Session, Status
+from .ports import ExpiredRecords, SessionRepository
 
 __all__ = [
     "OfficialSessionView",
@@ -273,8 +275,8 @@ def check_control_code(
 
 def _resend_if_pending(record: ProofRecord | None, proofs: ProofOutbox) -> None:
     """A retried close sends the committed request again while it waits (delivery is idempotent)."""
-    if record is not None and record.status is ProofStatus.PENDING and record.message:
-        proofs.send(ProofRequest.from_message(record.message))
+    if record is not None and record.status is ProofStatus.PENDING:
+        proofs.send_again(record)
 
 
 def close_session(

@@ -14,18 +14,10 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from .assurance import LevelOfAssurance
+from ..assurance import LevelOfAssurance
+from ..errors import AlreadyLoggedIn, LevelTooLow, NotVerified, SessionEnded, SessionExpired, SessionLocked, WrongState
+from ..flow import Flow
 from .control_code import codes_equal
-from .errors import (
-    AlreadyLoggedIn,
-    LevelTooLow,
-    NotVerified,
-    SessionEnded,
-    SessionExpired,
-    SessionLocked,
-    WrongState,
-)
-from .flow import Flow
 
 __all__ = [
     "MAX_CODE_ATTEMPTS",

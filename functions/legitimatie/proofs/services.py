@@ -18,33 +18,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from .audit import AuditAction, AuditEvent, AuditTrail
-from .audit import Outcome as AuditOutcome
-from .bsn import Bsn
-from .errors import InvalidDocumentId, ProofNotFound
-from .ports import BsnCipher, Metrics
-from .proof import (
-    CaseSystem,
+from ..audit import AuditAction, AuditEvent
+from ..audit import Outcome as AuditOutcome
+from ..bsn import Bsn
+from ..errors import InvalidDocumentId, ProofNotFound
+from ..ports import AuditTrail, BsnCipher, Metrics
+from ..sessions.model import MAX_CODE_ATTEMPTS, Flow, Official, Session, Status
+from .model import (
     CodeCheck,
     DocumentSpec,
-    PdfStore,
-    PendingProofs,
     ProofContent,
     ProofOutcome,
-    ProofQueue,
     ProofRecord,
-    ProofRecords,
-    ProofRenderer,
     ProofRequest,
     ProofStatus,
     ZaakSpec,
-    proof_key,
 )
-from .session import MAX_CODE_ATTEMPTS, Flow, Official, Session, Status
+from .ports import CaseSystem, PdfStore, PendingProofs, ProofQueue, ProofRecords, ProofRenderer
 
 __all__ = [
     "ProofView",
-    "QueuedProofs",
     "deliver_proof",
     "mark_dead_lettered",
     "parse_document_id",
@@ -57,36 +50,6 @@ __all__ = [
 # harmless either way (delivery is idempotent by document id). The sweep runs every 15 minutes (template.yaml).
 RESEND_AFTER = timedelta(minutes=5)
 RESEND_PER_RUN = 100  # well within the function's timeout; the rest waits for the next run
-
-
-class QueuedProofs:
-    """``ProofOutbox``: the pending record (written with the session's end state), then the queue message."""
-
-    def __init__(self, records: ProofRecords, queue: ProofQueue, retention: timedelta) -> None:
-        self._records = records
-        self._queue = queue
-        self._retention = retention
-
-    def record_of(self, request: ProofRequest, owner_id: str | None) -> ProofRecord:
-        return ProofRecord(
-            document_id=request.document_id,
-            reference=request.reference,
-            flow=request.flow,
-            status=ProofStatus.PENDING,
-            s3_key=proof_key(request.document_id, request.created_at),
-            created_at=request.created_at,
-            expires_at=request.created_at + self._retention,
-            owner_id=owner_id,
-            zaak_url=request.zaak_url,
-            identified=request.identified,
-            message=request.to_message(),
-        )
-
-    def send(self, request: ProofRequest) -> None:
-        self._queue.send(request)
-
-    def get(self, document_id: UUID) -> ProofRecord | None:
-        return self._records.get(document_id)
 
 
 def proof_of_session(

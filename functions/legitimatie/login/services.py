@@ -8,12 +8,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from .assurance import LevelOfAssurance
-from .audit import AuditAction, AuditEvent, AuditTrail, Pseudonyms
-from .audit import Outcome as AuditOutcome
-from .bsn import Bsn
-from .control_code import ControlCodes, random_control_code
-from .errors import (
+from ..assurance import LevelOfAssurance
+from ..audit import AuditAction, AuditEvent, Pseudonyms
+from ..audit import Outcome as AuditOutcome
+from ..bsn import Bsn
+from ..errors import (
     AlreadyLoggedIn,
     CaseNotFound,
     ConcurrentUpdate,
@@ -26,28 +25,28 @@ from .errors import (
     SessionNotFound,
     WrongState,
 )
-from .login import (
+from ..policy import ServicePolicy
+from ..ports import AuditTrail, BsnCipher, Metrics
+from ..sessions.control_code import ControlCodes, random_control_code
+from ..sessions.model import UNCLAIMED, Flow, Official, ResidentEvent, ResidentLogin, Session, Status
+from ..sessions.ports import SessionRepository
+from ..sessions.services import bsn_context, note_resident_event, record_resident_login
+from .model import (
     LOGIN_LIFETIME,
     MAX_RESULT_EXTENSIONS,
     CaseNumber,
     DigidAssertion,
     Identification,
-    IdentificationStore,
     LoginRefused,
     PendingLogin,
-    PendingLogins,
     ResidentResult,
-    ResidentResults,
     ResultGrant,
     TakenLogin,
     new_result_token,
     parse_browser_cookie,
     token_digest,
 )
-from .policy import ServicePolicy
-from .ports import BsnCipher, Metrics, SessionRepository
-from .services import bsn_context, note_resident_event, record_resident_login
-from .session import UNCLAIMED, Flow, Official, ResidentEvent, ResidentLogin, Session, Status
+from .ports import IdentificationStore, PendingLogins, ResidentResults
 
 _log = logging.getLogger(__name__)
 
