@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
 from legitimatie.adapters.kms import KmsBsnCipher
@@ -23,6 +23,9 @@ from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.http import current_official, json_response, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed
 from legitimatie.runtime.proof_settings import DeliverySettings, load_zgw_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 app = new_resolver()
 
@@ -74,10 +77,10 @@ def read_proof(document_id: str) -> Any:
     return json_response(200, body)
 
 
-def _deliver(record: dict[str, Any], w: Wiring) -> None:
+def _deliver(record: SQSRecord, w: Wiring) -> None:
     from delivery.pdf import render_proof  # fpdf2 only where a proof is made
 
-    request = proof_request(record["body"])
+    request = proof_request(record.body)
     try:
         result = deliver_proof(
             request,
@@ -90,9 +93,10 @@ def _deliver(record: dict[str, Any], w: Wiring) -> None:
             audit=audit_trail,
             metrics=counts,
         )
-    except Exception:
-        receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-        if receives >= w.settings.proof_max_receives:
+    except Exception as exc:
+        # Only the kind of failure: texts from a case system may echo what we sent.
+        logger.warning("Proof delivery failed; SQS retries it", extra={"error": type(exc).__name__})
+        if int(record.attributes.approximate_receive_count or "1") >= w.settings.proof_max_receives:
             mark_dead_lettered(request, records=w.records, audit=audit_trail, metrics=counts)
         raise
     # The document id and the SHA-256 of the PDF: what the audit trail needs to recognise this exact file.
@@ -103,16 +107,14 @@ def _deliver(record: dict[str, Any], w: Wiring) -> None:
 
 
 def deliver_batch(event: dict[str, Any]) -> dict[str, Any]:
+    """Powertools' batch utility: each failed record is reported alone (partial batch response), so SQS retries
+    only that one; a batch that fails entirely is reported the same way, not raised."""
+    # Imported here: the batch utility (and asyncio with it) costs the HTTP path's cold start nothing.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     w = wiring()
-    failures = []
-    for record in event.get("Records", []):
-        try:
-            _deliver(record, w)
-        except Exception as exc:
-            # Only the kind of failure: texts from a case system may echo what we sent.
-            logger.warning("Proof delivery failed; SQS retries it", extra={"error": type(exc).__name__})
-            failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event, lambda record: _deliver(record, w), processor))
 
 
 @observed

@@ -5,6 +5,7 @@ Expiry is decided by the core at every read; the ``ttl`` attribute only lets Dyn
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -17,6 +18,7 @@ from ..errors import ConcurrentUpdate
 from ..proofs.model import ProofRecord
 from ..sessions.model import Flow, Official, ResidentEvent, ResidentLogin, Session, Status
 from .aws_errors import error_code, unavailable
+from .backoff import Sleep, delay
 from .dynamodb_login import identification_item, result_item
 from .dynamodb_proofs import proof_item
 
@@ -133,9 +135,10 @@ def _text(item: Item, name: str) -> str | None:
 class DynamoDbSessionRepository:
     """``SessionRepository`` and ``ExpiredRecords`` on the service's table."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, *, sleep: Sleep = time.sleep) -> None:
         self._client = client
         self._table = table_name
+        self._sleep = sleep  # between the sweep's retries of unprocessed deletes (tests pass their own)
 
     def add(
         self,
@@ -321,7 +324,9 @@ class DynamoDbSessionRepository:
 
     def _delete_batch(self, keys: list[Item]) -> int:
         requests: list[Any] = [{"DeleteRequest": {"Key": key}} for key in keys]
-        for _ in range(5):
+        for attempt in range(5):
+            if attempt:  # DynamoDB left some unprocessed (throttled): back off before asking again
+                self._sleep(delay(attempt))
             answer = self._client.batch_write_item(RequestItems={self._table: requests})
             requests = list(answer.get("UnprocessedItems", {}).get(self._table, []))
             if not requests:

@@ -51,11 +51,15 @@ from .ports import IdentificationStore, PendingLogins, ResidentResults
 _log = logging.getLogger(__name__)
 
 __all__ = [
+    "LoginAnswer",
     "LoginPlan",
+    "LoginPorts",
     "ResidentView",
+    "answer_login",
     "extend_result",
     "find_pending_login",
     "finish_login",
+    "forget_result",
     "identification_for_official",
     "login_below_level",
     "login_cancelled",
@@ -476,6 +480,13 @@ def result_token(cookie: str | None) -> str | None:
     return parse_browser_cookie(cookie)[1]
 
 
+def forget_result(cookie: str | None, *, results: ResidentResults) -> None:
+    """Stoppen: the resident ends their part; the result is gone from the store (the page clears the cookie)."""
+    token = result_token(cookie)
+    if token:
+        results.remove(token_digest(token))
+
+
 def extend_result(cookie: str | None, *, results: ResidentResults, now: datetime) -> ResidentResult:
     """WCAG 2.2.1: the resident asks for more time; at most ``MAX_RESULT_EXTENSIONS`` times, never past the
     session's expiry, and only while the result is still valid."""
@@ -536,3 +547,75 @@ def identification_for_official(
         )
     )
     return identification, session, bsn
+
+
+@dataclass(frozen=True)
+class LoginPorts:
+    """Everything a DigiD answer may touch, wired once by the DigiD function."""
+
+    policy: ServicePolicy
+    sessions: SessionRepository
+    codes: ControlCodes
+    cipher: BsnCipher
+    identifications: IdentificationStore
+    pending: PendingLogins
+    pseudonyms: Pseudonyms
+    audit: AuditTrail
+    metrics: Metrics
+
+
+@dataclass(frozen=True)
+class LoginAnswer:
+    """What a genuine DigiD answer came to, for the resident's page: ``logged_in`` (with the result cookie's token
+    and the result), ``cancelled``, ``loa_too_low`` or ``error``; ``login`` is the pending login it answered."""
+
+    kind: str
+    login: PendingLogin
+    token: str | None = None
+    result: ResidentResult | None = None
+
+
+def answer_login(
+    login: PendingLogin,
+    kind: str,
+    bsn: Bsn | None,
+    loa: LevelOfAssurance | None,
+    *,
+    ports: LoginPorts,
+    now: datetime,
+    assertion_id: str | None = None,
+    authn_instant: datetime | None = None,
+) -> LoginAnswer:
+    """A DigiD answer proven genuine (signature, addressing), for the pending login it names. A success records the
+    login (``finish_login``); anything else uses the pending login up, is counted and in the audit trail, and a
+    cancel or a level too low is shown to the official. ``kind`` is the SAML outcome's; ``assertion_id`` and
+    ``authn_instant`` are DigiD's own evidence of a success, for the proof."""
+    if kind == "success" and bsn is not None and loa is not None:
+        assertion = DigidAssertion(assertion_id, authn_instant) if assertion_id and authn_instant else None
+        token, result = finish_login(
+            login,
+            bsn,
+            loa,
+            policy=ports.policy,
+            sessions=ports.sessions,
+            codes=ports.codes,
+            cipher=ports.cipher,
+            identifications=ports.identifications,
+            pending=ports.pending,
+            pseudonyms=ports.pseudonyms,
+            audit=ports.audit,
+            metrics=ports.metrics,
+            now=now,
+            assertion=assertion,
+        )
+        return LoginAnswer("logged_in", login, token, result)
+    taken = take_pending_login(login, pending=ports.pending, now=now)
+    audit, metrics = ports.audit, ports.metrics
+    if kind == "cancelled":
+        login_cancelled(taken, sessions=ports.sessions, audit=audit, metrics=metrics, now=now)
+        return LoginAnswer("cancelled", taken)
+    if kind == "loa_too_low":
+        login_below_level(taken, sessions=ports.sessions, audit=audit, metrics=metrics, now=now)
+        return LoginAnswer("loa_too_low", taken)
+    login_failed("error", taken, audit=audit, metrics=metrics)
+    return LoginAnswer("error", taken)
