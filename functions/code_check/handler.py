@@ -1,7 +1,7 @@
 """Code check function: the official types the control code the resident read aloud.
 
 The right code (and, in flow B, the right BSN at DigiD) makes the session ``verified``; the official then closes
-it, which makes the proof (cleanup function). The answer tells whether the BSN matched only now, after the
+it, which makes the proof (outcome function). The answer tells whether the BSN matched only now, after the
 official typed a code.
 """
 

@@ -19,7 +19,7 @@ Template = dict[str, Any]
 PACKAGES = {
     "SessionsFunction": "sessions",
     "CodeCheckFunction": "code_check",
-    "CleanupFunction": "cleanup",
+    "OutcomeFunction": "outcome",
     "DigidFunction": "digid",
     "AuditForwarderFunction": "audit_forwarder",
     "DeliveryFunction": "delivery",
@@ -153,7 +153,7 @@ def test_requirements_are_pinned_and_leave_out_what_lambda_provides(repo_root: P
     assert {"aws-lambda-powertools", "pydantic"} <= set(pinned)
 
 
-@pytest.mark.parametrize("package", ["sessions", "code_check", "cleanup"])
+@pytest.mark.parametrize("package", ["sessions", "code_check", "outcome"])
 def test_only_the_digid_function_carries_xml_security(repo_root: Path, package: str) -> None:
     # Given a function that does not speak SAML
     # When we read its requirements

@@ -29,8 +29,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/api/public/result/extend"): ("SessionsFunction", PUBLIC),
     ("GET", "/api/openapi.json"): ("SessionsFunction", PUBLIC),
     ("POST", "/api/sessions/{id}/check"): ("CodeCheckFunction", STAFF),
-    ("POST", "/api/sessions/{id}/complete"): ("CleanupFunction", STAFF),
-    ("DELETE", "/api/sessions/{id}"): ("CleanupFunction", STAFF),
+    ("POST", "/api/sessions/{id}/complete"): ("OutcomeFunction", STAFF),
+    ("DELETE", "/api/sessions/{id}"): ("OutcomeFunction", STAFF),
     ("GET", "/digid/login"): ("DigidFunction", PUBLIC),
     ("GET", "/digid/acs"): ("DigidFunction", PUBLIC),
     ("POST", "/digid/acs"): ("DigidFunction", PUBLIC),
@@ -41,7 +41,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
 FUNCTIONS = [
     "SessionsFunction",
     "CodeCheckFunction",
-    "CleanupFunction",
+    "OutcomeFunction",
     "DigidFunction",
     "AuditForwarderFunction",
     "DeliveryFunction",
@@ -62,7 +62,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "DataKey": {"kms:Decrypt"},
     },
     "CodeCheckFunction": {"SessionTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}},
-    "CleanupFunction": {
+    "OutcomeFunction": {
         "SessionTable": {
             "dynamodb:GetItem",
             "dynamodb:PutItem",
@@ -131,7 +131,7 @@ GLOBAL_ENVIRONMENT = {
 FUNCTION_ENVIRONMENT = {
     "SessionsFunction": {"CONTROL_CODE_KEY_ID", "DATA_KEY_ID", "PSEUDONYM_KEY_ID", "STAFF_LOOKUP_GROUP"},
     "CodeCheckFunction": set(),
-    "CleanupFunction": {"PROOF_QUEUE_URL", "PROOF_RETENTION_DAYS"},
+    "OutcomeFunction": {"PROOF_QUEUE_URL", "PROOF_RETENTION_DAYS"},
     "AuditForwarderFunction": {"AUDIT_LOG_GROUP"},
     "DeliveryFunction": {
         "DATA_KEY_ID",

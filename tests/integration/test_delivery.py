@@ -16,9 +16,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-import cleanup.handler as cleanup
 import code_check.handler as code_check
 import delivery.handler as delivery
+import outcome.handler as outcome_fn
+import outcome.sweep as outcome_sweep
 import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications, DynamoDbPendingLogins
@@ -95,7 +96,7 @@ def identified_flow_a(aws: Aws) -> str:
     assert invoke(code_check.lambda_handler, event)[1]["status"] == "verified"
     body = {"outcome": "identified"}
     event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": found["session_id"]}, body=body)
-    assert invoke(cleanup.lambda_handler, event)[0] == 200
+    assert invoke(outcome_fn.lambda_handler, event)[0] == 200
     return number
 
 
@@ -183,7 +184,7 @@ def test_voltooien_makes_a_stored_proof_the_owner_downloads(aws: Aws) -> None:
     resident_logs_in(aws, created["id"], BSN)
     body = {"outcome": "not_identified", "reason": "Beeld viel weg"}
     event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": created["id"]}, body=body)
-    status, done = invoke(cleanup.lambda_handler, event)
+    status, done = invoke(outcome_fn.lambda_handler, event)
     assert status == 200 and done["proof"]["status"] == "pending"
     document_id = done["proof"]["document_id"]
     # Then the queued message carries no BSN, sealed or clear
@@ -231,9 +232,9 @@ def test_a_verified_session_that_expires_without_voltooien_has_no_proof(aws: Aws
     event = http_event(
         "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
     )
-    status, body = invoke(cleanup.lambda_handler, event)
+    status, body = invoke(outcome_fn.lambda_handler, event)
     assert (status, body["error"]) == (404, "session_expired")
-    swept = cleanup.lambda_handler(json.loads((EVENTS / "scheduled_sweep.json").read_text()), LambdaContext())
+    swept = outcome_fn.lambda_handler(json.loads((EVENTS / "scheduled_sweep.json").read_text()), LambdaContext())
     assert swept == {"deleted": 1, "resent": 0} and proof_records(aws) == [] and poll(aws) is None
 
 
@@ -243,11 +244,11 @@ def test_a_retried_voltooien_reports_the_one_proof(aws: Aws) -> None:
     event = http_event(
         "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
     )
-    status, first = invoke(cleanup.lambda_handler, event)
+    status, first = invoke(outcome_fn.lambda_handler, event)
     assert status == 200
     run_delivery(aws)
     # When the browser sends Voltooien once more
-    status, again = invoke(cleanup.lambda_handler, event)
+    status, again = invoke(outcome_fn.lambda_handler, event)
     # Then it reports the one proof as it stands, and nothing more was queued or recorded
     assert status == 200 and again["proof"] == {**first["proof"], "status": "stored"}
     assert poll(aws) is None and len(proof_records(aws)) == 1
@@ -261,13 +262,13 @@ def test_a_retried_voltooien_reports_the_one_proof(aws: Aws) -> None:
 
 
 def sweep(at: datetime | None = None) -> dict[str, Any]:
-    """The cleanup function's scheduled run, at ``at`` (its clock) when given."""
+    """The outcome function's scheduled run (its sweep), at ``at`` (its clock) when given."""
     event = json.loads((EVENTS / "scheduled_sweep.json").read_text())
     if at is None:
-        return cleanup.lambda_handler(event, LambdaContext())  # type: ignore[no-any-return]
+        return outcome_fn.lambda_handler(event, LambdaContext())  # type: ignore[no-any-return]
     with pytest.MonkeyPatch.context() as clock:
-        clock.setattr(cleanup, "utc_now", lambda: at)
-        return cleanup.lambda_handler(event, LambdaContext())  # type: ignore[no-any-return]
+        clock.setattr(outcome_sweep, "utc_now", lambda: at)
+        return outcome_fn.lambda_handler(event, LambdaContext())  # type: ignore[no-any-return]
 
 
 def close_with_the_queue_down(aws: Aws, session_id: str) -> str:
@@ -283,7 +284,7 @@ def close_with_the_queue_down(aws: Aws, session_id: str) -> str:
     before = {item["pk"]["S"] for item in proof_records(aws)}
     with pytest.MonkeyPatch.context() as failing:
         failing.setattr(aws_client("sqs"), "send_message", throttled)
-        assert cleanup.lambda_handler(event, LambdaContext())["statusCode"] == 503
+        assert outcome_fn.lambda_handler(event, LambdaContext())["statusCode"] == 503
     [key] = {item["pk"]["S"] for item in proof_records(aws)} - before
     return key.removeprefix("proof#")
 
@@ -319,7 +320,7 @@ def test_a_sweep_that_sends_a_delivered_proof_again_makes_no_second_one(aws: Aws
     event = http_event(
         "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
     )
-    assert invoke(cleanup.lambda_handler, event)[0] == 200
+    assert invoke(outcome_fn.lambda_handler, event)[0] == 200
     assert sweep(now() + timedelta(minutes=6))["resent"] == 1
     # When delivery takes both messages
     run_delivery(aws)

@@ -15,9 +15,9 @@ from uuid import UUID, uuid4
 import boto3
 import pytest
 
-import cleanup.handler as cleanup
 import code_check.handler as code_check
 import delivery.handler as delivery
+import outcome.handler as outcome_fn
 import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_login import (
@@ -92,7 +92,7 @@ def test_every_api_answer_says_no_store(aws: Aws) -> None:
         raw(sessions_fn.lambda_handler, http_event("GET", "/api/sessions/{id}", path_params=sid)),
         raw(sessions_fn.lambda_handler, http_event("GET", "/api/public/result", official_sub=None)),
         raw(code_check.lambda_handler, http_event("POST", "/api/sessions/{id}/check", path_params=sid, body={})),
-        raw(cleanup.lambda_handler, http_event("DELETE", "/api/sessions/{id}", path_params=sid)),
+        raw(outcome_fn.lambda_handler, http_event("DELETE", "/api/sessions/{id}", path_params=sid)),
         raw(delivery.lambda_handler, http_event("GET", "/api/proofs/{document_id}", path_params={"document_id": "x"})),
     ]
     # Then none of them may be kept by a browser or a proxy
@@ -115,7 +115,7 @@ def test_json_nested_a_hundred_thousand_deep_is_a_400_not_a_500(aws: Aws) -> Non
     for handler, route, params in (
         (sessions_fn.lambda_handler, "/api/sessions", None),
         (code_check.lambda_handler, "/api/sessions/{id}/check", {"id": str(uuid4())}),
-        (cleanup.lambda_handler, "/api/sessions/{id}/complete", {"id": str(uuid4())}),
+        (outcome_fn.lambda_handler, "/api/sessions/{id}/complete", {"id": str(uuid4())}),
     ):
         event = http_event("POST", route, path_params=params, raw_body='{"a":' + deep + "}")
         status, body = invoke(handler, event)
@@ -139,7 +139,7 @@ def test_every_record_is_written_with_its_ttl(aws: Aws) -> None:
     invoke(code_check.lambda_handler, event)
     body = {"outcome": "identified"}
     event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": other["id"]}, body=body)
-    assert invoke(cleanup.lambda_handler, event)[0] == 200
+    assert invoke(outcome_fn.lambda_handler, event)[0] == 200
     DynamoDbPendingLogins(dynamodb(), aws.table_name).add(
         PendingLogin("_req", "relay", Flow.HANDOVER, LevelOfAssurance.MIDDEN, NOW, NOW + timedelta(minutes=15))
     )
@@ -248,12 +248,12 @@ def test_the_list_holds_the_officials_own_open_sessions_only(aws: Aws) -> None:
     _, mine = create({"flow": "known_bsn", "bsn": BSN})
     _, handover = create({"flow": "handover"})
     _, cancelled = create({"flow": "handover"})
-    invoke(cleanup.lambda_handler, http_event("DELETE", "/api/sessions/{id}", path_params={"id": cancelled["id"]}))
+    invoke(outcome_fn.lambda_handler, http_event("DELETE", "/api/sessions/{id}", path_params={"id": cancelled["id"]}))
     _, closed = create({"flow": "handover"})
     resident_logs_in(aws, closed["id"], BSN)
     body = {"outcome": "not_identified", "reason": "Geen beeld"}
     event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": closed["id"]}, body=body)
-    assert invoke(cleanup.lambda_handler, event)[0] == 200
+    assert invoke(outcome_fn.lambda_handler, event)[0] == 200
     create({"flow": "handover"}, official_sub="8f3b1c2d-0000-4000-8000-000000000002")
     # When the official lists their sessions
     status, listed = invoke(sessions_fn.lambda_handler, http_event("GET", "/api/sessions"))

@@ -9,9 +9,9 @@ from uuid import UUID
 import boto3
 import pytest
 
-import cleanup.handler as cleanup
 import code_check.handler as code_check
 import delivery.handler as delivery
+import outcome.handler as outcome_fn
 import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
@@ -79,7 +79,7 @@ def complete(session_id: str, outcome: str = "identified", **body: str) -> tuple
     event = http_event(
         "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": outcome, **body}
     )
-    return invoke(cleanup.lambda_handler, event)
+    return invoke(outcome_fn.lambda_handler, event)
 
 
 def items_of(aws: Aws, kind: str) -> list[dict]:
@@ -188,7 +188,7 @@ def test_flow_c_official_sees_the_bsn_after_login_then_completes(aws: Aws) -> No
 def test_cancel_deletes_and_then_404(aws: Aws) -> None:
     _, created = create({"flow": "handover"})
     event = http_event("DELETE", "/api/sessions/{id}", path_params={"id": created["id"]})
-    status, body = invoke(cleanup.lambda_handler, event)
+    status, body = invoke(outcome_fn.lambda_handler, event)
     assert status == 200 and body["status"] == "cancelled"
     assert read(created["id"])[0] == 404
 
@@ -241,7 +241,7 @@ def test_a_session_past_its_expiry_is_expired_though_the_item_remains(aws: Aws) 
     status, body = invoke(sessions_fn.lambda_handler, event)
     assert status == 404 and body["error"] == "session_expired"
     # And the scheduled sweep removes it
-    swept = cleanup.lambda_handler(json.loads((EVENTS / "scheduled_sweep.json").read_text()), LambdaContext())
+    swept = outcome_fn.lambda_handler(json.loads((EVENTS / "scheduled_sweep.json").read_text()), LambdaContext())
     assert swept == {"deleted": 1, "resent": 0}
     assert table.scan(TableName=aws.table_name)["Items"] == []
 

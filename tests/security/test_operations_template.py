@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 Template = dict[str, Any]
-API_FUNCTIONS = ["SessionsFunction", "CodeCheckFunction", "CleanupFunction", "DigidFunction"]
+API_FUNCTIONS = ["SessionsFunction", "CodeCheckFunction", "OutcomeFunction", "DigidFunction"]
 
 
 def of_type(template: Template, kind: str) -> dict[str, Template]:

@@ -9,10 +9,12 @@ from ..bsn import Bsn
 from ..clock import to_iso
 from ..login.model import MAX_RESULT_EXTENSIONS, Identification, ResidentResult
 from ..policy import ServicePolicy
+from ..proofs.model import ProofRecord
 from ..sessions.model import MAX_CODE_ATTEMPTS, Flow, Session, Status
 from ..sessions.services import OfficialSessionView
 
 __all__ = [
+    "closed_session_body",
     "created_session_body",
     "identification_body",
     "official_session_body",
@@ -125,3 +127,17 @@ def identification_body(identification: Identification, session: Session, bsn: B
         "expires_at": to_iso(session.expires_at),
         "attempts_left": session.attempts_left,
     }
+
+
+def closed_session_body(session: Session, proof: ProofRecord | None, now: datetime) -> dict[str, Any]:
+    """``POST /api/sessions/{id}/complete``: the end state and, when the resident had logged in, its one proof."""
+    body: dict[str, Any] = {"id": str(session.id), "status": session.status.value, "completed_at": to_iso(now)}
+    if session.outcome_reason:
+        body["reason"] = session.outcome_reason
+    if proof is not None:
+        body["proof"] = {
+            "document_id": str(proof.document_id),
+            "status": proof.status.value,
+            "outcome": "identified" if proof.identified else "not_identified",
+        }
+    return body

@@ -425,7 +425,7 @@ def record_resident_login(
 
 
 def sweep_expired(*, records: ExpiredRecords, audit: AuditTrail, metrics: Metrics, now: datetime) -> int:
-    """The scheduled cleanup: delete every record past its expiry time."""
+    """The scheduled sweep: delete every record past its expiry time."""
     deleted = records.delete_expired(now)
     metrics.count("ExpiredRecordsDeleted", deleted)
     if deleted:
