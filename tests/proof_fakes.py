@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from uuid import UUID
 
-from delivery.labels import proof_lines
 from legitimatie.adapters.sqs import proof_message, proof_request
 from legitimatie.bsn import Bsn
 from legitimatie.errors import ConcurrentUpdate, ServiceUnavailable
 from legitimatie.proofs.model import DocumentSpec, ProofContent, ProofRecord, ProofRequest, ProofStatus, ZaakSpec
+from proofs.labels import proof_lines
 
 
 class InMemoryProofRecords:

@@ -240,7 +240,7 @@ class LocalStack:
         )
         self.extra_info = dict(context.info)
         self._server.serve_in_thread(gateway)
-        # Lambda's SQS event source mappings (the proof queue → the delivery function), once handlers can run.
+        # Lambda's SQS event source mappings (the proof queue → the proofs function), once handlers can run.
         assert self.resources is not None
         self._pollers = start_queue_pollers(template, self.resources, self.client, self.invoke)
         self._write_state_file()

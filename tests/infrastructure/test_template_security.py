@@ -35,7 +35,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/digid/acs"): ("DigidFunction", PUBLIC),
     ("POST", "/digid/acs"): ("DigidFunction", PUBLIC),
     ("GET", "/digid/metadata"): ("DigidFunction", PUBLIC),
-    ("GET", "/api/proofs/{document_id}"): ("DeliveryFunction", STAFF),
+    ("GET", "/api/proofs/{document_id}"): ("ProofsFunction", STAFF),
 }
 
 FUNCTIONS = [
@@ -44,7 +44,7 @@ FUNCTIONS = [
     "OutcomeFunction",
     "DigidFunction",
     "AuditForwarderFunction",
-    "DeliveryFunction",
+    "ProofsFunction",
 ]
 
 # Least privilege: exactly these actions per function role, each on the named resources only.
@@ -90,7 +90,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "DigidTlsClientSecretArn": {"secretsmanager:GetSecretValue"},
     },
     # Issue 5: makes and stores the proof, reads the sealed BSN of flow A, delivers to ZGW (zgw mode only).
-    "DeliveryFunction": {
+    "ProofsFunction": {
         "SessionTable": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
         "ProofBucket": {"s3:PutObject", "s3:GetObject"},
         "DataKey": {"kms:Decrypt", "kms:GenerateDataKey"},
@@ -133,7 +133,7 @@ FUNCTION_ENVIRONMENT = {
     "CodeCheckFunction": set(),
     "OutcomeFunction": {"PROOF_QUEUE_URL", "PROOF_RETENTION_DAYS"},
     "AuditForwarderFunction": {"AUDIT_LOG_GROUP"},
-    "DeliveryFunction": {
+    "ProofsFunction": {
         "DATA_KEY_ID",
         "PROOF_BUCKET",
         "PROOF_MAX_RECEIVES",

@@ -31,8 +31,8 @@ class Aws:
 
 def _handler_caches() -> list[Any]:
     import code_check.handler
-    import delivery.handler
     import outcome.sweep
+    import proofs.handler
     import sessions.handler
     from legitimatie.runtime.aws import aws_client
     from legitimatie.runtime.proof_settings import completion_outbox
@@ -44,7 +44,7 @@ def _handler_caches() -> list[Any]:
         outcome.sweep.store,
         outcome.sweep.pending_proofs,
         completion_outbox,
-        delivery.handler.wiring,
+        proofs.handler.wiring,
     ]
 
 

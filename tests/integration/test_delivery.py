@@ -17,9 +17,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 import code_check.handler as code_check
-import delivery.handler as delivery
 import outcome.handler as outcome_fn
 import outcome.sweep as outcome_sweep
+import proofs.handler as delivery
 import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications, DynamoDbPendingLogins
@@ -190,7 +190,7 @@ def test_voltooien_makes_a_stored_proof_the_owner_downloads(aws: Aws) -> None:
     # Then the queued message carries no BSN, sealed or clear
     peek = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"][0]
     assert BSN not in peek["Body"] and "sealed_bsn" not in peek["Body"]
-    # When the delivery function runs (builtin mode)
+    # When the proofs function runs (builtin mode)
     [answer] = run_delivery(aws)
     assert answer == {"batchItemFailures": []}
     # Then the owner sees it stored, with its hash and a short-lived download link to an SSE-KMS object
@@ -377,7 +377,7 @@ def test_failures_are_retried_and_never_duplicate_a_zaak(
     delivery.wiring.cache_clear()
     zgw.fail(method, path, mode, times=2)
     identified_flow_a(aws)
-    # When the delivery function runs until the queue is empty (each redelivery after the visibility timeout,
+    # When the proofs function runs until the queue is empty (each redelivery after the visibility timeout,
     # by which time a request that was answered too late has been carried out)
     answers = run_delivery(aws, before_each=zgw.wait_until_caught_up)
     # Then the failed attempts were retried until one delivered, and every ZGW object exists exactly once. An
@@ -479,7 +479,7 @@ def test_a_catalogue_that_is_not_ready_stops_delivery_with_a_clear_message(
         monkeypatch.setenv(name, value)
     delivery.wiring.cache_clear()
     identified_flow_a(aws)
-    # When the delivery function starts on the proof
+    # When the proofs function starts on the proof
     event = poll(aws)
     assert event is not None
     with pytest.raises(CatalogueError) as failure:
@@ -495,7 +495,7 @@ def test_an_rsin_that_fails_the_elfproef_is_refused_at_start(
     # Given a typo in the RSIN (one digit off: nine digits, but not a valid RSIN)
     monkeypatch.setenv("ZGW_RSIN", "002220648")
     delivery.wiring.cache_clear()
-    # When the delivery function reads its settings
+    # When the proofs function reads its settings
     with pytest.raises(ConfigurationError, match="elfproef"):
         delivery.wiring()
 
@@ -504,7 +504,7 @@ def test_the_audit_trail_names_the_proofs_document_id_and_its_sha256(aws: Aws, c
     # Given a flow A proof waiting on the queue
     identified_flow_a(aws)
     capsys.readouterr()
-    # When the delivery function makes it
+    # When the proofs function makes it
     run_delivery(aws)
     # Then the audit event holds the document id and the SHA-256 the proof's footer promises
     [record] = proof_records(aws)

@@ -16,8 +16,8 @@ import boto3
 import pytest
 
 import code_check.handler as code_check
-import delivery.handler as delivery
 import outcome.handler as outcome_fn
+import proofs.handler as delivery
 import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_login import (

@@ -8,7 +8,6 @@ from uuid import uuid4
 
 import pytest
 
-from delivery.labels import proof_lines
 from legitimatie.adapters.sqs import QueuedProofs, proof_message, proof_request
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
@@ -36,6 +35,7 @@ from legitimatie.sessions.services import (
     create_handover_session,
     record_resident_login,
 )
+from proofs.labels import proof_lines
 from tests.fakes import AUDIT, METRICS, FakeCipher, HmacMacKey, InMemoryIdentifications, InMemorySessionRepository
 from tests.proof_fakes import DictPdfStore, FlakyCaseSystem, InMemoryProofRecords, ListQueue, TextRenderer
 

@@ -1,6 +1,6 @@
 """The proof of authentication as a PDF/A-2b document (fpdf2): A4, Dutch, fonts embedded, sRGB output intent.
 
-Only the delivery function imports this module (fpdf2 and fontTools are heavy for a cold start).
+Only the proofs function imports this module (fpdf2 and fontTools are heavy for a cold start).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import DocumentCompliance
 
-from delivery.labels import proof_lines
 from legitimatie.proofs.model import ProofContent
+from proofs.labels import proof_lines
 
 __all__ = ["FontsMissing", "font_dir", "render_proof"]
 

@@ -78,7 +78,7 @@ def dutch_time(moment: datetime) -> str:
     """``28 november 2026, 21:15:03 (UTC+01:00)``: Dutch local time, as the official's screen shows it, with its
     offset, so a reader anywhere can still tell the exact moment (summer time gives +02:00).
 
-    Looked up when a proof is rendered (the delivery function, which bundles ``tzdata``), not at import: every
+    Looked up when a proof is rendered (the proofs function, which bundles ``tzdata``), not at import: every
     function imports this module, and the Lambda image has no system time zone database."""
     local = moment.astimezone(ZoneInfo("Europe/Amsterdam"))
     offset = local.strftime("%z")

@@ -1,5 +1,6 @@
-"""Delivery function: makes each queued proof (PDF/A), stores it, delivers it to the ZGW case system (zgw mode);
-and shows an official the proof's delivery state with a short-lived download link.
+"""Proofs function: shows an official a proof's delivery state with a short-lived download link
+(``GET /api/proofs/{document_id}``); and, from the proof queue, makes each proof (PDF/A, pdf.py), stores it and
+delivers it to the ZGW case system (zgw mode).
 
 SQS: partial batch responses, so one failing proof is retried alone. A message on its last receive that still
 fails marks its proof ``dead_lettered`` before SQS moves it to the dead-letter queue (redrive policy).
@@ -78,7 +79,7 @@ def read_proof(document_id: str) -> Any:
 
 
 def _deliver(record: SQSRecord, w: Wiring) -> None:
-    from delivery.pdf import render_proof  # fpdf2 only where a proof is made
+    from proofs.pdf import render_proof  # fpdf2 only where a proof is made
 
     request = proof_request(record.body)
     try:
