@@ -7,9 +7,10 @@ a rotation must not change the pseudonyms an auditor correlates over a year of a
 no one can turn a pseudonym back into a BSN by trying all BSNs; with it, an auditor who is allowed to can
 ask "which events concern this BSN" by computing its pseudonym.
 
-Call it from anywhere that finishes a step::
+The services record the events themselves, through the ``AuditTrail`` port (``legitimatie.ports``) the handler
+passes in: every step that changes a session writes its event whichever handler calls it::
 
-    audit.record(AuditEvent(action=AuditAction.PROOF_DELIVERED, official=official.id, session_id=str(sid)))
+    audit.record(AuditEvent(action=AuditAction.SESSION_CANCELLED, official=official.id, session_id=str(sid)))
 """
 
 from __future__ import annotations
