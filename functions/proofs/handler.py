@@ -8,57 +8,19 @@ fails marks its proof ``dead_lettered`` before SQS moves it to the dead-letter q
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
-from legitimatie.adapters.kms import KmsBsnCipher
-from legitimatie.adapters.s3 import S3PdfStore
 from legitimatie.adapters.sqs import proof_request
 from legitimatie.clock import utc_now
-from legitimatie.proofs.ports import CaseSystem
 from legitimatie.proofs.services import deliver_proof, mark_dead_lettered, parse_document_id, proof_for_official
-from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.http import current_official, json_response, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed
-from legitimatie.runtime.proof_settings import DeliverySettings, load_zgw_settings
+from proofs.wiring import Wiring, wiring
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 app = new_resolver()
-
-
-@dataclass(frozen=True)
-class Wiring:
-    settings: DeliverySettings
-    records: DynamoDbProofRecords
-    pdfs: S3PdfStore
-    cipher: KmsBsnCipher
-    case_system: CaseSystem | None
-
-
-@cache
-def wiring() -> Wiring:
-    settings = DeliverySettings.from_env(os.environ)
-    case_system: CaseSystem | None = None
-    if settings.back_office_mode == "zgw":
-        from legitimatie.adapters.zgw import ZgwCaseSystem
-
-        zgw = ZgwCaseSystem(load_zgw_settings(settings, aws_client("secretsmanager")))
-        # Before the first delivery: a zaaktype that is still a concept, or types that are not linked, would
-        # otherwise fail each proof later and less clearly. A failure here is retried (wiring is not cached).
-        zgw.check_catalogue()
-        case_system = zgw
-    return Wiring(
-        settings=settings,
-        records=DynamoDbProofRecords(aws_client("dynamodb"), settings.table_name),
-        pdfs=S3PdfStore(aws_client("s3"), settings.proof_bucket, settings.data_key_id, settings.download_ttl_seconds),
-        cipher=KmsBsnCipher(aws_client("kms"), settings.data_key_id),
-        case_system=case_system,
-    )
 
 
 @app.get("/api/proofs/<document_id>")
