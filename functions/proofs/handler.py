@@ -15,6 +15,7 @@ from legitimatie.clock import utc_now
 from legitimatie.proofs.services import deliver_proof, mark_dead_lettered, parse_document_id, proof_for_official
 from legitimatie.runtime.http import current_official, json_response, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed
+from legitimatie.runtime.views import proof_body
 from proofs.wiring import Wiring, wiring
 
 if TYPE_CHECKING:
@@ -34,10 +35,7 @@ def read_proof(document_id: str) -> Any:
         pdfs=w.pdfs,
         now=utc_now(),
     )
-    body = view.record.to_body()
-    if view.download_url:
-        body["download_url"] = view.download_url
-    return json_response(200, body)
+    return json_response(200, proof_body(view))
 
 
 def _deliver(record: SQSRecord, w: Wiring) -> None:

@@ -14,12 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
 from ..assurance import LevelOfAssurance
 from ..bsn import Bsn
-from ..clock import to_iso
 from ..flow import Flow
 
 __all__ = [
@@ -125,21 +123,6 @@ class ProofRecord:
     document_url: str | None = None
     relation_url: str | None = None
     message: str | None = None  # the queue message, kept so a retried step can send it again (no BSN in clear)
-
-    def to_body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "document_id": str(self.document_id),
-            "status": self.status.value,
-            "reference": self.reference,
-            "created_at": to_iso(self.created_at),
-            "expires_at": to_iso(self.expires_at),
-            "outcome": "identified" if self.identified else "not_identified",
-        }
-        if self.sha256:
-            body["sha256"] = self.sha256
-        if self.zaak_url:
-            body["zaak_url"] = self.zaak_url
-        return body
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from ..clock import to_iso
 from ..login.model import MAX_RESULT_EXTENSIONS, Identification, ResidentResult
 from ..policy import ServicePolicy
 from ..proofs.model import ProofRecord
+from ..proofs.services import ProofView
 from ..sessions.model import MAX_CODE_ATTEMPTS, Flow, Session, Status
 from ..sessions.services import OfficialSessionView
 
@@ -19,6 +20,7 @@ __all__ = [
     "identification_body",
     "official_session_body",
     "open_session_body",
+    "proof_body",
     "public_session_body",
     "result_body",
 ]
@@ -140,4 +142,24 @@ def closed_session_body(session: Session, proof: ProofRecord | None, now: dateti
             "status": proof.status.value,
             "outcome": "identified" if proof.identified else "not_identified",
         }
+    return body
+
+
+def proof_body(view: ProofView) -> dict[str, Any]:
+    """``GET /api/proofs/{document_id}``: the delivery state, and the 5-minute download link once stored."""
+    record = view.record
+    body: dict[str, Any] = {
+        "document_id": str(record.document_id),
+        "status": record.status.value,
+        "reference": record.reference,
+        "created_at": to_iso(record.created_at),
+        "expires_at": to_iso(record.expires_at),
+        "outcome": "identified" if record.identified else "not_identified",
+    }
+    if record.sha256:
+        body["sha256"] = record.sha256
+    if record.zaak_url:
+        body["zaak_url"] = record.zaak_url
+    if view.download_url:
+        body["download_url"] = view.download_url
     return body
