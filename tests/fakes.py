@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from legitimatie.audit import AuditEvent, Pseudonyms
 from legitimatie.errors import ConcurrentUpdate, ServiceUnavailable
-from legitimatie.login import CaseNumber, Identification, PendingLogin, ResidentResult, ResultGrant, TakenLogin
-from legitimatie.proof import ProofRecord
-from legitimatie.session import ResidentEvent, Session, Status
+from legitimatie.login.model import CaseNumber, Identification, PendingLogin, ResidentResult, ResultGrant, TakenLogin
+from legitimatie.proofs.model import ProofRecord
+from legitimatie.sessions.model import ResidentEvent, Session, Status
 
 
 class InMemorySessionRepository:
@@ -197,3 +199,32 @@ class InMemoryIdentifications:
     def get(self, zaak_number: CaseNumber, now: datetime) -> Identification | None:
         found = self.records.get(str(zaak_number))
         return found if found is not None and found.expires_at > now else None
+
+
+class RecordingAuditTrail:
+    """``AuditTrail`` that keeps the events, for tests that read what a service recorded."""
+
+    def __init__(self) -> None:
+        self.events: list[AuditEvent] = []
+
+    def record(self, event: AuditEvent) -> None:
+        self.events.append(event)
+
+    def actions(self) -> list[str]:
+        return [event.action.value for event in self.events]
+
+
+class CountingMetrics:
+    """``Metrics`` that keeps the counts by name."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def count(self, name: str, value: int = 1) -> None:
+        self.counts[name] += value
+
+
+# For tests that do not look at the trail or the counts (each test that does makes its own).
+AUDIT = RecordingAuditTrail()
+METRICS = CountingMetrics()
+PSEUDONYMS = Pseudonyms(HmacMacKey(b"p" * 32))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from uuid import UUID
 
+from legitimatie.adapters.sqs import proof_message, proof_request
 from legitimatie.bsn import Bsn
 from legitimatie.errors import ConcurrentUpdate, ServiceUnavailable
-from legitimatie.proof import DocumentSpec, ProofContent, ProofRecord, ProofRequest, ProofStatus, ZaakSpec
+from legitimatie.proofs.model import DocumentSpec, ProofContent, ProofRecord, ProofRequest, ProofStatus, ZaakSpec
+from proofs.labels import proof_lines
 
 
 class InMemoryProofRecords:
@@ -40,7 +42,7 @@ class ListQueue:
     def send(self, request: ProofRequest) -> None:
         if self.fail:
             raise ServiceUnavailable("SQS is temporarily unavailable")
-        self.sent.append(ProofRequest.from_message(request.to_message()))
+        self.sent.append(proof_request(proof_message(request)))
 
 
 class DictPdfStore:
@@ -65,7 +67,7 @@ class TextRenderer:
 
     def __call__(self, content: ProofContent) -> bytes:
         self.calls += 1
-        return "\n".join(f"{label}: {value}" for label, value in content.lines()).encode()
+        return "\n".join(f"{label}: {value}" for label, value in proof_lines(content)).encode()
 
 
 class FlakyCaseSystem:

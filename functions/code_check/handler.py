@@ -1,7 +1,7 @@
 """Code check function: the official types the control code the resident read aloud.
 
 The right code (and, in flow B, the right BSN at DigiD) makes the session ``verified``; the official then closes
-it, which makes the proof (cleanup function). The answer tells whether the BSN matched only now, after the
+it, which makes the proof (outcome function). The answer tells whether the BSN matched only now, after the
 official typed a code.
 """
 
@@ -14,14 +14,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
-from legitimatie.audit import AuditAction, AuditEvent, Outcome
 from legitimatie.clock import utc_now
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
-from legitimatie.runtime.observability import audit_trail, metrics, observed
+from legitimatie.runtime.observability import audit_trail, counts, observed
 from legitimatie.runtime.settings import BaseSettings
-from legitimatie.services import check_control_code, parse_session_id
-from legitimatie.session import Status
+from legitimatie.sessions.services import check_control_code, parse_session_id
 
 app = new_resolver()
 
@@ -43,27 +41,15 @@ def check(session_id: str) -> Any:
     request = parse_body(app, CheckRequest)
     code = request.code.replace(" ", "")  # residents read "358 974"; officials may type it that way
     official = current_official(app)
-    outcome = check_control_code(parse_session_id(session_id), code, official, sessions=sessions(), now=utc_now())
-    metrics.add_metric(name="CodeMatches" if outcome.match else "CodeMismatches", unit="Count", value=1)
-    audit_trail.record(
-        AuditEvent(
-            action=AuditAction.CODE_CHECKED,
-            outcome=Outcome.SUCCESS if outcome.match else Outcome.FAILURE,
-            official=official.id,
-            session_id=session_id,
-            reason=None if outcome.match else ("bsn_mismatch" if outcome.bsn_match is False else "code_mismatch"),
-        )
+    outcome = check_control_code(
+        parse_session_id(session_id),
+        code,
+        official,
+        sessions=sessions(),
+        audit=audit_trail,
+        metrics=counts,
+        now=utc_now(),
     )
-    if outcome.status is Status.LOCKED:
-        metrics.add_metric(name="SessionsLocked", unit="Count", value=1)
-        audit_trail.record(
-            AuditEvent(
-                action=AuditAction.SESSION_LOCKED,
-                official=official.id,
-                session_id=session_id,
-                reason="too_many_wrong_codes",
-            )
-        )
     body: dict[str, Any] = {
         "match": outcome.match,
         "attempts_left": outcome.attempts_left,

@@ -7,9 +7,10 @@ a rotation must not change the pseudonyms an auditor correlates over a year of a
 no one can turn a pseudonym back into a BSN by trying all BSNs; with it, an auditor who is allowed to can
 ask "which events concern this BSN" by computing its pseudonym.
 
-Call it from anywhere that finishes a step::
+The services record the events themselves, through the ``AuditTrail`` port (``legitimatie.ports``) the handler
+passes in: every step that changes a session writes its event whichever handler calls it::
 
-    audit.record(AuditEvent(action=AuditAction.PROOF_DELIVERED, official=official.id, session_id=str(sid)))
+    audit.record(AuditEvent(action=AuditAction.SESSION_CANCELLED, official=official.id, session_id=str(sid)))
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Final, Protocol
+from typing import Final
 
 from .bsn import Bsn
 from .clock import to_iso, utc_now
+from .flow import Flow
 from .ports import MacKey
 
-__all__ = ["PSEUDONYM_VERSION", "AuditAction", "AuditEvent", "AuditTrail", "Outcome", "Pseudonyms"]
+__all__ = ["PSEUDONYM_VERSION", "AuditAction", "AuditEvent", "Outcome", "Pseudonyms"]
 
 PSEUDONYM_VERSION: Final = "p1"
 
@@ -61,7 +63,7 @@ class AuditEvent:
     official_name: str | None = None
     session_id: str | None = None
     zaak_number: str | None = None
-    flow: str | None = None
+    flow: Flow | None = None
     loa: str | None = None  # the level label: basis, midden, substantieel, hoog
     resident: str | None = None  # a pseudonym from ``Pseudonyms``, never the BSN
     reason: str | None = None  # why a step failed: a stable machine code
@@ -91,12 +93,6 @@ class AuditEvent:
         if self.count is not None:
             record["count"] = self.count
         return record
-
-
-class AuditTrail(Protocol):
-    """Where audit events go (a dedicated CloudWatch log group in production)."""
-
-    def record(self, event: AuditEvent) -> None: ...
 
 
 class Pseudonyms:

@@ -7,8 +7,8 @@ from datetime import timedelta
 from uuid import UUID
 
 from .assurance import LevelOfAssurance
-from .control_code import validate_gemeentecode
 from .errors import InvalidInput
+from .sessions.control_code import validate_gemeentecode
 
 __all__ = ["ServicePolicy"]
 

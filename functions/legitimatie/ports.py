@@ -1,18 +1,24 @@
-"""The small Protocols the services need; adapters in ``legitimatie.adapters`` implement them."""
+"""The Protocols every subject shares (keys, the BSN envelope, the audit trail, metrics); each subject's own
+are in its ``ports`` module (``sessions.ports``, ``login.ports``, ``proofs.ports``). Adapters in
+``legitimatie.adapters`` and ``legitimatie.runtime`` implement them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
-from uuid import UUID
 
 if TYPE_CHECKING:
-    from .login import Identification, ResultGrant, TakenLogin
-    from .proof import ProofRecord
-    from .session import ResidentEvent, Session, Status
+    from .audit import AuditEvent
 
-__all__ = ["BsnCipher", "ExpiredRecords", "MacKey", "SessionRepository"]
+__all__ = ["AuditTrail", "BsnCipher", "MacKey", "Metrics"]
+
+
+class Metrics(Protocol):
+    """Business metrics (CloudWatch EMF through Powertools in production): counts only, never personal data.
+
+    The names are stable: alarms (template.yaml) and the runbook (docs/runbook.md) use them."""
+
+    def count(self, name: str, value: int = 1) -> None: ...
 
 
 class MacKey(Protocol):
@@ -29,53 +35,7 @@ class BsnCipher(Protocol):
     def open(self, ciphertext: bytes, context: Mapping[str, str]) -> bytes: ...
 
 
-class SessionRepository(Protocol):
-    """Sessions by id. Writes are conditional so concurrent steps cannot overwrite each other."""
+class AuditTrail(Protocol):
+    """Where audit events go: JSON lines the audit forwarder copies into a dedicated CloudWatch log group."""
 
-    def add(
-        self,
-        session: Session,
-        *,
-        result: ResultGrant | None = None,
-        identification: Identification | None = None,
-        taking: TakenLogin | None = None,
-    ) -> None:
-        """Store a new session (fails if the id exists), with the login's ``result``, flow A's case-number record
-        and the use of its pending login (``taking``: only if still there and in time) in the same transaction:
-        all of it, or nothing (``ConcurrentUpdate``)."""
-
-    def get(self, session_id: UUID) -> Session | None:
-        """The stored session, whatever its expiry (the caller decides what expiry means)."""
-
-    def replace(
-        self,
-        session: Session,
-        *,
-        expected_status: Status,
-        expected_attempts_left: int,
-        proof: ProofRecord | None = None,
-        result: ResultGrant | None = None,
-        taking: TakenLogin | None = None,
-    ) -> None:
-        """Write the session only if the stored one still has that status, attempt count and owner (or none)
-        and, with ``taking``, still holds that pending login in time (which the write uses up), together with
-        ``proof``'s outbox record and a login's ``result`` in one transaction; an ended flow A
-        session deletes its case-number record in the same transaction. Raises ``ConcurrentUpdate`` when a
-        condition fails."""
-
-    def delete(self, session_id: UUID) -> None: ...
-
-    def owned_by(self, official_id: str) -> list[Session]:
-        """Every stored session of this official, whatever its status or expiry."""
-        ...
-
-    def note_resident_event(self, session_id: UUID, event: ResidentEvent, now: datetime) -> None:
-        """Record a DigiD event on a live session still waiting for its login; otherwise do nothing."""
-
-
-class ExpiredRecords(Protocol):
-    """The scheduled sweep's view of the store."""
-
-    def delete_expired(self, now: datetime) -> int:
-        """Remove every record whose expiry time has passed; returns how many."""
-        ...
+    def record(self, event: AuditEvent) -> None: ...

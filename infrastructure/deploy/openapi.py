@@ -35,10 +35,10 @@ DOCUMENT = FUNCTIONS / "sessions" / "openapi.json"
 if str(FUNCTIONS) not in sys.path:  # python -m infrastructure.deploy.openapi from the repository's root
     sys.path.insert(0, str(FUNCTIONS))
 
-from cleanup.handler import CompleteRequest  # noqa: E402
 from code_check.handler import CheckRequest  # noqa: E402
-from legitimatie.proof import ProofStatus  # noqa: E402
-from legitimatie.session import Status  # noqa: E402
+from legitimatie.proofs.model import ProofStatus  # noqa: E402
+from legitimatie.sessions.model import Status  # noqa: E402
+from outcome.handler import CompleteRequest  # noqa: E402
 from sessions.handler import CreateSessionRequest  # noqa: E402
 
 TITLE = "Legitimatie bij beeldbellen API"

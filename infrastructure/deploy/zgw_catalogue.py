@@ -6,7 +6,7 @@
 
 The same values as the stack's Zgw* parameters and its ZGW secret. Checks the RSIN's elfproef and that the
 zaaktype, roltype, informatieobjecttype and status (result) types are published and linked; exits 1 with what
-to fix. The delivery function runs the same check before its first delivery (functions/delivery/handler.py).
+to fix. The proofs function runs the same check before its first delivery (functions/proofs/handler.py).
 """
 
 from __future__ import annotations

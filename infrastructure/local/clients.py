@@ -71,7 +71,7 @@ class OfficialClient:
         return self.call("GET", f"/api/identifications/{zaak_number}")
 
     def made_proof(self, document_id: str, seconds: float = 30) -> dict[str, Any]:
-        """The proof's state once the delivery function has taken it up (or still pending after ``seconds``)."""
+        """The proof's state once the proofs function has taken it up (or still pending after ``seconds``)."""
         deadline = time.monotonic() + seconds
         while True:
             status, proof = self.call("GET", f"/api/proofs/{document_id}")

@@ -240,7 +240,7 @@ class LocalStack:
         )
         self.extra_info = dict(context.info)
         self._server.serve_in_thread(gateway)
-        # Lambda's SQS event source mappings (the proof queue → the delivery function), once handlers can run.
+        # Lambda's SQS event source mappings (the proof queue → the proofs function), once handlers can run.
         assert self.resources is not None
         self._pollers = start_queue_pollers(template, self.resources, self.client, self.invoke)
         self._write_state_file()
@@ -400,7 +400,7 @@ class LocalStack:
         return official
 
     def invoke(self, function_logical_id: str, event: dict[str, Any]) -> Any:
-        """Invoke a function directly, e.g. the cleanup sweep with a scheduled event (schedules do not run locally)."""
+        """Invoke a function directly, e.g. the outcome function's sweep with a scheduled event (no local schedules)."""
         if function_logical_id not in self._runtimes:
             raise StackError(f"No function {function_logical_id!r}; known: {sorted(self._runtimes)}")
         return self._runtimes[function_logical_id].invoke(event)

@@ -1,5 +1,5 @@
 """Proofs end to end on the local stack: the right code (or Voltooien of an unchecked session) queues a proof, the
-local SQS poller runs the delivery function, and the official downloads the PDF through the presigned link
+local SQS poller runs the proofs function, and the official downloads the PDF through the presigned link
 (builtin mode).
 """
 

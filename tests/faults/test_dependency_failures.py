@@ -14,18 +14,18 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-import cleanup.handler as cleanup
 import code_check.handler as code_check
+import outcome.handler as outcome_fn
 import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.clock import utc_now
-from legitimatie.control_code import ControlCodes
 from legitimatie.errors import ServiceUnavailable
 from legitimatie.runtime.aws import aws_client
-from legitimatie.services import record_resident_login
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.services import record_resident_login
 from tests.integration.conftest import REGION, Aws, http_event, invoke
 
 BSN = "999993653"
@@ -162,13 +162,13 @@ def test_complete_fails_retryably_and_keeps_the_session(aws: Aws, monkeypatch, f
     with monkeypatch.context() as failing:
         failing.setattr(aws_client("dynamodb"), "transact_write_items", FAILURES[failure]("TransactWriteItems"))
         # When the official completes it
-        response = cleanup.lambda_handler(complete_event(created["id"]), _context())
+        response = outcome_fn.lambda_handler(complete_event(created["id"]), _context())
     # Then it is a 503, the session is as it was, and there is no proof: none without a committed end state
     assert_retryable(response)
     (item,) = items(aws)
     assert item["status"]["S"] == "verified" and "sealed_bsn" in item and proof_items(aws) == []
     # And the retry completes it with its one proof
-    status, done = invoke(cleanup.lambda_handler, complete_event(created["id"]))
+    status, done = invoke(outcome_fn.lambda_handler, complete_event(created["id"]))
     assert status == 200 and done["status"] == "completed" and len(proof_items(aws)) == 1
 
 
@@ -180,14 +180,14 @@ def test_a_complete_whose_queue_message_fails_is_committed_and_a_retry_sends_it(
     verified(aws, created["id"])
     with monkeypatch.context() as failing:
         failing.setattr(aws_client("sqs"), "send_message", FAILURES[failure]("SendMessage"))
-        response = cleanup.lambda_handler(complete_event(created["id"]), _context())
+        response = outcome_fn.lambda_handler(complete_event(created["id"]), _context())
     # Then the official is told to retry, while the end state and its outbox record stand
     assert_retryable(response)
     (item,) = items(aws)
     [record] = proof_items(aws)
     assert item["status"]["S"] == "completed" and record["status"]["S"] == "pending"
     # And the retry sends that same proof to the queue, and makes no second one
-    status, done = invoke(cleanup.lambda_handler, complete_event(created["id"]))
+    status, done = invoke(outcome_fn.lambda_handler, complete_event(created["id"]))
     assert status == 200 and done["proof"]["document_id"] == record["pk"]["S"].removeprefix("proof#")
     queued = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"]
     assert len(queued) == 1 and len(proof_items(aws)) == 1
@@ -199,9 +199,9 @@ def test_a_lost_complete_response_can_be_retried_safely(aws: Aws) -> None:
     log_in(aws, created["id"])
     verified(aws, created["id"])
     event = complete_event(created["id"])
-    first_status, first = invoke(cleanup.lambda_handler, event)
+    first_status, first = invoke(outcome_fn.lambda_handler, event)
     # When the browser sends Voltooien again
-    status, again = invoke(cleanup.lambda_handler, event)
+    status, again = invoke(outcome_fn.lambda_handler, event)
     # Then it succeeds again, the BSN stays deleted, and reading the session is still 404
     assert (first_status, status) == (200, 200) and first["status"] == again["status"] == "completed"
     (item,) = items(aws)

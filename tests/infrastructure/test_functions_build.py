@@ -19,10 +19,10 @@ Template = dict[str, Any]
 PACKAGES = {
     "SessionsFunction": "sessions",
     "CodeCheckFunction": "code_check",
-    "CleanupFunction": "cleanup",
+    "OutcomeFunction": "outcome",
     "DigidFunction": "digid",
     "AuditForwarderFunction": "audit_forwarder",
-    "DeliveryFunction": "delivery",
+    "ProofsFunction": "proofs",
 }
 LAMBDA_WHEEL_FLAGS = (
     "--platform manylinux_2_28_aarch64 --platform manylinux2014_aarch64 --implementation cp "
@@ -31,7 +31,7 @@ LAMBDA_WHEEL_FLAGS = (
 # In the Lambda runtime already (boto3) or only for the DigiD function (XML security is heavy: cold starts).
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer"}
 DIGID_ONLY = {"python3-saml", "xmlsec", "lxml", "isodate"}
-# The PDF library and its font and image stack: only the delivery function makes proofs (issue 5).
+# The PDF library and its font and image stack: only the proofs function makes proofs (issue 5).
 DELIVERY_ONLY = {"fpdf2", "fonttools", "pillow", "defusedxml"}
 
 
@@ -153,7 +153,7 @@ def test_requirements_are_pinned_and_leave_out_what_lambda_provides(repo_root: P
     assert {"aws-lambda-powertools", "pydantic"} <= set(pinned)
 
 
-@pytest.mark.parametrize("package", ["sessions", "code_check", "cleanup"])
+@pytest.mark.parametrize("package", ["sessions", "code_check", "outcome"])
 def test_only_the_digid_function_carries_xml_security(repo_root: Path, package: str) -> None:
     # Given a function that does not speak SAML
     # When we read its requirements
@@ -187,7 +187,7 @@ def test_functions_ship_the_versions_the_tests_run_with(repo_root: Path, package
     assert shipped == tested
 
 
-@pytest.mark.parametrize("package", [p for p in PACKAGES.values() if p != "delivery"])
+@pytest.mark.parametrize("package", [p for p in PACKAGES.values() if p != "proofs"])
 def test_only_the_delivery_function_carries_the_pdf_library(repo_root: Path, package: str) -> None:
     # Given another function's requirements, then none of the PDF stack is in them (cold start)
     assert DELIVERY_ONLY.isdisjoint(requirements(repo_root, package))
@@ -201,21 +201,19 @@ def test_the_delivery_build_bundles_the_proof_font(repo_root: Path, tmp_path: Pa
             "-n",
             "-C",
             str(repo_root / "functions"),
-            "build-DeliveryFunction",
+            "build-ProofsFunction",
             f"ARTIFACTS_DIR={tmp_path}",
         ],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    assert (
-        "DejaVuSans.ttf" in commands and "DejaVuSans-Bold.ttf" in commands and f"{tmp_path}/delivery/fonts" in commands
-    )
+    assert "DejaVuSans.ttf" in commands and "DejaVuSans-Bold.ttf" in commands and f"{tmp_path}/proofs/fonts" in commands
 
 
 def test_the_delivery_function_bundles_the_time_zone_database_for_dutch_local_time(repo_root: Path) -> None:
     # The proof shows Europe/Amsterdam times; Lambda's Amazon Linux 2023 image has no /usr/share/zoneinfo
-    assert "tzdata" in requirements(repo_root, "delivery")
+    assert "tzdata" in requirements(repo_root, "proofs")
 
 
 def test_the_bytecode_interpreter_is_a_python_of_the_runtime_version_found_before_any_is_built(

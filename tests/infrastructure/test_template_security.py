@@ -29,22 +29,22 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/api/public/result/extend"): ("SessionsFunction", PUBLIC),
     ("GET", "/api/openapi.json"): ("SessionsFunction", PUBLIC),
     ("POST", "/api/sessions/{id}/check"): ("CodeCheckFunction", STAFF),
-    ("POST", "/api/sessions/{id}/complete"): ("CleanupFunction", STAFF),
-    ("DELETE", "/api/sessions/{id}"): ("CleanupFunction", STAFF),
+    ("POST", "/api/sessions/{id}/complete"): ("OutcomeFunction", STAFF),
+    ("DELETE", "/api/sessions/{id}"): ("OutcomeFunction", STAFF),
     ("GET", "/digid/login"): ("DigidFunction", PUBLIC),
     ("GET", "/digid/acs"): ("DigidFunction", PUBLIC),
     ("POST", "/digid/acs"): ("DigidFunction", PUBLIC),
     ("GET", "/digid/metadata"): ("DigidFunction", PUBLIC),
-    ("GET", "/api/proofs/{document_id}"): ("DeliveryFunction", STAFF),
+    ("GET", "/api/proofs/{document_id}"): ("ProofsFunction", STAFF),
 }
 
 FUNCTIONS = [
     "SessionsFunction",
     "CodeCheckFunction",
-    "CleanupFunction",
+    "OutcomeFunction",
     "DigidFunction",
     "AuditForwarderFunction",
-    "DeliveryFunction",
+    "ProofsFunction",
 ]
 
 # Least privilege: exactly these actions per function role, each on the named resources only.
@@ -62,7 +62,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "DataKey": {"kms:Decrypt"},
     },
     "CodeCheckFunction": {"SessionTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}},
-    "CleanupFunction": {
+    "OutcomeFunction": {
         "SessionTable": {
             "dynamodb:GetItem",
             "dynamodb:PutItem",
@@ -90,7 +90,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "DigidTlsClientSecretArn": {"secretsmanager:GetSecretValue"},
     },
     # Issue 5: makes and stores the proof, reads the sealed BSN of flow A, delivers to ZGW (zgw mode only).
-    "DeliveryFunction": {
+    "ProofsFunction": {
         "SessionTable": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
         "ProofBucket": {"s3:PutObject", "s3:GetObject"},
         "DataKey": {"kms:Decrypt", "kms:GenerateDataKey"},
@@ -131,9 +131,9 @@ GLOBAL_ENVIRONMENT = {
 FUNCTION_ENVIRONMENT = {
     "SessionsFunction": {"CONTROL_CODE_KEY_ID", "DATA_KEY_ID", "PSEUDONYM_KEY_ID", "STAFF_LOOKUP_GROUP"},
     "CodeCheckFunction": set(),
-    "CleanupFunction": {"PROOF_QUEUE_URL", "PROOF_RETENTION_DAYS"},
+    "OutcomeFunction": {"PROOF_QUEUE_URL", "PROOF_RETENTION_DAYS"},
     "AuditForwarderFunction": {"AUDIT_LOG_GROUP"},
-    "DeliveryFunction": {
+    "ProofsFunction": {
         "DATA_KEY_ID",
         "PROOF_BUCKET",
         "PROOF_MAX_RECEIVES",

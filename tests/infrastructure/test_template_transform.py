@@ -20,7 +20,7 @@ LOGICAL_IDS_THE_LOCAL_STACK_READS = {
     "HttpApi",
     "SessionsFunction",
     "CodeCheckFunction",
-    "CleanupFunction",
+    "OutcomeFunction",
     "DigidFunction",
     "SiteBucket",
     "SiteBucketPolicy",

@@ -30,9 +30,9 @@ class Aws:
 
 
 def _handler_caches() -> list[Any]:
-    import cleanup.handler
     import code_check.handler
-    import delivery.handler
+    import outcome.sweep
+    import proofs.handler
     import sessions.handler
     from legitimatie.runtime.aws import aws_client
     from legitimatie.runtime.proof_settings import completion_outbox
@@ -41,10 +41,10 @@ def _handler_caches() -> list[Any]:
         aws_client,
         sessions.handler.wiring,
         code_check.handler.sessions,
-        cleanup.handler.store,
-        cleanup.handler.pending_proofs,
+        outcome.sweep.store,
+        outcome.sweep.pending_proofs,
         completion_outbox,
-        delivery.handler.wiring,
+        proofs.handler.wiring,
     ]
 
 

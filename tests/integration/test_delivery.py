@@ -16,22 +16,28 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-import cleanup.handler as cleanup
 import code_check.handler as code_check
-import delivery.handler as delivery
+import outcome.handler as outcome_fn
+import outcome.sweep as outcome_sweep
+import proofs.handler as delivery
 import sessions.handler as sessions_fn
-from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
-from legitimatie.adapters.dynamodb_login import DynamoDbIdentifications, DynamoDbPendingLogins
-from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
+from legitimatie.adapters.dynamodb import (
+    DynamoDbIdentifications,
+    DynamoDbPendingLogins,
+    DynamoDbProofRecords,
+    DynamoDbSessionRepository,
+)
 from legitimatie.adapters.kms import KmsBsnCipher
 from legitimatie.adapters.zgw import CatalogueError
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
-from legitimatie.login import LOGIN_LIFETIME, PendingLogin
-from legitimatie.login_services import finish_login
+from legitimatie.flow import Flow
+from legitimatie.login.model import LOGIN_LIFETIME, PendingLogin
+from legitimatie.login.services import finish_login
 from legitimatie.policy import ServicePolicy
-from legitimatie.proof import ProofStatus
+from legitimatie.proofs.model import ProofStatus
 from legitimatie.runtime.settings import ConfigurationError
+from tests.fakes import AUDIT, METRICS, PSEUDONYMS
 from tests.zgw.fake_case_system import CLIENT_ID, SECRET, FakeCaseSystem, running_case_system
 from tests.zgw.openapi import SPEC_DIR, specs_available
 
@@ -60,7 +66,9 @@ def flow_a_login(aws: Aws, identifications: DynamoDbIdentifications | None = Non
     """The DigiD function's flow A step with the real adapters; returns the case number and the code."""
     dynamodb, kms = boto3.client("dynamodb", region_name=REGION), boto3.client("kms", region_name=REGION)
     at = now()
-    login = PendingLogin(f"_r{uuid4().hex}", "relay", "new_resident", LevelOfAssurance.MIDDEN, at, at + LOGIN_LIFETIME)
+    login = PendingLogin(
+        f"_r{uuid4().hex}", "relay", Flow.NEW_RESIDENT, LevelOfAssurance.MIDDEN, at, at + LOGIN_LIFETIME
+    )
     DynamoDbPendingLogins(dynamodb, aws.table_name).add(login)  # the login's write uses it up
     _, result = finish_login(
         login,
@@ -71,7 +79,11 @@ def flow_a_login(aws: Aws, identifications: DynamoDbIdentifications | None = Non
         codes=None,  # type: ignore[arg-type]  # flow A computes no HMAC code
         cipher=KmsBsnCipher(kms, aws.data_key_id),
         identifications=identifications or DynamoDbIdentifications(dynamodb, aws.table_name),
+        pending=DynamoDbPendingLogins(dynamodb, aws.table_name),
         now=at,
+        pseudonyms=PSEUDONYMS,
+        audit=AUDIT,
+        metrics=METRICS,
     )
     assert result.zaak_number is not None
     return result.zaak_number, result.code
@@ -87,7 +99,7 @@ def identified_flow_a(aws: Aws) -> str:
     assert invoke(code_check.lambda_handler, event)[1]["status"] == "verified"
     body = {"outcome": "identified"}
     event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": found["session_id"]}, body=body)
-    assert invoke(cleanup.lambda_handler, event)[0] == 200
+    assert invoke(outcome_fn.lambda_handler, event)[0] == 200
     return number
 
 
@@ -175,13 +187,13 @@ def test_voltooien_makes_a_stored_proof_the_owner_downloads(aws: Aws) -> None:
     resident_logs_in(aws, created["id"], BSN)
     body = {"outcome": "not_identified", "reason": "Beeld viel weg"}
     event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": created["id"]}, body=body)
-    status, done = invoke(cleanup.lambda_handler, event)
+    status, done = invoke(outcome_fn.lambda_handler, event)
     assert status == 200 and done["proof"]["status"] == "pending"
     document_id = done["proof"]["document_id"]
     # Then the queued message carries no BSN, sealed or clear
     peek = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"][0]
     assert BSN not in peek["Body"] and "sealed_bsn" not in peek["Body"]
-    # When the delivery function runs (builtin mode)
+    # When the proofs function runs (builtin mode)
     [answer] = run_delivery(aws)
     assert answer == {"batchItemFailures": []}
     # Then the owner sees it stored, with its hash and a short-lived download link to an SSE-KMS object
@@ -223,9 +235,9 @@ def test_a_verified_session_that_expires_without_voltooien_has_no_proof(aws: Aws
     event = http_event(
         "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
     )
-    status, body = invoke(cleanup.lambda_handler, event)
+    status, body = invoke(outcome_fn.lambda_handler, event)
     assert (status, body["error"]) == (404, "session_expired")
-    swept = cleanup.lambda_handler(json.loads((EVENTS / "scheduled_sweep.json").read_text()), LambdaContext())
+    swept = outcome_fn.lambda_handler(json.loads((EVENTS / "scheduled_sweep.json").read_text()), LambdaContext())
     assert swept == {"deleted": 1, "resent": 0} and proof_records(aws) == [] and poll(aws) is None
 
 
@@ -235,11 +247,11 @@ def test_a_retried_voltooien_reports_the_one_proof(aws: Aws) -> None:
     event = http_event(
         "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
     )
-    status, first = invoke(cleanup.lambda_handler, event)
+    status, first = invoke(outcome_fn.lambda_handler, event)
     assert status == 200
     run_delivery(aws)
     # When the browser sends Voltooien once more
-    status, again = invoke(cleanup.lambda_handler, event)
+    status, again = invoke(outcome_fn.lambda_handler, event)
     # Then it reports the one proof as it stands, and nothing more was queued or recorded
     assert status == 200 and again["proof"] == {**first["proof"], "status": "stored"}
     assert poll(aws) is None and len(proof_records(aws)) == 1
@@ -253,13 +265,13 @@ def test_a_retried_voltooien_reports_the_one_proof(aws: Aws) -> None:
 
 
 def sweep(at: datetime | None = None) -> dict[str, Any]:
-    """The cleanup function's scheduled run, at ``at`` (its clock) when given."""
+    """The outcome function's scheduled run (its sweep), at ``at`` (its clock) when given."""
     event = json.loads((EVENTS / "scheduled_sweep.json").read_text())
     if at is None:
-        return cleanup.lambda_handler(event, LambdaContext())  # type: ignore[no-any-return]
+        return outcome_fn.lambda_handler(event, LambdaContext())  # type: ignore[no-any-return]
     with pytest.MonkeyPatch.context() as clock:
-        clock.setattr(cleanup, "utc_now", lambda: at)
-        return cleanup.lambda_handler(event, LambdaContext())  # type: ignore[no-any-return]
+        clock.setattr(outcome_sweep, "utc_now", lambda: at)
+        return outcome_fn.lambda_handler(event, LambdaContext())  # type: ignore[no-any-return]
 
 
 def close_with_the_queue_down(aws: Aws, session_id: str) -> str:
@@ -275,7 +287,7 @@ def close_with_the_queue_down(aws: Aws, session_id: str) -> str:
     before = {item["pk"]["S"] for item in proof_records(aws)}
     with pytest.MonkeyPatch.context() as failing:
         failing.setattr(aws_client("sqs"), "send_message", throttled)
-        assert cleanup.lambda_handler(event, LambdaContext())["statusCode"] == 503
+        assert outcome_fn.lambda_handler(event, LambdaContext())["statusCode"] == 503
     [key] = {item["pk"]["S"] for item in proof_records(aws)} - before
     return key.removeprefix("proof#")
 
@@ -311,7 +323,7 @@ def test_a_sweep_that_sends_a_delivered_proof_again_makes_no_second_one(aws: Aws
     event = http_event(
         "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
     )
-    assert invoke(cleanup.lambda_handler, event)[0] == 200
+    assert invoke(outcome_fn.lambda_handler, event)[0] == 200
     assert sweep(now() + timedelta(minutes=6))["resent"] == 1
     # When delivery takes both messages
     run_delivery(aws)
@@ -368,7 +380,7 @@ def test_failures_are_retried_and_never_duplicate_a_zaak(
     delivery.wiring.cache_clear()
     zgw.fail(method, path, mode, times=2)
     identified_flow_a(aws)
-    # When the delivery function runs until the queue is empty (each redelivery after the visibility timeout,
+    # When the proofs function runs until the queue is empty (each redelivery after the visibility timeout,
     # by which time a request that was answered too late has been carried out)
     answers = run_delivery(aws, before_each=zgw.wait_until_caught_up)
     # Then the failed attempts were retried until one delivered, and every ZGW object exists exactly once. An
@@ -470,7 +482,7 @@ def test_a_catalogue_that_is_not_ready_stops_delivery_with_a_clear_message(
         monkeypatch.setenv(name, value)
     delivery.wiring.cache_clear()
     identified_flow_a(aws)
-    # When the delivery function starts on the proof
+    # When the proofs function starts on the proof
     event = poll(aws)
     assert event is not None
     with pytest.raises(CatalogueError) as failure:
@@ -486,7 +498,7 @@ def test_an_rsin_that_fails_the_elfproef_is_refused_at_start(
     # Given a typo in the RSIN (one digit off: nine digits, but not a valid RSIN)
     monkeypatch.setenv("ZGW_RSIN", "002220648")
     delivery.wiring.cache_clear()
-    # When the delivery function reads its settings
+    # When the proofs function reads its settings
     with pytest.raises(ConfigurationError, match="elfproef"):
         delivery.wiring()
 
@@ -495,7 +507,7 @@ def test_the_audit_trail_names_the_proofs_document_id_and_its_sha256(aws: Aws, c
     # Given a flow A proof waiting on the queue
     identified_flow_a(aws)
     capsys.readouterr()
-    # When the delivery function makes it
+    # When the proofs function makes it
     run_delivery(aws)
     # Then the audit event holds the document id and the SHA-256 the proof's footer promises
     [record] = proof_records(aws)

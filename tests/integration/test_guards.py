@@ -15,25 +15,25 @@ from uuid import UUID, uuid4
 import boto3
 import pytest
 
-import cleanup.handler as cleanup
 import code_check.handler as code_check
-import delivery.handler as delivery
+import outcome.handler as outcome_fn
+import proofs.handler as delivery
 import sessions.handler as sessions_fn
-from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
-from legitimatie.adapters.dynamodb_login import (
+from legitimatie.adapters.dynamodb import (
     DynamoDbIdentifications,
     DynamoDbPendingLogins,
+    DynamoDbProofRecords,
     DynamoDbResidentResults,
+    DynamoDbSessionRepository,
 )
-from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
 from legitimatie.adapters.kms import KmsBsnCipher, SealedDataRejected
 from legitimatie.assurance import LevelOfAssurance
-from legitimatie.errors import ConcurrentUpdate, SessionNotFound
-from legitimatie.login import Identification, PendingLogin, ResidentResult, ResultGrant, token_digest
-from legitimatie.proof import ProofRecord, ProofStatus
-from legitimatie.proof_services import proof_for_official
-from legitimatie.services import official_session
-from legitimatie.session import UNCLAIMED, Flow, Official, Session, Status
+from legitimatie.errors import ConcurrentUpdate, ProofNotFound
+from legitimatie.login.model import Identification, PendingLogin, ResidentResult, ResultGrant, token_digest
+from legitimatie.proofs.model import ProofRecord, ProofStatus
+from legitimatie.proofs.services import proof_for_official
+from legitimatie.sessions.model import UNCLAIMED, Flow, Official, Session, Status
+from legitimatie.sessions.services import official_session
 from tests.proof_fakes import DictPdfStore
 
 from .conftest import OFFICIAL_SUB, REGION, Aws, LambdaContext, http_event, invoke
@@ -92,7 +92,7 @@ def test_every_api_answer_says_no_store(aws: Aws) -> None:
         raw(sessions_fn.lambda_handler, http_event("GET", "/api/sessions/{id}", path_params=sid)),
         raw(sessions_fn.lambda_handler, http_event("GET", "/api/public/result", official_sub=None)),
         raw(code_check.lambda_handler, http_event("POST", "/api/sessions/{id}/check", path_params=sid, body={})),
-        raw(cleanup.lambda_handler, http_event("DELETE", "/api/sessions/{id}", path_params=sid)),
+        raw(outcome_fn.lambda_handler, http_event("DELETE", "/api/sessions/{id}", path_params=sid)),
         raw(delivery.lambda_handler, http_event("GET", "/api/proofs/{document_id}", path_params={"document_id": "x"})),
     ]
     # Then none of them may be kept by a browser or a proxy
@@ -115,7 +115,7 @@ def test_json_nested_a_hundred_thousand_deep_is_a_400_not_a_500(aws: Aws) -> Non
     for handler, route, params in (
         (sessions_fn.lambda_handler, "/api/sessions", None),
         (code_check.lambda_handler, "/api/sessions/{id}/check", {"id": str(uuid4())}),
-        (cleanup.lambda_handler, "/api/sessions/{id}/complete", {"id": str(uuid4())}),
+        (outcome_fn.lambda_handler, "/api/sessions/{id}/complete", {"id": str(uuid4())}),
     ):
         event = http_event("POST", route, path_params=params, raw_body='{"a":' + deep + "}")
         status, body = invoke(handler, event)
@@ -139,12 +139,12 @@ def test_every_record_is_written_with_its_ttl(aws: Aws) -> None:
     invoke(code_check.lambda_handler, event)
     body = {"outcome": "identified"}
     event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": other["id"]}, body=body)
-    assert invoke(cleanup.lambda_handler, event)[0] == 200
+    assert invoke(outcome_fn.lambda_handler, event)[0] == 200
     DynamoDbPendingLogins(dynamodb(), aws.table_name).add(
-        PendingLogin("_req", "relay", "handover", LevelOfAssurance.MIDDEN, NOW, NOW + timedelta(minutes=15))
+        PendingLogin("_req", "relay", Flow.HANDOVER, LevelOfAssurance.MIDDEN, NOW, NOW + timedelta(minutes=15))
     )
     DynamoDbResidentResults(dynamodb(), aws.table_name).add(
-        "digest", ResidentResult(flow="handover", code="123456", expires_at=NOW + timedelta(minutes=15))
+        "digest", ResidentResult(flow=Flow.HANDOVER, code="123456", expires_at=NOW + timedelta(minutes=15))
     )
     # Then every item carries a TTL equal to its expiry time
     written = items(aws)
@@ -176,7 +176,7 @@ def test_a_sealed_bsn_opens_only_for_its_own_session(aws: Aws) -> None:
 
 def test_a_pending_login_is_taken_once_and_removed_from_the_table(aws: Aws) -> None:
     pending = DynamoDbPendingLogins(dynamodb(), aws.table_name)
-    pending.add(PendingLogin("_req", "relay", "handover", LevelOfAssurance.MIDDEN, NOW, NOW + timedelta(minutes=15)))
+    pending.add(PendingLogin("_req", "relay", Flow.HANDOVER, LevelOfAssurance.MIDDEN, NOW, NOW + timedelta(minutes=15)))
     assert pending.take("_req", NOW) is not None
     assert pending.take("_req", NOW) is None
     assert items(aws) == []
@@ -186,7 +186,7 @@ def test_a_pending_login_expires_at_its_second(aws: Aws) -> None:
     pending = DynamoDbPendingLogins(dynamodb(), aws.table_name)
     expiry = NOW + timedelta(minutes=15)
     for request_id in ("_a", "_b"):
-        pending.add(PendingLogin(request_id, "relay", "handover", LevelOfAssurance.MIDDEN, NOW, expiry))
+        pending.add(PendingLogin(request_id, "relay", Flow.HANDOVER, LevelOfAssurance.MIDDEN, NOW, expiry))
     assert pending.take("_a", expiry - timedelta(seconds=1)) is not None
     assert pending.take("_b", expiry) is None
 
@@ -194,7 +194,7 @@ def test_a_pending_login_expires_at_its_second(aws: Aws) -> None:
 def test_a_resident_result_expires_at_its_second(aws: Aws) -> None:
     results = DynamoDbResidentResults(dynamodb(), aws.table_name)
     expiry = NOW + timedelta(minutes=15)
-    results.add(token_digest("t"), ResidentResult(flow="handover", code="123456", expires_at=expiry))
+    results.add(token_digest("t"), ResidentResult(flow=Flow.HANDOVER, code="123456", expires_at=expiry))
     assert results.get(token_digest("t"), expiry - timedelta(seconds=1)) is not None
     assert results.get(token_digest("t"), expiry) is None
 
@@ -221,7 +221,7 @@ def test_a_proof_link_expires_at_its_second(aws: Aws) -> None:
         ProofRecord(
             document_id=document_id,
             reference="ref",
-            flow="handover",
+            flow=Flow.HANDOVER,
             status=ProofStatus.STORED,
             s3_key="proofs/x.pdf",
             created_at=NOW,
@@ -236,7 +236,7 @@ def test_a_proof_link_expires_at_its_second(aws: Aws) -> None:
         return proof_for_official(document_id, OFFICIAL, "zaak-opzoeken", records=records, pdfs=pdfs, now=at)
 
     assert view(expiry - timedelta(seconds=1))
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(ProofNotFound):
         view(expiry)
 
 
@@ -248,12 +248,12 @@ def test_the_list_holds_the_officials_own_open_sessions_only(aws: Aws) -> None:
     _, mine = create({"flow": "known_bsn", "bsn": BSN})
     _, handover = create({"flow": "handover"})
     _, cancelled = create({"flow": "handover"})
-    invoke(cleanup.lambda_handler, http_event("DELETE", "/api/sessions/{id}", path_params={"id": cancelled["id"]}))
+    invoke(outcome_fn.lambda_handler, http_event("DELETE", "/api/sessions/{id}", path_params={"id": cancelled["id"]}))
     _, closed = create({"flow": "handover"})
     resident_logs_in(aws, closed["id"], BSN)
     body = {"outcome": "not_identified", "reason": "Geen beeld"}
     event = http_event("POST", "/api/sessions/{id}/complete", path_params={"id": closed["id"]}, body=body)
-    assert invoke(cleanup.lambda_handler, event)[0] == 200
+    assert invoke(outcome_fn.lambda_handler, event)[0] == 200
     create({"flow": "handover"}, official_sub="8f3b1c2d-0000-4000-8000-000000000002")
     # When the official lists their sessions
     status, listed = invoke(sessions_fn.lambda_handler, http_event("GET", "/api/sessions"))
@@ -272,7 +272,7 @@ def test_the_result_page_is_extended_through_the_real_handler_up_to_its_cap(aws:
     results = DynamoDbResidentResults(dynamodb(), aws.table_name)
     now = datetime.now(UTC).replace(microsecond=0)
     result = ResidentResult(
-        flow="handover",
+        flow=Flow.HANDOVER,
         code="123456",
         expires_at=now + timedelta(seconds=100),
         limit_at=now + timedelta(minutes=20),
@@ -313,7 +313,7 @@ def test_a_login_and_its_result_are_one_write_and_a_failed_result_leaves_the_ses
     session = sessions.get(UUID(created["id"]))
     assert session is not None
     results = DynamoDbResidentResults(dynamodb(), aws.table_name)
-    taken = ResidentResult(flow="handover", code="111111", expires_at=NOW + timedelta(minutes=15))
+    taken = ResidentResult(flow=Flow.HANDOVER, code="111111", expires_at=NOW + timedelta(minutes=15))
     results.add(token_digest("t"), taken)
     logged_in = replace(session, status=Status.LOGGED_IN)
     grant = ResultGrant(token_digest("t"), replace(taken, code="222222", session_id=session.id))
@@ -349,7 +349,7 @@ def test_flow_a_session_case_number_and_result_are_one_write(aws: Aws) -> None:
         expires_at=expiry,
         zaak_number=str(number),
     )
-    grant = ResultGrant("digest-a", ResidentResult(flow="new_resident", code="333333", expires_at=expiry))
+    grant = ResultGrant("digest-a", ResidentResult(flow=Flow.NEW_RESIDENT, code="333333", expires_at=expiry))
     # When a login's session is added with its result under that same number
     with pytest.raises(ConcurrentUpdate):
         sessions.add(session, result=grant, identification=replace(identification, session_id=session.id))
@@ -364,7 +364,7 @@ def test_the_result_page_reads_its_result_with_its_session_only_for_that_session
     session_id = UUID(created["id"])
     results = DynamoDbResidentResults(dynamodb(), aws.table_name)
     expiry = NOW + timedelta(minutes=15)
-    results.add("d", ResidentResult(flow="handover", code="123456", expires_at=expiry, session_id=session_id))
+    results.add("d", ResidentResult(flow=Flow.HANDOVER, code="123456", expires_at=expiry, session_id=session_id))
     # Then the page's one read finds both, until the result's expiry
     result, session = results.get_with_session("d", session_id, NOW)
     assert result is not None and result.code == "123456" and session is not None and session.id == session_id

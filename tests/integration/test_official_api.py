@@ -9,15 +9,16 @@ from uuid import UUID
 import boto3
 import pytest
 
-import cleanup.handler as cleanup
 import code_check.handler as code_check
+import outcome.handler as outcome_fn
+import proofs.handler as delivery
 import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
-from legitimatie.control_code import ControlCodes
-from legitimatie.services import record_resident_login
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.services import record_resident_login
 
 from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke
 
@@ -78,7 +79,7 @@ def complete(session_id: str, outcome: str = "identified", **body: str) -> tuple
     event = http_event(
         "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": outcome, **body}
     )
-    return invoke(cleanup.lambda_handler, event)
+    return invoke(outcome_fn.lambda_handler, event)
 
 
 def items_of(aws: Aws, kind: str) -> list[dict]:
@@ -187,7 +188,7 @@ def test_flow_c_official_sees_the_bsn_after_login_then_completes(aws: Aws) -> No
 def test_cancel_deletes_and_then_404(aws: Aws) -> None:
     _, created = create({"flow": "handover"})
     event = http_event("DELETE", "/api/sessions/{id}", path_params={"id": created["id"]})
-    status, body = invoke(cleanup.lambda_handler, event)
+    status, body = invoke(outcome_fn.lambda_handler, event)
     assert status == 200 and body["status"] == "cancelled"
     assert read(created["id"])[0] == 404
 
@@ -240,7 +241,7 @@ def test_a_session_past_its_expiry_is_expired_though_the_item_remains(aws: Aws) 
     status, body = invoke(sessions_fn.lambda_handler, event)
     assert status == 404 and body["error"] == "session_expired"
     # And the scheduled sweep removes it
-    swept = cleanup.lambda_handler(json.loads((EVENTS / "scheduled_sweep.json").read_text()), LambdaContext())
+    swept = outcome_fn.lambda_handler(json.loads((EVENTS / "scheduled_sweep.json").read_text()), LambdaContext())
     assert swept == {"deleted": 1, "resent": 0}
     assert table.scan(TableName=aws.table_name)["Items"] == []
 
@@ -270,6 +271,25 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(aws: Aws, body, raw, s
 def test_a_malformed_session_id_is_bad_input(aws: Aws) -> None:
     status, body = read("not-a-session-id")
     assert status == 422 and body["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("route", "param", "malformed", "unknown", "not_found"),
+    [
+        ("/api/identifications/{zaak_number}", "zaak_number", "2026-1", "2026-99999", "identification_not_found"),
+        ("/api/proofs/{document_id}", "document_id", "x", "b616a803-917e-467b-bc85-4262f112035c", "proof_not_found"),
+    ],
+)
+def test_malformed_ids_are_bad_input_and_unknown_ones_are_not_found(
+    aws: Aws, route, param, malformed, unknown, not_found
+) -> None:
+    # A case number or document id of the wrong form is bad input (422), like a malformed session id: never looked
+    # up; a well-formed one that names nothing is a 404 with its own error code
+    handler = delivery.lambda_handler if "proofs" in route else sessions_fn.lambda_handler
+    status, body = invoke(handler, http_event("GET", route, path_params={param: malformed}))
+    assert (status, body["error"]) == (422, "invalid_request")
+    status, body = invoke(handler, http_event("GET", route, path_params={param: unknown}))
+    assert (status, body["error"]) == (404, not_found)
 
 
 def test_a_failing_dependency_is_a_retryable_503_without_detail(aws: Aws, monkeypatch) -> None:

@@ -16,24 +16,23 @@ from uuid import UUID
 import boto3
 import pytest
 
-from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
-from legitimatie.adapters.dynamodb_proofs import DynamoDbProofRecords
+from legitimatie.adapters.dynamodb import DynamoDbProofRecords, DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
-from legitimatie.adapters.sqs import SqsProofQueue
+from legitimatie.adapters.sqs import QueuedProofs, SqsProofQueue, proof_request
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
-from legitimatie.control_code import ControlCodes
 from legitimatie.errors import ConcurrentUpdate, DomainError
 from legitimatie.policy import ServicePolicy
-from legitimatie.proof import ProofRequest
-from legitimatie.proof_services import QueuedProofs
-from legitimatie.services import (
+from legitimatie.proofs.model import ProofRequest
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.model import Official, Outcome, Session, Status
+from legitimatie.sessions.services import (
     check_control_code,
     close_session,
     create_handover_session,
     record_resident_login,
 )
-from legitimatie.session import Official, Outcome, Session, Status
+from tests.fakes import AUDIT, METRICS
 
 from .conftest import REGION, Aws
 
@@ -88,7 +87,9 @@ def logged_in(aws: Aws, wrong_checks: int = 0, verified: bool = False) -> Sessio
     """A handover session the resident logged in to, through the real adapters."""
     kms = boto3.client("kms", region_name=REGION)
     sessions = repository(aws)
-    session = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=sessions, now=now())
+    session = create_handover_session(
+        None, OFFICIAL, policy=POLICY, sessions=sessions, now=now(), audit=AUDIT, metrics=METRICS
+    )
     session = record_resident_login(
         session.id,
         RESIDENT,
@@ -99,9 +100,13 @@ def logged_in(aws: Aws, wrong_checks: int = 0, verified: bool = False) -> Sessio
         now=now(),
     )
     for _ in range(wrong_checks):
-        check_control_code(session.id, wrong(session), OFFICIAL, sessions=sessions, now=now())
+        check_control_code(
+            session.id, wrong(session), OFFICIAL, sessions=sessions, now=now(), audit=AUDIT, metrics=METRICS
+        )
     if verified:
-        check_control_code(session.id, right(session), OFFICIAL, sessions=sessions, now=now())
+        check_control_code(
+            session.id, right(session), OFFICIAL, sessions=sessions, now=now(), audit=AUDIT, metrics=METRICS
+        )
     return session
 
 
@@ -149,7 +154,7 @@ def proofs_and_messages(aws: Aws) -> tuple[list[dict[str, Any]], list[ProofReque
     answer = boto3.client("sqs", region_name=REGION).receive_message(
         QueueUrl=aws.proof_queue_url, MaxNumberOfMessages=10
     )
-    return records, [ProofRequest.from_message(m["Body"]) for m in answer.get("Messages", [])]
+    return records, [proof_request(m["Body"]) for m in answer.get("Messages", [])]
 
 
 def stored(aws: Aws, session_id: UUID) -> Session:
@@ -163,7 +168,9 @@ def test_two_checks_at_once_one_right_one_wrong_on_the_last_attempt(aws: Aws) ->
     session = logged_in(aws, wrong_checks=2)
 
     def check(code: str) -> Step:
-        return lambda repo: check_control_code(session.id, code, OFFICIAL, sessions=repo, now=now())
+        return lambda repo: check_control_code(
+            session.id, code, OFFICIAL, sessions=repo, now=now(), audit=AUDIT, metrics=METRICS
+        )
 
     # When both read the session before either writes, and the right code writes first
     verified, late = race(aws, check(right(session)), check(wrong(session)))
@@ -179,6 +186,8 @@ def test_two_checks_at_once_one_right_one_wrong_on_the_last_attempt(aws: Aws) ->
         proofs=outbox(aws),
         municipality="Gemeente Voorbeeld",
         now=now(),
+        audit=AUDIT,
+        metrics=METRICS,
     )
     records, messages = proofs_and_messages(aws)
     assert record is not None and len(records) == 1 and [m.document_id for m in messages] == [record.document_id]
@@ -190,7 +199,9 @@ def test_two_checks_at_once_the_wrong_one_locking_first(aws: Aws) -> None:
     session = logged_in(aws, wrong_checks=2)
 
     def check(code: str) -> Step:
-        return lambda repo: check_control_code(session.id, code, OFFICIAL, sessions=repo, now=now())
+        return lambda repo: check_control_code(
+            session.id, code, OFFICIAL, sessions=repo, now=now(), audit=AUDIT, metrics=METRICS
+        )
 
     locked, late = race(aws, check(wrong(session)), check(right(session)))
     # Then the session is locked for good: the right code, read before the lock, did not verify it
@@ -206,6 +217,8 @@ def test_two_checks_at_once_the_wrong_one_locking_first(aws: Aws) -> None:
             proofs=outbox(aws),
             municipality="Gemeente Voorbeeld",
             now=now(),
+            audit=AUDIT,
+            metrics=METRICS,
         )
     assert proofs_and_messages(aws) == ([], [])
 
@@ -233,6 +246,8 @@ def test_two_closes_at_once_make_one_proof_whose_outcome_is_the_sessions(
             proofs=outbox(aws),
             municipality="Gemeente Voorbeeld",
             now=now(),
+            audit=AUDIT,
+            metrics=METRICS,
         )
 
     # When both read the verified session before either writes
@@ -254,7 +269,9 @@ def test_a_check_and_a_close_at_once_make_at_most_one_proof_that_tells_the_truth
     session = logged_in(aws)
 
     def check(repo: DynamoDbSessionRepository) -> object:
-        return check_control_code(session.id, right(session), OFFICIAL, sessions=repo, now=now())
+        return check_control_code(
+            session.id, right(session), OFFICIAL, sessions=repo, now=now(), audit=AUDIT, metrics=METRICS
+        )
 
     def close(repo: DynamoDbSessionRepository) -> object:
         return close_session(
@@ -266,6 +283,8 @@ def test_a_check_and_a_close_at_once_make_at_most_one_proof_that_tells_the_truth
             proofs=outbox(aws),
             municipality="Gemeente Voorbeeld",
             now=now(),
+            audit=AUDIT,
+            metrics=METRICS,
         )
 
     first, second = race(aws, *((check, close) if check_first else (close, check)))

@@ -9,12 +9,11 @@ from uuid import UUID, uuid4
 import boto3
 import pytest
 
-from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
-from legitimatie.adapters.dynamodb_login import DynamoDbPendingLogins
+from legitimatie.adapters.dynamodb import DynamoDbPendingLogins, DynamoDbSessionRepository
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.errors import ConcurrentUpdate
-from legitimatie.login import LOGIN_LIFETIME, PendingLogin, TakenLogin, token_digest
-from legitimatie.session import UNCLAIMED, Flow, ResidentLogin, Session, Status
+from legitimatie.login.model import LOGIN_LIFETIME, PendingLogin, TakenLogin, token_digest
+from legitimatie.sessions.model import UNCLAIMED, Flow, ResidentLogin, Session, Status
 from tests.integration.conftest import REGION, Aws
 from tests.integration.test_official_api import create
 
@@ -29,7 +28,7 @@ def _login(request_id: str = "_req-1") -> PendingLogin:
     return PendingLogin(
         request_id=request_id,
         relay_state="relay-1",
-        flow="new_resident",
+        flow=Flow.NEW_RESIDENT,
         required_loa=LevelOfAssurance.MIDDEN,
         created_at=NOW,
         expires_at=NOW + LOGIN_LIFETIME,
@@ -71,7 +70,7 @@ def test_the_table_holds_only_a_hash_of_the_browser_token(aws: Aws) -> None:
 def _session_login(aws: Aws, request_id: str = "_req-b") -> PendingLogin:
     """A pending login for a fresh handover session (flows B and C keep it on the session's item)."""
     _, created = create({"flow": "handover"})
-    return replace(_login(request_id), flow="handover", session_id=UUID(created["id"]))
+    return replace(_login(request_id), flow=Flow.HANDOVER, session_id=UUID(created["id"]))
 
 
 def _sessions(aws: Aws) -> DynamoDbSessionRepository:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 Template = dict[str, Any]
-API_FUNCTIONS = ["SessionsFunction", "CodeCheckFunction", "CleanupFunction", "DigidFunction"]
+API_FUNCTIONS = ["SessionsFunction", "CodeCheckFunction", "OutcomeFunction", "DigidFunction"]
 
 
 def of_type(template: Template, kind: str) -> dict[str, Template]:
@@ -68,8 +68,8 @@ def test_the_function_alarms_cover_every_function(cfn_template) -> None:
     for alarm in ("FunctionErrorsAlarm", "FunctionThrottlesAlarm"):
         metrics = cfn_template["Resources"][alarm]["Properties"]["Metrics"]
         watched = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"] for m in metrics if "MetricStat" in m}
-        # issue 5's delivery function has alarms of its own (its dead-letter queue); every other function is watched
-        assert functions - watched <= {"DeliveryFunction"}
+        # issue 5's proofs function has alarms of its own (its dead-letter queue); every other function is watched
+        assert functions - watched <= {"ProofsFunction"}
 
 
 def test_functions_record_no_xray_traces_unless_a_caller_samples(sam_template) -> None:

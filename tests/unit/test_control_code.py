@@ -7,14 +7,14 @@ from uuid import UUID
 import pytest
 
 from legitimatie.bsn import Bsn
-from legitimatie.control_code import (
+from legitimatie.errors import InvalidInput
+from legitimatie.sessions.control_code import (
     ControlCodes,
     codes_equal,
     control_code_message,
     hotp_truncate,
     random_control_code,
 )
-from legitimatie.errors import InvalidInput
 from tests.fakes import HmacMacKey
 
 TEST_KEY = bytes(range(32))  # 000102...1f: the published test key, never a real one

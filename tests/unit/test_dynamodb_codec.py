@@ -31,9 +31,10 @@ from legitimatie.adapters.dynamodb.items import (
 )
 from legitimatie.adapters.dynamodb.proofs import proof_from_record, proof_item
 from legitimatie.assurance import LevelOfAssurance
-from legitimatie.login import CaseNumber, Identification, PendingLogin, ResidentResult
-from legitimatie.proof import ProofRecord, ProofStatus
-from legitimatie.session import Flow, Official, ResidentEvent, ResidentLogin, Session, Status
+from legitimatie.flow import Flow
+from legitimatie.login.model import CaseNumber, Identification, PendingLogin, ResidentResult
+from legitimatie.proofs.model import ProofRecord, ProofStatus
+from legitimatie.sessions.model import Official, ResidentEvent, ResidentLogin, Session, Status
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 NOW = datetime(2026, 3, 4, 10, 15, 30, tzinfo=UTC)
@@ -171,7 +172,7 @@ def test_the_login_records_round_trip() -> None:
     pending = PendingLogin(
         request_id="_req-1",
         relay_state="relay",
-        flow="new_resident",
+        flow=Flow.NEW_RESIDENT,
         required_loa=LevelOfAssurance.MIDDEN,
         created_at=NOW,
         expires_at=NOW + timedelta(minutes=15),
@@ -179,7 +180,7 @@ def test_the_login_records_round_trip() -> None:
     )
     assert pending_login_from_record("_req-1", decode(pending_login_item(pending))) == pending
     result = ResidentResult(
-        flow="handover",
+        flow=Flow.HANDOVER,
         code="123456",
         expires_at=NOW + timedelta(minutes=5),
         zaak_number="2026-00001",
@@ -190,7 +191,7 @@ def test_the_login_records_round_trip() -> None:
         extensions=2,
     )
     assert result_from_record(decode(result_item("hash", result))) == result
-    bare = ResidentResult(flow="new_resident", code="000001", expires_at=NOW)
+    bare = ResidentResult(flow=Flow.NEW_RESIDENT, code="000001", expires_at=NOW)
     assert result_from_record(decode(result_item("hash", bare))) == bare
     identification = Identification(
         zaak_number=CaseNumber(2026, 42),
@@ -209,7 +210,7 @@ def test_a_proof_record_round_trips_and_only_a_pending_one_is_in_the_outbox(stat
     record = ProofRecord(
         document_id=SESSION_ID,
         reference="ref",
-        flow="handover",
+        flow=Flow.HANDOVER,
         status=status,
         s3_key="proofs/key.pdf",
         created_at=NOW,

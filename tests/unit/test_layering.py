@@ -24,6 +24,10 @@ DOMAIN = _contract("Domain")["source_modules"]
 SERVICES = _contract("Services")["source_modules"]
 
 
+def _path(module: str) -> Path:
+    return PACKAGE.joinpath(*module.split(".")[1:]).with_suffix(".py")
+
+
 def _imported_modules(path: Path) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
@@ -36,9 +40,7 @@ def _imported_modules(path: Path) -> set[str]:
 
 def test_no_domain_module_imports_os() -> None:
     offenders = {
-        module: sorted(
-            name for name in _imported_modules(PACKAGE / f"{module.split('.')[-1]}.py") if name.split(".")[0] == "os"
-        )
+        module: sorted(name for name in _imported_modules(_path(module)) if name.split(".")[0] == "os")
         for module in DOMAIN
     }
     assert {module: names for module, names in offenders.items() if names} == {}
@@ -51,8 +53,15 @@ def test_the_check_sees_an_os_import(tmp_path: Path) -> None:
 
 
 def test_every_module_of_the_package_is_in_a_layer() -> None:
-    top_level = {f"legitimatie.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    modules = {
+        ".".join(("legitimatie", *p.relative_to(PACKAGE).with_suffix("").parts))
+        for p in PACKAGE.rglob("*.py")
+        if p.name != "__init__.py"
+    }
     packages = {f"legitimatie.{p.name}" for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
     edge = {"legitimatie.adapters", "legitimatie.runtime"}
-    assert packages == edge
-    assert top_level == set(DOMAIN) | set(SERVICES)
+    subjects = {"legitimatie.sessions", "legitimatie.login", "legitimatie.proofs"}
+    assert packages == edge | subjects
+    at_the_edge = {m for m in modules if any(m.startswith(f"{package}.") for package in edge)}
+    assert modules - at_the_edge == set(DOMAIN) | set(SERVICES)
+    assert all(_path(module).is_file() for module in (*DOMAIN, *SERVICES))

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from legitimatie.adapters.sqs import QueuedProofs
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
-from legitimatie.control_code import ControlCodes
-from legitimatie.errors import NotAllowed, SessionNotFound, WrongState
-from legitimatie.login import CaseNumber, LoginRefused, token_digest
-from legitimatie.login_services import (
+from legitimatie.errors import CaseNotFound, InvalidCaseNumber, NotAllowed, SessionNotFound, WrongState
+from legitimatie.login.model import CaseNumber, LoginRefused, token_digest
+from legitimatie.login.services import (
     extend_result,
     find_pending_login,
     finish_login,
@@ -22,10 +22,18 @@ from legitimatie.login_services import (
     take_pending_login,
 )
 from legitimatie.policy import ServicePolicy
-from legitimatie.proof_services import QueuedProofs
-from legitimatie.services import check_control_code, close_session, create_handover_session, create_known_bsn_session
-from legitimatie.session import Flow, Official, Outcome, Status
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.model import Flow, Official, Outcome, Status
+from legitimatie.sessions.services import (
+    check_control_code,
+    close_session,
+    create_handover_session,
+    create_known_bsn_session,
+)
 from tests.fakes import (
+    AUDIT,
+    METRICS,
+    PSEUDONYMS,
     FakeCipher,
     HmacMacKey,
     InMemoryIdentifications,
@@ -68,11 +76,12 @@ class World:
             sessions=self.sessions,
             cipher=self.cipher,
             now=NOW,
+            audit=AUDIT,
         )
 
     def log_in(self, session_id, bsn=RESIDENT, loa=LevelOfAssurance.MIDDEN, request_id="_req1", at=NOW):
         plan = plan_login(session_id, policy=POLICY, sessions=self.sessions, now=at)
-        register_login(plan, request_id, "relay-1", BROWSER, pending=self.pending, now=at)
+        register_login(plan, request_id, "relay-1", BROWSER, pending=self.pending, now=at, audit=AUDIT, metrics=METRICS)
         found = find_pending_login(request_id, "relay-1", BROWSER, pending=self.pending, now=at, session_id=session_id)
         # finish_login's write uses the pending login up (once)
         return finish_login(
@@ -84,7 +93,11 @@ class World:
             codes=self.codes,
             cipher=self.cipher,
             identifications=self.identifications,
+            pending=self.pending,
             now=at,
+            pseudonyms=PSEUDONYMS,
+            audit=AUDIT,
+            metrics=METRICS,
         )
 
 
@@ -112,17 +125,27 @@ def test_flow_a_is_checked_and_closed_like_b_and_c_and_the_bsn_goes_at_the_end(w
     token, result = world.log_in(None)
     _, session, _ = world.look_up(result.zaak_number)
     # When the official types the code the resident read aloud and closes as identified
-    assert check_control_code(session.id, result.code, OFFICIAL, sessions=world.sessions, now=NOW).match
+    assert check_control_code(
+        session.id, result.code, OFFICIAL, sessions=world.sessions, now=NOW, audit=AUDIT, metrics=METRICS
+    ).match
     records = InMemoryProofRecords()
     world.sessions.proof_records = records
     proofs = QueuedProofs(records, ListQueue(), timedelta(days=90))
     ended, record = close_session(
-        session.id, OFFICIAL, Outcome.IDENTIFIED, sessions=world.sessions, proofs=proofs, municipality="G", now=NOW
+        session.id,
+        OFFICIAL,
+        Outcome.IDENTIFIED,
+        sessions=world.sessions,
+        proofs=proofs,
+        municipality="G",
+        now=NOW,
+        audit=AUDIT,
+        metrics=METRICS,
     )
     # Then the proof carries the BSN sealed to the session (the case needs it), and the BSN is gone at once
     assert ended.status is Status.COMPLETED and record is not None and record.reference == result.zaak_number
     assert world.identifications.records == {} and world.sessions.get(session.id).login is None
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(CaseNotFound):
         world.look_up(result.zaak_number)
     # And the resident's page follows the outcome
     assert resident_result(token, results=world.results, sessions=world.sessions, now=NOW).outcome == "identified"
@@ -138,7 +161,9 @@ def test_a_flow_a_case_belongs_to_the_first_official_who_looks_it_up(world: Worl
 
 def test_the_result_page_can_be_extended_a_limited_number_of_times(world: World) -> None:
     # Given a flow B login 2 minutes into a 30-minute session
-    session = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW)
+    session = create_handover_session(
+        None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW, audit=AUDIT, metrics=METRICS
+    )
     token, result = world.log_in(session.id, at=NOW + timedelta(minutes=2))
     assert result.expires_at == NOW + timedelta(minutes=17)
     # When the resident extends at minute 14, then the page lives 15 minutes from then, capped at the session
@@ -168,21 +193,32 @@ def test_only_the_lookup_group_may_see_identifications(world: World) -> None:
 
 def test_flow_b_resident_code_equals_the_officials_for_the_same_bsn(world: World) -> None:
     session = create_known_bsn_session(
-        RESIDENT, None, OFFICIAL, policy=POLICY, sessions=world.sessions, codes=world.codes, now=NOW
+        RESIDENT,
+        None,
+        OFFICIAL,
+        policy=POLICY,
+        sessions=world.sessions,
+        codes=world.codes,
+        now=NOW,
+        pseudonyms=PSEUDONYMS,
+        audit=AUDIT,
+        metrics=METRICS,
     )
     _, result = world.log_in(session.id)
     assert result.code == session.official_code and result.official_name is None
 
 
 def test_flow_c_result_names_the_official(world: World) -> None:
-    session = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW)
+    session = create_handover_session(
+        None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW, audit=AUDIT, metrics=METRICS
+    )
     _, result = world.log_in(session.id)
     assert result.official_name == "D. Dorknoper" and result.flow == Flow.HANDOVER.value
 
 
 def _pending(world: World) -> None:
     plan = plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW)
-    register_login(plan, "_req", "relay", BROWSER, pending=world.pending, now=NOW)
+    register_login(plan, "_req", "relay", BROWSER, pending=world.pending, now=NOW, audit=AUDIT, metrics=METRICS)
 
 
 def test_a_pending_login_is_taken_only_once(world: World) -> None:
@@ -235,7 +271,9 @@ def test_the_pending_login_stores_only_a_hash_of_the_browser_token(world: World)
     [("expired", "expired"), ("used", "already_used"), ("unknown", "expired")],
 )
 def test_login_is_refused_before_digid_for_unusable_links(world: World, setup: str, reason: str) -> None:
-    session = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW)
+    session = create_handover_session(
+        None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW, audit=AUDIT, metrics=METRICS
+    )
     at = NOW
     if setup == "expired":
         at = NOW + timedelta(minutes=31)
@@ -250,7 +288,13 @@ def test_login_is_refused_before_digid_for_unusable_links(world: World, setup: s
 
 def test_every_flow_forces_a_fresh_digid_login(world: World) -> None:
     session = create_handover_session(
-        LevelOfAssurance.SUBSTANTIEEL, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW
+        LevelOfAssurance.SUBSTANTIEEL,
+        OFFICIAL,
+        policy=POLICY,
+        sessions=world.sessions,
+        now=NOW,
+        audit=AUDIT,
+        metrics=METRICS,
     )
     plan = plan_login(session.id, policy=POLICY, sessions=world.sessions, now=NOW)
     assert plan.force_authn and plan.required_loa is LevelOfAssurance.SUBSTANTIEEL
@@ -259,7 +303,13 @@ def test_every_flow_forces_a_fresh_digid_login(world: World) -> None:
 
 def test_a_login_below_the_level_is_refused_and_stores_nothing(world: World) -> None:
     session = create_handover_session(
-        LevelOfAssurance.SUBSTANTIEEL, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW
+        LevelOfAssurance.SUBSTANTIEEL,
+        OFFICIAL,
+        policy=POLICY,
+        sessions=world.sessions,
+        now=NOW,
+        audit=AUDIT,
+        metrics=METRICS,
     )
     with pytest.raises(LoginRefused) as refused:
         world.log_in(session.id, loa=LevelOfAssurance.MIDDEN)
@@ -281,14 +331,14 @@ def test_the_result_is_only_for_the_token_and_expires(world: World) -> None:
 
 @pytest.mark.parametrize("raw", ["2026-1", "26-00001", "2026_00001", "abcd-efghi", ""])
 def test_case_numbers_have_one_form(raw: str) -> None:
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(InvalidCaseNumber):
         CaseNumber.parse(raw)
 
 
 def test_a_flow_a_login_below_the_minimum_level_is_refused_and_stores_nothing(world: World) -> None:
     # Given a flow A login that needs Midden (no session to check the level against)
     plan = plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW)
-    register_login(plan, "_req", "relay", BROWSER, pending=world.pending, now=NOW)
+    register_login(plan, "_req", "relay", BROWSER, pending=world.pending, now=NOW, audit=AUDIT, metrics=METRICS)
     found = find_pending_login("_req", "relay", BROWSER, pending=world.pending, now=NOW)
     login = take_pending_login(found, pending=world.pending, now=NOW)
     # When DigiD reports Basis, then the login service refuses it
@@ -302,7 +352,11 @@ def test_a_flow_a_login_below_the_minimum_level_is_refused_and_stores_nothing(wo
             codes=world.codes,
             cipher=world.cipher,
             identifications=world.identifications,
+            pending=world.pending,
             now=NOW,
+            pseudonyms=PSEUDONYMS,
+            audit=AUDIT,
+            metrics=METRICS,
         )
     assert refused.value.reason == "loa_too_low"
     assert world.sessions.sessions == {} and world.identifications.records == {} and world.results.results == {}

@@ -18,17 +18,19 @@ import pytest
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("fpdf")
 
-from delivery.pdf import font_dir, render_proof  # noqa: E402
+from legitimatie.adapters.sqs import proof_message, proof_request  # noqa: E402
 from legitimatie.assurance import LevelOfAssurance  # noqa: E402
 from legitimatie.bsn import Bsn  # noqa: E402
-from legitimatie.proof import CodeCheck, ProofContent, ProofOutcome, ProofRequest  # noqa: E402
+from legitimatie.flow import Flow  # noqa: E402
+from legitimatie.proofs.model import CodeCheck, ProofContent, ProofOutcome, ProofRequest  # noqa: E402
+from proofs.pdf import font_dir, render_proof  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "proofs"
 BSN = Bsn("999993653")
 
 FLOW_A = ProofRequest(
     document_id=UUID("3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b"),
-    flow="new_resident",
+    flow=Flow.NEW_RESIDENT,
     municipality="Gemeente Voorbeeld",
     created_at=datetime(2026, 11, 28, 14, 7, 31, tzinfo=UTC),
     login_at=datetime(2026, 11, 28, 14, 7, 12, tzinfo=UTC),
@@ -41,7 +43,7 @@ FLOW_A = ProofRequest(
 )
 FLOW_C = ProofRequest(
     document_id=UUID("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"),
-    flow="handover",
+    flow=Flow.HANDOVER,
     municipality="Gemeente Voorbeeld",
     created_at=datetime(2026, 11, 28, 15, 2, 0, tzinfo=UTC),
     login_at=datetime(2026, 11, 28, 14, 58, 40, tzinfo=UTC),
@@ -56,7 +58,7 @@ FLOW_C = ProofRequest(
 # A summer session the official closed as not identified (issue 11 adds that outcome to sessions)
 FLOW_B_NOT_IDENTIFIED = ProofRequest(
     document_id=UUID("5e4f3a2b-1c0d-4e9f-8a7b-6c5d4e3f2a1b"),
-    flow="known_bsn",
+    flow=Flow.KNOWN_BSN,
     municipality="Gemeente Voorbeeld",
     created_at=datetime(2026, 7, 14, 9, 31, 0, tzinfo=UTC),
     login_at=datetime(2026, 7, 14, 9, 28, 45, tzinfo=UTC),
@@ -151,7 +153,7 @@ def test_a_proof_request_without_an_outcome_is_identified_and_survives_the_queue
     # The outcome defaults to identified (messages queued before this field existed say nothing)
     assert FLOW_A.outcome is ProofOutcome.IDENTIFIED
     for request in (FLOW_A, FLOW_B_NOT_IDENTIFIED):
-        assert ProofRequest.from_message(request.to_message()) == request
+        assert proof_request(proof_message(request)) == request
 
 
 def test_the_hash_of_the_same_proof_is_stable_per_file(fonts_present: None) -> None:

@@ -8,27 +8,35 @@ from uuid import uuid4
 
 import pytest
 
+from legitimatie.adapters.sqs import QueuedProofs, proof_message, proof_request
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
-from legitimatie.control_code import ControlCodes
-from legitimatie.errors import NotVerified, ServiceUnavailable, SessionLocked, SessionNotFound, WrongState
+from legitimatie.errors import (
+    InvalidDocumentId,
+    NotVerified,
+    ProofNotFound,
+    ServiceUnavailable,
+    SessionLocked,
+    WrongState,
+)
 from legitimatie.policy import ServicePolicy
-from legitimatie.proof import CodeCheck, ProofContent, ProofRequest, ProofStatus, proof_key
-from legitimatie.proof_services import (
-    QueuedProofs,
+from legitimatie.proofs.model import CodeCheck, ProofContent, ProofRequest, ProofStatus, proof_key
+from legitimatie.proofs.services import (
     deliver_proof,
     mark_dead_lettered,
     parse_document_id,
     proof_for_official,
 )
-from legitimatie.services import (
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.model import Flow, Official, Outcome, Status
+from legitimatie.sessions.services import (
     check_control_code,
     close_session,
     create_handover_session,
     record_resident_login,
 )
-from legitimatie.session import Flow, Official, Outcome, Status
-from tests.fakes import FakeCipher, HmacMacKey, InMemoryIdentifications, InMemorySessionRepository
+from proofs.labels import proof_lines
+from tests.fakes import AUDIT, METRICS, FakeCipher, HmacMacKey, InMemoryIdentifications, InMemorySessionRepository
 from tests.proof_fakes import DictPdfStore, FlakyCaseSystem, InMemoryProofRecords, ListQueue, TextRenderer
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -58,7 +66,9 @@ class World:
         self.render = TextRenderer()
 
     def logged_in_handover(self, verified: bool = False):
-        session = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=self.sessions, now=NOW)
+        session = create_handover_session(
+            None, OFFICIAL, policy=POLICY, sessions=self.sessions, now=NOW, audit=AUDIT, metrics=METRICS
+        )
         session = record_resident_login(
             session.id,
             RESIDENT,
@@ -74,7 +84,9 @@ class World:
         return session
 
     def check(self, session_id, code, at=NOW):
-        return check_control_code(session_id, code, OFFICIAL, sessions=self.sessions, now=at)
+        return check_control_code(
+            session_id, code, OFFICIAL, sessions=self.sessions, now=at, audit=AUDIT, metrics=METRICS
+        )
 
     def close(self, session_id, outcome=Outcome.IDENTIFIED, zaak_url=None, reason=None):
         return close_session(
@@ -87,6 +99,8 @@ class World:
             proofs=self.proofs,
             municipality=POLICY.municipality_name,
             now=NOW + timedelta(minutes=2),
+            audit=AUDIT,
+            metrics=METRICS,
         )
 
     def deliver(self, request: ProofRequest, case_system=None):
@@ -98,6 +112,8 @@ class World:
             cipher=self.cipher,
             case_system=case_system,
             author="Gemeente Voorbeeld",
+            audit=AUDIT,
+            metrics=METRICS,
         )
 
 
@@ -135,7 +151,7 @@ def test_closing_a_verified_session_as_identified_makes_its_one_proof(world: Wor
     assert request.identified and request.code_check is CodeCheck.MATCH
     assert request.checked_at == NOW + timedelta(minutes=1)
     assert request.official_name == OFFICIAL.name and request.loa is LevelOfAssurance.SUBSTANTIEEL
-    assert request.sealed_bsn is None and RESIDENT.digits not in request.to_message()
+    assert request.sealed_bsn is None and RESIDENT.digits not in proof_message(request)
     # And the outbox record was written with the end state, which names it
     tombstone = world.sessions.get(session.id)
     assert tombstone is not None and tombstone.status is Status.COMPLETED and tombstone.login is None
@@ -165,12 +181,14 @@ def test_not_identified_makes_a_proof_that_says_the_identification_failed(world:
     assert ended.status is Status.NOT_IDENTIFIED and record is not None and not record.identified
     [request] = world.queue.sent
     assert not request.identified and request.code_check is CodeCheck.NO_MATCH and request.control_code is None
-    lines = dict(ProofContent(request=request, bsn=None).lines())
+    lines = dict(proof_lines(ProofContent(request=request, bsn=None)))
     assert lines["Uitkomst"].startswith("NIET geïdentificeerd") and lines["Reden"] == "Code klopte niet"
 
 
 def test_a_session_that_never_logged_in_closes_without_a_proof(world: World) -> None:
-    session = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW)
+    session = create_handover_session(
+        None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW, audit=AUDIT, metrics=METRICS
+    )
     ended, record = world.close(session.id, Outcome.NOT_IDENTIFIED)
     assert ended.status is Status.NOT_IDENTIFIED and record is None and world.queue.sent == []
 
@@ -239,7 +257,7 @@ def flow_a_request(world: World) -> ProofRequest:
     context = {"purpose": "handover-bsn", "session_id": "4d3c2b1a-0000-4000-8000-000000000042"}
     request = ProofRequest(
         document_id=uuid4(),
-        flow=Flow.NEW_RESIDENT.value,
+        flow=Flow.NEW_RESIDENT,
         municipality="Gemeente Voorbeeld",
         created_at=NOW,
         login_at=NOW,
@@ -302,10 +320,10 @@ def test_b_and_c_proofs_go_to_the_zaak_the_official_named_without_a_rol(world: W
 
 def test_a_dead_lettered_proof_shows_it_but_a_delivered_one_stays_delivered(world: World) -> None:
     request = flow_a_request(world)
-    mark_dead_lettered(request.document_id, records=world.records)
+    mark_dead_lettered(request, records=world.records, audit=AUDIT, metrics=METRICS)
     assert world.records.get(request.document_id).status is ProofStatus.DEAD_LETTERED  # type: ignore[union-attr]
     world.deliver(request, FlakyCaseSystem())
-    mark_dead_lettered(request.document_id, records=world.records)
+    mark_dead_lettered(request, records=world.records, audit=AUDIT, metrics=METRICS)
     assert world.records.get(request.document_id).status is ProofStatus.DELIVERED  # type: ignore[union-attr]
 
 
@@ -322,7 +340,7 @@ def test_only_the_owner_sees_a_proof_and_the_download_link_once_it_is_stored(wor
         record.document_id, OFFICIAL, "zaak-opzoeken", records=world.records, pdfs=world.pdfs, now=NOW
     )
     assert stored.download_url and stored.record.sha256
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(ProofNotFound):
         proof_for_official(
             record.document_id, COLLEAGUE, "zaak-opzoeken", records=world.records, pdfs=world.pdfs, now=NOW
         )
@@ -334,11 +352,11 @@ def test_flow_a_proofs_are_for_the_look_up_group_and_expire(world: World) -> Non
         request.document_id, LOOKUP, "zaak-opzoeken", records=world.records, pdfs=world.pdfs, now=NOW
     )
     assert view.record.reference == "2026-00042"
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(ProofNotFound):
         proof_for_official(
             request.document_id, OFFICIAL, "zaak-opzoeken", records=world.records, pdfs=world.pdfs, now=NOW
         )
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(ProofNotFound):
         proof_for_official(
             request.document_id,
             LOOKUP,
@@ -351,13 +369,13 @@ def test_flow_a_proofs_are_for_the_look_up_group_and_expire(world: World) -> Non
 
 def test_proof_requests_survive_the_queue_unchanged(world: World) -> None:
     request = flow_a_request(world)
-    assert ProofRequest.from_message(request.to_message()) == request
-    assert replace(request, sealed_bsn=None, bsn_context={}).to_message().count("bsn") == 0
+    assert proof_request(proof_message(request)) == request
+    assert proof_message(replace(request, sealed_bsn=None, bsn_context={})).count("bsn") == 0
 
 
 @pytest.mark.parametrize("raw", ["nope", "00000000-0000-0000-0000-000000000000", "../x"])
 def test_document_ids_are_uuid4(raw: str) -> None:
-    with pytest.raises(SessionNotFound):
+    with pytest.raises(InvalidDocumentId):
         parse_document_id(raw)
 
 
@@ -365,6 +383,6 @@ def test_a_redriven_proof_in_builtin_mode_ends_stored(world: World) -> None:
     # Given a proof that was dead-lettered after its PDF was stored
     request = flow_a_request(world)
     world.deliver(request)
-    mark_dead_lettered(request.document_id, records=world.records)
+    mark_dead_lettered(request, records=world.records, audit=AUDIT, metrics=METRICS)
     # When the message is redriven, then the proof is stored again without making a second PDF
     assert world.deliver(request).status is ProofStatus.STORED and world.render.calls == 1

@@ -7,13 +7,14 @@ from uuid import UUID
 
 import pytest
 
+from legitimatie.adapters.sqs import QueuedProofs
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
-from legitimatie.control_code import ControlCodes
 from legitimatie.errors import (
     AlreadyLoggedIn,
     ConcurrentUpdate,
     InvalidInput,
+    InvalidSessionId,
     LevelTooLow,
     NotVerified,
     SessionExpired,
@@ -22,8 +23,9 @@ from legitimatie.errors import (
     WrongState,
 )
 from legitimatie.policy import ServicePolicy
-from legitimatie.proof_services import QueuedProofs
-from legitimatie.services import (
+from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.model import Flow, Official, Outcome, Status
+from legitimatie.sessions.services import (
     cancel_session,
     check_control_code,
     close_session,
@@ -35,8 +37,7 @@ from legitimatie.services import (
     record_resident_login,
     sweep_expired,
 )
-from legitimatie.session import Flow, Official, Outcome, Status
-from tests.fakes import FakeCipher, HmacMacKey, InMemorySessionRepository
+from tests.fakes import AUDIT, METRICS, PSEUDONYMS, FakeCipher, HmacMacKey, InMemorySessionRepository
 from tests.proof_fakes import InMemoryProofRecords, ListQueue
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -77,22 +78,43 @@ def complete(session_id, official, sessions, outcome=Outcome.IDENTIFIED):
     proofs = outbox()
     sessions.proof_records = proofs._records
     ended, _ = close_session(
-        session_id, official, outcome, sessions=sessions, proofs=proofs, municipality="Gemeente Voorbeeld", now=NOW
+        session_id,
+        official,
+        outcome,
+        sessions=sessions,
+        proofs=proofs,
+        municipality="Gemeente Voorbeeld",
+        now=NOW,
+        audit=AUDIT,
+        metrics=METRICS,
     )
     return ended
 
 
 def check(session_id, code, official, sessions, *, now=NOW):
     """The official's code check; returns the outcome."""
-    return check_control_code(session_id, code, official, sessions=sessions, now=now)
+    return check_control_code(session_id, code, official, sessions=sessions, now=now, audit=AUDIT, metrics=METRICS)
 
 
 def known_bsn(sessions, codes, bsn=RESIDENT, loa=None):
-    return create_known_bsn_session(bsn, loa, OFFICIAL, policy=POLICY, sessions=sessions, codes=codes, now=NOW)
+    return create_known_bsn_session(
+        bsn,
+        loa,
+        OFFICIAL,
+        policy=POLICY,
+        sessions=sessions,
+        codes=codes,
+        now=NOW,
+        pseudonyms=PSEUDONYMS,
+        audit=AUDIT,
+        metrics=METRICS,
+    )
 
 
 def handover(sessions, loa=None):
-    return create_handover_session(loa, OFFICIAL, policy=POLICY, sessions=sessions, now=NOW)
+    return create_handover_session(
+        loa, OFFICIAL, policy=POLICY, sessions=sessions, now=NOW, audit=AUDIT, metrics=METRICS
+    )
 
 
 def login(session_id, bsn, sessions, codes, cipher, *, at=NOW, loa=LevelOfAssurance.MIDDEN):
@@ -167,7 +189,7 @@ def test_another_official_cannot_see_the_session(sessions, codes, cipher) -> Non
         lambda: official_session(session.id, COLLEAGUE, sessions=sessions, cipher=cipher, now=NOW),
         lambda: check(session.id, "123456", COLLEAGUE, sessions),
         lambda: complete(session.id, COLLEAGUE, sessions),
-        lambda: cancel_session(session.id, COLLEAGUE, sessions=sessions, now=NOW),
+        lambda: cancel_session(session.id, COLLEAGUE, sessions=sessions, now=NOW, audit=AUDIT, metrics=METRICS),
     ):
         with pytest.raises(SessionNotFound):
             step()
@@ -285,7 +307,10 @@ def test_complete_before_login_is_refused_and_keeps_the_session(sessions) -> Non
 def test_cancel_ends_the_session_whatever_its_status(sessions, codes, cipher) -> None:
     session = handover(sessions)
     login(session.id, RESIDENT, sessions, codes, cipher)
-    assert cancel_session(session.id, OFFICIAL, sessions=sessions, now=NOW).status is Status.CANCELLED
+    assert (
+        cancel_session(session.id, OFFICIAL, sessions=sessions, now=NOW, audit=AUDIT, metrics=METRICS).status
+        is Status.CANCELLED
+    )
     tombstone = sessions.get(session.id)
     assert tombstone.status is Status.CANCELLED and tombstone.login is None
     with pytest.raises(SessionNotFound):
@@ -305,8 +330,10 @@ def test_a_concurrent_change_is_never_overwritten(sessions, codes, cipher) -> No
 
 def test_the_sweep_deletes_only_what_has_expired(sessions, codes) -> None:
     old = handover(sessions)
-    young = create_handover_session(None, OFFICIAL, policy=POLICY, sessions=sessions, now=NOW + timedelta(minutes=20))
-    assert sweep_expired(records=sessions, now=NOW + timedelta(minutes=30)) == 1
+    young = create_handover_session(
+        None, OFFICIAL, policy=POLICY, sessions=sessions, now=NOW + timedelta(minutes=20), audit=AUDIT, metrics=METRICS
+    )
+    assert sweep_expired(records=sessions, now=NOW + timedelta(minutes=30), audit=AUDIT, metrics=METRICS) == 1
     assert sessions.get(old.id) is None and sessions.get(young.id) is not None
 
 
@@ -314,7 +341,7 @@ def test_the_sweep_deletes_only_what_has_expired(sessions, codes) -> None:
     "raw", ["not-a-uuid", "", "b616a803-917e-167b-bc85-4262f112035c", "{b616a803-917e-467b-bc85-4262f112035c}"]
 )
 def test_session_ids_are_canonical_uuid4_strings(raw: str) -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidSessionId):
         parse_session_id(raw)
 
 

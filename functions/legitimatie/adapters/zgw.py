@@ -18,7 +18,7 @@ import requests
 
 from ..bsn import Bsn
 from ..errors import ServiceUnavailable
-from ..proof import DocumentSpec, ZaakSpec
+from ..proofs.model import DocumentSpec, ZaakSpec
 
 __all__ = ["CaseSystemError", "CatalogueError", "ZgwCaseSystem", "ZgwSettings", "zgw_jwt"]
 
@@ -241,7 +241,7 @@ class ZgwCaseSystem:
     def check_catalogue(self) -> None:
         """Are the zaaktype, roltype, informatieobjecttype (and status and result types) published and linked?
 
-        Run once before the first delivery (delivery.handler) and by the deployment's smoke test
+        Run once before the first delivery (proofs.handler) and by the deployment's smoke test
         (``python -m infrastructure.deploy.zgw_catalogue``); raises ``CatalogueError`` naming every problem.
         """
         s = self._s

@@ -55,21 +55,17 @@ from pydantic import BaseModel, ValidationError  # noqa: E402
 
 from ..adapters.audit_log import CLIENT_ADDRESS  # noqa: E402
 from ..errors import (  # noqa: E402
-    AlreadyLoggedIn,
-    ConcurrentUpdate,
+    Conflict,
     DomainError,
+    Expired,
+    Forbidden,
     InvalidInput,
-    LevelTooLow,
+    Locked,
     NotAllowed,
-    NotVerified,
-    ServiceUnavailable,
-    SessionEnded,
-    SessionExpired,
-    SessionLocked,
-    SessionNotFound,
-    WrongState,
+    NotFound,
+    Unavailable,
 )
-from ..session import Official  # noqa: E402
+from ..sessions.model import Official  # noqa: E402
 from .observability import logger  # noqa: E402
 
 if TYPE_CHECKING:  # the middlewares package imports event_handler's types, and with them every resolver
@@ -94,20 +90,16 @@ class BadRequest(InvalidInput):
     code = "bad_request"
 
 
+# One row per kind of domain error (legitimatie.errors), first match wins: BadRequest before its kind.
 _STATUS_OF: list[tuple[type[DomainError], int]] = [
     (BadRequest, 400),
     (InvalidInput, 422),
-    (SessionNotFound, 404),
-    (SessionExpired, 404),  # the contract: unknown or expired sessions are 404, told apart by the error code
-    (SessionLocked, 423),
-    (SessionEnded, 409),
-    (WrongState, 409),
-    (NotVerified, 409),
-    (AlreadyLoggedIn, 409),
-    (ConcurrentUpdate, 409),
-    (LevelTooLow, 403),
-    (NotAllowed, 403),
-    (ServiceUnavailable, 503),
+    (NotFound, 404),
+    (Expired, 404),  # the contract: unknown or expired sessions are 404, told apart by the error code
+    (Conflict, 409),
+    (Locked, 423),
+    (Forbidden, 403),
+    (Unavailable, 503),
 ]
 
 _NO_STORE = {"Cache-Control": "no-store"}

@@ -1,5 +1,8 @@
 """Logger, Metrics and the audit trail, created once; handlers decorate with ``observed`` in one fixed order.
 
+``audit_trail`` (the ``AuditTrail`` port) and ``counts`` (the ``Metrics`` port) are what handlers hand to the
+services, which record their own audit events and metrics.
+
 No Powertools Tracer: it needs aws-xray-sdk, which adds ~110 ms to every cold start (measured with
 ``python -X importtime`` on top of boto3 and Powertools) and a dependency to every bundle. The template records
 no traces by default (``Tracing: PassThrough``, template.yaml says why); each invocation's init and duration are in
@@ -18,12 +21,25 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from ..adapters.audit_log import CLIENT_ADDRESS, StdoutAuditTrail
 
-__all__ = ["audit_trail", "logger", "metrics", "observed"]
+__all__ = ["PowertoolsCounts", "audit_trail", "counts", "logger", "metrics", "observed"]
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "legitimatie-beeldbellen"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "LegitimatieBeeldbellen"))
 # Audit events as JSON lines on stdout; template.yaml's subscription filters copy them to the audit log group.
 audit_trail = StdoutAuditTrail(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "legitimatie-beeldbellen"))
+
+
+class PowertoolsCounts:
+    """The ``Metrics`` port on Powertools' EMF metrics (flushed by ``observed`` at the end of each invocation)."""
+
+    def __init__(self, target: Metrics) -> None:
+        self._metrics = target
+
+    def count(self, name: str, value: int = 1) -> None:
+        self._metrics.add_metric(name=name, unit="Count", value=value)
+
+
+counts = PowertoolsCounts(metrics)
 
 # A request that records no business metric is normal (a read, a refusal); Powertools would warn on each.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)

@@ -1,4 +1,4 @@
-"""Settings of the proof of authentication: the functions that hand proofs over and the delivery function."""
+"""Settings of the proof of authentication: the functions that hand proofs over and the proofs function."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..adapters.dynamodb_proofs import DynamoDbProofRecords
-from ..adapters.sqs import SqsProofQueue
+from ..adapters.dynamodb import DynamoDbProofRecords
+from ..adapters.sqs import QueuedProofs, SqsProofQueue
 from ..bsn import passes_elfproef
-from ..proof_services import QueuedProofs
 from .aws import aws_client
 from .secrets import read_json_secret
 from .settings import BaseSettings, Field
 
-if TYPE_CHECKING:  # the ZGW client (requests) is loaded only by the delivery function, in zgw mode
+if TYPE_CHECKING:  # the ZGW client (requests) is loaded only by the proofs function, in zgw mode
     from ..adapters.zgw import ZgwSettings
 
 __all__ = ["DeliverySettings", "ProofOutboxSettings", "completion_outbox", "load_zgw_settings", "proof_outbox"]
@@ -49,7 +48,7 @@ def completion_outbox() -> tuple[QueuedProofs, str]:
 
 
 class DeliverySettings(BaseSettings):
-    """The delivery function: makes the PDF, stores it, brings it to the case system (zgw mode)."""
+    """The proofs function: makes the PDF, stores it, brings it to the case system (zgw mode)."""
 
     data_key_id: str = Field(alias="DATA_KEY_ID", min_length=1)
     proof_bucket: str = Field(alias="PROOF_BUCKET", min_length=3)

@@ -5,12 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..bsn import Bsn
 from ..clock import to_iso
+from ..login.model import MAX_RESULT_EXTENSIONS, Identification, ResidentResult
 from ..policy import ServicePolicy
-from ..services import OfficialSessionView
-from ..session import MAX_CODE_ATTEMPTS, Flow, Session, Status
+from ..proofs.model import ProofRecord
+from ..proofs.services import ProofView
+from ..sessions.model import MAX_CODE_ATTEMPTS, Flow, Session, Status
+from ..sessions.services import OfficialSessionView
 
-__all__ = ["official_session_body", "open_session_body", "public_session_body"]
+__all__ = [
+    "closed_session_body",
+    "created_session_body",
+    "identification_body",
+    "official_session_body",
+    "open_session_body",
+    "proof_body",
+    "public_session_body",
+    "result_body",
+]
 
 
 def official_session_body(view: OfficialSessionView, policy: ServicePolicy) -> dict[str, Any]:
@@ -70,4 +83,83 @@ def public_session_body(session: Session, policy: ServicePolicy) -> dict[str, An
     }
     if session.flow is Flow.HANDOVER:
         body["official_name"] = session.official.name
+    return body
+
+
+def created_session_body(session: Session, policy: ServicePolicy) -> dict[str, Any]:
+    """``POST /api/sessions``: the link for the call's chat; flow B's code for the official (flow C has none)."""
+    body = {
+        "id": str(session.id),
+        "flow": session.flow.value,
+        "link": policy.resident_link(session.id),
+        "expires_at": to_iso(session.expires_at),
+        "required_loa": session.required_loa.label,
+    }
+    if session.official_code is not None:
+        body["code"] = session.official_code
+    return body
+
+
+def result_body(result: ResidentResult) -> dict[str, Any]:
+    """``GET /api/public/result`` and its extension: the resident's code, and whether more time can be asked."""
+    body: dict[str, Any] = {
+        "flow": result.flow.value,
+        "code": result.code,
+        "expires_at": to_iso(result.expires_at),
+        "can_extend": result.extensions < MAX_RESULT_EXTENSIONS
+        and (result.limit_at is None or result.limit_at > result.expires_at),
+    }
+    for name in ("zaak_number", "official_name", "municipality"):
+        value = getattr(result, name)
+        if value is not None:
+            body[name] = value
+    return body
+
+
+def identification_body(identification: Identification, session: Session, bsn: Bsn, now: datetime) -> dict[str, Any]:
+    """``GET /api/identifications/{zaak_number}``: flow A's case for the official who took it, with the BSN. No code
+    here: the official types the code the resident reads aloud (``POST /api/sessions/{id}/check``)."""
+    return {
+        "zaak_number": str(identification.zaak_number),
+        "session_id": str(session.id),
+        "status": session.status_at(now).value,
+        "bsn": bsn.digits,
+        "login_at": to_iso(identification.login_at),
+        "loa": identification.loa.label,
+        "expires_at": to_iso(session.expires_at),
+        "attempts_left": session.attempts_left,
+    }
+
+
+def closed_session_body(session: Session, proof: ProofRecord | None, now: datetime) -> dict[str, Any]:
+    """``POST /api/sessions/{id}/complete``: the end state and, when the resident had logged in, its one proof."""
+    body: dict[str, Any] = {"id": str(session.id), "status": session.status.value, "completed_at": to_iso(now)}
+    if session.outcome_reason:
+        body["reason"] = session.outcome_reason
+    if proof is not None:
+        body["proof"] = {
+            "document_id": str(proof.document_id),
+            "status": proof.status.value,
+            "outcome": "identified" if proof.identified else "not_identified",
+        }
+    return body
+
+
+def proof_body(view: ProofView) -> dict[str, Any]:
+    """``GET /api/proofs/{document_id}``: the delivery state, and the 5-minute download link once stored."""
+    record = view.record
+    body: dict[str, Any] = {
+        "document_id": str(record.document_id),
+        "status": record.status.value,
+        "reference": record.reference,
+        "created_at": to_iso(record.created_at),
+        "expires_at": to_iso(record.expires_at),
+        "outcome": "identified" if record.identified else "not_identified",
+    }
+    if record.sha256:
+        body["sha256"] = record.sha256
+    if record.zaak_url:
+        body["zaak_url"] = record.zaak_url
+    if view.download_url:
+        body["download_url"] = view.download_url
     return body

@@ -14,8 +14,9 @@ from uuid import UUID
 
 from ...assurance import LevelOfAssurance
 from ...clock import from_epoch, to_epoch
-from ...login import CaseNumber, Identification, PendingLogin, ResidentResult
-from ...session import Flow, Official, ResidentEvent, ResidentLogin, Session, Status
+from ...flow import Flow
+from ...login.model import CaseNumber, Identification, PendingLogin, ResidentResult
+from ...sessions.model import Official, ResidentEvent, ResidentLogin, Session, Status
 from .codec import Item, Record, decode, encode
 from .table import expiry
 
@@ -160,7 +161,7 @@ def pending_login_item(pending: PendingLogin) -> Item:
             "pk": pending_login_key(pending.request_id),
             "kind": "pending_login",
             "relay_state": pending.relay_state,
-            "flow": pending.flow,
+            "flow": pending.flow.value,
             "required_loa": int(pending.required_loa),
             "created_at": to_epoch(pending.created_at),
             **expiry(pending.expires_at),
@@ -173,7 +174,7 @@ def pending_login_from_record(request_id: str, record: Record) -> PendingLogin:
     return PendingLogin(
         request_id=request_id,
         relay_state=record["relay_state"],
-        flow=record["flow"],
+        flow=Flow(record["flow"]),
         required_loa=LevelOfAssurance(record["required_loa"]),
         created_at=from_epoch(record["created_at"]),
         expires_at=from_epoch(record["expires_at"]),
@@ -192,7 +193,7 @@ def session_pending_login(record: Record, now: datetime) -> PendingLogin | None:
     return PendingLogin(
         request_id=record["pending_request_id"],
         relay_state=record["pending_relay_state"],
-        flow=session.flow.value,
+        flow=session.flow,
         required_loa=session.required_loa,
         created_at=from_epoch(record["pending_created_at"]),
         expires_at=from_epoch(record["pending_expires_at"]),
@@ -208,7 +209,7 @@ def result_item(token_hash: str, result: ResidentResult) -> Item:
         {
             "pk": result_key(token_hash),
             "kind": "resident_result",
-            "flow": result.flow,
+            "flow": result.flow.value,
             "code": result.code,
             **expiry(result.expires_at),
             "zaak_number": _text(result.zaak_number),
@@ -223,7 +224,7 @@ def result_item(token_hash: str, result: ResidentResult) -> Item:
 
 def result_from_record(record: Record) -> ResidentResult:
     return ResidentResult(
-        flow=record["flow"],
+        flow=Flow(record["flow"]),
         code=record["code"],
         expires_at=from_epoch(record["expires_at"]),
         zaak_number=record.get("zaak_number"),

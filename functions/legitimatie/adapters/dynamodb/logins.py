@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ...clock import to_epoch
-from ...login import CaseNumber, Identification, PendingLogin, ResidentResult
+from ...login.model import CaseNumber, Identification, PendingLogin, ResidentResult
 from .items import (
     PENDING_LOGIN_ATTRIBUTES,
     identification_from_record,
@@ -31,7 +31,7 @@ from .table import NEW, ConditionFailed, Table, is_live, put
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from ...session import Session
+    from ...sessions.model import Session
 else:
     DynamoDBClient = Any
 

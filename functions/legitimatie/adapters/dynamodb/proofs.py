@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ...clock import from_epoch, to_epoch
-from ...errors import SessionNotFound
-from ...proof import ProofRecord, ProofRequest, ProofStatus
+from ...errors import ProofNotFound
+from ...flow import Flow
+from ...proofs.model import ProofRecord, ProofRequest, ProofStatus
+from ..sqs import proof_request
 from .codec import Item, Record, encode
 from .table import NEW, ConditionFailed, Table, expiry, put
 
@@ -41,7 +43,7 @@ def proof_item(record: ProofRecord) -> Item:
             "pk": proof_key(record.document_id),
             "kind": "proof",
             "reference": record.reference,
-            "flow": record.flow,
+            "flow": record.flow.value,
             "status": record.status.value,
             "s3_key": record.s3_key,
             "created_at": to_epoch(record.created_at),
@@ -59,7 +61,7 @@ def proof_from_record(document_id: UUID, record: Record) -> ProofRecord:
     return ProofRecord(
         document_id=document_id,
         reference=record["reference"],
-        flow=record["flow"],
+        flow=Flow(record["flow"]),
         status=ProofStatus(record["status"]),
         s3_key=record["s3_key"],
         created_at=from_epoch(record["created_at"]),
@@ -116,7 +118,7 @@ class DynamoDbProofRecords:
         except ConditionFailed as refused:
             current = self.get(document_id)
             if current is None:
-                raise SessionNotFound("There is no proof with this id.") from refused
+                raise ProofNotFound("There is no proof with this id.") from refused
             return current
         return proof_from_record(document_id, stored)
 
@@ -133,4 +135,4 @@ class DynamoDbProofRecords:
             projection="#message",
             page_size=limit,
         )
-        return [ProofRequest.from_message(record["message"]) for record in islice(found, limit)]
+        return [proof_request(record["message"]) for record in islice(found, limit)]

@@ -3,13 +3,15 @@ and a TTL). Expiry is decided by the core at every read; the ``ttl`` attribute o
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ...clock import to_epoch
-from ...proof import ProofRecord
-from ...session import ResidentEvent, Session, Status
+from ...proofs.model import ProofRecord
+from ...sessions.model import ResidentEvent, Session, Status
+from ..backoff import Sleep
 from .items import (
     identification_item,
     identification_key,
@@ -25,7 +27,7 @@ from .table import NEW, ConditionFailed, Table, Write, delete, put
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from ...login import Identification, ResultGrant, TakenLogin
+    from ...login.model import Identification, ResultGrant, TakenLogin
 else:
     DynamoDBClient = Any
 
@@ -35,9 +37,9 @@ __all__ = ["DynamoDbSessionRepository"]
 class DynamoDbSessionRepository:
     """``SessionRepository`` and ``ExpiredRecords`` on the service's table."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, *, sleep: Sleep = time.sleep) -> None:
         self._client = client
-        self._table = Table(client, table_name)
+        self._table = Table(client, table_name, sleep=sleep)  # sleep: the sweep's back-off (tests pass their own)
 
     def add(
         self,

@@ -9,6 +9,7 @@ the request's data.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,6 +20,7 @@ from botocore.exceptions import ClientError
 from ...clock import to_epoch
 from ...errors import ConcurrentUpdate
 from ..aws_errors import error_code, translated, unavailable
+from ..backoff import Sleep, delay
 from .codec import Item, Record, decode, encode_value
 
 if TYPE_CHECKING:
@@ -104,9 +106,10 @@ def delete(
 class Table:
     """One table, key ``pk`` (a string), through one client: records in, records out."""
 
-    def __init__(self, client: DynamoDBClient, name: str) -> None:
+    def __init__(self, client: DynamoDBClient, name: str, *, sleep: Sleep = time.sleep) -> None:
         self.client = client
         self.name = name
+        self._sleep = sleep  # between retries of unprocessed deletes (tests pass their own)
 
     def commit(self, writes: Sequence[Write], *, conflict: str = _CONFLICT) -> None:
         """All the writes or none: one write is one call (half the units of a transaction), more are one
@@ -198,7 +201,9 @@ class Table:
             for start in range(0, len(keys), 25):
                 batch = keys[start : start + 25]
                 requests: list[Any] = [{"DeleteRequest": {"Key": _key(key)}} for key in batch]
-                for _ in range(_ATTEMPTS):
+                for attempt in range(_ATTEMPTS):
+                    if attempt:  # DynamoDB left some unprocessed (throttled): back off before asking again
+                        self._sleep(delay(attempt))
                     answer = self.client.batch_write_item(RequestItems={self.name: requests})
                     requests = list(answer.get("UnprocessedItems", {}).get(self.name, []))
                     if not requests:

@@ -1,6 +1,6 @@
 """The proof of authentication as a PDF/A-2b document (fpdf2): A4, Dutch, fonts embedded, sRGB output intent.
 
-Only the delivery function imports this module (fpdf2 and fontTools are heavy for a cold start).
+Only the proofs function imports this module (fpdf2 and fontTools are heavy for a cold start).
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import DocumentCompliance
 
-from legitimatie.proof import ProofContent
+from legitimatie.proofs.model import ProofContent
+from proofs.labels import proof_lines
 
 __all__ = ["FontsMissing", "font_dir", "render_proof"]
 
@@ -80,7 +81,7 @@ def render_proof(content: ProofContent) -> bytes:
     pdf.ln(5)
 
     label_width = 64
-    for label, value in content.lines():
+    for label, value in proof_lines(content):
         y = pdf.get_y()
         pdf.set_font("DejaVu", "B", 10.5)
         pdf.set_text_color(*_INK)

@@ -14,14 +14,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from .assurance import LevelOfAssurance
-from .errors import DomainError, SessionNotFound
+from ..assurance import LevelOfAssurance
+from ..errors import Forbidden, InvalidCaseNumber
+from ..flow import Flow
 
 if TYPE_CHECKING:
-    from .session import Session
+    from ..sessions.model import Session
 
 __all__ = [
     "LOGIN_LIFETIME",
@@ -29,12 +30,9 @@ __all__ = [
     "CaseNumber",
     "DigidAssertion",
     "Identification",
-    "IdentificationStore",
     "LoginRefused",
     "PendingLogin",
-    "PendingLogins",
     "ResidentResult",
-    "ResidentResults",
     "ResultGrant",
     "TakenLogin",
     "browser_cookie_value",
@@ -51,8 +49,8 @@ LOGIN_LIFETIME = timedelta(minutes=15)
 MAX_RESULT_EXTENSIONS = 10
 
 
-class LoginRefused(DomainError):
-    """The login cannot go on; ``reason`` is one of the resident error pages."""
+class LoginRefused(Forbidden):
+    """The login cannot go on; ``reason`` is one of the resident error pages (the DigiD function shows it)."""
 
     code = "login_refused"
 
@@ -65,7 +63,7 @@ class LoginRefused(DomainError):
 class PendingLogin:
     request_id: str
     relay_state: str
-    flow: str  # Flow value; "new_resident" for flow A
+    flow: Flow
     required_loa: LevelOfAssurance
     created_at: datetime
     expires_at: datetime
@@ -87,7 +85,7 @@ class TakenLogin:
 class ResidentResult:
     """What the resident's result page shows."""
 
-    flow: str
+    flow: Flow
     code: str
     expires_at: datetime
     zaak_number: str | None = None
@@ -129,7 +127,7 @@ class CaseNumber:
     def parse(cls, raw: str) -> CaseNumber:
         year, _, sequence = raw.partition("-")
         if len(year) != 4 or not year.isdigit() or not (5 <= len(sequence) <= 9) or not sequence.isdigit():
-            raise SessionNotFound("This is not a case number of the form YYYY-NNNNN.")
+            raise InvalidCaseNumber("This is not a case number of the form YYYY-NNNNN.")
         return cls(int(year), int(sequence))
 
 
@@ -143,51 +141,6 @@ class Identification:
     login_at: datetime
     loa: LevelOfAssurance
     expires_at: datetime
-
-
-class PendingLogins(Protocol):
-    """Pending logins: on their session's record (flows B and C, ``session_id``) or on their own (flow A)."""
-
-    def add(self, pending: PendingLogin) -> None: ...
-
-    def get(self, request_id: str, now: datetime, session_id: UUID | None = None) -> PendingLogin | None:
-        """The pending login, without taking it; None if unknown, taken before, or expired. With ``session_id``:
-        that session's pending login, which may be another request than ``request_id``."""
-        ...
-
-    def take(self, request_id: str, now: datetime, session_id: UUID | None = None) -> PendingLogin | None:
-        """Remove and return the pending login, once; None if unknown, taken before, or expired."""
-        ...
-
-
-class ResidentResults(Protocol):
-    def add(self, token_hash: str, result: ResidentResult) -> None: ...
-
-    def get(self, token_hash: str, now: datetime) -> ResidentResult | None: ...
-
-    def get_with_session(
-        self, token_hash: str, session_id: UUID, now: datetime
-    ) -> tuple[ResidentResult | None, Session | None]:
-        """The result and the session it follows, read together (one request); no result unless it is live and
-        belongs to that session."""
-        ...
-
-    def remove(self, token_hash: str) -> None: ...
-
-    def extend(self, token_hash: str, result: ResidentResult, new_expiry: datetime, now: datetime) -> bool:
-        """Move the expiry once per call, only if the stored result still has ``result``'s extension count and
-        is live; False otherwise."""
-        ...
-
-
-class IdentificationStore(Protocol):
-    def next_case_number(self, year: int) -> CaseNumber:
-        """The next number of the year: atomic, so concurrent logins never share one."""
-        ...
-
-    def add(self, identification: Identification) -> None: ...
-
-    def get(self, zaak_number: CaseNumber, now: datetime) -> Identification | None: ...
 
 
 def new_relay_state() -> str:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from .assurance import LevelOfAssurance
-from .bsn import Bsn
-from .control_code import ControlCodes, random_control_code
-from .errors import (
+from ..assurance import LevelOfAssurance
+from ..audit import AuditAction, AuditEvent, Pseudonyms
+from ..audit import Outcome as AuditOutcome
+from ..bsn import Bsn
+from ..errors import (
     AlreadyLoggedIn,
+    CaseNotFound,
     ConcurrentUpdate,
+    DomainError,
     LevelTooLow,
     NotAllowed,
     SessionEnded,
@@ -21,41 +25,51 @@ from .errors import (
     SessionNotFound,
     WrongState,
 )
-from .login import (
+from ..policy import ServicePolicy
+from ..ports import AuditTrail, BsnCipher, Metrics
+from ..sessions.control_code import ControlCodes, random_control_code
+from ..sessions.model import UNCLAIMED, Flow, Official, ResidentEvent, ResidentLogin, Session, Status
+from ..sessions.ports import SessionRepository
+from ..sessions.services import bsn_context, note_resident_event, record_resident_login
+from .model import (
     LOGIN_LIFETIME,
     MAX_RESULT_EXTENSIONS,
     CaseNumber,
     DigidAssertion,
     Identification,
-    IdentificationStore,
     LoginRefused,
     PendingLogin,
-    PendingLogins,
     ResidentResult,
-    ResidentResults,
     ResultGrant,
     TakenLogin,
     new_result_token,
     parse_browser_cookie,
     token_digest,
 )
-from .policy import ServicePolicy
-from .ports import BsnCipher, SessionRepository
-from .services import bsn_context, record_resident_login
-from .session import UNCLAIMED, Flow, Official, ResidentLogin, Session, Status
+from .ports import IdentificationStore, PendingLogins, ResidentResults
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
+    "LoginAnswer",
     "LoginPlan",
+    "LoginPorts",
     "ResidentView",
+    "answer_login",
     "extend_result",
     "find_pending_login",
     "finish_login",
+    "forget_result",
     "identification_for_official",
+    "login_below_level",
+    "login_cancelled",
+    "login_failed",
     "plan_login",
     "register_login",
     "resident_result",
     "result_token",
     "take_pending_login",
+    "tell_official",
 ]
 
 
@@ -90,13 +104,21 @@ def plan_login(
 
 
 def register_login(
-    plan: LoginPlan, request_id: str, relay_state: str, browser_token: str, *, pending: PendingLogins, now: datetime
+    plan: LoginPlan,
+    request_id: str,
+    relay_state: str,
+    browser_token: str,
+    *,
+    pending: PendingLogins,
+    audit: AuditTrail,
+    metrics: Metrics,
+    now: datetime,
 ) -> PendingLogin:
     """Keep the AuthnRequest for its answer, bound to the browser holding ``browser_token`` (its pre-login cookie)."""
     login = PendingLogin(
         request_id=request_id,
         relay_state=relay_state,
-        flow=plan.flow.value,
+        flow=plan.flow,
         required_loa=plan.required_loa,
         created_at=now,
         expires_at=now + LOGIN_LIFETIME,
@@ -104,7 +126,65 @@ def register_login(
         browser_digest=token_digest(browser_token),
     )
     pending.add(login)
+    metrics.count("DigidLoginsStarted")
+    audit.record(
+        AuditEvent(
+            action=AuditAction.DIGID_LOGIN_STARTED,
+            session_id=str(plan.session_id) if plan.session_id else None,
+            flow=plan.flow,
+            loa=plan.required_loa.label,
+        )
+    )
     return login
+
+
+def login_failed(reason: str, pending: PendingLogin | None, *, audit: AuditTrail, metrics: Metrics) -> None:
+    """A login that ends on the resident's error page (``reason`` names the page): counted and in the trail."""
+    metrics.count(f"DigidLoginFailed_{reason}")
+    _audit_failure(reason, pending, audit)
+
+
+def _audit_failure(reason: str, pending: PendingLogin | None, audit: AuditTrail) -> None:
+    audit.record(
+        AuditEvent(
+            action=AuditAction.DIGID_LOGIN_FAILED,
+            outcome=AuditOutcome.FAILURE,
+            reason=reason,
+            session_id=str(pending.session_id) if pending and pending.session_id else None,
+            flow=pending.flow if pending else None,
+            loa=pending.required_loa.label if pending else None,
+        )
+    )
+
+
+def tell_official(pending: PendingLogin, event: ResidentEvent, *, sessions: SessionRepository, now: datetime) -> bool:
+    """The official's page shows what happened at DigiD (issue 11); False when that could not be recorded (which
+    changes nothing else: the resident's answer stands)."""
+    if pending.session_id is None:
+        return True
+    try:
+        note_resident_event(pending.session_id, event, sessions=sessions, now=now)
+    except DomainError:
+        _log.warning("Could not record the DigiD event on the session", extra={"event": event.value})
+        return False
+    return True
+
+
+def login_cancelled(
+    pending: PendingLogin, *, sessions: SessionRepository, audit: AuditTrail, metrics: Metrics, now: datetime
+) -> None:
+    """The resident cancelled at DigiD: counted, in the trail, and shown to the official."""
+    metrics.count("DigidLoginCancelled")
+    _audit_failure("cancelled", pending, audit)
+    tell_official(pending, ResidentEvent.CANCELLED, sessions=sessions, now=now)
+
+
+def login_below_level(
+    pending: PendingLogin, *, sessions: SessionRepository, audit: AuditTrail, metrics: Metrics, now: datetime
+) -> None:
+    """DigiD answered with a level below the session's: the official sees it; the resident's error page too."""
+    tell_official(pending, ResidentEvent.LOA_TOO_LOW, sessions=sessions, now=now)
+    login_failed("loa_too_low", pending, audit=audit, metrics=metrics)
 
 
 def find_pending_login(
@@ -159,6 +239,10 @@ def finish_login(
     codes: ControlCodes,
     cipher: BsnCipher,
     identifications: IdentificationStore,
+    pending: PendingLogins,
+    pseudonyms: Pseudonyms,
+    audit: AuditTrail,
+    metrics: Metrics,
     now: datetime,
     assertion: DigidAssertion | None = None,
 ) -> tuple[str, ResidentResult]:
@@ -167,12 +251,56 @@ def finish_login(
     digest) and uses up the pending login, once and in time; a second answer finds it gone ("already_used").
 
     Every flow ends the same way from here: the official checks the code heard and closes the session, which
-    makes the proof (flow A: after looking the case number up)."""
+    makes the proof (flow A: after looking the case number up).
+
+    A refused login (level, link used or expired) uses the pending login up all the same: an answer counts once.
+    The success is counted and in the audit trail with the resident's pseudonym (one more KMS call, after the
+    login is recorded: when it fails the login stands and the event says the pseudonym is unavailable)."""
+    try:
+        token, result = _finish_login(login, bsn, loa, policy, sessions, codes, cipher, identifications, now, assertion)
+    except DomainError:
+        pending.take(login.request_id, now, login.session_id)  # single use, whatever the refusal
+        raise
+    metrics.count(f"Identifications_{result.flow}")
+    audit.record(
+        AuditEvent(
+            action=AuditAction.DIGID_LOGIN_SUCCEEDED,
+            session_id=str(login.session_id) if login.session_id else None,
+            zaak_number=result.zaak_number,
+            official_name=result.official_name,
+            flow=result.flow,
+            loa=loa.label,
+            resident=_pseudonym(pseudonyms, bsn),
+        )
+    )
+    return token, result
+
+
+def _pseudonym(pseudonyms: Pseudonyms, bsn: Bsn) -> str:
+    try:
+        return pseudonyms.of(bsn)
+    except DomainError:  # KMS unavailable: the login stands; the event says the pseudonym is missing
+        _log.warning("Resident pseudonym unavailable for the audit event")
+        return "unavailable"
+
+
+def _finish_login(
+    login: PendingLogin,
+    bsn: Bsn,
+    loa: LevelOfAssurance,
+    policy: ServicePolicy,
+    sessions: SessionRepository,
+    codes: ControlCodes,
+    cipher: BsnCipher,
+    identifications: IdentificationStore,
+    now: datetime,
+    assertion: DigidAssertion | None,
+) -> tuple[str, ResidentResult]:
     if loa < login.required_loa:
         raise LoginRefused("loa_too_low", f"This login needs DigiD {login.required_loa.label} or higher.")
     token = new_result_token()
     taking = TakenLogin(login, now)
-    if login.flow == Flow.NEW_RESIDENT.value:
+    if login.flow is Flow.NEW_RESIDENT:
         try:
             result = _register_identification(
                 bsn,
@@ -235,7 +363,7 @@ def _register_identification(
         zaak_number=str(number),
     )
     result = ResidentResult(
-        flow=Flow.NEW_RESIDENT.value,
+        flow=Flow.NEW_RESIDENT,
         code=code,
         zaak_number=str(number),
         municipality=policy.municipality_name,
@@ -298,7 +426,7 @@ def _session_result(session: Session, policy: ServicePolicy, now: datetime) -> R
     """What the resident's page shows after logging in to a session of flow B or C."""
     assert session.login is not None
     return ResidentResult(
-        flow=session.flow.value,
+        flow=session.flow,
         code=session.login.resident_code,
         official_name=session.official.name if session.flow is Flow.HANDOVER else None,
         municipality=policy.municipality_name,
@@ -352,6 +480,13 @@ def result_token(cookie: str | None) -> str | None:
     return parse_browser_cookie(cookie)[1]
 
 
+def forget_result(cookie: str | None, *, results: ResidentResults) -> None:
+    """Stoppen: the resident ends their part; the result is gone from the store (the page clears the cookie)."""
+    token = result_token(cookie)
+    if token:
+        results.remove(token_digest(token))
+
+
 def extend_result(cookie: str | None, *, results: ResidentResults, now: datetime) -> ResidentResult:
     """WCAG 2.2.1: the resident asks for more time; at most ``MAX_RESULT_EXTENSIONS`` times, never past the
     session's expiry, and only while the result is still valid."""
@@ -377,6 +512,7 @@ def identification_for_official(
     identifications: IdentificationStore,
     sessions: SessionRepository,
     cipher: BsnCipher,
+    audit: AuditTrail,
     now: datetime,
 ) -> tuple[Identification, Session, Bsn]:
     """Flow A look-up: only officials in the staff group; the first one to look a case up takes its session
@@ -387,7 +523,7 @@ def identification_for_official(
     identification = identifications.get(number, now)
     session = sessions.get(identification.session_id) if identification is not None else None
     if identification is None or session is None or session.status_at(now).is_end_state:
-        raise SessionNotFound("There is no identification with this case number (anymore).")
+        raise CaseNotFound("There is no identification with this case number (anymore).")
     if not session.is_claimed:
         claimed = replace(session, official=Official(id=official.id, name=official.name))
         try:
@@ -400,4 +536,86 @@ def identification_for_official(
         raise WrongState("Another official is handling this identification.")
     assert session.login is not None and session.login.sealed_bsn is not None
     bsn = Bsn(cipher.open(session.login.sealed_bsn, bsn_context(session.id)).decode())
+    audit.record(
+        AuditEvent(
+            action=AuditAction.IDENTIFICATION_LOOKED_UP,
+            official=official.id,
+            official_name=official.name,
+            zaak_number=str(identification.zaak_number),
+            flow=Flow.NEW_RESIDENT,
+            loa=identification.loa.label,
+        )
+    )
     return identification, session, bsn
+
+
+@dataclass(frozen=True)
+class LoginPorts:
+    """Everything a DigiD answer may touch, wired once by the DigiD function."""
+
+    policy: ServicePolicy
+    sessions: SessionRepository
+    codes: ControlCodes
+    cipher: BsnCipher
+    identifications: IdentificationStore
+    pending: PendingLogins
+    pseudonyms: Pseudonyms
+    audit: AuditTrail
+    metrics: Metrics
+
+
+@dataclass(frozen=True)
+class LoginAnswer:
+    """What a genuine DigiD answer came to, for the resident's page: ``logged_in`` (with the result cookie's token
+    and the result), ``cancelled``, ``loa_too_low`` or ``error``; ``login`` is the pending login it answered."""
+
+    kind: str
+    login: PendingLogin
+    token: str | None = None
+    result: ResidentResult | None = None
+
+
+def answer_login(
+    login: PendingLogin,
+    kind: str,
+    bsn: Bsn | None,
+    loa: LevelOfAssurance | None,
+    *,
+    ports: LoginPorts,
+    now: datetime,
+    assertion_id: str | None = None,
+    authn_instant: datetime | None = None,
+) -> LoginAnswer:
+    """A DigiD answer proven genuine (signature, addressing), for the pending login it names. A success records the
+    login (``finish_login``); anything else uses the pending login up, is counted and in the audit trail, and a
+    cancel or a level too low is shown to the official. ``kind`` is the SAML outcome's; ``assertion_id`` and
+    ``authn_instant`` are DigiD's own evidence of a success, for the proof."""
+    if kind == "success" and bsn is not None and loa is not None:
+        assertion = DigidAssertion(assertion_id, authn_instant) if assertion_id and authn_instant else None
+        token, result = finish_login(
+            login,
+            bsn,
+            loa,
+            policy=ports.policy,
+            sessions=ports.sessions,
+            codes=ports.codes,
+            cipher=ports.cipher,
+            identifications=ports.identifications,
+            pending=ports.pending,
+            pseudonyms=ports.pseudonyms,
+            audit=ports.audit,
+            metrics=ports.metrics,
+            now=now,
+            assertion=assertion,
+        )
+        return LoginAnswer("logged_in", login, token, result)
+    taken = take_pending_login(login, pending=ports.pending, now=now)
+    audit, metrics = ports.audit, ports.metrics
+    if kind == "cancelled":
+        login_cancelled(taken, sessions=ports.sessions, audit=audit, metrics=metrics, now=now)
+        return LoginAnswer("cancelled", taken)
+    if kind == "loa_too_low":
+        login_below_level(taken, sessions=ports.sessions, audit=audit, metrics=metrics, now=now)
+        return LoginAnswer("loa_too_low", taken)
+    login_failed("error", taken, audit=audit, metrics=metrics)
+    return LoginAnswer("error", taken)

@@ -11,16 +11,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from .assurance import LevelOfAssurance
-from .bsn import Bsn
+from ..assurance import LevelOfAssurance
+from ..audit import AuditAction, AuditEvent, Pseudonyms
+from ..audit import Outcome as AuditOutcome
+from ..bsn import Bsn
+from ..errors import InvalidInput, InvalidSessionId, SessionExpired, SessionNotFound, WrongState
+from ..login.model import DigidAssertion, ResultGrant, TakenLogin
+from ..policy import ServicePolicy
+from ..ports import AuditTrail, BsnCipher, Metrics
+from ..proofs.model import ProofRecord, ProofStatus
+from ..proofs.ports import ProofOutbox
+from ..proofs.services import proof_of_session
 from .control_code import ControlCodes, codes_equal
-from .errors import InvalidInput, SessionExpired, SessionNotFound, WrongState
-from .login import DigidAssertion, ResultGrant, TakenLogin
-from .policy import ServicePolicy
-from .ports import BsnCipher, ExpiredRecords, SessionRepository
-from .proof import ProofOutbox, ProofRecord, ProofRequest, ProofStatus
-from .proof_services import proof_of_session
-from .session import CheckOutcome, Flow, Official, Outcome, ResidentEvent, ResidentLogin, Session, Status
+from .model import CheckOutcome, Flow, Official, Outcome, ResidentEvent, ResidentLogin, Session, Status
+from .ports import ExpiredRecords, SessionRepository
 
 __all__ = [
     "OfficialSessionView",
@@ -31,6 +35,7 @@ __all__ = [
     "completion_tombstone",
     "create_handover_session",
     "create_known_bsn_session",
+    "create_session",
     "note_resident_event",
     "official_session",
     "open_sessions",
@@ -55,9 +60,9 @@ def parse_session_id(raw: str) -> UUID:
     try:
         session_id = UUID(raw)
     except (ValueError, AttributeError, TypeError):
-        raise InvalidInput("This is not a valid session id.") from None
+        raise InvalidSessionId("This is not a valid session id.") from None
     if session_id.version != 4 or str(session_id) != raw.strip().lower():
-        raise InvalidInput("This is not a valid session id.")
+        raise InvalidSessionId("This is not a valid session id.")
     return session_id
 
 
@@ -80,6 +85,61 @@ def _new_session(
     )
 
 
+def create_session(
+    flow: Flow,
+    bsn: str | None,
+    requested_loa: LevelOfAssurance | None,
+    official: Official,
+    *,
+    policy: ServicePolicy,
+    sessions: SessionRepository,
+    codes: ControlCodes,
+    pseudonyms: Pseudonyms,
+    audit: AuditTrail,
+    metrics: Metrics,
+    now: datetime,
+) -> Session:
+    """The official starts flow B (with the resident's BSN) or flow C (without one; DigiD provides it). Flow A
+    starts at the resident's login, never here."""
+    if flow is Flow.KNOWN_BSN:
+        if bsn is None:
+            raise InvalidInput("A known_bsn session needs the resident's BSN.")
+        return create_known_bsn_session(
+            Bsn(bsn),
+            requested_loa,
+            official,
+            policy=policy,
+            sessions=sessions,
+            codes=codes,
+            pseudonyms=pseudonyms,
+            audit=audit,
+            metrics=metrics,
+            now=now,
+        )
+    if flow is not Flow.HANDOVER:
+        raise InvalidInput("An official starts a known_bsn or a handover session.")
+    if bsn is not None:
+        raise InvalidInput("A handover session takes no BSN: the resident's DigiD login provides it.")
+    return create_handover_session(
+        requested_loa, official, policy=policy, sessions=sessions, audit=audit, metrics=metrics, now=now
+    )
+
+
+def _created(session: Session, resident: str | None, audit: AuditTrail, metrics: Metrics) -> None:
+    metrics.count("SessionsCreated")
+    audit.record(
+        AuditEvent(
+            action=AuditAction.SESSION_CREATED,
+            official=session.official.id,
+            official_name=session.official.name,
+            session_id=str(session.id),
+            flow=session.flow,
+            loa=session.required_loa.label,
+            resident=resident,
+        )
+    )
+
+
 def create_known_bsn_session(
     bsn: Bsn,
     requested_loa: LevelOfAssurance | None,
@@ -88,13 +148,18 @@ def create_known_bsn_session(
     policy: ServicePolicy,
     sessions: SessionRepository,
     codes: ControlCodes,
+    pseudonyms: Pseudonyms,
+    audit: AuditTrail,
+    metrics: Metrics,
     now: datetime,
 ) -> Session:
-    """Flow B: the official knows the BSN; the session stores only the code derived from it."""
+    """Flow B: the official knows the BSN; the session stores only the code derived from it. The audit trail
+    gets the resident's pseudonym."""
     session = _new_session(Flow.KNOWN_BSN, requested_loa, official, policy, now)
     code = codes.for_session(session.id, bsn, session.code_version)
     session = replace(session, official_code=code)
     sessions.add(session)
+    _created(session, pseudonyms.of(bsn), audit, metrics)
     return session
 
 
@@ -104,11 +169,14 @@ def create_handover_session(
     *,
     policy: ServicePolicy,
     sessions: SessionRepository,
+    audit: AuditTrail,
+    metrics: Metrics,
     now: datetime,
 ) -> Session:
     """Flow C: the record holds the UUID and the official's name until the resident logs in."""
     session = _new_session(Flow.HANDOVER, requested_loa, official, policy, now)
     sessions.add(session)
+    _created(session, None, audit, metrics)
     return session
 
 
@@ -168,6 +236,8 @@ def check_control_code(
     official: Official,
     *,
     sessions: SessionRepository,
+    audit: AuditTrail,
+    metrics: Metrics,
     now: datetime,
 ) -> CheckOutcome:
     """The official types the code the resident read aloud. The right code (and, in flow B, the right BSN at
@@ -180,13 +250,33 @@ def check_control_code(
     if checked.status is Status.LOCKED:
         checked = completion_tombstone(checked)
     sessions.replace(checked, expected_status=session.status, expected_attempts_left=session.attempts_left)
+    metrics.count("CodeMatches" if outcome.match else "CodeMismatches")
+    audit.record(
+        AuditEvent(
+            action=AuditAction.CODE_CHECKED,
+            outcome=AuditOutcome.SUCCESS if outcome.match else AuditOutcome.FAILURE,
+            official=official.id,
+            session_id=str(session_id),
+            reason=None if outcome.match else ("bsn_mismatch" if outcome.bsn_match is False else "code_mismatch"),
+        )
+    )
+    if outcome.status is Status.LOCKED:
+        metrics.count("SessionsLocked")
+        audit.record(
+            AuditEvent(
+                action=AuditAction.SESSION_LOCKED,
+                official=official.id,
+                session_id=str(session_id),
+                reason="too_many_wrong_codes",
+            )
+        )
     return outcome
 
 
 def _resend_if_pending(record: ProofRecord | None, proofs: ProofOutbox) -> None:
     """A retried close sends the committed request again while it waits (delivery is idempotent)."""
-    if record is not None and record.status is ProofStatus.PENDING and record.message:
-        proofs.send(ProofRequest.from_message(record.message))
+    if record is not None and record.status is ProofStatus.PENDING:
+        proofs.send_again(record)
 
 
 def close_session(
@@ -199,6 +289,8 @@ def close_session(
     sessions: SessionRepository,
     proofs: ProofOutbox,
     municipality: str,
+    audit: AuditTrail,
+    metrics: Metrics,
     now: datetime,
 ) -> tuple[Session, ProofRecord | None]:
     """The official ends the session: ``identified`` only from ``verified``; ``not_identified`` from any live
@@ -218,6 +310,7 @@ def close_session(
         if zaak_url is not None and (record is None or record.zaak_url != zaak_url):
             raise WrongState("This session's proof has been made already, for another zaak.")
         _resend_if_pending(record, proofs)
+        _closed(session, official, audit, metrics)
         return session, record
     ended = session.closed(outcome, reason, now)
     request, record = None, None
@@ -235,10 +328,37 @@ def close_session(
     )
     if request is not None:
         proofs.send(request)
+    _closed(ended, official, audit, metrics)
     return ended, record
 
 
-def cancel_session(session_id: UUID, official: Official, *, sessions: SessionRepository, now: datetime) -> Session:
+def _closed(session: Session, official: Official, audit: AuditTrail, metrics: Metrics) -> None:
+    """Every close is recorded, a retried one too (the official pressed Voltooien again)."""
+    identified = session.status is Status.COMPLETED
+    metrics.count("SessionsCompleted")
+    audit.record(
+        AuditEvent(
+            action=AuditAction.SESSION_COMPLETED,
+            official=official.id,
+            official_name=official.name,
+            session_id=str(session.id),
+            flow=session.flow,
+            loa=session.login.loa.label if session.login else None,
+            outcome=AuditOutcome.SUCCESS if identified else AuditOutcome.FAILURE,
+            reason=None if identified else "not_identified",
+        )
+    )
+
+
+def cancel_session(
+    session_id: UUID,
+    official: Official,
+    *,
+    sessions: SessionRepository,
+    audit: AuditTrail,
+    metrics: Metrics,
+    now: datetime,
+) -> Session:
     """The official stops the session, whatever its status: a tombstone without personal data replaces it
     (conditionally, so a concurrent step cannot slip between) and reads as gone; flow A's case-number record
     goes in the same write."""
@@ -247,6 +367,12 @@ def cancel_session(session_id: UUID, official: Official, *, sessions: SessionRep
         completion_tombstone(replace(session, status=Status.CANCELLED)),
         expected_status=session.status,
         expected_attempts_left=session.attempts_left,
+    )
+    metrics.count("SessionsCancelled")
+    audit.record(
+        AuditEvent(
+            action=AuditAction.SESSION_CANCELLED, official=official.id, session_id=str(session.id), flow=session.flow
+        )
     )
     return replace(session, status=Status.CANCELLED)
 
@@ -298,6 +424,10 @@ def record_resident_login(
     return logged_in
 
 
-def sweep_expired(*, records: ExpiredRecords, now: datetime) -> int:
-    """The scheduled cleanup: delete every record past its expiry time."""
-    return records.delete_expired(now)
+def sweep_expired(*, records: ExpiredRecords, audit: AuditTrail, metrics: Metrics, now: datetime) -> int:
+    """The scheduled sweep: delete every record past its expiry time."""
+    deleted = records.delete_expired(now)
+    metrics.count("ExpiredRecordsDeleted", deleted)
+    if deleted:
+        audit.record(AuditEvent(action=AuditAction.RECORDS_EXPIRED, count=deleted))
+    return deleted

@@ -14,17 +14,10 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from .assurance import LevelOfAssurance
+from ..assurance import LevelOfAssurance
+from ..errors import AlreadyLoggedIn, LevelTooLow, NotVerified, SessionEnded, SessionExpired, SessionLocked, WrongState
+from ..flow import Flow
 from .control_code import codes_equal
-from .errors import (
-    AlreadyLoggedIn,
-    LevelTooLow,
-    NotVerified,
-    SessionEnded,
-    SessionExpired,
-    SessionLocked,
-    WrongState,
-)
 
 __all__ = [
     "MAX_CODE_ATTEMPTS",
@@ -39,14 +32,6 @@ __all__ = [
 ]
 
 MAX_CODE_ATTEMPTS = 3
-
-
-class Flow(StrEnum):
-    """The three flows of the source document, section 2."""
-
-    NEW_RESIDENT = "new_resident"  # 2.1, BSN not known yet (no session before login)
-    KNOWN_BSN = "known_bsn"  # 2.2
-    HANDOVER = "handover"  # 2.3, the resident sees the official's name
 
 
 class Status(StrEnum):

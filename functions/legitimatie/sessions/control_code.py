@@ -21,9 +21,9 @@ import secrets
 from typing import Final
 from uuid import UUID
 
-from .bsn import Bsn
-from .errors import InvalidInput
-from .ports import MacKey
+from ..bsn import Bsn
+from ..errors import InvalidInput
+from ..ports import MacKey
 
 __all__ = [
     "CODE_DIGITS",

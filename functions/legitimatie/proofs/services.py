@@ -18,31 +18,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from .bsn import Bsn
-from .errors import SessionNotFound
-from .ports import BsnCipher
-from .proof import (
-    CaseSystem,
+from ..audit import AuditAction, AuditEvent
+from ..audit import Outcome as AuditOutcome
+from ..bsn import Bsn
+from ..errors import InvalidDocumentId, ProofNotFound
+from ..ports import AuditTrail, BsnCipher, Metrics
+from ..sessions.model import MAX_CODE_ATTEMPTS, Flow, Official, Session, Status
+from .model import (
     CodeCheck,
     DocumentSpec,
-    PdfStore,
-    PendingProofs,
     ProofContent,
     ProofOutcome,
-    ProofQueue,
     ProofRecord,
-    ProofRecords,
-    ProofRenderer,
     ProofRequest,
     ProofStatus,
     ZaakSpec,
-    proof_key,
 )
-from .session import MAX_CODE_ATTEMPTS, Flow, Official, Session, Status
+from .ports import CaseSystem, PdfStore, PendingProofs, ProofQueue, ProofRecords, ProofRenderer
 
 __all__ = [
     "ProofView",
-    "QueuedProofs",
     "deliver_proof",
     "mark_dead_lettered",
     "parse_document_id",
@@ -55,36 +50,6 @@ __all__ = [
 # harmless either way (delivery is idempotent by document id). The sweep runs every 15 minutes (template.yaml).
 RESEND_AFTER = timedelta(minutes=5)
 RESEND_PER_RUN = 100  # well within the function's timeout; the rest waits for the next run
-
-
-class QueuedProofs:
-    """``ProofOutbox``: the pending record (written with the session's end state), then the queue message."""
-
-    def __init__(self, records: ProofRecords, queue: ProofQueue, retention: timedelta) -> None:
-        self._records = records
-        self._queue = queue
-        self._retention = retention
-
-    def record_of(self, request: ProofRequest, owner_id: str | None) -> ProofRecord:
-        return ProofRecord(
-            document_id=request.document_id,
-            reference=request.reference,
-            flow=request.flow,
-            status=ProofStatus.PENDING,
-            s3_key=proof_key(request.document_id, request.created_at),
-            created_at=request.created_at,
-            expires_at=request.created_at + self._retention,
-            owner_id=owner_id,
-            zaak_url=request.zaak_url,
-            identified=request.identified,
-            message=request.to_message(),
-        )
-
-    def send(self, request: ProofRequest) -> None:
-        self._queue.send(request)
-
-    def get(self, document_id: UUID) -> ProofRecord | None:
-        return self._records.get(document_id)
 
 
 def proof_of_session(
@@ -104,7 +69,7 @@ def proof_of_session(
     sealed = session.login.sealed_bsn if session.flow is Flow.NEW_RESIDENT else None
     return ProofRequest(
         document_id=uuid4(),
-        flow=session.flow.value,
+        flow=session.flow,
         municipality=municipality,
         created_at=now,
         login_at=session.login.at,
@@ -130,9 +95,9 @@ def parse_document_id(raw: str) -> UUID:
     try:
         document_id = UUID(raw)
     except (ValueError, AttributeError, TypeError):
-        raise SessionNotFound("There is no proof with this id.") from None
+        raise InvalidDocumentId("This is not a valid proof document id.") from None
     if document_id.version != 4 or str(document_id) != raw.strip().lower():
-        raise SessionNotFound("There is no proof with this id.")
+        raise InvalidDocumentId("This is not a valid proof document id.")
     return document_id
 
 
@@ -155,11 +120,11 @@ def proof_for_official(
     owner: the staff look-up group)."""
     record = records.get(document_id)
     if record is None or record.expires_at <= now:
-        raise SessionNotFound("There is no proof with this id.")
+        raise ProofNotFound("There is no proof with this id.")
     allowed = official.id == record.owner_id if record.owner_id else lookup_group in official.groups
     if not allowed:
         # Someone else's proof is reported like a missing one.
-        raise SessionNotFound("There is no proof with this id.")
+        raise ProofNotFound("There is no proof with this id.")
     stored = record.status in (ProofStatus.STORED, ProofStatus.DELIVERED) or record.sha256 is not None
     return ProofView(record=record, download_url=pdfs.download_url(record.s3_key) if stored else None)
 
@@ -179,13 +144,49 @@ def deliver_proof(
     cipher: BsnCipher,
     case_system: CaseSystem | None,
     author: str,
+    audit: AuditTrail,
+    metrics: Metrics,
 ) -> ProofRecord:
-    """Make and store the PDF (once), then, in zgw mode, bring it to the case system step by step.
+    """Make and store the PDF (once), then, in zgw mode, bring it to the case system step by step; counted, and in
+    the audit trail with the document id and the PDF's SHA-256 (what the proof's footer promises the trail holds).
 
     Every step's result is recorded before the next starts; a retry skips what is recorded."""
+    record = _deliver(request, records, pdfs, render, cipher, case_system, author)
+    metrics.count(f"Proofs_{record.status.value}")
+    action = AuditAction.PROOF_DELIVERED if record.status is ProofStatus.DELIVERED else AuditAction.PROOF_MADE
+    audit.record(_proof_event(request, action, AuditOutcome.SUCCESS, None, record.sha256))
+    return record
+
+
+def _proof_event(
+    request: ProofRequest, action: AuditAction, outcome: AuditOutcome, reason: str | None, sha256: str | None
+) -> AuditEvent:
+    return AuditEvent(
+        action=action,
+        outcome=outcome,
+        official=request.official_id,
+        session_id=str(request.session_id) if request.session_id else None,
+        zaak_number=request.zaak_number,
+        flow=request.flow,
+        loa=request.loa.label,
+        reason=reason,
+        document_id=str(request.document_id),
+        sha256=sha256,
+    )
+
+
+def _deliver(
+    request: ProofRequest,
+    records: ProofRecords,
+    pdfs: PdfStore,
+    render: ProofRenderer,
+    cipher: BsnCipher,
+    case_system: CaseSystem | None,
+    author: str,
+) -> ProofRecord:
     record = records.get(request.document_id)
     if record is None:
-        raise SessionNotFound("The proof record is missing; the request cannot be delivered.")
+        raise ProofNotFound("The proof record is missing; the request cannot be delivered.")
     if record.status is ProofStatus.DELIVERED or (case_system is None and record.status is ProofStatus.STORED):
         return record
     bsn = _open_bsn(request, cipher)
@@ -232,17 +233,20 @@ def deliver_proof(
     return record
 
 
-def mark_dead_lettered(document_id: UUID, *, records: ProofRecords) -> None:
+def mark_dead_lettered(request: ProofRequest, *, records: ProofRecords, audit: AuditTrail, metrics: Metrics) -> None:
     """The last attempt failed: the message goes to the dead-letter queue; the official sees it."""
-    record = records.get(document_id)
+    record = records.get(request.document_id)
     if record is not None and record.status is not ProofStatus.DELIVERED:
-        records.record_progress(document_id, ProofStatus.DEAD_LETTERED)
+        records.record_progress(request.document_id, ProofStatus.DEAD_LETTERED)
+    metrics.count("ProofsDeadLettered")
+    audit.record(_proof_event(request, AuditAction.PROOF_DEAD_LETTERED, AuditOutcome.FAILURE, "delivery_failed", None))
 
 
 def resend_pending(
     *,
     records: PendingProofs,
     queue: ProofQueue,
+    metrics: Metrics,
     now: datetime,
     after: timedelta = RESEND_AFTER,
     limit: int = RESEND_PER_RUN,
@@ -252,4 +256,5 @@ def resend_pending(
     requests = records.pending(created_before=now - after, now=now, limit=limit)
     for request in requests:
         queue.send(request)
+    metrics.count("ProofsResent", len(requests))
     return [request.document_id for request in requests]

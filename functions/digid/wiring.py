@@ -1,0 +1,63 @@
+"""The DigiD function's adapters, created once per execution environment on first use (cold start stays small)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from digid.saml.config import SpConfig
+from digid.sp_config import DigidSettings, load_sp_config
+from legitimatie.adapters.dynamodb import DynamoDbIdentifications, DynamoDbPendingLogins, DynamoDbSessionRepository
+from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
+from legitimatie.audit import Pseudonyms
+from legitimatie.login.services import LoginPorts
+from legitimatie.policy import ServicePolicy
+from legitimatie.runtime.aws import aws_client
+from legitimatie.runtime.observability import audit_trail, counts
+from legitimatie.sessions.control_code import ControlCodes
+
+__all__ = ["Wiring", "wiring"]
+
+
+@dataclass(frozen=True)
+class Wiring:
+    policy: ServicePolicy
+    sp: SpConfig
+    sessions: DynamoDbSessionRepository
+    pending: DynamoDbPendingLogins
+    identifications: DynamoDbIdentifications
+    codes: ControlCodes
+    cipher: KmsBsnCipher
+    pseudonyms: Pseudonyms
+
+    @property
+    def ports(self) -> LoginPorts:
+        """What ``answer_login`` may touch: these adapters, the audit trail and the metrics."""
+        return LoginPorts(
+            policy=self.policy,
+            sessions=self.sessions,
+            codes=self.codes,
+            cipher=self.cipher,
+            identifications=self.identifications,
+            pending=self.pending,
+            pseudonyms=self.pseudonyms,
+            audit=audit_trail,
+            metrics=counts,
+        )
+
+
+@cache
+def wiring() -> Wiring:
+    settings = DigidSettings.from_env(os.environ)
+    dynamodb, kms = aws_client("dynamodb"), aws_client("kms")
+    return Wiring(
+        policy=settings.policy(),
+        sp=load_sp_config(settings, aws_client("ssm"), aws_client("secretsmanager")),
+        sessions=DynamoDbSessionRepository(dynamodb, settings.table_name),
+        pending=DynamoDbPendingLogins(dynamodb, settings.table_name),
+        identifications=DynamoDbIdentifications(dynamodb, settings.table_name),
+        codes=ControlCodes(KmsMacKey(kms, settings.control_code_key_id), settings.gemeentecode),
+        cipher=KmsBsnCipher(kms, settings.data_key_id),
+        pseudonyms=Pseudonyms(KmsMacKey(kms, settings.pseudonym_key_id)),
+    )

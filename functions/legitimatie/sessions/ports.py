@@ -1,0 +1,66 @@
+"""The Protocols the session services need; the DynamoDB adapter implements them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+from uuid import UUID
+
+if TYPE_CHECKING:
+    from ..login.model import Identification, ResultGrant, TakenLogin
+    from ..proofs.model import ProofRecord
+    from .model import ResidentEvent, Session, Status
+
+__all__ = ["ExpiredRecords", "SessionRepository"]
+
+
+class SessionRepository(Protocol):
+    """Sessions by id. Writes are conditional so concurrent steps cannot overwrite each other."""
+
+    def add(
+        self,
+        session: Session,
+        *,
+        result: ResultGrant | None = None,
+        identification: Identification | None = None,
+        taking: TakenLogin | None = None,
+    ) -> None:
+        """Store a new session (fails if the id exists), with the login's ``result``, flow A's case-number record
+        and the use of its pending login (``taking``: only if still there and in time) in the same transaction:
+        all of it, or nothing (``ConcurrentUpdate``)."""
+
+    def get(self, session_id: UUID) -> Session | None:
+        """The stored session, whatever its expiry (the caller decides what expiry means)."""
+
+    def replace(
+        self,
+        session: Session,
+        *,
+        expected_status: Status,
+        expected_attempts_left: int,
+        proof: ProofRecord | None = None,
+        result: ResultGrant | None = None,
+        taking: TakenLogin | None = None,
+    ) -> None:
+        """Write the session only if the stored one still has that status, attempt count and owner (or none)
+        and, with ``taking``, still holds that pending login in time (which the write uses up), together with
+        ``proof``'s outbox record and a login's ``result`` in one transaction; an ended flow A
+        session deletes its case-number record in the same transaction. Raises ``ConcurrentUpdate`` when a
+        condition fails."""
+
+    def delete(self, session_id: UUID) -> None: ...
+
+    def owned_by(self, official_id: str) -> list[Session]:
+        """Every stored session of this official, whatever its status or expiry."""
+        ...
+
+    def note_resident_event(self, session_id: UUID, event: ResidentEvent, now: datetime) -> None:
+        """Record a DigiD event on a live session still waiting for its login; otherwise do nothing."""
+
+
+class ExpiredRecords(Protocol):
+    """The scheduled sweep's view of the store."""
+
+    def delete_expired(self, now: datetime) -> int:
+        """Remove every record whose expiry time has passed; returns how many."""
+        ...

@@ -1,0 +1,72 @@
+"""Outcome function: the official closes a session - Voltooien, identified or not, with its one proof - or cancels
+it. On its schedule it runs the sweep of expired records (sweep.py).
+
+Closing is idempotent (a tombstone without personal data answers a retried close; see sessions.services).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from legitimatie.clock import to_iso, utc_now
+from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
+from legitimatie.runtime.observability import audit_trail, counts, observed
+from legitimatie.runtime.proof_settings import completion_outbox
+from legitimatie.runtime.views import closed_session_body
+from legitimatie.sessions.model import Outcome
+from legitimatie.sessions.services import cancel_session, close_session, parse_session_id
+from outcome.sweep import pending_proofs, store, sweep
+
+__all__ = ["app", "lambda_handler", "pending_proofs", "store"]
+
+app = new_resolver()
+
+
+class CompleteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    outcome: Literal["identified", "not_identified"]
+    # not_identified: a short reason, printed on the proof (no BSN: the official types free text, so keep it
+    # short and say so on the page).
+    reason: str | None = Field(default=None, min_length=1, max_length=200)
+    # An existing zaak in the case system (zgw mode) the proof is attached to; optional.
+    zaak_url: str | None = Field(default=None, pattern=r"^https://\S+$", max_length=1000)
+
+
+@app.post("/api/sessions/<session_id>/complete")
+def complete(session_id: str) -> Any:
+    now, official = utc_now(), current_official(app)
+    request = parse_body(app, CompleteRequest)
+    outbox, municipality = completion_outbox()
+    session, proof = close_session(
+        parse_session_id(session_id),
+        official,
+        Outcome(request.outcome),
+        reason=request.reason,
+        zaak_url=request.zaak_url,
+        sessions=store(),
+        proofs=outbox,
+        municipality=municipality,
+        audit=audit_trail,
+        metrics=counts,
+        now=now,
+    )
+    return json_response(200, closed_session_body(session, proof, now))
+
+
+@app.delete("/api/sessions/<session_id>")
+def cancel(session_id: str) -> Any:
+    now, official = utc_now(), current_official(app)
+    session = cancel_session(
+        parse_session_id(session_id), official, sessions=store(), audit=audit_trail, metrics=counts, now=now
+    )
+    return json_response(200, {"id": str(session.id), "status": session.status.value, "cancelled_at": to_iso(now)})
+
+
+@observed
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if "routeKey" in event:  # HTTP API payload 2.0
+        return app.resolve(event, context)
+    return sweep()  # the schedule's event carries nothing we need (sweep.py)

@@ -1,0 +1,96 @@
+"""Proofs function: shows an official a proof's delivery state with a short-lived download link
+(``GET /api/proofs/{document_id}``); and, from the proof queue, makes each proof (PDF/A, pdf.py), stores it and
+delivers it to the ZGW case system (zgw mode).
+
+SQS: partial batch responses, so one failing proof is retried alone. A message on its last receive that still
+fails marks its proof ``dead_lettered`` before SQS moves it to the dead-letter queue (redrive policy).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from legitimatie.adapters.sqs import proof_request
+from legitimatie.clock import utc_now
+from legitimatie.proofs.services import deliver_proof, mark_dead_lettered, parse_document_id, proof_for_official
+from legitimatie.runtime.http import current_official, json_response, new_resolver
+from legitimatie.runtime.observability import audit_trail, counts, logger, observed
+from legitimatie.runtime.views import proof_body
+from proofs.wiring import Wiring, wiring
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+app = new_resolver()
+
+
+@app.get("/api/proofs/<document_id>")
+def read_proof(document_id: str) -> Any:
+    w = wiring()
+    view = proof_for_official(
+        parse_document_id(document_id),
+        current_official(app),
+        w.settings.staff_lookup_group,
+        records=w.records,
+        pdfs=w.pdfs,
+        now=utc_now(),
+    )
+    return json_response(200, proof_body(view))
+
+
+def _deliver(record: SQSRecord, w: Wiring) -> None:
+    from proofs.pdf import render_proof  # fpdf2 only where a proof is made
+
+    request = proof_request(record.body)
+    try:
+        result = deliver_proof(
+            request,
+            records=w.records,
+            pdfs=w.pdfs,
+            render=render_proof,
+            cipher=w.cipher,
+            case_system=w.case_system,
+            author=w.settings.municipality_name,
+            audit=audit_trail,
+            metrics=counts,
+        )
+    except Exception as exc:
+        # Only the kind of failure: texts from a case system may echo what we sent.
+        logger.warning("Proof delivery failed; SQS retries it", extra={"error": type(exc).__name__})
+        if int(record.attributes.approximate_receive_count or "1") >= w.settings.proof_max_receives:
+            mark_dead_lettered(request, records=w.records, audit=audit_trail, metrics=counts)
+        raise
+    # The document id and the SHA-256 of the PDF: what the audit trail needs to recognise this exact file.
+    logger.info(
+        "Proof made",
+        extra={"document_id": str(request.document_id), "status": result.status.value, "sha256": result.sha256},
+    )
+
+
+def deliver_batch(event: dict[str, Any]) -> dict[str, Any]:
+    """Powertools' batch utility: each failed record is reported alone (partial batch response), so SQS retries
+    only that one; a batch that fails entirely is reported the same way, not raised."""
+    # Imported here: the batch utility (and asyncio with it) costs the HTTP path's cold start nothing.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    w = wiring()
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event, lambda record: _deliver(record, w), processor))
+
+
+@observed
+def _http_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
+
+
+def _sqs(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return deliver_batch(event)
+
+
+_sqs_handler = observed(_sqs, http=False)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if "routeKey" in event:  # HTTP API payload 2.0
+        return _http_handler(event, context)
+    return _sqs_handler(event, context)
