@@ -37,6 +37,7 @@ __all__ = [
     "parse_session_id",
     "public_session",
     "record_resident_login",
+    "session_view",
     "sweep_expired",
 ]
 
@@ -138,7 +139,11 @@ def official_session(
     session_id: UUID, official: Official, *, sessions: SessionRepository, cipher: BsnCipher, now: datetime
 ) -> OfficialSessionView:
     """The official's view. The BSN (flows A and C) is opened only while the session is live."""
-    session = _owned_session(session_id, official, sessions)
+    return session_view(_owned_session(session_id, official, sessions), cipher=cipher, now=now)
+
+
+def session_view(session: Session, *, cipher: BsnCipher, now: datetime) -> OfficialSessionView:
+    """What the official sees of a session at ``now`` (also what the live status pushes to their page)."""
     status = session.status_at(now)
     bsn = None
     if session.login and session.login.sealed_bsn and not status.is_end_state:

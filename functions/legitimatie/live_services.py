@@ -1,0 +1,105 @@
+"""The live status's decisions: who may open a connection to which session, and what a change pushes to whom."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from .errors import NotAllowed, SessionNotFound
+from .live import CONNECTION_LIFETIME, LiveChannels, LiveConnection, LivePushes, LiveTicket, Role, new_ticket
+from .live import parse_ticket as _parse_ticket
+from .login import ResidentResults
+from .login_services import resident_outcome, resident_result
+from .ports import BsnCipher, SessionRepository
+from .services import OfficialSessionView, session_view
+from .session import Official, Session
+
+__all__ = ["LivePushReport", "connect_official", "connect_resident", "issue_ticket", "push_change"]
+
+
+def issue_ticket(
+    session_id: UUID, official: Official, *, sessions: SessionRepository, live: LiveChannels, now: datetime
+) -> LiveTicket:
+    """A ticket for the official's own session while it is live; anyone else's is reported as missing."""
+    session = sessions.get(session_id)
+    if session is None or not session.is_owned_by(official) or session.status_at(now).is_end_state:
+        raise SessionNotFound("There is no session with this id.")
+    ticket = new_ticket(session_id, now)
+    live.add_ticket(ticket, official.id, session.expires_at)
+    return ticket
+
+
+def connect_official(ticket: str | None, connection_id: str, *, live: LiveChannels, now: datetime) -> UUID:
+    """The official's page opens its connection with a ticket: valid once, in time, for its one session."""
+    session_id = _parse_ticket(ticket)
+    connection = LiveConnection(connection_id, Role.OFFICIAL, now + CONNECTION_LIFETIME)
+    if session_id is None or ticket is None or not live.connect_with_ticket(ticket, connection, now):
+        raise NotAllowed("This ticket is not valid (anymore).")
+    return session_id
+
+
+def connect_resident(
+    cookie: str | None,
+    connection_id: str,
+    *,
+    results: ResidentResults,
+    sessions: SessionRepository,
+    live: LiveChannels,
+    now: datetime,
+) -> UUID:
+    """The resident's result page opens its connection with its result cookie, checked as the result page's own
+    read checks it; only while the outcome is still open (an ended one has nothing left to tell)."""
+    view = resident_result(cookie, results=results, sessions=sessions, now=now)
+    session_id = view.result.session_id
+    if session_id is None or view.outcome != "waiting":
+        raise NotAllowed("There is nothing to follow for this result.")
+    limit = view.result.limit_at or view.result.expires_at
+    live.connect(session_id, LiveConnection(connection_id, Role.RESIDENT, now + CONNECTION_LIFETIME), limit)
+    return session_id
+
+
+@dataclass(frozen=True)
+class LivePushReport:
+    sent: int = 0
+    gone: int = 0
+
+
+def _what_pages_show(session: Session, now: datetime) -> tuple[object, ...]:
+    return (session.status_at(now), session.resident_event, session.login is not None)
+
+
+def push_change(
+    old: Session | None,
+    new: Session,
+    *,
+    live: LiveChannels,
+    pushes: LivePushes,
+    cipher: BsnCipher,
+    official_body: Callable[[OfficialSessionView], dict[str, object]],
+    now: datetime,
+) -> LivePushReport:
+    """A session changed: its connections in time get what their page would read now. The official's page gets
+    the body of ``GET /api/sessions/{id}`` (built by ``official_body``), the resident's the outcome of
+    ``GET /api/public/result`` (never a BSN). A change that neither page shows pushes nothing."""
+    if old is not None and _what_pages_show(old, now) == _what_pages_show(new, now):
+        return LivePushReport()
+    connections = live.connections(new.id, now)
+    if not connections:
+        return LivePushReport()
+    official: dict[str, object] | None = None
+    resident: dict[str, object] = {"outcome": resident_outcome(new.status_at(now))}
+    sent = gone = 0
+    for connection in connections:
+        if connection.role is Role.OFFICIAL:
+            if official is None:
+                official = official_body(session_view(new, cipher=cipher, now=now))
+            body = official
+        else:
+            body = resident
+        if pushes.push(connection.connection_id, body):
+            sent += 1
+        else:
+            gone += 1
+    return LivePushReport(sent=sent, gone=gone)
