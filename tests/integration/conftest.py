@@ -33,6 +33,7 @@ def _handler_caches() -> list[Any]:
     import cleanup.handler
     import code_check.handler
     import delivery.handler
+    import live.handler
     import sessions.handler
     from legitimatie.runtime.aws import aws_client
     from legitimatie.runtime.proof_settings import completion_outbox
@@ -45,6 +46,7 @@ def _handler_caches() -> list[Any]:
         cleanup.handler.pending_proofs,
         completion_outbox,
         delivery.handler.wiring,
+        live.handler.wiring,
     ]
 
 
@@ -111,6 +113,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
             "SESSION_LIFETIME_MINUTES": "30",
             "SITE_URL": "https://beeldbellen.voorbeeld.nl",
             "STAFF_LOOKUP_GROUP": "zaak-opzoeken",
+            "LIVE_ENDPOINT": "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/live",
         }.items():
             monkeypatch.setenv(name, value)
         for cached in _handler_caches():
