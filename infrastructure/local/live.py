@@ -153,7 +153,7 @@ class LiveApi:
         self.connections = LiveConnections()
 
     @classmethod
-    def from_template(cls, template: Template, resolver: Resolver) -> LiveApi | None:
+    def from_template(cls, template: Template, resolver: Resolver | None = None) -> LiveApi | None:
         resources = template.resources
         apis = {
             name
@@ -181,7 +181,7 @@ class LiveApi:
             and _logical_id((p := resource.get("Properties") or {}).get("ApiId")) in apis
         }
         stages = [
-            str(resolver.resolve((r.get("Properties") or {}).get("StageName")))
+            str(resolver.resolve(r["Properties"]["StageName"]) if resolver else r["Properties"]["StageName"])
             for r in resources.values()
             if r.get("Type") == "AWS::ApiGatewayV2::Stage"
             and _logical_id((r.get("Properties") or {}).get("ApiId")) in apis
