@@ -9,6 +9,7 @@ CloudFront's static requests and the staff page's polling. The idle cost is read
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -234,7 +235,12 @@ def idle_cost(template: Any, waf_template: Any | None) -> dict[str, Any]:
             per_run += PRICES["dynamodb_read_request_unit"]  # a Scan of an empty table: one read unit
             sweeps += runs * per_run
     items["Scheduled functions (sweep)"] = (sweeps, "~100 ms per run, one read unit")
-    mappings = count.get("AWS::Lambda::EventSourceMapping", 0)
+    queues = {name for name, _ in template.resources_of_type("AWS::SQS::Queue")}
+    mappings = sum(  # a DynamoDB stream's mapping polls for free; an SQS queue's pays its receives
+        1
+        for _, mapping in template.resources_of_type("AWS::Lambda::EventSourceMapping")
+        if any(name in json.dumps((mapping.get("Properties") or {}).get("EventSourceArn")) for name in queues)
+    )
     esm_requests = mappings * ASSUMPTIONS["sqs_esm_idle_pollers"] * 3 * 60 * 24 * 30  # a 20 s long poll each
     items["SQS long polling by Lambda's event source mapping"] = (
         esm_requests * PRICES["sqs_request"],
