@@ -13,6 +13,7 @@ from .live import parse_ticket as _parse_ticket
 from .login import ResidentResults
 from .login_services import resident_outcome, resident_result
 from .ports import BsnCipher, SessionRepository
+from .services import _CLOSED as CLOSED  # the states GET /api/sessions/{id} answers as gone
 from .services import OfficialSessionView, session_view
 from .session import Official, Session
 
@@ -82,7 +83,8 @@ def push_change(
 ) -> LivePushReport:
     """A session changed: its connections in time get what their page would read now. The official's page gets
     the body of ``GET /api/sessions/{id}`` (built by ``official_body``), the resident's the outcome of
-    ``GET /api/public/result`` (never a BSN). A change that neither page shows pushes nothing."""
+    ``GET /api/public/result`` (never a BSN); a closed session is gone for the official, as that read says it with
+    ``session_not_found``. A change that neither page shows pushes nothing."""
     if old is not None and _what_pages_show(old, now) == _what_pages_show(new, now):
         return LivePushReport()
     connections = live.connections(new.id, now)
@@ -93,7 +95,9 @@ def push_change(
     sent = gone = 0
     for connection in connections:
         if connection.role is Role.OFFICIAL:
-            if official is None:
+            if official is None and new.status in CLOSED:
+                official = {"id": str(new.id), "error": "session_not_found", "message": "There is no such session."}
+            elif official is None:
                 official = official_body(session_view(new, cipher=cipher, now=now))
             body = official
         else:

@@ -380,6 +380,13 @@
       let data = null;
       try { data = JSON.parse(event.data); } catch { return; }
       if (!data || data.id !== state.session.id) return;
+      if (data.error) { // closed elsewhere (another tab): as the read would say it
+        closeLive();
+        say("session-error", "staff.gone");
+        show("cancel", false);
+        show("new-session", true);
+        return;
+      }
       state.session = { ...state.session, ...data };
       renderSession();
     });

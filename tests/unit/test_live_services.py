@@ -143,3 +143,13 @@ def test_a_change_no_page_shows_or_a_gone_page_pushes_nothing_and_fails_nothing(
     # A real change to a closed tab is reported gone, and an expired connection is not tried at all
     assert push(session, replace(session, status=Status.CANCELLED)) == (0, 1)
     assert pushes.sent == []
+
+
+def test_a_closed_session_is_gone_for_the_official_as_their_read_would_say() -> None:
+    sessions, live = InMemorySessionRepository(), InMemoryLiveChannels()
+    session = new_session(sessions)
+    live.connect(session.id, LiveConnection("tab", Role.OFFICIAL, NOW + timedelta(hours=2)), session.expires_at)
+    pushes = RecordingPushes()
+    closed = replace(session, status=Status.CANCELLED)
+    push_change(session, closed, live=live, pushes=pushes, cipher=FakeCipher(), official_body=lambda v: {}, now=NOW)
+    assert [body["error"] for _, body in pushes.sent] == ["session_not_found"]
