@@ -103,9 +103,9 @@ class Flow:
 
 class LiveChannel:
     """The template's live status as Lambda would run it: ``$connect`` events for the pages' sockets, and each
-    change of the session handed to the stream's function as Lambda's DynamoDB event (tests/events, AWS's example,
-    with the item before and after the change; moto in-process does not serve the streams API), only when the
-    mapping's FilterCriteria let it through. Lambda's own stream reads are free; they are not metered."""
+    change of the session handed to the stream's function as Lambda's DynamoDB event (tests/events, AWS's example;
+    moto in-process does not serve the streams API, so a step's write is seen by comparing the item before and
+    after), only when the mapping's FilterCriteria let it through. Lambda's own stream reads are free (not metered)."""
 
     def __init__(self, deployment: Any) -> None:
         import boto3
@@ -137,14 +137,12 @@ class LiveChannel:
         from bench.environment import EVENTS
         from infrastructure.local.live import matches_filter
 
-        if not new or old == new:
+        if not new or old == new:  # no write, no stream record
             return None
         event = json.loads((EVENTS / "dynamodb_stream_modify.json").read_text())
         record = event["Records"][0]
         record["eventName"] = "MODIFY" if old else "INSERT"
-        record["dynamodb"].update(Keys={"pk": new["pk"]}, NewImage=new, OldImage=old)
-        if not old:
-            del record["dynamodb"]["OldImage"]
+        record["dynamodb"]["Keys"] = {"pk": new["pk"]}  # the template's stream has keys only
         if self._patterns and not any(matches_filter(p, record) for p in self._patterns):
             return None
         return dict(event)
@@ -190,6 +188,14 @@ class Bench:
         if answer.get("statusCode") != 200:
             raise RuntimeError(f"$connect ({who}) was refused: {answer}")
         flow.live_connects.append(sample)
+
+    def live_claimed(self, flow: Flow, session_id: str) -> None:
+        if self.live is None:
+            return
+        event = self.live.change({"pk": {"S": "before"}}, self.live.item(session_id))
+        if event is not None:
+            sample, _ = self.invoke("live push (stream)", self.live.stream_function, event)
+            flow.live_pushes.append(sample)
 
     def live_step(self, flow: Flow, session_id: str, change: Callable[[], Any]) -> Any:
         """A step that changes the session, and the stream's invocation for it (changes come seconds apart: one
@@ -375,9 +381,9 @@ class Bench:
             cookies = self.acs(self.login(None, step), step)
             result = self.result(cookies, step)
             self.live_connect(flow, "resident", cookies=cookies)
-            # the official's claim changes nothing the result page shows: the filter passes it, nothing is pushed
             sample, found = step("official looks up case", "GET", f"/api/identifications/{result['zaak_number']}")
             self.expect(sample, 200)
+            self.live_claimed(flow, json.loads(found["body"])["session_id"])  # the claim is a write: a push
             # Flow A ends like B and C (issue 11): the official checks the code heard and completes.
             self.finish(json.loads(found["body"])["session_id"], result["code"], step, flow)
             flow.background = self.background([*flow.samples, *flow.live_connects, *flow.live_pushes])
@@ -392,7 +398,7 @@ class Bench:
         # with a socket: the one read when it opens; without: the first of the polls while waiting
         flow.poll, _ = self.call("official polls (waiting)", "GET", f"/api/sessions/{created['id']}")
         self.expect(flow.poll, 200)
-        login = self.login(created["id"], step)
+        login = self.live_step(flow, created["id"], lambda: self.login(created["id"], step))  # the pending login
         cookies = self.live_step(flow, created["id"], lambda: self.acs(login, step))  # pushed to the staff page
         result = self.result(cookies, step)
         self.live_connect(flow, "resident", cookies=cookies)

@@ -17,8 +17,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
+
+if TYPE_CHECKING:
+    from .session import Session
 
 __all__ = [
     "CONNECTION_LIFETIME",
@@ -95,8 +98,9 @@ class LiveChannels(Protocol):
 
     def connect(self, session_id: UUID, connection: LiveConnection, session_expires_at: datetime) -> None: ...
 
-    def connections(self, session_id: UUID, now: datetime) -> list[LiveConnection]:
-        """The session's connections still in time (expiry decided here, at every read)."""
+    def session_and_connections(self, session_id: UUID, now: datetime) -> tuple[Session | None, list[LiveConnection]]:
+        """The session as stored, and its connections still in time (expiry decided here, at every read): one
+        request."""
         ...
 
 

@@ -15,7 +15,7 @@ from .login_services import resident_outcome, resident_result
 from .ports import BsnCipher, SessionRepository
 from .services import _CLOSED as CLOSED  # the states GET /api/sessions/{id} answers as gone
 from .services import OfficialSessionView, session_view
-from .session import Official, Session
+from .session import Official
 
 __all__ = ["LivePushReport", "connect_official", "connect_resident", "issue_ticket", "push_change"]
 
@@ -67,13 +67,8 @@ class LivePushReport:
     gone: int = 0
 
 
-def _what_pages_show(session: Session, now: datetime) -> tuple[object, ...]:
-    return (session.status_at(now), session.resident_event, session.login is not None)
-
-
 def push_change(
-    old: Session | None,
-    new: Session,
+    session_id: UUID,
     *,
     live: LiveChannels,
     pushes: LivePushes,
@@ -84,21 +79,19 @@ def push_change(
     """A session changed: its connections in time get what their page would read now. The official's page gets
     the body of ``GET /api/sessions/{id}`` (built by ``official_body``), the resident's the outcome of
     ``GET /api/public/result`` (never a BSN); a closed session is gone for the official, as that read says it with
-    ``session_not_found``. A change that neither page shows pushes nothing."""
-    if old is not None and _what_pages_show(old, now) == _what_pages_show(new, now):
-        return LivePushReport()
-    connections = live.connections(new.id, now)
-    if not connections:
+    ``session_not_found``. A session no page follows pushes nothing."""
+    session, connections = live.session_and_connections(session_id, now)
+    if session is None or not connections:
         return LivePushReport()
     official: dict[str, object] | None = None
-    resident: dict[str, object] = {"outcome": resident_outcome(new.status_at(now))}
+    resident: dict[str, object] = {"outcome": resident_outcome(session.status_at(now))}
     sent = gone = 0
     for connection in connections:
         if connection.role is Role.OFFICIAL:
-            if official is None and new.status in CLOSED:
-                official = {"id": str(new.id), "error": "session_not_found", "message": "There is no such session."}
+            if official is None and session.status in CLOSED:
+                official = {"id": str(session.id), "error": "session_not_found", "message": "There is no such session."}
             elif official is None:
-                official = official_body(session_view(new, cipher=cipher, now=now))
+                official = official_body(session_view(session, cipher=cipher, now=now))
             body = official
         else:
             body = resident

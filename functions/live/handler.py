@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from legitimatie.adapters.dynamodb import DynamoDbSessionRepository, session_from_item
+from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb_live import DynamoDbLiveChannels
 from legitimatie.adapters.dynamodb_login import DynamoDbResidentResults
 from legitimatie.adapters.kms import KmsBsnCipher
@@ -115,20 +115,18 @@ def connect(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def stream(event: dict[str, Any]) -> dict[str, Any]:
-    """Session changes from the table's stream; a record whose push failed is reported, the rest are done."""
+    """Session changes from the table's stream (keys only); a record whose push failed is reported, the rest done."""
     w = wiring()
     failures = []
-    sent = gone = 0
+    sent = 0
     for record in event.get("Records") or []:
         change = record.get("dynamodb") or {}
+        key = str(((change.get("Keys") or {}).get("pk") or {}).get("S", ""))
+        if not key.startswith("session#"):
+            continue
         try:
-            new = change.get("NewImage")
-            if not new or new.get("kind", {}).get("S") != "session":
-                continue
-            old = change.get("OldImage")
             report = push_change(
-                session_from_item(old) if old and old.get("kind", {}).get("S") == "session" else None,
-                session_from_item(new),
+                parse_session_id(key.removeprefix("session#")),
                 live=w.live,
                 pushes=w.pushes,
                 cipher=w.cipher,
@@ -139,7 +137,7 @@ def stream(event: dict[str, Any]) -> dict[str, Any]:
             logger.exception("Pushing a session change failed")
             failures.append({"itemIdentifier": change.get("SequenceNumber", "")})
             continue
-        sent, gone = sent + report.sent, gone + report.gone
+        sent += report.sent
     if sent:
         metrics.add_metric(name="LivePushes", unit="Count", value=sent)
     return {"batchItemFailures": failures}

@@ -395,7 +395,8 @@ def test_only_session_changes_reach_the_live_function_and_failures_are_isolated(
     assert mapping["MaximumRetryAttempts"] <= 3
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert referenced_names(mapping["DestinationConfig"]["OnFailure"]["Destination"]) == {"LiveFailureQueue"}
-    assert props(cfn_template, "SessionTable")["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    # And the stream holds keys only: no personal data is kept there for its 24 hours
+    assert props(cfn_template, "SessionTable")["StreamSpecification"] == {"StreamViewType": "KEYS_ONLY"}
 
 
 def test_the_staff_client_allows_password_login_only_when_the_setting_says_so(cfn_template: Template) -> None:

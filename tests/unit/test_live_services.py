@@ -32,7 +32,8 @@ RESIDENT = "999993653"
 
 
 class InMemoryLiveChannels:
-    def __init__(self) -> None:
+    def __init__(self, sessions: InMemorySessionRepository | None = None) -> None:
+        self.sessions = sessions or InMemorySessionRepository()
         self.tickets: dict[str, tuple[UUID, datetime]] = {}
         self.open: dict[UUID, list[LiveConnection]] = {}
 
@@ -49,8 +50,8 @@ class InMemoryLiveChannels:
     def connect(self, session_id: UUID, connection: LiveConnection, session_expires_at: datetime) -> None:
         self.open.setdefault(session_id, []).append(connection)
 
-    def connections(self, session_id: UUID, now: datetime) -> list[LiveConnection]:
-        return [c for c in self.open.get(session_id, []) if c.expires_at > now]
+    def session_and_connections(self, session_id: UUID, now: datetime) -> tuple[Session | None, list[LiveConnection]]:
+        return self.sessions.get(session_id), [c for c in self.open.get(session_id, []) if c.expires_at > now]
 
 
 class RecordingPushes:
@@ -103,16 +104,16 @@ def test_a_ticket_that_is_not_one_opens_nothing() -> None:
 
 def test_a_login_pushes_the_officials_view_to_the_official_and_only_the_outcome_to_the_resident() -> None:
     # Given a session with the official's and the resident's pages connected
-    sessions, live, cipher = InMemorySessionRepository(), InMemoryLiveChannels(), FakeCipher()
+    sessions, cipher = InMemorySessionRepository(), FakeCipher()
+    live = InMemoryLiveChannels(sessions)
     before = new_session(sessions)
     live.connect(before.id, LiveConnection("official-1", Role.OFFICIAL, NOW + timedelta(hours=2)), before.expires_at)
     live.connect(before.id, LiveConnection("resident-1", Role.RESIDENT, NOW + timedelta(hours=2)), before.expires_at)
-    after = logged_in(before, sessions, cipher)
+    logged_in(before, sessions, cipher)
     pushes = RecordingPushes()
     # When the change is pushed
     report = push_change(
-        before,
-        after,
+        before.id,
         live=live,
         pushes=pushes,
         cipher=cipher,
@@ -127,29 +128,42 @@ def test_a_login_pushes_the_officials_view_to_the_official_and_only_the_outcome_
     }
 
 
-def test_a_change_no_page_shows_or_a_gone_page_pushes_nothing_and_fails_nothing() -> None:
-    sessions, live, cipher = InMemorySessionRepository(), InMemoryLiveChannels(), FakeCipher()
+def push(live: InMemoryLiveChannels, pushes: RecordingPushes, session_id: UUID) -> tuple[int, int]:
+    report = push_change(
+        session_id, live=live, pushes=pushes, cipher=FakeCipher(), official_body=lambda v: {"seen": True}, now=NOW
+    )
+    return report.sent, report.gone
+
+
+def test_a_gone_page_or_an_expired_connection_fails_nothing_and_gets_nothing() -> None:
+    sessions = InMemorySessionRepository()
+    live = InMemoryLiveChannels(sessions)
     session = new_session(sessions)
     live.connect(session.id, LiveConnection("closed-tab", Role.OFFICIAL, NOW + timedelta(hours=2)), session.expires_at)
     live.connect(session.id, LiveConnection("old", Role.OFFICIAL, NOW - timedelta(seconds=1)), session.expires_at)
     pushes = RecordingPushes(gone=frozenset({"closed-tab"}))
+    # A closed tab is reported gone, and an expired connection is not tried at all
+    assert push(live, pushes, session.id) == (0, 1)
+    assert pushes.sent == []
 
-    def push(old: Session, new: Session) -> tuple[int, int]:
-        report = push_change(old, new, live=live, pushes=pushes, cipher=cipher, official_body=lambda v: {}, now=NOW)
-        return report.sent, report.gone
 
-    # A write that leaves what the pages show as it was pushes nothing
-    assert push(session, replace(session, attempts_left=2)) == (0, 0)
-    # A real change to a closed tab is reported gone, and an expired connection is not tried at all
-    assert push(session, replace(session, status=Status.CANCELLED)) == (0, 1)
+def test_a_session_no_page_follows_or_that_is_gone_pushes_nothing() -> None:
+    sessions = InMemorySessionRepository()
+    live = InMemoryLiveChannels(sessions)
+    session = new_session(sessions)
+    pushes = RecordingPushes()
+    assert push(live, pushes, session.id) == (0, 0)
+    live.connect(UUID(int=1), LiveConnection("tab", Role.OFFICIAL, NOW + timedelta(hours=2)), session.expires_at)
+    assert push(live, pushes, UUID(int=1)) == (0, 0)  # a record without its session
     assert pushes.sent == []
 
 
 def test_a_closed_session_is_gone_for_the_official_as_their_read_would_say() -> None:
-    sessions, live = InMemorySessionRepository(), InMemoryLiveChannels()
+    sessions = InMemorySessionRepository()
+    live = InMemoryLiveChannels(sessions)
     session = new_session(sessions)
     live.connect(session.id, LiveConnection("tab", Role.OFFICIAL, NOW + timedelta(hours=2)), session.expires_at)
+    sessions.sessions[session.id] = replace(session, status=Status.CANCELLED)
     pushes = RecordingPushes()
-    closed = replace(session, status=Status.CANCELLED)
-    push_change(session, closed, live=live, pushes=pushes, cipher=FakeCipher(), official_body=lambda v: {}, now=NOW)
+    push(live, pushes, session.id)
     assert [body["error"] for _, body in pushes.sent] == ["session_not_found"]

@@ -2,7 +2,7 @@
 and one attribute per open connection (``conn_<connection id>``: role and expiry).
 
 Not on the session's own item: every state change writes that item whole (one conditional Put), which would drop
-the connections; a separate record keeps them for the session's life and costs one read per pushed change.
+the connections; a separate record keeps them for the session's life. A push reads both in one BatchGetItem.
 Expiry is decided here at every read; ``ttl`` only lets DynamoDB tidy up late.
 """
 
@@ -15,8 +15,11 @@ from uuid import UUID
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..clock import from_epoch, to_epoch
+from ..errors import ServiceUnavailable
 from ..live import LiveConnection, LiveTicket, Role, parse_ticket, ticket_digest
+from ..session import Session
 from .aws_errors import error_code, unavailable
+from .dynamodb import session_from_item, session_key
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -105,20 +108,36 @@ class DynamoDbLiveChannels:
             },
         )
 
-    def connections(self, session_id: UUID, now: datetime) -> list[LiveConnection]:
+    def session_and_connections(self, session_id: UUID, now: datetime) -> tuple[Session | None, list[LiveConnection]]:
+        """The session and its live record in one BatchGetItem (strongly consistent: a connection that just opened
+        is there)."""
+        keys = [{"pk": {"S": session_key(session_id)}}, live_key(session_id)]
+        request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+        items: list[dict[str, Any]] = []
         try:
-            item = self._client.get_item(TableName=self._table, Key=live_key(session_id), ConsistentRead=True).get(
-                "Item"
-            )
+            for _ in range(3):  # unprocessed keys (throttling) are asked for again
+                answer = self._client.batch_get_item(RequestItems=request)
+                items += answer.get("Responses", {}).get(self._table, [])
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    break
         except (ClientError, BotoCoreError) as exc:
             raise unavailable("DynamoDB", exc) from exc
-        if not item or item.get("kind", {}).get("S") != "live" or int(item["expires_at"]["N"]) <= to_epoch(now):
-            return []
-        found = []
-        for name, value in item.items():
-            if not name.startswith(_CONNECTION) or "M" not in value:
-                continue
-            expires_at = from_epoch(int(value["M"]["expires_at"]["N"]))
-            if expires_at > now:
-                found.append(LiveConnection(name.removeprefix(_CONNECTION), Role(value["M"]["role"]["S"]), expires_at))
-        return found
+        if request:
+            raise ServiceUnavailable("DynamoDB is temporarily unavailable; nothing was changed, please try again.")
+        by_kind = {item.get("kind", {}).get("S"): item for item in items}
+        session = session_from_item(by_kind["session"]) if "session" in by_kind else None
+        return session, _connections(by_kind.get("live"), now)
+
+
+def _connections(item: dict[str, Any] | None, now: datetime) -> list[LiveConnection]:
+    if not item or int(item["expires_at"]["N"]) <= to_epoch(now):
+        return []
+    found = []
+    for name, value in item.items():
+        if not name.startswith(_CONNECTION) or "M" not in value:
+            continue
+        expires_at = from_epoch(int(value["M"]["expires_at"]["N"]))
+        if expires_at > now:
+            found.append(LiveConnection(name.removeprefix(_CONNECTION), Role(value["M"]["role"]["S"]), expires_at))
+    return found
