@@ -64,7 +64,7 @@ def test_the_template_translates_offline_into_the_expected_resources(cfn_templat
         "AWS::ApiGatewayV2::DomainName": 1 + 1,
         "AWS::ApiGatewayV2::ApiMapping": 1 + 1,
         "AWS::Logs::LogGroup": 7 + 3,  # one per function + both APIs' access logs + the audit trail
-        "AWS::Logs::SubscriptionFilter": 5,  # audit lines of the API functions and the delivery to the forwarder
+        "AWS::Logs::SubscriptionFilter": 6,  # audit lines of the API, delivery and live functions to the forwarder
         "AWS::SQS::Queue": 3,  # proof delivery, its dead-letter queue, failed live pushes
         "AWS::Lambda::EventSourceMapping": 2,  # proofs, session changes
         "AWS::Logs::QueryDefinition": 4,
