@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -284,24 +284,24 @@ class LocalStack:
     ) -> tuple[RouteTable, dict[str, JwtAuthorizer]]:
         """Functions, routes and authorizers; the handlers' environment is set before any handler is imported."""
         assert self.resources is not None
-        self.functions = read_functions(template, resolver)
-        routes = RouteTable(read_routes(template, resolver, self.functions))
-        self.environment = {
-            **handler_environment(self.functions.values()),
-            # PostToConnection goes to the gateway's emulated management API, as deployed to the WebSocket stage's.
-            **({"LIVE_ENDPOINT": f"{self.site_url}{LIVE_MANAGEMENT_PATH}"} if self._has_live(template) else {}),
-            **context.environment,
+        # PostToConnection goes to the gateway's emulated management API, as deployed to the WebSocket stage's:
+        # set in the function's own environment too, which a process execution environment applies last.
+        local = {"LIVE_ENDPOINT": f"{self.site_url}{LIVE_MANAGEMENT_PATH}"}
+        self.functions = {
+            logical_id: replace(
+                function,
+                environment={**function.environment, **{k: v for k, v in local.items() if k in function.environment}},
+            )
+            for logical_id, function in read_functions(template, resolver).items()
         }
+        routes = RouteTable(read_routes(template, resolver, self.functions))
+        self.environment = {**handler_environment(self.functions.values()), **context.environment}
         self._environment.set(self.environment)
         configs = {route.authorizer for route in routes if route.authorizer is not None}
         authorizers = {config.name: self._authorizer(config, self.resources) for config in configs}
         cognito = self._cognito(self.resources, authorizers)
         self.user_pool_id, self.user_pool_client_id = cognito.user_pool_id, cognito.client_id
         return routes, authorizers
-
-    @staticmethod
-    def _has_live(template: Template) -> bool:
-        return any(True for _ in template.resources_of_type("AWS::ApiGatewayV2::Api"))
 
     def _aws_environment(self) -> dict[str, str | None]:
         """Fake credentials and moto's endpoint for every boto3 client in this process, handlers included."""

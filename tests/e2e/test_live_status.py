@@ -167,3 +167,11 @@ def test_a_wrong_result_cookie_is_refused(stack: LocalStack, official: OfficialC
     # Then it opens no connection, and nothing is kept for the session
     assert refused_status(live_url(stack, "/api/public/result/live"), {"Cookie": wrong}) == 403
     assert live_record(stack, created["id"]) == {}
+
+
+def test_the_local_pushes_never_leave_the_machine(stack: LocalStack) -> None:
+    # Given the live function as the local stack runs it (a process execution environment applies the function's
+    # own variables last)
+    endpoint = stack.functions["LiveFunction"].environment["LIVE_ENDPOINT"]
+    # Then PostToConnection goes to the gateway's emulated management API, never to an execute-api host
+    assert endpoint.startswith(stack.site_url) and "amazonaws.com" not in endpoint
