@@ -9,6 +9,7 @@ CloudFront's static requests and the staff page's polling. The idle cost is read
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ from typing import Any
 
 from bench.prices import ASSUMPTIONS, PRICES
 
-__all__ = ["TARGETS", "add_cost", "flow_cost", "idle_cost", "invocation_ms", "polling_cost"]
+__all__ = ["TARGETS", "add_cost", "flow_cost", "idle_cost", "invocation_ms", "live_cost", "polling_cost"]
 
 # The targets of issue 7, reported next to the figures (never asserted as timings in tests).
 TARGETS: dict[str, float] = {
@@ -57,6 +58,7 @@ def _call_cost(key: str, count: int, assumptions: Mapping[str, float]) -> float:
         price = PRICES["s3_get_request"] if operation.startswith(("Get", "Head")) else PRICES["s3_put_request"]
         return count * price
     per_call = {
+        "apigatewaymanagementapi": PRICES["websocket_message"],  # PostToConnection: one message (< 32 KB) sent
         "kms": PRICES["kms_request"],
         "sqs": PRICES["sqs_request"],
         "secretsmanager": PRICES["secretsmanager_api_call"],
@@ -118,6 +120,14 @@ def polling_cost(
     return float(one * polls)
 
 
+def _polling(
+    flow: Mapping[str, Any], reads: list[Any], polls: Mapping[str, float], options: Mapping[str, Any]
+) -> float:
+    """The staff page's reads while waiting and the result page's until the outcome, per 1,000 identifications."""
+    official = polling_cost(flow["poll"], polls["before_login"], **options) if flow.get("poll") else 0.0
+    return official + (polling_cost(reads[0], polls["after_login"], **options) if reads else 0.0)
+
+
 def tracing_mode(template: Any) -> str:
     """The functions' X-Ray tracing as template.yaml sets it (Globals), Lambda's default when absent."""
     return str((template.globals.get("Function") or {}).get("Tracing", "PassThrough"))
@@ -131,7 +141,39 @@ NOT_COUNTED = (
     "DynamoDB storage and PITR of items that live at most a day (fractions of a cent a month)",
     "Secrets Manager / SSM reads at a cold start (DigiD: 2-3 calls per new execution environment)",
     "Cognito staff logins (free below 10,000 monthly active users) and DigiD's own fees (Logius)",
+    "the polling fallback of a browser that cannot open the live socket (a proxy without WebSockets): "
+    "cost.flows.<X>.polling_fallback_per_1000_usd is its price, per 1,000 identifications if every browser fell back",
+    "DynamoDB Streams reads by Lambda's event source mapping (free for Lambda triggers)",
 )
+
+
+def live_cost(
+    live: Mapping[str, Any], assumptions: Mapping[str, float] = ASSUMPTIONS, **options: Any
+) -> dict[str, float]:
+    """USD per 1,000 identifications of the live status, itemised: each page's socket ($connect through CloudFront,
+    its function and WAF, the handshake as a message, its connection minutes) and each pushed change (the stream's
+    invocation, its reads and PostToConnection, priced as a WebSocket message by ``_call_cost``)."""
+    connects = list(live.get("connect_steps") or [])
+    pushes = list(live.get("push_steps") or [])
+    items: dict[str, float] = {}
+    if connects:
+        on_connect = flow_cost(connects, assumptions, http=False, **options)["items_per_1000_usd"]
+        for key, value in on_connect.items():
+            items[f"$connect: {key}"] = value
+        requests = len(connects) * 1000
+        items["$connect: cloudfront + its path function"] = requests * (
+            PRICES["cloudfront_https_request"] + PRICES["cloudfront_function_invocation"]
+        )
+        items["$connect: waf"] = requests * PRICES["waf_request"] if options.get("waf", True) else 0.0
+        items["$connect: websocket message (the handshake)"] = requests * PRICES["websocket_message"]
+        minutes = math.ceil(assumptions["seconds_polling_before_login"] / 60) if len(connects) > 1 else 0
+        minutes += math.ceil(assumptions["seconds_polling_after_login"] / 60)
+        items["websocket connection minutes"] = minutes * 1000 * PRICES["websocket_connection_minute"]
+    if pushes:
+        options = {key: value for key, value in options.items() if key != "waf"}
+        for key, value in flow_cost(pushes, assumptions, http=False, **options)["items_per_1000_usd"].items():
+            items[f"pushes (stream): {key}"] = value
+    return {key: value for key, value in items.items() if value}
 
 
 def poll_interval_ms(repo_root: Path, page: str = "staff.js") -> float:
@@ -193,7 +235,12 @@ def idle_cost(template: Any, waf_template: Any | None) -> dict[str, Any]:
             per_run += PRICES["dynamodb_read_request_unit"]  # a Scan of an empty table: one read unit
             sweeps += runs * per_run
     items["Scheduled functions (sweep)"] = (sweeps, "~100 ms per run, one read unit")
-    mappings = count.get("AWS::Lambda::EventSourceMapping", 0)
+    queues = {name for name, _ in template.resources_of_type("AWS::SQS::Queue")}
+    mappings = sum(  # a DynamoDB stream's mapping polls for free; an SQS queue's pays its receives
+        1
+        for _, mapping in template.resources_of_type("AWS::Lambda::EventSourceMapping")
+        if any(name in json.dumps((mapping.get("Properties") or {}).get("EventSourceArn")) for name in queues)
+    )
     esm_requests = mappings * ASSUMPTIONS["sqs_esm_idle_pollers"] * 3 * 60 * 24 * 30  # a 20 s long poll each
     items["SQS long polling by Lambda's event source mapping"] = (
         esm_requests * PRICES["sqs_request"],
@@ -257,9 +304,14 @@ def add_cost(results: dict[str, Any]) -> None:
         per_flow = flow_cost(steps, **options)
         reads = [step for step in steps if step["step"] == "public result"]  # the resident's page, polling
         polls = flow.get("polls") or {"before_login": before if flow.get("poll") else 0.0, "after_login": after}
-        per_flow["polling_per_1000_usd"] = (
-            polling_cost(flow["poll"], polls["before_login"], **options) if flow.get("poll") else 0.0
-        ) + (polling_cost(reads[0], polls["after_login"], **options) if reads else 0.0)
+
+        per_flow["polling_per_1000_usd"] = _polling(flow, reads, polls, options)
+        # A browser that cannot open the socket polls as before: not in the total, priced here (NOT_COUNTED)
+        fallback = flow.get("polling_fallback")
+        per_flow["polling_fallback_per_1000_usd"] = (
+            _polling(flow, reads, fallback, options) if fallback else per_flow["polling_per_1000_usd"]
+        )
+        live = live_cost(flow.get("live") or {}, **options)
         per_flow["with_polling_per_1000_usd"] = per_flow["per_1000_usd"] + per_flow["polling_per_1000_usd"]
         # CloudFront's always-free tier (10 million requests a month) covers any municipality's traffic
         per_flow["within_cloudfront_free_tier_per_1000_usd"] = (
@@ -286,6 +338,8 @@ def add_cost(results: dict[str, Any]) -> None:
         items["live status polling: official while waiting, resident until the outcome (all services)"] = per_flow[
             "polling_per_1000_usd"
         ]
+        for key, value in live.items():
+            items[f"live status socket: {key}"] = value
         per_flow["items"] = {key: value for key, value in items.items() if value}
         per_flow["total_per_1000_usd"] = sum(items.values())
         per_flow["billed_ms"] = {f"{i}:{step['step']}": invocation_ms(step) for i, step in enumerate(steps)}

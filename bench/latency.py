@@ -12,6 +12,7 @@ CloudWatch Logs estimate, and no handler output (and no test BSN) reaches the te
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import math
 import os
@@ -95,6 +96,70 @@ class Flow:
     poll: Sample | None = None  # the staff page's poll while the resident is still at DigiD (priced per poll)
     # off the request path: proof delivery (SQS) and the audit forwarder (one CloudWatch Logs batch per step)
     background: list[Sample] = field(default_factory=list)
+    # the live status: the pages' WebSocket $connect invocations, and the session stream's pushes
+    live_connects: list[Sample] = field(default_factory=list)
+    live_pushes: list[Sample] = field(default_factory=list)
+
+
+class LiveChannel:
+    """The template's live status as Lambda would run it: ``$connect`` events for the pages' sockets, and each
+    change of the session handed to the stream's function as Lambda's DynamoDB event (tests/events, AWS's example;
+    moto in-process does not serve the streams API, so a step's write is seen by comparing the item before and
+    after), only when the mapping's FilterCriteria let it through. Lambda's own stream reads are free (not metered)."""
+
+    def __init__(self, deployment: Any) -> None:
+        import boto3
+
+        from infrastructure.local.live import LiveApi
+
+        api = LiveApi.from_template(deployment.template)
+        mappings = [
+            resource["Properties"]
+            for _, resource in deployment.template.resources_of_type("AWS::Lambda::EventSourceMapping")
+            if "StreamArn" in json.dumps(resource["Properties"].get("EventSourceArn"))
+        ]
+        if api is None or not mappings:
+            raise LookupError("template.yaml has no live status")
+        self.connect_function = deployment.functions[api.connect_function]
+        self.stream_function = deployment.functions[mappings[0]["FunctionName"]["Ref"]]
+        self._table = deployment.environment["TABLE_NAME"]
+        self._dynamodb = boto3.client("dynamodb", region_name=os.environ["AWS_REGION"])
+        self._patterns = [
+            json.loads(f["Pattern"]) for f in (mappings[0].get("FilterCriteria") or {}).get("Filters", [])
+        ]
+
+    def item(self, session_id: str) -> dict[str, Any]:
+        key = {"pk": {"S": f"session#{session_id}"}}
+        return dict(self._dynamodb.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item") or {})
+
+    def change(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
+        """Lambda's event for one change, or None when the mapping's filter holds it back."""
+        from bench.environment import EVENTS
+        from infrastructure.local.live import matches_filter
+
+        if not new or old == new:  # no write, no stream record
+            return None
+        event = json.loads((EVENTS / "dynamodb_stream_modify.json").read_text())
+        record = event["Records"][0]
+        record["eventName"] = "MODIFY" if old else "INSERT"
+        record["dynamodb"]["Keys"] = {"pk": new["pk"]}  # the template's stream has keys only
+        if self._patterns and not any(matches_filter(p, record) for p in self._patterns):
+            return None
+        return dict(event)
+
+    @staticmethod
+    def connect_event(*, ticket: str | None = None, cookies: list[str] | None = None) -> dict[str, Any]:
+        from bench.environment import EVENTS
+
+        event = json.loads((EVENTS / "websocket_connect.json").read_text())
+        event["requestContext"]["connectionId"] = base64.b64encode(os.urandom(11)).decode()
+        if ticket is not None:
+            event["queryStringParameters"] = {"ticket": ticket}
+            event["multiValueQueryStringParameters"] = {"ticket": [ticket]}
+        if cookies:
+            event["headers"]["Cookie"] = "; ".join(cookies)
+            event["multiValueHeaders"]["Cookie"] = ["; ".join(cookies)]
+        return dict(event)
 
 
 class Bench:
@@ -108,6 +173,44 @@ class Bench:
         self.log = log
         self._choose = choose_at_simulator
         self.samples: dict[str, list[Sample]] = defaultdict(list)
+        try:
+            self.live: LiveChannel | None = LiveChannel(deployment)
+        except LookupError:
+            self.live = None
+
+    def live_connect(self, flow: Flow, who: str, **credentials: Any) -> None:
+        """A page opens its socket: API Gateway's $connect, which the function must accept."""
+        if self.live is None:
+            return
+        sample, answer = self.invoke(
+            f"$connect ({who})", self.live.connect_function, LiveChannel.connect_event(**credentials)
+        )
+        if answer.get("statusCode") != 200:
+            raise RuntimeError(f"$connect ({who}) was refused: {answer}")
+        flow.live_connects.append(sample)
+
+    def live_claimed(self, flow: Flow, session_id: str) -> None:
+        if self.live is None:
+            return
+        event = self.live.change({"pk": {"S": "before"}}, self.live.item(session_id))
+        if event is not None:
+            sample, _ = self.invoke("live push (stream)", self.live.stream_function, event)
+            flow.live_pushes.append(sample)
+
+    def live_step(self, flow: Flow, session_id: str, change: Callable[[], Any]) -> Any:
+        """A step that changes the session, and the stream's invocation for it (changes come seconds apart: one
+        batch each)."""
+        if self.live is None:
+            return change()
+        old = self.live.item(session_id)
+        answer = change()
+        event = self.live.change(old, self.live.item(session_id))
+        if event is not None:
+            sample, pushed = self.invoke("live push (stream)", self.live.stream_function, event)
+            if pushed.get("batchItemFailures"):
+                raise RuntimeError(f"the live push failed: {pushed}")
+            flow.live_pushes.append(sample)
+        return answer
 
     def call(self, step: str, method: str, path: str, **options: Any) -> tuple[Sample, dict[str, Any]]:
         route = self.deployment.route(method, path)
@@ -250,12 +353,18 @@ class Bench:
         self.expect(sample, 200)
         return dict(json.loads(response["body"]))
 
-    def finish(self, session_id: str, code: str, step: Callable[..., Any]) -> None:
-        sample, response = step("check", "POST", f"/api/sessions/{session_id}/check", body={"code": code})
+    def finish(self, session_id: str, code: str, step: Callable[..., Any], flow: Flow | None = None) -> None:
+        def check() -> Any:
+            return step("check", "POST", f"/api/sessions/{session_id}/check", body={"code": code})
+
+        def complete() -> Any:
+            return step("complete", "POST", f"/api/sessions/{session_id}/complete", body={"outcome": "identified"})
+
+        sample, response = self.live_step(flow, session_id, check) if flow else check()
         self.expect(sample, 200)
         if not json.loads(response["body"]).get("match"):
             raise RuntimeError("the control code did not match")
-        sample, _ = step("complete", "POST", f"/api/sessions/{session_id}/complete", body={"outcome": "identified"})
+        sample, _ = self.live_step(flow, session_id, complete) if flow else complete()
         self.expect(sample, 200)
 
     # ------------------------------------------------------------------ the flows (design A, B, C)
@@ -269,23 +378,35 @@ class Bench:
             return sample, response
 
         if name == "A":
-            result = self.result(self.acs(self.login(None, step), step), step)
+            cookies = self.acs(self.login(None, step), step)
+            result = self.result(cookies, step)
+            self.live_connect(flow, "resident", cookies=cookies)
             sample, found = step("official looks up case", "GET", f"/api/identifications/{result['zaak_number']}")
             self.expect(sample, 200)
+            self.live_claimed(flow, json.loads(found["body"])["session_id"])  # the claim is a write: a push
             # Flow A ends like B and C (issue 11): the official checks the code heard and completes.
-            self.finish(json.loads(found["body"])["session_id"], result["code"], step)
-            flow.background = self.background(flow.samples)
+            self.finish(json.loads(found["body"])["session_id"], result["code"], step, flow)
+            flow.background = self.background([*flow.samples, *flow.live_connects, *flow.live_pushes])
             return flow
         created = self.create("known_bsn" if name == "B" else "handover", step)
         sample, _ = step("resident start page", "GET", f"/api/public/sessions/{created['id']}")
         self.expect(sample, 200)
+        if self.live is not None:  # the staff page's ticket for its socket, and the socket
+            sample, answer = step("official's live ticket", "POST", f"/api/sessions/{created['id']}/live")
+            self.expect(sample, 201)
+            self.live_connect(flow, "official", ticket=json.loads(answer["body"])["ticket"])
+        # with a socket: the one read when it opens; without: the first of the polls while waiting
         flow.poll, _ = self.call("official polls (waiting)", "GET", f"/api/sessions/{created['id']}")
         self.expect(flow.poll, 200)
-        result = self.result(self.acs(self.login(created["id"], step), step), step)
-        sample, _ = step("official reads session (after login)", "GET", f"/api/sessions/{created['id']}")
-        self.expect(sample, 200)
-        self.finish(created["id"], result["code"], step)
-        flow.background = self.background([*flow.samples, flow.poll])
+        login = self.live_step(flow, created["id"], lambda: self.login(created["id"], step))  # the pending login
+        cookies = self.live_step(flow, created["id"], lambda: self.acs(login, step))  # pushed to the staff page
+        result = self.result(cookies, step)
+        self.live_connect(flow, "resident", cookies=cookies)
+        if self.live is None:
+            sample, _ = step("official reads session (after login)", "GET", f"/api/sessions/{created['id']}")
+            self.expect(sample, 200)
+        self.finish(created["id"], result["code"], step, flow)  # verified and completed, pushed to the result page
+        flow.background = self.background([*flow.samples, flow.poll, *flow.live_connects, *flow.live_pushes])
         return flow
 
     # ------------------------------------------------------------------ the latency loops
@@ -355,18 +476,22 @@ def _flow_summary(runs: list[Flow]) -> dict[str, Any]:
             for index, sample in enumerate(first.background)
         ],
         "background_calls": dict(sorted(background.items())),
+        "live": _live_summary(runs),
         "audit_bytes": sum(len(line) for sample in [*first.samples, *first.background] for line in sample.audit_lines),
     }
     polls = _polls(first)
     summary["polls"] = polls
     poll_calls = sum(first.poll.calls.values()) if first.poll is not None else 0
     read_calls = next((sum(x.calls.values()) for x in first.samples if x.step == "public result"), 0)
+    live_calls = sum(sum(x.calls.values()) for x in [*first.live_connects, *first.live_pushes])
     summary["all_call_count"] = (
         summary["call_count"]
         + sum(background.values())
+        + live_calls
         + polls["before_login"] * poll_calls
         + polls["after_login"] * read_calls
     )
+    summary["polling_fallback"] = _polls(first, live=False)
     if first.poll is not None:
         poll = first.poll
         own = statistics.median(run.poll.own_s for run in runs if run.poll is not None) * 1000
@@ -381,11 +506,47 @@ def _flow_summary(runs: list[Flow]) -> dict[str, Any]:
     return summary
 
 
-def _polls(flow: Flow) -> dict[str, float]:
-    """The live status beyond the reads the flow already has: the staff page's one request per POLL_MS
-    (static_site/assets/staff.js) while the resident logs in, never after (flows B and C; flow A's official looks
-    the case up once); the resident's result page's one request per POLL_MS (result.js) from the login until the
-    outcome is final (every flow; its first read is in the flow)."""
+def _live_summary(runs: list[Flow]) -> dict[str, Any]:
+    """The live status's invocations: the pages' $connect and the stream's pushes (median own time over the runs)."""
+    first = runs[-1]
+
+    def steps(pick: Callable[[Flow], list[Sample]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "step": sample.step,
+                "function": sample.function,
+                "memory_mb": sample.memory_mb,
+                "own_ms": statistics.median(pick(run)[index].own_s for run in runs if len(pick(run)) > index) * 1000,
+                "calls": dict(sample.calls),
+                "log_bytes": sample.log_bytes,
+            }
+            for index, sample in enumerate(pick(first))
+        ]
+
+    calls: Counter[str] = Counter()
+    for sample in [*first.live_connects, *first.live_pushes]:
+        calls.update(sample.calls)
+    return {
+        "connect_steps": steps(lambda run: run.live_connects),
+        "push_steps": steps(lambda run: run.live_pushes),
+        "calls": dict(sorted(calls.items())),
+    }
+
+
+def _polls(flow: Flow, live: bool | None = None) -> dict[str, float]:
+    """The live status beyond the reads the flow already has. With the pages' sockets open (``live``): the staff
+    page's one read when its socket opens, nothing after. Without (the fallback of a browser that cannot open a
+    socket): the staff page's one request per POLL_MS (static_site/assets/staff.js) while the resident logs in,
+    never after (flows B and C; flow A's official looks the case up once); the resident's result page's one request
+    per POLL_MS (result.js) from the login until the outcome is final (every flow; its first read is in the flow)."""
+    live = bool(flow.live_connects) if live is None else live
+    if live:
+        return {
+            "interval_ms": 0.0,
+            "resident_interval_ms": 0.0,
+            "before_login": 1.0 if flow.poll is not None else 0.0,
+            "after_login": 0.0,
+        }
     from bench.cost import poll_interval_ms
     from bench.environment import REPO_ROOT
     from bench.prices import ASSUMPTIONS

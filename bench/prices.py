@@ -36,6 +36,10 @@ PRICES: Final[dict[str, float]] = {
     "s3_storage_gb_month": 0.023,
     "ssm_api_call": 0.0,  # standard throughput is free
     "cloudwatch_logs_ingest_gb": 0.57,  # standard log class
+    # API Gateway WebSocket APIs (the live status): messages in 32 KB units, sent and received; connection minutes
+    "websocket_message": 1.00 / 1_000_000,
+    "websocket_connection_minute": 0.25 / 1_000_000,
+    "cloudfront_function_invocation": 0.10 / 1_000_000,  # LivePathFunction, on each socket's handshake
     # per month
     "kms_key_month": 1.00,
     "waf_web_acl_month": 5.00,
@@ -74,6 +78,9 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     "seconds_polling_before_login": 60,
     "seconds_polling_after_login": 60,
     "poll_interval_ms_when_unknown": 3000,
+    # With the live status, each page keeps one socket open for as long as it would have polled: the staff page
+    # until the login, the result page until the outcome (connection minutes are billed by the minute).
+    "latency_ms_apigatewaymanagementapi": 10,
     # DynamoDB units per call for our small items (< 1 KB): strongly consistent reads, transactions cost double.
     "rru_per_read": 1,
     "wru_per_write": 1,

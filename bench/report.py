@@ -21,9 +21,10 @@ WHY_MISSED = {
     "login start's LoA), the pseudonym MAC at create and login (the audit's link to the resident), the start page's "
     "own read and the proof's SQS send: merging the start page into the login start, checking and closing without a "
     "read (conditions on the stored code and status) and a stream instead of the send would reach ~12/13/13",
-    "cost": "cost: Lambda INIT, CloudFront/WAF per request and the live status (the official's page while waiting, the "
-    "resident's page until the outcome) are the largest items; fewer requests per identification (a long poll or a "
-    "push channel instead of polling) would reach $0.10",
+    "cost": "cost: the pages no longer poll (the live status pushes over a WebSocket; the polling fallback is priced "
+    "apart, cost.flows.<X>.polling_fallback_per_1000_usd); Lambda INIT (half of all invocations assumed cold, the "
+    "stream's pushes included) and CloudFront/WAF per request are the largest items: faster imports (bytecode, lazy "
+    "pydantic), fewer requests per identification and warm pushes would reach $0.10",
 }
 
 __all__ = ["render", "table"]
@@ -206,6 +207,7 @@ def _cost(cost: dict[str, Any], notes: list[str]) -> str:
             notes.append(f"cost flow {flow}: ${total:.4f} per 1,000 (everything); largest: {top}")
     polling = cost.get("polling", {})
     polls = (
+        "with the live socket open none but the staff page's one read when its socket opens; without it (fallback) "
         f"the official's page every {polling.get('interval_ms', 0) / 1000:.0f} s,"
         f" {polling.get('polls_before_login', 0):.0f} polls while the resident logs in; the resident's page every"
         f" {polling.get('resident_interval_ms', 0) / 1000:.0f} s, {polling.get('polls_after_login', 0):.0f} polls"

@@ -191,6 +191,11 @@ class Proof(_Answer):
     download_url: str | Optional = Field(None, description="A short-lived link to the PDF, once it is stored.")
 
 
+class LiveTicket(_Answer):
+    ticket: str = Field(description="Opens one WebSocket connection to /api/live?ticket=... within a minute.")
+    expires_at: str = Field(json_schema_extra={"format": "date-time"})
+
+
 class OpenApiDocument(_Answer):
     openapi: str
 
@@ -282,6 +287,23 @@ ROUTES: list[Route] = [
             {
                 200: ("Cancelled.", Ended),
                 404: ("Unknown or someone else's.", Error),
+                422: ("Not a session id.", Error),
+            }
+        ),
+    ),
+    Route(
+        "POST",
+        "/api/sessions/{id}/live",
+        "issueLiveTicket",
+        "A single-use ticket for the session's live status (a WebSocket the page opens at /api/live?ticket=...; a "
+        "browser cannot send the token there). Docs: docs/live-status.md.",
+        staff=True,
+        path_parameters=SESSION,
+        answers=_staff(
+            {
+                201: ("The ticket, valid for one connection within a minute.", LiveTicket),
+                403: ("The token carries no subject or no name.", Error),
+                404: ("Unknown, someone else's, or ended.", Error),
                 422: ("Not a session id.", Error),
             }
         ),

@@ -19,6 +19,7 @@ from typing import Any
 from .authorizer import AuthorizationDenied, JwtAuthorizer
 from .events import HttpRequest, HttpResponse, InvalidLambdaResponse, build_event, to_http_response
 from .lambdas import FunctionRuntime, ProcessPool, RouteTable
+from .live import LiveApi
 from .local_routes import LocalRoutes
 from .site import ResponseHeadersPolicy, StaticSite
 
@@ -48,6 +49,7 @@ class Gateway:
         region: str,
         account_id: str,
         local_routes: LocalRoutes | None = None,
+        live: LiveApi | None = None,
     ) -> None:
         self._routes = routes
         self._runtimes = runtimes
@@ -58,9 +60,15 @@ class Gateway:
         self._region = region
         self._account_id = account_id
         self._local_routes = local_routes
+        self.live = live
+
+    def invoke(self, function_logical_id: str, event: dict[str, Any]) -> Any:
+        return self._runtimes[function_logical_id].invoke(event, str(uuid.uuid4()))
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         local = self._local_routes.respond(request) if self._local_routes is not None else None
+        if local is None and self.live is not None:  # the live status's management API (PostToConnection)
+            local = self.live.connections.respond(request.method, request.raw_path, request.body)
         if local is not None:
             response = local
         elif self._routes.is_api_path(request.raw_path):
@@ -126,6 +134,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             self._send(HttpResponse.json(411, {"error": "length_required", "message": "Send a Content-Length."}))
             return
+        gateway = self.server.gateway
+        assert gateway is not None, "serve_in_thread sets the gateway before serving"
+        live = gateway.live
+        lower = {name.lower(): value for name, value in self.headers.items()}
+        if live is not None and live.wants(self.command, self.path.split("?", 1)[0], lower):
+            # A WebSocket handshake on a live status path: the connection stays on this thread until it closes.
+            head = f"{self.requestline}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in self.headers.items()) + "\r\n"
+            live.serve(
+                self.connection,
+                head.encode("latin-1"),
+                self.path,
+                list(self.headers.items()),
+                self.client_address[0],
+                gateway.invoke,
+            )
+            self.close_connection = True
+            return
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         request = HttpRequest(
             self.command,
@@ -135,8 +160,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
             source_ip=self.client_address[0],
             protocol=self.request_version,
         )
-        gateway = self.server.gateway
-        assert gateway is not None, "serve_in_thread sets the gateway before serving"
         try:
             response = gateway.handle(request)
         except Exception:

@@ -206,8 +206,10 @@ class Provisioner:
             "KeySchema": p["KeySchema"],
             "AttributeDefinitions": p["AttributeDefinitions"],
             "BillingMode": p.get("BillingMode", "PROVISIONED"),
-            **_pick(p, "LocalSecondaryIndexes", "StreamSpecification", "DeletionProtectionEnabled"),
+            **_pick(p, "LocalSecondaryIndexes", "DeletionProtectionEnabled"),
         }
+        if "StreamSpecification" in p:  # CloudFormation names only the view type; the API needs StreamEnabled too
+            request["StreamSpecification"] = {"StreamEnabled": True, **p["StreamSpecification"]}
         if "ProvisionedThroughput" in p:
             request["ProvisionedThroughput"] = _ints(
                 p["ProvisionedThroughput"], "ReadCapacityUnits", "WriteCapacityUnits"

@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -35,6 +35,7 @@ from .lambdas import (
     read_functions,
     read_routes,
 )
+from .live import LIVE_MANAGEMENT_PATH, LiveApi, StreamPoller, start_stream_pollers
 from .local_routes import LocalRoutes, site_config
 from .moto_server import MotoServer
 from .provision import Naming, Official, Provisioner, ResourceRegistry, seed_official
@@ -139,6 +140,8 @@ class LocalStack:
         self._modules: HandlerModules | None = None
         self._runtimes: dict[str, FunctionRuntime | ProcessPool] = {}
         self._pollers: list[QueuePoller] = []
+        self._stream_pollers: list[StreamPoller] = []
+        self._live: LiveApi | None = None
         self._session: boto3.Session | None = None
         self.site_url = ""
         self.aws_endpoint_url = ""
@@ -179,6 +182,11 @@ class LocalStack:
             self._server = None
         while self._pollers:
             self._pollers.pop().stop()
+        while self._stream_pollers:
+            self._stream_pollers.pop().stop()
+        if self._live is not None:
+            self._live.connections.close_all()
+            self._live = None
         while self._started_components:
             component = self._started_components.pop()
             try:
@@ -220,6 +228,7 @@ class LocalStack:
                 logical_id: FunctionRuntime(function, self._modules) for logical_id, function in self.functions.items()
             }
         site = StaticSite.from_template(template, resolver, self.static_dir)
+        self._live = LiveApi.from_template(template, resolver)
         config = site_config(
             self.site_url,
             self.region,
@@ -237,12 +246,15 @@ class LocalStack:
             region=self.region,
             account_id=self.account_id,
             local_routes=LocalRoutes(self.aws_endpoint_url, config, site),
+            live=self._live,
         )
         self.extra_info = dict(context.info)
         self._server.serve_in_thread(gateway)
         # Lambda's SQS event source mappings (the proof queue → the proofs function), once handlers can run.
         assert self.resources is not None
         self._pollers = start_queue_pollers(template, self.resources, self.client, self.invoke)
+        # Lambda's DynamoDB stream event source mappings (session changes → the live status's pushes).
+        self._stream_pollers = start_stream_pollers(template, self.resources, self.client, self.invoke)
         self._write_state_file()
 
     def _start_moto(self) -> None:
@@ -272,7 +284,16 @@ class LocalStack:
     ) -> tuple[RouteTable, dict[str, JwtAuthorizer]]:
         """Functions, routes and authorizers; the handlers' environment is set before any handler is imported."""
         assert self.resources is not None
-        self.functions = read_functions(template, resolver)
+        # PostToConnection goes to the gateway's emulated management API, as deployed to the WebSocket stage's:
+        # set in the function's own environment too, which a process execution environment applies last.
+        local = {"LIVE_ENDPOINT": f"{self.site_url}{LIVE_MANAGEMENT_PATH}"}
+        self.functions = {
+            logical_id: replace(
+                function,
+                environment={**function.environment, **{k: v for k, v in local.items() if k in function.environment}},
+            )
+            for logical_id, function in read_functions(template, resolver).items()
+        }
         routes = RouteTable(read_routes(template, resolver, self.functions))
         self.environment = {**handler_environment(self.functions.values()), **context.environment}
         self._environment.set(self.environment)

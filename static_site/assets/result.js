@@ -1,6 +1,8 @@
 // Result page: the control code comes from /api/public/result by the HttpOnly cookie, never from the URL.
 // The page follows the outcome of the identification (identified, not identified, locked, cancelled, expired):
-// it asks again every few seconds while the official is still checking, and not at all once it has ended.
+// a WebSocket tells it the outcome the moment it changes (the socket's path is under the result cookie's, so the
+// cookie authorises it); where the socket cannot open or closes early, it asks again every few seconds while the
+// official is still checking, and not at all once it has ended.
 // The resident's session ends by itself at expires_at (at most 15 minutes after login); two minutes before, the
 // page warns and offers more time while that is still possible (WCAG 2.2.1). At the end it wipes the result, as
 // Stoppen does at once.
@@ -10,13 +12,44 @@
   const { $, text, show, say, formatCode, minutesLeft, copy } = window.LB;
   const POLL_MS = 3000;
   const WARN_MS = 2 * 60 * 1000;
-  const state = { timer: null, poller: null, expiresAt: null, canExtend: false, warned: false };
+  const state = { timer: null, poller: null, expiresAt: null, canExtend: false, warned: false, live: null };
+
+  function closeLive() {
+    const socket = state.live;
+    state.live = null;
+    if (socket) socket.close(1000);
+  }
 
   function stop() {
     if (state.timer) clearInterval(state.timer);
     if (state.poller) clearTimeout(state.poller);
     state.timer = null;
     state.poller = null;
+    closeLive();
+  }
+
+  function openLive() {
+    if (!("WebSocket" in window)) { state.poller = setTimeout(poll, POLL_MS); return; }
+    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    let socket;
+    try {
+      socket = new WebSocket(`${scheme}//${window.location.host}/api/public/result/live`);
+    } catch {
+      state.poller = setTimeout(poll, POLL_MS);
+      return;
+    }
+    state.live = socket;
+    socket.addEventListener("message", (event) => {
+      if (state.live !== socket) return;
+      let data = null;
+      try { data = JSON.parse(event.data); } catch { return; }
+      if (data) follow(data.outcome);
+    });
+    socket.addEventListener("close", () => {
+      if (state.live !== socket) return;
+      state.live = null;
+      if (!state.poller) state.poller = setTimeout(poll, POLL_MS); // refused or dropped: ask as before
+    });
   }
 
   function end(titleKey, key) {
@@ -121,7 +154,7 @@
       tick();
       state.timer = setInterval(tick, 1000);
     }
-    state.poller = setTimeout(poll, POLL_MS);
+    openLive();
     $("copy").addEventListener("click", () => copy(data.code, "copy-status"));
     $("extend").addEventListener("click", extend);
     $("stop").addEventListener("click", async () => {

@@ -12,6 +12,7 @@
   const LIVE = new Set(["created", "logged_in", "verified"]);
   const state = {
     config: null, token: null, session: null, step: null, bsn: "", poller: null, ticker: null, focusOnChange: false,
+    live: null,
   };
 
   // ---- helpers -------------------------------------------------------------------------------------------
@@ -174,6 +175,7 @@
 
   function stopTimers() {
     stopPolling();
+    closeLive();
     if (state.ticker) clearInterval(state.ticker);
     state.ticker = null;
   }
@@ -314,7 +316,7 @@
     show("cancel", waiting);
     setStep(waiting ? 2 : 3);
     renderRemaining();
-    if (step !== "waiting") stopPolling();
+    if (step !== "waiting") { stopPolling(); closeLive(); }
     if (changed && state.focusOnChange) $("session-title").focus();
     state.focusOnChange = true;
   }
@@ -337,7 +339,62 @@
   // DigiD): poll then, one request at a time and at most one per POLL_MS; never once the step moved on.
   function schedulePoll() {
     stopPolling();
+    if (liveOpen()) return; // the live status tells us; no requests while it is open
     if (state.session && state.session.status === "created") state.poller = setTimeout(refresh, POLL_MS);
+  }
+
+  // ---- live status -----------------------------------------------------------------------------------------
+  // While waiting for the login, a WebSocket brings the session's changes (the body GET /api/sessions/{id} would
+  // give), so the page asks nothing. The token never goes into its URL: a ticket from an authorised call opens it
+  // once. When it cannot open or closes early (a proxy without WebSockets), the page asks every POLL_MS as before.
+  function liveOpen() { return Boolean(state.live) && state.live.readyState === WebSocket.OPEN; }
+
+  function closeLive() {
+    const socket = state.live;
+    state.live = null;
+    if (socket) socket.close(1000);
+  }
+
+  async function openLive() {
+    const s = state.session;
+    if (!s || s.status !== "created" || state.live || !("WebSocket" in window)) { schedulePoll(); return; }
+    const { status, data } = await api("POST", `/api/sessions/${s.id}/live`, undefined, { quiet: true });
+    if (status !== 201 || !data.ticket || state.session !== s || s.status !== "created") { schedulePoll(); return; }
+    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    const url = `${scheme}//${window.location.host}/api/live?ticket=${encodeURIComponent(data.ticket)}`;
+    let socket;
+    try {
+      socket = new WebSocket(url);
+    } catch {
+      schedulePoll();
+      return;
+    }
+    state.live = socket;
+    socket.addEventListener("open", () => {
+      if (state.live !== socket) return;
+      stopPolling();
+      refresh(); // once: a change between the ticket and the connection must not be missed
+    });
+    socket.addEventListener("message", (event) => {
+      if (state.live !== socket || !state.session) return;
+      let data = null;
+      try { data = JSON.parse(event.data); } catch { return; }
+      if (!data || data.id !== state.session.id) return;
+      if (data.error) { // closed elsewhere (another tab): as the read would say it
+        closeLive();
+        say("session-error", "staff.gone");
+        show("cancel", false);
+        show("new-session", true);
+        return;
+      }
+      state.session = { ...state.session, ...data };
+      renderSession();
+    });
+    socket.addEventListener("close", () => {
+      if (state.live !== socket) return;
+      state.live = null;
+      schedulePoll(); // refused, dropped or closed by the network: ask as before
+    });
   }
 
   async function refresh() {
@@ -346,7 +403,7 @@
     if (!s || s.status !== "created") return;
     const { status, data } = await api("GET", `/api/sessions/${s.id}`);
     if (!state.session || state.session.id !== s.id) return;
-    if (status === 200) { state.session = { ...s, ...data }; renderSession(); schedulePoll(); return; }
+    if (status === 200) { state.session = { ...state.session, ...data }; renderSession(); schedulePoll(); return; }
     if (status === 404 && data.error === "session_expired") { s.status = "expired"; renderSession(); return; }
     if (status === 404) { say("session-error", "staff.gone"); show("cancel", false); show("new-session", true); return; }
     schedulePoll();
@@ -374,7 +431,7 @@
     show("session-section", true);
     renderSession();
     if (!options.quiet) $("session-title").focus();
-    schedulePoll();
+    openLive();
     state.ticker = setInterval(renderRemaining, 1000);
   }
 

@@ -17,7 +17,7 @@ import pytest
 from moto import mock_aws
 
 from bench.calls import AwsMeter, percentile, summary
-from bench.cost import add_cost, flow_cost, idle_cost, invocation_ms
+from bench.cost import add_cost, flow_cost, idle_cost, invocation_ms, live_cost
 from bench.prices import ASSUMPTIONS, PRICES
 from bench.report import render
 from bench.size import package_sizes
@@ -215,6 +215,13 @@ def test_the_latency_part_runs_every_flow_against_the_real_handlers(tmp_path: Pa
         assert flow["background_calls"].get("logs:PutLogEvents", 0) > 0
         assert flow["background_calls"].get("s3:PutObject") == 1
     assert result["flows"]["B"]["polls"]["before_login"] > 0
+    # and the live status: each page's socket opened, the login pushed to the official, the outcome to the resident
+    for name, sockets in (("A", 1), ("B", 2), ("C", 2)):
+        live = result["flows"][name]["live"]
+        assert len(live["connect_steps"]) == sockets
+        assert live["calls"].get("apigatewaymanagementapi:PostToConnection", 0) >= 1
+    assert result["flows"]["B"]["polls"]["after_login"] == 0  # the result page asks nothing while its socket is open
+    assert result["flows"]["B"]["polling_fallback"]["after_login"] > 0
     # and the cost of each flow has its total and its items
     results = {"latency": result}
     add_cost(results)
@@ -223,6 +230,35 @@ def test_the_latency_part_runs_every_flow_against_the_real_handlers(tmp_path: Pa
         assert flow_cost_["total_per_1000_usd"] > 0
         assert {"request path: lambda_init", "delivery + audit forwarder: s3"} <= set(flow_cost_["items"])
     assert results["cost"]["not_counted"]
+    for name in ("B", "C"):
+        items = results["cost"]["flows"][name]["items"]
+        assert "live status socket: websocket connection minutes" in items
+        assert "live status socket: pushes (stream): apigatewaymanagementapi" in items
+        assert results["cost"]["flows"][name]["polling_fallback_per_1000_usd"] > 0
+
+
+def test_the_live_status_is_priced_per_socket_and_per_push() -> None:
+    # Given two sockets of a flow (each a minute) and one push, of functions that cost nothing themselves
+    assumptions = {
+        **ASSUMPTIONS,
+        "cold_start_share": 0,
+        "platform_log_bytes_per_invocation": 0,
+        "seconds_polling_before_login": 60,
+        "seconds_polling_after_login": 60,
+    }
+    free = {"memory_mb": 128, "own_ms": 0.0, "calls": {}, "function": "Live"}
+    push = {**free, "calls": {"apigatewaymanagementapi:PostToConnection": 1}}
+    latency = {**assumptions, "latency_ms_apigatewaymanagementapi": 0}
+    # When the live status is priced
+    items = live_cost({"connect_steps": [free, free], "push_steps": [push]}, latency, waf=True)
+    # Then each socket pays CloudFront with its path function, WAF and its handshake, two connection minutes in all,
+    # and the push one WebSocket message
+    per_connect = PRICES["cloudfront_https_request"] + PRICES["cloudfront_function_invocation"]
+    assert items["$connect: cloudfront + its path function"] == pytest.approx(2 * per_connect * 1000)
+    assert items["$connect: waf"] == pytest.approx(2 * PRICES["waf_request"] * 1000)
+    assert items["$connect: websocket message (the handshake)"] == pytest.approx(2 * PRICES["websocket_message"] * 1000)
+    assert items["websocket connection minutes"] == pytest.approx(2 * PRICES["websocket_connection_minute"] * 1000)
+    assert items["pushes (stream): apigatewaymanagementapi"] == pytest.approx(PRICES["websocket_message"] * 1000)
 
 
 @pytest.mark.integration

@@ -23,6 +23,7 @@ PACKAGES = {
     "DigidFunction": "digid",
     "AuditForwarderFunction": "audit_forwarder",
     "ProofsFunction": "proofs",
+    "LiveFunction": "live",
 }
 LAMBDA_WHEEL_FLAGS = (
     "--platform manylinux_2_28_aarch64 --platform manylinux2014_aarch64 --implementation cp "
@@ -153,7 +154,7 @@ def test_requirements_are_pinned_and_leave_out_what_lambda_provides(repo_root: P
     assert {"aws-lambda-powertools", "pydantic"} <= set(pinned)
 
 
-@pytest.mark.parametrize("package", ["sessions", "code_check", "outcome"])
+@pytest.mark.parametrize("package", ["sessions", "code_check", "outcome", "live"])
 def test_only_the_digid_function_carries_xml_security(repo_root: Path, package: str) -> None:
     # Given a function that does not speak SAML
     # When we read its requirements

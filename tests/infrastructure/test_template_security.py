@@ -36,6 +36,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/digid/acs"): ("DigidFunction", PUBLIC),
     ("GET", "/digid/metadata"): ("DigidFunction", PUBLIC),
     ("GET", "/api/proofs/{document_id}"): ("ProofsFunction", STAFF),
+    ("POST", "/api/sessions/{id}/live"): ("LiveFunction", STAFF),
 }
 
 FUNCTIONS = [
@@ -45,6 +46,7 @@ FUNCTIONS = [
     "DigidFunction",
     "AuditForwarderFunction",
     "ProofsFunction",
+    "LiveFunction",
 ]
 
 # Least privilege: exactly these actions per function role, each on the named resources only.
@@ -103,6 +105,22 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         },
     },
     "AuditForwarderFunction": {"AuditLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"}},
+    # The live status: authorises connections (sessions, results), keeps them (live records), reads the session
+    # stream, opens flow A/C's BSN for the official's page as GET /api/sessions/{id} does, and pushes.
+    "LiveFunction": {
+        "SessionTable": {
+            "dynamodb:GetItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+            "dynamodb:ListStreams",
+        },
+        "DataKey": {"kms:Decrypt"},
+        "LiveApi": {"execute-api:ManageConnections"},
+        "LiveFailureQueue": {"sqs:SendMessage"},
+    },
 }
 
 # The one managed policy SAM attaches to every function role: CloudWatch Logs CreateLogGroup/CreateLogStream/
@@ -132,6 +150,7 @@ FUNCTION_ENVIRONMENT = {
     "SessionsFunction": {"CONTROL_CODE_KEY_ID", "DATA_KEY_ID", "PSEUDONYM_KEY_ID", "STAFF_LOOKUP_GROUP"},
     "CodeCheckFunction": set(),
     "OutcomeFunction": {"PROOF_QUEUE_URL", "PROOF_RETENTION_DAYS"},
+    "LiveFunction": {"DATA_KEY_ID", "LIVE_ENDPOINT"},
     "AuditForwarderFunction": {"AUDIT_LOG_GROUP"},
     "ProofsFunction": {
         "DATA_KEY_ID",
@@ -324,8 +343,12 @@ def test_the_staff_authorizer_validates_jwts_from_the_authorization_header(cfn_t
 
 
 def test_the_api_is_throttled_and_logs_access_without_paths(cfn_template: Template) -> None:
-    # Given the API's stage
-    (stage,) = resources_of_type(cfn_template, "AWS::ApiGatewayV2::Stage").values()
+    # Given the HTTP API's stage
+    (stage,) = [
+        stage
+        for stage in resources_of_type(cfn_template, "AWS::ApiGatewayV2::Stage").values()
+        if stage["Properties"]["ApiId"] == {"Ref": "HttpApi"}
+    ]
     settings = stage["Properties"]
 
     # When we read its route settings and access log format
@@ -338,6 +361,42 @@ def test_the_api_is_throttled_and_logs_access_without_paths(cfn_template: Templa
     assert "$context.routeKey" in access_log["Format"]
     assert "$context.path" not in access_log["Format"]
     assert "querystring" not in access_log["Format"].lower()
+
+
+def test_the_live_status_api_is_throttled_and_logs_neither_the_ticket_nor_the_cookie(cfn_template: Template) -> None:
+    # Given the WebSocket API and its stage
+    api = props(cfn_template, "LiveApi")
+    settings = props(cfn_template, "LiveStage")
+    access_log = settings["AccessLogSettings"]
+
+    # Then it has no execute-api endpoint, every route is throttled, and the access log names the route, never the
+    # query string (the official's ticket) or a header (the resident's cookie)
+    assert api["ProtocolType"] == "WEBSOCKET" and api["DisableExecuteApiEndpoint"] is True
+    assert settings["DefaultRouteSettings"]["ThrottlingBurstLimit"] <= 100
+    assert settings["DefaultRouteSettings"]["ThrottlingRateLimit"] <= 50
+    assert referenced_names(access_log["DestinationArn"]) == {"LiveAccessLogGroup"}
+    assert "$context.routeKey" in access_log["Format"]
+    assert "querystring" not in access_log["Format"].lower() and "header" not in access_log["Format"].lower()
+    # And its one route is $connect, decided by the live function
+    routes = [r["Properties"] for r in resources_of_type(cfn_template, "AWS::ApiGatewayV2::Route").values()]
+    assert [(r["RouteKey"], referenced_names(r["Target"])) for r in routes] == [("$connect", {"LiveIntegration"})]
+
+
+def test_only_session_changes_reach_the_live_function_and_failures_are_isolated(cfn_template: Template) -> None:
+    # Given the stream's event source mapping
+    mapping = props(cfn_template, "LiveFromSessionChanges")
+    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+
+    # Then only changed session records invoke it, a failing batch is halved down to the failing change, which is
+    # retried a bounded number of times and then described in a queue
+    assert pattern["eventName"] == ["MODIFY"]
+    assert pattern["dynamodb"]["Keys"]["pk"]["S"] == [{"prefix": "session#"}]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] <= 3
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert referenced_names(mapping["DestinationConfig"]["OnFailure"]["Destination"]) == {"LiveFailureQueue"}
+    # And the stream holds keys only: no personal data is kept there for its 24 hours
+    assert props(cfn_template, "SessionTable")["StreamSpecification"] == {"StreamViewType": "KEYS_ONLY"}
 
 
 def test_the_staff_client_allows_password_login_only_when_the_setting_says_so(cfn_template: Template) -> None:
@@ -457,7 +516,13 @@ def test_every_cloudfront_behaviour_sends_the_security_headers_over_https(cfn_te
 
     # When we read their header policy and viewer protocol
     # Then the site, /api/* and /digid/* all get the same headers and never answer over plain HTTP
-    assert [b.get("PathPattern", "default") for b in behaviours] == ["default", "/api/*", "/digid/*"]
+    assert [b.get("PathPattern", "default") for b in behaviours] == [
+        "default",
+        "/api/live",
+        "/api/public/result/live",
+        "/api/*",
+        "/digid/*",
+    ]
     for behaviour in behaviours:
         assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
         assert behaviour["ViewerProtocolPolicy"] in {"redirect-to-https", "https-only"}
@@ -469,7 +534,8 @@ def test_the_api_behaviours_never_cache_and_reach_the_api_over_tls_1_2(cfn_templ
     origins = {origin["Id"]: origin for origin in config["Origins"]}
 
     # When we follow the API behaviours to their origin
-    api_behaviours = config["CacheBehaviors"]
+    api_behaviours = [b for b in config["CacheBehaviors"] if b["TargetOriginId"] == "api"]
+    assert len(api_behaviours) == 2
 
     # Then nothing personal is cached at the edge, and the hop to API Gateway is HTTPS with TLS 1.2
     for behaviour in api_behaviours:
@@ -479,6 +545,31 @@ def test_the_api_behaviours_never_cache_and_reach_the_api_over_tls_1_2(cfn_templ
         assert origin["DomainName"] == {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]}
         assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
         assert origin["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
+
+
+def test_the_live_status_behaviours_reach_the_websocket_api_through_cloudfront_only(cfn_template: Template) -> None:
+    # Given the distribution
+    config = props(cfn_template, "SiteDistribution")["DistributionConfig"]
+    (live_origin,) = [origin for origin in config["Origins"] if origin["Id"] == "live"]
+    live_behaviours = [b for b in config["CacheBehaviors"] if b["TargetOriginId"] == "live"]
+    policy = props(cfn_template, "LiveOriginRequestPolicy")["OriginRequestPolicyConfig"]
+
+    # Then both page paths go uncached to the WebSocket API's own domain over TLS 1.2, with the proof that they
+    # came through CloudFront, the handshake's headers, and only the result cookie and the ticket
+    assert [b["PathPattern"] for b in live_behaviours] == ["/api/live", "/api/public/result/live"]
+    for behaviour in live_behaviours:
+        assert behaviour["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
+        assert behaviour["OriginRequestPolicyId"] == {"Ref": "LiveOriginRequestPolicy"}
+        (association,) = behaviour["FunctionAssociations"]
+        assert referenced_names(association["FunctionARN"]) == {"LivePathFunction"}
+    assert live_origin["DomainName"] == props(cfn_template, "LiveDomain")["DomainName"]
+    assert live_origin["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
+    assert live_origin["OriginCustomHeaders"] == [
+        {"HeaderName": "X-Origin-Verify", "HeaderValue": {"Ref": "OriginVerifyToken"}}
+    ]
+    assert {"Sec-WebSocket-Key", "Sec-WebSocket-Version"} <= set(policy["HeadersConfig"]["Headers"])
+    assert policy["CookiesConfig"] == {"CookieBehavior": "whitelist", "Cookies": ["lbb_result"]}
+    assert policy["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist", "QueryStrings": ["ticket"]}
 
 
 def test_the_api_has_no_execute_api_endpoint_and_answers_only_on_the_domain_cloudfront_uses(
@@ -691,7 +782,7 @@ def test_every_function_may_do_exactly_its_job_on_named_resources(cfn_template: 
     assert {str(arn) for arn in role["Properties"]["ManagedPolicyArns"]} <= ACCEPTED_MANAGED_POLICIES
 
 
-@pytest.mark.parametrize("function", ["SessionsFunction", "DigidFunction"])
+@pytest.mark.parametrize("function", ["SessionsFunction", "DigidFunction", "LiveFunction"])
 def test_bsn_sealing_requires_an_encryption_context(cfn_template: Template, function: str) -> None:
     # Given the statement that lets a function encrypt or decrypt with the data key
     (statement,) = [

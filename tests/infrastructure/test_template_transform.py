@@ -41,11 +41,13 @@ def test_the_template_translates_offline_into_the_expected_resources(cfn_templat
 
     # Then every part of the service is there, in the numbers we expect
     expected = {
-        "AWS::Lambda::Function": 4 + 1 + 1,  # + the audit forwarder + proof delivery
-        "AWS::IAM::Role": 4 + 1 + 1,
-        "AWS::ApiGatewayV2::Api": 1,
-        "AWS::ApiGatewayV2::Stage": 1,
-        "AWS::Lambda::Permission": 16 + 2 + 1,  # 15 routes + sweep + openapi.json + logs to the forwarder + proofs
+        "AWS::Lambda::Function": 4 + 1 + 1 + 1,  # + the audit forwarder + proof delivery + the live status
+        "AWS::IAM::Role": 4 + 1 + 1 + 1,
+        "AWS::ApiGatewayV2::Api": 1 + 1,  # the HTTP API and the live status's WebSocket API
+        "AWS::ApiGatewayV2::Stage": 1 + 1,
+        "AWS::ApiGatewayV2::Route": 1,  # the WebSocket API's $connect
+        # 15 routes + sweep + openapi.json + logs to the forwarder + proofs + the live ticket and $connect
+        "AWS::Lambda::Permission": 16 + 2 + 1 + 2,
         "AWS::Events::Rule": 1,
         "AWS::DynamoDB::Table": 1,
         "AWS::KMS::Key": 3,  # control code, data, pseudonym
@@ -57,13 +59,14 @@ def test_the_template_translates_offline_into_the_expected_resources(cfn_templat
         "AWS::CloudFront::Distribution": 1,
         "AWS::CloudFront::OriginAccessControl": 1,
         "AWS::CloudFront::ResponseHeadersPolicy": 1,
-        "AWS::CloudFront::OriginRequestPolicy": 1,
-        "AWS::ApiGatewayV2::DomainName": 1,
-        "AWS::ApiGatewayV2::ApiMapping": 1,
-        "AWS::Logs::LogGroup": 6 + 2,  # one per function + API access logs + the audit trail
-        "AWS::Logs::SubscriptionFilter": 5,  # audit lines of the API functions and the delivery to the forwarder
-        "AWS::SQS::Queue": 2,  # proof delivery and its dead-letter queue
-        "AWS::Lambda::EventSourceMapping": 1,
+        "AWS::CloudFront::OriginRequestPolicy": 1 + 1,
+        "AWS::CloudFront::Function": 1,  # the live status's paths to the WebSocket API's root
+        "AWS::ApiGatewayV2::DomainName": 1 + 1,
+        "AWS::ApiGatewayV2::ApiMapping": 1 + 1,
+        "AWS::Logs::LogGroup": 7 + 3,  # one per function + both APIs' access logs + the audit trail
+        "AWS::Logs::SubscriptionFilter": 6,  # audit lines of the API, delivery and live functions to the forwarder
+        "AWS::SQS::Queue": 3,  # proof delivery, its dead-letter queue, failed live pushes
+        "AWS::Lambda::EventSourceMapping": 2,  # proofs, session changes
         "AWS::Logs::QueryDefinition": 4,
         "AWS::SNS::Topic": 1,
         "AWS::CloudWatch::Alarm": 5 + 1,  # + proofs in the dead-letter queue

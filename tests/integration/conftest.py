@@ -31,6 +31,7 @@ class Aws:
 
 def _handler_caches() -> list[Any]:
     import code_check.handler
+    import live.handler
     import outcome.sweep
     import proofs.handler
     import sessions.handler
@@ -45,6 +46,7 @@ def _handler_caches() -> list[Any]:
         outcome.sweep.pending_proofs,
         completion_outbox,
         proofs.handler.wiring,
+        live.handler.wiring,
     ]
 
 
@@ -111,6 +113,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
             "SESSION_LIFETIME_MINUTES": "30",
             "SITE_URL": "https://beeldbellen.voorbeeld.nl",
             "STAFF_LOOKUP_GROUP": "zaak-opzoeken",
+            "LIVE_ENDPOINT": "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/live",
         }.items():
             monkeypatch.setenv(name, value)
         for cached in _handler_caches():

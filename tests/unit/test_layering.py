@@ -60,7 +60,7 @@ def test_every_module_of_the_package_is_in_a_layer() -> None:
     }
     packages = {f"legitimatie.{p.name}" for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
     edge = {"legitimatie.adapters", "legitimatie.runtime"}
-    subjects = {"legitimatie.sessions", "legitimatie.login", "legitimatie.proofs"}
+    subjects = {"legitimatie.sessions", "legitimatie.login", "legitimatie.proofs", "legitimatie.live"}
     assert packages == edge | subjects
     at_the_edge = {m for m in modules if any(m.startswith(f"{package}.") for package in edge)}
     assert modules - at_the_edge == set(DOMAIN) | set(SERVICES)

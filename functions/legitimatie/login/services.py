@@ -66,6 +66,7 @@ __all__ = [
     "login_failed",
     "plan_login",
     "register_login",
+    "resident_outcome",
     "resident_result",
     "result_token",
     "take_pending_login",
@@ -453,6 +454,11 @@ _RESIDENT_OUTCOME = {
 }
 
 
+def resident_outcome(status: Status) -> str:
+    """What the resident's result page shows of a session's status."""
+    return _RESIDENT_OUTCOME.get(status, "waiting")
+
+
 def resident_result(
     cookie: str | None, *, results: ResidentResults, sessions: SessionRepository, now: datetime
 ) -> ResidentView:
@@ -471,7 +477,7 @@ def resident_result(
     outcome = "waiting"
     if result.session_id is not None:
         status = session.status_at(now) if session is not None else Status.CANCELLED
-        outcome = _RESIDENT_OUTCOME.get(status, "waiting")
+        outcome = resident_outcome(status)
     return ResidentView(result=result, outcome=outcome)
 
 

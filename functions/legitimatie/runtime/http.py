@@ -73,6 +73,7 @@ if TYPE_CHECKING:  # the middlewares package imports event_handler's types, and 
 
 __all__ = [
     "Response",
+    "came_through_cloudfront",
     "client_address",
     "content_types",
     "current_official",
@@ -177,14 +178,21 @@ def _through_cloudfront(app: APIGatewayHttpResolver, next_middleware: NextMiddle
     forwards (template: ``OriginCustomHeaders``); a viewer cannot set it. Without a token (the local stack, whose
     gateway is the only way in) nothing is checked; the template refuses to deploy without one.
     """
-    token = os.environ.get("ORIGIN_VERIFY_TOKEN", "")
-    if token:
-        headers = {str(k).lower(): v for k, v in (app.current_event.raw_event.get("headers") or {}).items()}
-        given = headers.get("x-origin-verify")
-        if not isinstance(given, str) or not hmac.compare_digest(given.encode(), token.encode()):
-            logger.warning("Request refused: it did not come through CloudFront")
-            return error_response(403, "forbidden", "This address only answers requests through the site.")
+    if not came_through_cloudfront(app.current_event.raw_event):
+        logger.warning("Request refused: it did not come through CloudFront")
+        return error_response(403, "forbidden", "This address only answers requests through the site.")
     return next_middleware(app)
+
+
+def came_through_cloudfront(event: dict[str, Any]) -> bool:
+    """The event's ``X-Origin-Verify`` header is the deployment's ``ORIGIN_VERIFY_TOKEN`` (HTTP API and WebSocket
+    events alike); without a token (the local stack) everything passes."""
+    token = os.environ.get("ORIGIN_VERIFY_TOKEN", "")
+    if not token:
+        return True
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+    given = headers.get("x-origin-verify")
+    return isinstance(given, str) and hmac.compare_digest(given.encode(), token.encode())
 
 
 def new_resolver() -> APIGatewayHttpResolver:

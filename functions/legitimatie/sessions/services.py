@@ -27,6 +27,7 @@ from .model import CheckOutcome, Flow, Official, Outcome, ResidentEvent, Residen
 from .ports import ExpiredRecords, SessionRepository
 
 __all__ = [
+    "CLOSED",
     "OfficialSessionView",
     "bsn_context",
     "cancel_session",
@@ -42,6 +43,7 @@ __all__ = [
     "parse_session_id",
     "public_session",
     "record_resident_login",
+    "session_view",
     "sweep_expired",
 ]
 
@@ -188,12 +190,13 @@ def _owned_session(
     # A closed session is gone by contract: only its tombstone is left, for a retried close.
     if session is None or not session.is_owned_by(official):
         raise SessionNotFound("There is no session with this id.")
-    if session.status in _CLOSED and not ended_too:
+    if session.status in CLOSED and not ended_too:
         raise SessionNotFound("There is no session with this id.")
     return session
 
 
-_CLOSED = frozenset({Status.COMPLETED, Status.NOT_IDENTIFIED, Status.CANCELLED})
+# The states GET /api/sessions/{id} answers as gone (the live status pushes the same).
+CLOSED = frozenset({Status.COMPLETED, Status.NOT_IDENTIFIED, Status.CANCELLED})
 
 
 def completion_tombstone(ended: Session) -> Session:
@@ -206,7 +209,11 @@ def official_session(
     session_id: UUID, official: Official, *, sessions: SessionRepository, cipher: BsnCipher, now: datetime
 ) -> OfficialSessionView:
     """The official's view. The BSN (flows A and C) is opened only while the session is live."""
-    session = _owned_session(session_id, official, sessions)
+    return session_view(_owned_session(session_id, official, sessions), cipher=cipher, now=now)
+
+
+def session_view(session: Session, *, cipher: BsnCipher, now: datetime) -> OfficialSessionView:
+    """What the official sees of a session at ``now`` (also what the live status pushes to their page)."""
     status = session.status_at(now)
     bsn = None
     if session.login and session.login.sealed_bsn and not status.is_end_state:
@@ -223,7 +230,7 @@ def open_sessions(official: Official, *, sessions: SessionRepository, now: datet
 def public_session(session_id: UUID, *, sessions: SessionRepository, now: datetime) -> Session:
     """What the resident's start page may know: unknown and expired sessions are refused."""
     session = sessions.get(session_id)
-    if session is None or session.status in _CLOSED:
+    if session is None or session.status in CLOSED:
         raise SessionNotFound("This link is not known.")
     if session.status_at(now) is Status.EXPIRED:
         raise SessionExpired("This link has expired.")
@@ -302,7 +309,7 @@ def close_session(
     while pending); a session that never logged in closes without a proof. The returned session is the full
     ended one, never the tombstone."""
     session = _owned_session(session_id, official, sessions, ended_too=True)
-    if session.status in _CLOSED:
+    if session.status in CLOSED:
         wanted = Status.COMPLETED if outcome is Outcome.IDENTIFIED else Status.NOT_IDENTIFIED
         if session.status is not wanted:
             raise WrongState(f"This session has been closed already ({session.status}).")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .items import identification_item, result_item, session_from_item, session_key, session_to_item
+    from .live import DynamoDbLiveChannels
     from .logins import DynamoDbIdentifications, DynamoDbPendingLogins, DynamoDbResidentResults
     from .proofs import PENDING_INDEX, DynamoDbProofRecords, proof_item
     from .sessions import DynamoDbSessionRepository
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PENDING_INDEX",
     "DynamoDbIdentifications",
+    "DynamoDbLiveChannels",
     "DynamoDbPendingLogins",
     "DynamoDbProofRecords",
     "DynamoDbResidentResults",
@@ -39,6 +41,7 @@ __all__ = [
 _HOME = {
     "PENDING_INDEX": "proofs",
     "DynamoDbIdentifications": "logins",
+    "DynamoDbLiveChannels": "live",
     "DynamoDbPendingLogins": "logins",
     "DynamoDbProofRecords": "proofs",
     "DynamoDbResidentResults": "logins",

@@ -1,0 +1,111 @@
+"""The live status's decisions: who may open a connection to which session, and what a change pushes to whom."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from ..errors import NotAllowed, SessionNotFound
+from ..login.ports import ResidentResults
+from ..login.services import resident_outcome, resident_result
+from ..ports import BsnCipher, Metrics
+from ..sessions.model import Official
+from ..sessions.ports import SessionRepository
+from ..sessions.services import CLOSED, OfficialSessionView, session_view
+from .model import CONNECTION_LIFETIME, LiveConnection, LiveTicket, Role, new_ticket
+from .model import parse_ticket as _parse_ticket
+from .ports import LiveChannels, LivePushes
+
+__all__ = ["LivePushReport", "connect_official", "connect_resident", "issue_ticket", "push_change"]
+
+
+def issue_ticket(
+    session_id: UUID, official: Official, *, sessions: SessionRepository, live: LiveChannels, now: datetime
+) -> LiveTicket:
+    """A ticket for the official's own session while it is live; anyone else's is reported as missing."""
+    session = sessions.get(session_id)
+    if session is None or not session.is_owned_by(official) or session.status_at(now).is_end_state:
+        raise SessionNotFound("There is no session with this id.")
+    ticket = new_ticket(session_id, now)
+    live.add_ticket(ticket, official.id, session.expires_at)
+    return ticket
+
+
+def connect_official(
+    ticket: str | None, connection_id: str, *, live: LiveChannels, metrics: Metrics, now: datetime
+) -> UUID:
+    """The official's page opens its connection with a ticket: valid once, in time, for its one session."""
+    session_id = _parse_ticket(ticket)
+    connection = LiveConnection(connection_id, Role.OFFICIAL, now + CONNECTION_LIFETIME)
+    if session_id is None or ticket is None or not live.connect_with_ticket(ticket, connection, now):
+        raise NotAllowed("This ticket is not valid (anymore).")
+    metrics.count("LiveConnections_official")
+    return session_id
+
+
+def connect_resident(
+    cookie: str | None,
+    connection_id: str,
+    *,
+    results: ResidentResults,
+    sessions: SessionRepository,
+    live: LiveChannels,
+    metrics: Metrics,
+    now: datetime,
+) -> UUID:
+    """The resident's result page opens its connection with its result cookie, checked as the result page's own
+    read checks it; only while the outcome is still open (an ended one has nothing left to tell)."""
+    view = resident_result(cookie, results=results, sessions=sessions, now=now)
+    session_id = view.result.session_id
+    if session_id is None or view.outcome != "waiting":
+        raise NotAllowed("There is nothing to follow for this result.")
+    limit = view.result.limit_at or view.result.expires_at
+    live.connect(session_id, LiveConnection(connection_id, Role.RESIDENT, now + CONNECTION_LIFETIME), limit)
+    metrics.count("LiveConnections_resident")
+    return session_id
+
+
+@dataclass(frozen=True)
+class LivePushReport:
+    sent: int = 0
+    gone: int = 0
+
+
+def push_change(
+    session_id: UUID,
+    *,
+    live: LiveChannels,
+    pushes: LivePushes,
+    cipher: BsnCipher,
+    official_body: Callable[[OfficialSessionView], dict[str, object]],
+    metrics: Metrics,
+    now: datetime,
+) -> LivePushReport:
+    """A session changed: its connections in time get what their page would read now. The official's page gets
+    the body of ``GET /api/sessions/{id}`` (built by ``official_body``), the resident's the outcome of
+    ``GET /api/public/result`` (never a BSN); a closed session is gone for the official, as that read says it with
+    ``session_not_found``. A session no page follows pushes nothing."""
+    session, connections = live.session_and_connections(session_id, now)
+    if session is None or not connections:
+        return LivePushReport()
+    official: dict[str, object] | None = None
+    resident: dict[str, object] = {"outcome": resident_outcome(session.status_at(now))}
+    sent = gone = 0
+    for connection in connections:
+        if connection.role is Role.OFFICIAL:
+            if official is None and session.status in CLOSED:
+                official = {"id": str(session.id), "error": "session_not_found", "message": "There is no such session."}
+            elif official is None:
+                official = official_body(session_view(session, cipher=cipher, now=now))
+            body = official
+        else:
+            body = resident
+        if pushes.push(connection.connection_id, body):
+            sent += 1
+        else:
+            gone += 1
+    if sent:
+        metrics.count("LivePushes", sent)
+    return LivePushReport(sent=sent, gone=gone)

@@ -1,0 +1,122 @@
+"""The live function's rules on the real handler against moto: who may open a connection, and what a session
+change pushes (API Gateway's management API in moto records what was sent)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+from urllib.parse import quote
+
+import boto3
+import pytest
+from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+
+import live.handler as live_fn
+import sessions.handler as sessions_fn
+
+from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke
+from .test_official_api import resident_logs_in
+
+BSN = "999993653"
+ORIGIN_TOKEN = "origin-token-of-this-deployment"
+
+
+def connect_event(connection_id: str, ticket: str | None, origin: str | None = ORIGIN_TOKEN) -> dict[str, Any]:
+    """API Gateway's $connect event (tests/events: AWS's documented example), as CloudFront forwards it."""
+    event = copy.deepcopy(json.loads((EVENTS / "websocket_connect.json").read_text()))
+    event["requestContext"]["connectionId"] = connection_id
+    if ticket is not None:
+        event["queryStringParameters"] = {"ticket": ticket}
+        event["multiValueQueryStringParameters"] = {"ticket": [ticket]}
+    if origin is not None:
+        event["headers"]["X-Origin-Verify"] = origin
+        event["multiValueHeaders"]["X-Origin-Verify"] = [origin]
+    return event
+
+
+def live_item(aws: Aws, session_id: str) -> dict[str, Any]:
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    return dict(dynamodb.get_item(TableName=aws.table_name, Key={"pk": {"S": f"live#{session_id}"}}).get("Item") or {})
+
+
+def sent_to(connection_id: str) -> bytes:
+    """What moto's management API received for a connection (moto keeps the id as it was in the URL)."""
+    connections = apigatewaymanagementapi_backends["123456789012"][REGION].connections
+    return b"".join(
+        connections[key].data for key in (connection_id, quote(connection_id, safe="")) if key in connections
+    )
+
+
+def stream_event(session_id: str) -> dict[str, Any]:
+    """Lambda's DynamoDB event (tests/events: AWS's example) for a change of the session; the stream has keys only."""
+    event = copy.deepcopy(json.loads((EVENTS / "dynamodb_stream_modify.json").read_text()))
+    event["Records"][0]["dynamodb"]["Keys"] = {"pk": {"S": f"session#{session_id}"}}
+    return event
+
+
+@pytest.fixture
+def origin_checked(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Aws:
+    monkeypatch.setenv("ORIGIN_VERIFY_TOKEN", ORIGIN_TOKEN)
+    return aws
+
+
+def through_cloudfront(event: dict[str, Any]) -> dict[str, Any]:
+    event["headers"]["x-origin-verify"] = ORIGIN_TOKEN
+    return event
+
+
+def new_session_with_ticket() -> tuple[str, str]:
+    create = through_cloudfront(http_event("POST", "/api/sessions", body={"flow": "handover"}))
+    status, created = invoke(sessions_fn.lambda_handler, create)
+    assert status == 201
+    event = through_cloudfront(http_event("POST", "/api/sessions/{id}/live", path_params={"id": created["id"]}))
+    status, ticket = invoke(live_fn.lambda_handler, event)
+    assert status == 201
+    return created["id"], ticket["ticket"]
+
+
+def test_a_connection_around_cloudfront_is_refused_and_leaves_the_ticket_unused(origin_checked: Aws) -> None:
+    # Given a session and its official's ticket
+    session_id, ticket = new_session_with_ticket()
+    before = live_item(origin_checked, session_id)
+    # When the ticket is shown without CloudFront's proof, or with a wrong one
+    for origin in (None, "guessed"):
+        answer = live_fn.lambda_handler(connect_event("TdzvufRkoAMCJhA=", ticket, origin), LambdaContext())
+        # Then the connection is refused and nothing changed
+        assert answer == {"statusCode": 403}
+        assert live_item(origin_checked, session_id) == before
+    # And through CloudFront the same ticket still opens it
+    assert live_fn.lambda_handler(connect_event("TdzvufRkoAMCJhA=", ticket), LambdaContext()) == {"statusCode": 200}
+
+
+def test_a_ticket_request_around_cloudfront_is_refused(origin_checked: Aws) -> None:
+    create = through_cloudfront(http_event("POST", "/api/sessions", body={"flow": "handover"}))
+    created = invoke(sessions_fn.lambda_handler, create)[1]
+    event = http_event("POST", "/api/sessions/{id}/live", path_params={"id": created["id"]})
+    assert invoke(live_fn.lambda_handler, event)[0] == 403
+    assert live_item(origin_checked, created["id"]) == {}
+
+
+def test_a_login_is_pushed_to_the_officials_connection_as_the_official_would_read_it(origin_checked: Aws) -> None:
+    # Given a flow C session with the official's page connected
+    session_id, ticket = new_session_with_ticket()
+    assert live_fn.lambda_handler(connect_event("OfficialTab1A=", ticket), LambdaContext()) == {"statusCode": 200}
+    # When the resident logs in and the stream brings the change
+    resident_logs_in(origin_checked, session_id, BSN)
+    answer = live_fn.lambda_handler(stream_event(session_id), LambdaContext())
+    # Then the page got the body of GET /api/sessions/{id}, and nothing failed
+    assert answer == {"batchItemFailures": []}
+    read = through_cloudfront(http_event("GET", "/api/sessions/{id}", path_params={"id": session_id}))
+    assert json.loads(sent_to("OfficialTab1A=")) == invoke(sessions_fn.lambda_handler, read)[1]
+
+
+def test_a_session_no_page_follows_pushes_nothing(origin_checked: Aws) -> None:
+    # Given a session whose official asked for a ticket but never connected
+    session_id, _ = new_session_with_ticket()
+    resident_logs_in(origin_checked, session_id, BSN)
+    # When the stream brings its change
+    answer = live_fn.lambda_handler(stream_event(session_id), LambdaContext())
+    # Then nothing failed and nothing was sent to anyone
+    assert answer == {"batchItemFailures": []}
+    assert apigatewaymanagementapi_backends["123456789012"][REGION].connections == {}
