@@ -128,7 +128,7 @@ def validate_response(
     _check_conditions(config, assertion, instant)
     level = _achieved_level(assertion)
     bsn = _bsn_from_name_id(config, assertion)
-    if required_loa is not None and level < required_loa:
+    if required_loa is not None and not level.meets(required_loa):
         return DigidOutcome(kind="loa_too_low", loa=level, issuer=config.idp.entity_id)
     return DigidOutcome(
         kind="success",
