@@ -87,3 +87,13 @@ def test_the_back_channel_pem_files_are_readable_by_us_only(simulator: DigidSimu
     assert stat.S_IMODE(os.stat(channel.directory.name).st_mode) == 0o700
     for path in (channel.cert_path, channel.key_path, channel.ca_bundle):
         assert path is not None and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_python3_saml_validates_against_the_compiled_schemas_patched_in_once_at_import() -> None:
+    # Given the SAML library, imported (as the DigiD function does at cold start)
+    from onelogin.saml2.xml_utils import OneLogin_Saml2_XML
+
+    from digid.saml import _schemas
+
+    # Then python3-saml's schema check is ours, put in by the import and not by each validation
+    assert OneLogin_Saml2_XML.validate_xml is _schemas.validate_xml

@@ -26,7 +26,7 @@ from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.errors import InvalidBsn
 
-from ._schemas import use_compiled_schemas
+from . import _schemas  # noqa: F401 - python3-saml validates against compiled schemas from here on
 from ._settings import onelogin_settings, request_data_for
 from ._xml import NS, check_signature_algorithms, parse_untrusted, qname, single_child, text_of
 from .config import SpConfig
@@ -192,7 +192,6 @@ def _validated_assertion(
     config: SpConfig, response_xml: str, expected_request_id: str
 ) -> tuple[etree._Element, str | None]:
     """python3-saml's strict validation; returns the one (signed) assertion and its SessionIndex."""
-    use_compiled_schemas()  # strict mode validates against saml-schema-protocol-2.0.xsd: compiled once, not per call
     settings = onelogin_settings(config)
     try:
         response = OneLogin_Saml2_Response(settings, base64.b64encode(response_xml.encode("utf-8")))
