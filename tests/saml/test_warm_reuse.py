@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -90,10 +93,23 @@ def test_the_back_channel_pem_files_are_readable_by_us_only(simulator: DigidSimu
 
 
 def test_python3_saml_validates_against_the_compiled_schemas_patched_in_once_at_import() -> None:
-    # Given the SAML library, imported (as the DigiD function does at cold start)
-    from onelogin.saml2.xml_utils import OneLogin_Saml2_XML
-
-    from digid.saml import _schemas
-
-    # Then python3-saml's schema check is ours, put in by the import and not by each validation
-    assert OneLogin_Saml2_XML.validate_xml is _schemas.validate_xml
+    # Given a fresh interpreter (the local stack loads its own copies of the functions into this one)
+    functions = Path(__file__).resolve().parents[2] / "functions"
+    script = (
+        "from onelogin.saml2.xml_utils import OneLogin_Saml2_XML\n"
+        "before = OneLogin_Saml2_XML.validate_xml\n"
+        "import digid.saml\n"
+        "from digid.saml import _schemas\n"
+        "print(before is not _schemas.validate_xml, OneLogin_Saml2_XML.validate_xml is _schemas.validate_xml)\n"
+    )
+    # When the SAML library is imported (as the DigiD function does at cold start)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(functions)},
+        timeout=120,
+        check=True,
+    )
+    # Then python3-saml's schema check is ours from then on, put in by the import and not by each validation
+    assert done.stdout.split() == ["True", "True"]
