@@ -3,15 +3,16 @@
 Layers, from the inside out (import-linter enforces them in ``make lint``, contracts in pyproject.toml):
 
 - domain, plain Python (no boto3, botocore, Powertools or ``os``):
-  shared pieces at the top - ``bsn``, ``assurance`` (DigiD levels), ``flow``, ``clock``, ``errors`` (one base per
-  kind; runtime/http maps kinds to HTTP statuses), ``policy``, ``audit`` (events, pseudonyms) and ``ports`` (the
-  shared Protocols: MAC key, BSN envelope, ``AuditTrail``, ``Metrics``); and per subject the ``model`` and ``ports``
-  of ``sessions`` (with ``control_code``), ``login`` and ``proofs``.
+  shared pieces at the top - ``bsn``, ``assurance`` (DigiD levels and the one level rule, ``meets``), ``flow``,
+  ``clock``, ``errors`` (one base per kind; runtime/http maps kinds to HTTP statuses), ``policy``, ``audit``
+  (events, pseudonyms) and ``ports`` (the shared Protocols: MAC key, BSN envelope, ``AuditTrail``, ``Metrics``);
+  and per subject the ``model`` and ``ports`` of ``sessions`` (with ``control_code``), ``login`` and ``proofs``.
 - services: ``sessions.services``, ``login.services``, ``proofs.services``: one function per step, adapters passed
   in; each step that changes a session records its own audit event and metrics. A login records on a session and a
   session's end hands over a proof, never the other way round (a layers contract).
 - ``adapters``: the Protocols on DynamoDB, KMS, S3, SQS (with the queue message's codec), CloudWatch Logs and ZGW.
 - ``runtime``: what the function handlers share (settings, AWS clients, observability, HTTP mapping, views).
 
-The functions (``functions/<name>/handler.py``) wire adapters into services; they never import each other.
+The functions (``functions/<name>/handler.py``) call the services with the adapters their ``wiring`` builds; they
+never import each other.
 """
