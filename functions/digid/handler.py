@@ -2,7 +2,8 @@
 
 Every resident-facing answer is a redirect to a page of the site (views.py): the result page (with the HttpOnly
 result cookie), the start page with the cancel message, or the error page with the reason. Never a stack trace.
-What a login means is decided in ``legitimatie.login.services``; SAML is ``digid.saml``'s.
+Each route parses and calls one step of ``digid.service`` (SAML joined to ``legitimatie.login.services``, where
+what a login means is decided); the answer is shaped by ``digid.views``.
 """
 
 from __future__ import annotations
@@ -10,20 +11,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
-from digid.saml import Binding, SamlError, build_authn_request, consume, sp_metadata
-from digid.views import answer_page, auto_post, error_redirect, redirect
+from digid.saml import Binding, SamlError, sp_metadata
+from digid.service import start_login, take_answer
+from digid.views import answer_page, auto_post, error_redirect, metadata_page, to_digid
 from digid.wiring import wiring
 from legitimatie.clock import utc_now
 from legitimatie.errors import DomainError, InvalidInput
-from legitimatie.login.model import (
-    LoginRefused,
-    PendingLogin,
-    browser_cookie_value,
-    new_browser_token,
-    new_relay_state,
-    parse_browser_cookie,
-)
-from legitimatie.login.services import answer_login, find_pending_login, login_failed, plan_login, register_login
+from legitimatie.login.model import LoginRefused
+from legitimatie.login.services import login_failed
 from legitimatie.runtime.cookies import login_cookie, new_login_cookie
 from legitimatie.runtime.http import Response, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed
@@ -33,8 +28,9 @@ app = new_resolver()
 _BOUNCED = "lbb_bounced"  # marks the POST binding's second, same-site form post (see acs_post)
 
 
-def error_page(reason: str, pending: PendingLogin | None = None) -> Response[str]:
-    login_failed(reason, pending, audit=audit_trail, metrics=counts)
+def error_page(reason: str) -> Response[str]:
+    """The resident's error page for ``reason``; the failure is counted and in the audit trail."""
+    login_failed(reason, None, audit=audit_trail, metrics=counts)
     return error_redirect(reason)
 
 
@@ -58,24 +54,14 @@ for _kind in (LoginRefused, SamlError, DomainError, Exception):
 
 @app.get("/digid/login")
 def login() -> Response[str]:
-    w, now = wiring(), utc_now()
     raw_session = app.current_event.get_query_string_value("session")
     try:
         session_id = parse_session_id(raw_session) if raw_session else None
     except InvalidInput:
         return error_page("expired")
-    plan = plan_login(session_id, policy=w.policy, sessions=w.sessions, now=now)
-    relay_state, token = new_relay_state(), new_browser_token()
-    request = build_authn_request(w.sp, plan.required_loa, plan.force_authn, relay_state)
-    register_login(
-        plan, request.request_id, relay_state, token, pending=w.pending, audit=audit_trail, metrics=counts, now=now
-    )
+    started = start_login(session_id, w=wiring(), now=utc_now())
     # The pre-login cookie binds the pending login to this browser: only here can its answer be accepted.
-    cookies = [new_login_cookie(browser_cookie_value(plan.session_id, token))]
-    if request.post_form is not None:
-        return auto_post(request.post_form.url, dict(request.post_form.fields), cookies)
-    assert request.redirect_url is not None
-    return redirect(request.redirect_url, cookies)
+    return to_digid(started.request, [new_login_cookie(started.browser_cookie)])
 
 
 @app.get("/digid/acs")
@@ -111,36 +97,13 @@ def acs_post() -> Response[str]:
 
 
 def _consume(binding: Binding, payload: str, relay_state: str | None) -> Response[str]:
-    """Both bindings: one validation path, and the pending login used up only once the answer is proven genuine."""
-    w, now = wiring(), utc_now()
-    session_id, browser_token = parse_browser_cookie(login_cookie(app.current_event.cookies))
-
-    def expect(request_id: str | None) -> PendingLogin:
-        return find_pending_login(
-            request_id, relay_state, browser_token, pending=w.pending, now=now, session_id=session_id
-        )
-
-    found, outcome = consume(w.sp, binding, payload, expect=expect)
-    answer = answer_login(
-        found,
-        outcome.kind,
-        outcome.bsn,
-        outcome.loa,
-        ports=w.ports,
-        now=now,
-        assertion_id=outcome.assertion_id,
-        authn_instant=outcome.authn_instant,
-    )
-    if answer.result is not None and outcome.loa is not None:
-        logger.info("DigiD login recorded", extra={"flow": answer.result.flow, "loa": outcome.loa.label})
-    return answer_page(answer)
+    cookie = login_cookie(app.current_event.cookies)
+    return answer_page(take_answer(binding, payload, relay_state, cookie, w=wiring(), now=utc_now()))
 
 
 @app.get("/digid/metadata")
 def metadata() -> Response[str]:
-    metadata_xml = sp_metadata(wiring().sp).decode("utf-8")
-    headers = {"Cache-Control": "public, max-age=3600"}
-    return Response(status_code=200, content_type="application/samlmetadata+xml", body=metadata_xml, headers=headers)
+    return metadata_page(sp_metadata(wiring().sp))
 
 
 @observed

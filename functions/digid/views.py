@@ -1,5 +1,6 @@
 """What the DigiD function answers a browser: redirects to the site's pages, and the one page of its own (a form
-the browser posts by itself, for the HTTP-POST binding). No inline script or style (strict CSP)."""
+the browser posts by itself, for the HTTP-POST binding), and the SP metadata document. No inline script or style
+(strict CSP)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import html
 from typing import Any
 from urllib.parse import urlencode
 
+from digid.saml import AuthnRequest
 from legitimatie.login.model import PendingLogin, browser_cookie_value
 from legitimatie.login.services import LoginAnswer
 from legitimatie.runtime.cookies import expired_login_cookie, new_result_cookie
 from legitimatie.runtime.http import Response, content_types
 
-__all__ = ["answer_page", "auto_post", "error_redirect", "redirect", "start_page"]
+__all__ = ["answer_page", "auto_post", "error_redirect", "metadata_page", "redirect", "start_page", "to_digid"]
 
 
 def redirect(location: str, cookies: list[Any] | None = None) -> Response[str]:
@@ -49,6 +51,14 @@ def answer_page(answer: LoginAnswer) -> Response[str]:
     return error_redirect("error")
 
 
+def to_digid(request: AuthnRequest, cookies: list[Any]) -> Response[str]:
+    """The browser on its way to DigiD with the AuthnRequest: a redirect, or a form it posts (HTTP-POST binding)."""
+    if request.post_form is not None:
+        return auto_post(request.post_form.url, dict(request.post_form.fields), cookies)
+    assert request.redirect_url is not None
+    return redirect(request.redirect_url, cookies)
+
+
 def auto_post(url: str, fields: dict[str, str], cookies: list[Any] | None) -> Response[str]:
     """A form the browser submits (script from a file: CSP): the AuthnRequest by HTTP-POST, or a POSTed answer
     once more from our own origin."""
@@ -69,4 +79,14 @@ def auto_post(url: str, fields: dict[str, str], cookies: list[Any] | None) -> Re
         body=page,
         headers={"Cache-Control": "no-store"},
         cookies=cookies,
+    )
+
+
+def metadata_page(metadata_xml: bytes) -> Response[str]:
+    """Our SP metadata, for DigiD's onboarding (Logius) and any SAML broker; cacheable for an hour."""
+    return Response(
+        status_code=200,
+        content_type="application/samlmetadata+xml",
+        body=metadata_xml.decode("utf-8"),
+        headers={"Cache-Control": "public, max-age=3600"},
     )

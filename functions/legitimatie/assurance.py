@@ -1,4 +1,9 @@
-"""DigiD levels of assurance (betrouwbaarheidsniveaus), ordered Basis < Midden < Substantieel < Hoog."""
+"""DigiD levels of assurance (betrouwbaarheidsniveaus), ordered Basis < Midden < Substantieel < Hoog.
+
+``LevelOfAssurance.meets`` is the one rule for "this level is enough": a login meets a session's level, a
+session's level meets the municipality's minimum. Levels cannot be compared with ``<`` or ``>`` (that raises
+``TypeError``), so no other code can decide it differently.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,15 @@ class LevelOfAssurance(IntEnum):
     MIDDEN = 20
     SUBSTANTIEEL = 25
     HOOG = 30
+
+    def meets(self, required: LevelOfAssurance) -> bool:
+        """The one level rule: this (achieved or requested) level is ``required`` or higher."""
+        return self.value >= required.value
+
+    def _not_ordered(self, other: object) -> bool:
+        raise TypeError("DigiD levels are compared only by LevelOfAssurance.meets (the one level rule)")
+
+    __lt__ = __le__ = __gt__ = __ge__ = _not_ordered
 
     @property
     def label(self) -> str:

@@ -31,7 +31,7 @@ class ServicePolicy:
         """An official may raise the deployment's minimum level for a session, never lower it."""
         if requested is None:
             return self.minimum_loa
-        if requested < self.minimum_loa:
+        if not requested.meets(self.minimum_loa):
             raise InvalidInput(
                 f"This municipality requires at least DigiD {self.minimum_loa.label}; {requested.label} is not allowed."
             )

@@ -1,9 +1,9 @@
 """Sessions function: officials create and read sessions and look flow A's cases up; residents read what their
-start page and result page need. Each route parses, calls one service, and maps the result (runtime/views.py)."""
+start page and result page need. Each route parses, calls one service (its adapters bound in wiring.py), and maps
+the result (runtime/views.py; the OpenAPI file is views.py's)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.clock import utc_now
 from legitimatie.flow import Flow
-from legitimatie.login.services import extend_result, forget_result, identification_for_official, resident_result
+from legitimatie.login.services import extend_result, forget_result, resident_result
 from legitimatie.runtime.cookies import expired_result_cookie, result_cookie
-from legitimatie.runtime.http import Response, content_types, current_official, json_response, new_resolver, parse_body
-from legitimatie.runtime.observability import audit_trail, counts, observed
+from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
+from legitimatie.runtime.observability import observed
 from legitimatie.runtime.views import (
     created_session_body,
     identification_body,
@@ -23,13 +23,8 @@ from legitimatie.runtime.views import (
     public_session_body,
     result_body,
 )
-from legitimatie.sessions.services import (
-    create_session,
-    official_session,
-    open_sessions,
-    parse_session_id,
-    public_session,
-)
+from legitimatie.sessions.services import official_session, open_sessions, parse_session_id, public_session
+from sessions.views import openapi_file
 from sessions.wiring import wiring
 
 app = new_resolver()
@@ -47,19 +42,7 @@ class CreateSessionRequest(BaseModel):
 def create() -> Any:
     request, official, w = parse_body(app, CreateSessionRequest), current_official(app), wiring()
     loa = LevelOfAssurance.parse(request.required_loa) if request.required_loa else None
-    session = create_session(
-        Flow(request.flow),
-        request.bsn,
-        loa,
-        official,
-        policy=w.policy,
-        sessions=w.sessions,
-        codes=w.codes,
-        pseudonyms=w.pseudonyms,
-        audit=audit_trail,
-        metrics=counts,
-        now=utc_now(),
-    )
+    session = w.create_session(Flow(request.flow), request.bsn, loa, official, now=utc_now())
     return json_response(201, created_session_body(session, w.policy))
 
 
@@ -109,29 +92,15 @@ def forget() -> Any:
 
 @app.get("/api/identifications/<zaak_number>")
 def read_identification(zaak_number: str) -> Any:
-    w, now = wiring(), utc_now()
-    identification, session, bsn = identification_for_official(
-        zaak_number,
-        current_official(app),
-        w.lookup_group,
-        identifications=w.identifications,
-        sessions=w.sessions,
-        cipher=w.cipher,
-        audit=audit_trail,
-        now=now,
-    )
+    now = utc_now()
+    identification, session, bsn = wiring().identification(zaak_number, current_official(app), now=now)
     return json_response(200, identification_body(identification, session, bsn, now))
-
-
-_OPENAPI = Path(__file__).with_name("openapi.json")
 
 
 @app.get("/api/openapi.json")
 def openapi_document() -> Any:
     """The HTTP contract as OpenAPI 3.0, published for API clients and the fuzz test (tests/security)."""
-    headers = {"Cache-Control": "public, max-age=300"}
-    body = _OPENAPI.read_text(encoding="utf-8")
-    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+    return openapi_file()
 
 
 @observed

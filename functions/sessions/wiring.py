@@ -1,18 +1,28 @@
-"""The sessions function's adapters, created once per execution environment on first use."""
+"""The sessions function's adapters, created once per execution environment on first use, and the services that
+take more than a repository bound to them (the audit trail and the metrics included)."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 from legitimatie.adapters.dynamodb import DynamoDbIdentifications, DynamoDbResidentResults, DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
+from legitimatie.assurance import LevelOfAssurance
 from legitimatie.audit import Pseudonyms
+from legitimatie.bsn import Bsn
+from legitimatie.flow import Flow
+from legitimatie.login.model import Identification
+from legitimatie.login.services import identification_for_official
 from legitimatie.policy import ServicePolicy
 from legitimatie.runtime.aws import aws_client
+from legitimatie.runtime.observability import audit_trail, counts
 from legitimatie.runtime.settings import KeySettings, StaffSettings
 from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.sessions.model import Official, Session
+from legitimatie.sessions.services import create_session
 
 __all__ = ["Settings", "Wiring", "wiring"]
 
@@ -31,6 +41,37 @@ class Wiring:
     results: DynamoDbResidentResults
     identifications: DynamoDbIdentifications
     pseudonyms: Pseudonyms
+
+    def create_session(
+        self, flow: Flow, bsn: str | None, loa: LevelOfAssurance | None, official: Official, *, now: datetime
+    ) -> Session:
+        return create_session(
+            flow,
+            bsn,
+            loa,
+            official,
+            policy=self.policy,
+            sessions=self.sessions,
+            codes=self.codes,
+            pseudonyms=self.pseudonyms,
+            audit=audit_trail,
+            metrics=counts,
+            now=now,
+        )
+
+    def identification(
+        self, zaak_number: str, official: Official, *, now: datetime
+    ) -> tuple[Identification, Session, Bsn]:
+        return identification_for_official(
+            zaak_number,
+            official,
+            self.lookup_group,
+            identifications=self.identifications,
+            sessions=self.sessions,
+            cipher=self.cipher,
+            audit=audit_trail,
+            now=now,
+        )
 
 
 @cache

@@ -509,3 +509,44 @@ def test_the_post_binding_is_refused_when_it_is_turned_off(
     refused = refusal(default_config, delivery, request_id)
     # Then it is refused for its binding
     assert refused.reason == "binding_not_allowed"
+
+
+def test_a_cancel_answering_another_request_is_refused(
+    simulator: DigidSimulator,
+    sp_config: SpConfig,
+    request_id: str,
+    binding: Binding,
+) -> None:
+    # Given an answer without an assertion (the resident cancelled at DigiD) to one of our AuthnRequests
+    def cancelled(root: etree._Element) -> None:
+        root.remove(first(root, "saml:Assertion"))
+        status_code = first(root, "samlp:Status/samlp:StatusCode")
+        status_code.set("Value", "urn:oasis:names:tc:SAML:2.0:status:Responder")
+        etree.SubElement(status_code, f"{{{NS['samlp']}}}StatusCode").set(
+            "Value", "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"
+        )
+
+    answer = edited(genuine_response(simulator, sp_config, request_id), cancelled)
+    delivery = deliver_by(simulator, sp_config, binding, answer)
+    assert consumed(sp_config, delivery, request_id).kind == "cancelled"
+    # When it is taken as the answer to another request (another browser's pending login)
+    refused = refusal(sp_config, deliver_by(simulator, sp_config, binding, answer), "ONELOGIN_some_other_request")
+    # Then it is refused as unknown: the Response's own InResponseTo is checked, assertion or not
+    assert refused.reason == "unknown_request"
+
+
+def test_an_assertion_whose_subject_confirmation_names_no_request_is_refused(
+    simulator: DigidSimulator,
+    sp_config: SpConfig,
+    request_id: str,
+    binding: Binding,
+) -> None:
+    # Given an assertion, signed by DigiD's key, whose SubjectConfirmationData answers no AuthnRequest
+    def unsolicited(root: etree._Element) -> None:
+        del first(root, "//saml:SubjectConfirmationData").attrib["InResponseTo"]
+
+    resigned = _resigned(simulator, genuine_response(simulator, sp_config, request_id, signed=False), unsolicited)
+    # When it is validated as the answer to our request
+    refused = refusal(sp_config, deliver_by(simulator, sp_config, binding, resigned), request_id)
+    # Then it is refused as not answering it (python3-saml accepts a missing InResponseTo there; we do not)
+    assert refused.reason == "unknown_request"

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -87,3 +90,26 @@ def test_the_back_channel_pem_files_are_readable_by_us_only(simulator: DigidSimu
     assert stat.S_IMODE(os.stat(channel.directory.name).st_mode) == 0o700
     for path in (channel.cert_path, channel.key_path, channel.ca_bundle):
         assert path is not None and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_python3_saml_validates_against_the_compiled_schemas_patched_in_once_at_import() -> None:
+    # Given a fresh interpreter (the local stack loads its own copies of the functions into this one)
+    functions = Path(__file__).resolve().parents[2] / "functions"
+    script = (
+        "from onelogin.saml2.xml_utils import OneLogin_Saml2_XML\n"
+        "before = OneLogin_Saml2_XML.validate_xml\n"
+        "import digid.saml\n"
+        "from digid.saml import _schemas\n"
+        "print(before is not _schemas.validate_xml, OneLogin_Saml2_XML.validate_xml is _schemas.validate_xml)\n"
+    )
+    # When the SAML library is imported (as the DigiD function does at cold start)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(functions)},
+        timeout=120,
+        check=True,
+    )
+    # Then python3-saml's schema check is ours from then on, put in by the import and not by each validation
+    assert done.stdout.split() == ["True", "True"]

@@ -1,8 +1,9 @@
 """The SAML 2.0 service provider for DigiD: AuthnRequest, artifact resolution, Response validation, SP metadata.
 
 A pure library: configuration comes in as an ``SpConfig``; no AWS, no environment variables. The only state it
-keeps is per process and derived from an ``SpConfig``: the compiled XML schema, python3-saml's settings object,
-and the back channel's PEM files and kept-alive session (so a warm function does not redo that work per login).
+keeps is per process and derived from an ``SpConfig``: the compiled XML schemas (put into python3-saml once, at
+import, by ``_schemas``), python3-saml's settings object, and the back channel's PEM files and kept-alive session
+(so a warm function does not redo that work per login).
 Built on python3-saml, with artifact resolution (which upstream python3-saml lacks) on its and xmlsec's
 primitives. Every refusal raises ``SamlError`` with a reason code; nothing raised or returned shows a BSN.
 """

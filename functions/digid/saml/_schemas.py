@@ -2,8 +2,9 @@
 
 python3-saml's ``OneLogin_Saml2_XML.validate_xml`` reads and compiles the bundled XSD files on every call
 (about a millisecond for the protocol schema), and its strict mode has no switch to leave schema validation
-out. ``use_compiled_schemas`` puts in a drop-in replacement with the same contract that compiles each schema
-once, from the same bundled files, without network access (the schemas import each other by relative path).
+out. Importing this module puts in, once per process, a drop-in replacement with the same contract that compiles
+each schema on first use, from the same bundled files, without network access (the schemas import each other by
+relative path). ``response.py`` imports it; nothing is patched per call.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import onelogin.saml2
 from lxml import etree
 from onelogin.saml2.xml_utils import OneLogin_Saml2_XML
 
-__all__ = ["compiled_schema", "use_compiled_schemas"]
+__all__ = ["compiled_schema", "validate_xml"]
 
 _SCHEMA_DIRECTORY: Final = Path(onelogin.saml2.__file__).parent / "schemas"
 
@@ -31,7 +32,7 @@ def compiled_schema(name: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(path), parser=parser))
 
 
-def _validate_xml(xml: Any, schema: str, debug: bool = False) -> Any:
+def validate_xml(xml: Any, schema: str, debug: bool = False) -> Any:
     """python3-saml's ``validate_xml`` with a compiled schema: the element, ``"unloaded_xml"`` or ``"invalid_xml"``."""
     try:
         element = OneLogin_Saml2_XML.to_etree(xml)
@@ -40,6 +41,5 @@ def _validate_xml(xml: Any, schema: str, debug: bool = False) -> Any:
     return element if compiled_schema(schema).validate(element) else "invalid_xml"
 
 
-def use_compiled_schemas() -> None:
-    """Make python3-saml validate against compiled schemas (idempotent; the same verdicts, less work)."""
-    OneLogin_Saml2_XML.validate_xml = staticmethod(_validate_xml)
+# The one patch, applied at import (a function assignment; the schemas compile on first use, not at cold start).
+OneLogin_Saml2_XML.validate_xml = staticmethod(validate_xml)

@@ -2,7 +2,10 @@
 
 Both go through the same steps in the same order: obtain the Response (resolve the artifact over the signed back
 channel, or decode the POSTed form field), read its InResponseTo, let the caller say what it expects for that
-request, then validate the Response against exactly that. Nothing is decided outside this path.
+request, then validate the Response against exactly that (``response.validate_response``: InResponseTo of the
+Response and of its SubjectConfirmation, Destination and Recipient, signatures and their algorithms, the status
+codes, the level by ``LevelOfAssurance.meets``). The result is a typed ``DigidOutcome``; nothing of a DigiD answer
+is decided outside this path, and each of these checks is made here once.
 """
 
 from __future__ import annotations

@@ -297,7 +297,7 @@ def _finish_login(
     now: datetime,
     assertion: DigidAssertion | None,
 ) -> tuple[str, ResidentResult]:
-    if loa < login.required_loa:
+    if not loa.meets(login.required_loa):
         raise LoginRefused("loa_too_low", f"This login needs DigiD {login.required_loa.label} or higher.")
     token = new_result_token()
     taking = TakenLogin(login, now)

@@ -155,7 +155,7 @@ class Session:
         """A session accepts exactly one DigiD login, while it is live, at its required level or higher."""
         if self._require_live(now) is not Status.CREATED:
             raise AlreadyLoggedIn("Someone has already logged in with this link.")
-        if loa < self.required_loa:
+        if not loa.meets(self.required_loa):
             raise LevelTooLow(f"This session requires DigiD {self.required_loa.label} or higher.", self.required_loa)
 
     def with_login(self, login: ResidentLogin, now: datetime) -> Session:

@@ -1,0 +1,75 @@
+"""The DigiD function's two steps, where SAML (``digid.saml``) meets the login services (``legitimatie.login``).
+
+``start_login`` plans the login, builds the AuthnRequest and keeps it pending for this browser; ``take_answer``
+turns DigiD's answer, by either binding, into what it means for the resident: one ``consume`` (the one place a
+DigiD answer is validated) and one ``answer_login`` (the one place it is decided). The handler parses and maps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from digid.saml import AuthnRequest, Binding, build_authn_request, consume
+from digid.wiring import Wiring
+from legitimatie.login.model import (
+    PendingLogin,
+    browser_cookie_value,
+    new_browser_token,
+    new_relay_state,
+    parse_browser_cookie,
+)
+from legitimatie.login.services import LoginAnswer, answer_login, find_pending_login, plan_login, register_login
+from legitimatie.runtime.observability import audit_trail, counts, logger
+
+__all__ = ["StartedLogin", "start_login", "take_answer"]
+
+
+@dataclass(frozen=True)
+class StartedLogin:
+    """The AuthnRequest to send the browser with, and the value of its pre-login cookie (the browser's binding)."""
+
+    request: AuthnRequest
+    browser_cookie: str
+
+
+def start_login(session_id: UUID | None, *, w: Wiring, now: datetime) -> StartedLogin:
+    """A login for the session (flows B, C) or for none (flow A); refused before DigiD when the link is unusable."""
+    plan = plan_login(session_id, policy=w.policy, sessions=w.sessions, now=now)
+    relay_state, token = new_relay_state(), new_browser_token()
+    request = build_authn_request(w.sp, plan.required_loa, plan.force_authn, relay_state)
+    register_login(
+        plan, request.request_id, relay_state, token, pending=w.pending, audit=audit_trail, metrics=counts, now=now
+    )
+    return StartedLogin(request, browser_cookie_value(plan.session_id, token))
+
+
+def take_answer(
+    binding: Binding, payload: str, relay_state: str | None, cookie: str | None, *, w: Wiring, now: datetime
+) -> LoginAnswer:
+    """Both bindings: one validation path, and the pending login used up only once the answer is proven genuine.
+
+    ``cookie`` is the browser's pre-login cookie: only the browser that started the login can use its answer.
+    """
+    session_id, browser_token = parse_browser_cookie(cookie)
+
+    def expect(request_id: str | None) -> PendingLogin:
+        return find_pending_login(
+            request_id, relay_state, browser_token, pending=w.pending, now=now, session_id=session_id
+        )
+
+    found, outcome = consume(w.sp, binding, payload, expect=expect)
+    answer = answer_login(
+        found,
+        outcome.kind,
+        outcome.bsn,
+        outcome.loa,
+        ports=w.ports,
+        now=now,
+        assertion_id=outcome.assertion_id,
+        authn_instant=outcome.authn_instant,
+    )
+    if answer.result is not None and outcome.loa is not None:
+        logger.info("DigiD login recorded", extra={"flow": answer.result.flow, "loa": outcome.loa.label})
+    return answer
