@@ -1,33 +1,88 @@
 """moto in server mode on 127.0.0.1: the local stand-in for AWS.
 
-By default it runs in a thread of this process (``ThreadedMotoServer``), which starts fastest. moto keeps its
-state in module-level globals, so anything else in the same process that resets moto - ``mock_aws()`` in a test,
-for one - wipes the stack's tables and user pool. ``isolated=True`` runs the server in a child process instead.
+By default it runs in a thread of this process, which starts fastest. moto keeps its state in module-level globals,
+so anything else in the same process that resets moto - ``mock_aws()`` in a test, for one - wipes the stack's tables
+and user pool. ``isolated=True`` runs the server in a child process instead.
+
+DynamoDB requests are served one at a time. moto's DynamoDB backend is not thread-safe: a transaction deep-copies the
+table while another request writes to it ("dictionary changed size during iteration", an HTTP 500 that boto3's
+retries do not always outlast), which made 1 of 200 concurrent residents of ``make bench`` end on the error page.
+DynamoDB itself serves requests concurrently; moto answers one in about a millisecond, so the lock costs the local
+stack little. Other services (SQS long polls among them) stay concurrent.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
+import threading
 import urllib.request
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["MotoServer"]
+__all__ = ["MotoServer", "SerializedMotoServer"]
 
-# The child: a ThreadedMotoServer on a free port; it prints its URL and stops when its stdin closes (also when the
+# The child: a SerializedMotoServer on a free port; it prints its URL and stops when its stdin closes (also when the
 # parent dies).
 _CHILD = """
 import logging, sys
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
-from moto.server import ThreadedMotoServer
-server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+from infrastructure.local.moto_server import SerializedMotoServer
+server = SerializedMotoServer()
 server.start()
-host, port = server.get_host_and_port()
-print(f"http://{host}:{port}", flush=True)
+print(server.url, flush=True)
 sys.stdin.read()
 server.stop()
 """
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def one_dynamodb_request_at_a_time(app: Wsgi) -> Wsgi:
+    """``app`` with its DynamoDB and DynamoDB Streams requests (JSON protocol: ``X-Amz-Target: DynamoDB…``) under
+    one lock, their answers read inside it."""
+    lock = threading.Lock()
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
+            return app(environ, start_response)
+        with lock:
+            return list(app(environ, start_response))
+
+    return serve
+
+
+class SerializedMotoServer:
+    """moto's own server (werkzeug, a thread per request) on 127.0.0.1, with ``one_dynamodb_request_at_a_time``."""
+
+    def __init__(self) -> None:
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    def start(self) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        app = one_dynamodb_request_at_a_time(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="moto")
+        self._thread.start()
+        host, port = self._server.server_address[:2]
+        self.url = f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
 
 
 class MotoServer:
@@ -40,8 +95,13 @@ class MotoServer:
     def start(self) -> str:
         """Start the server and return its URL; the state starts empty."""
         if self.isolated:
+            path = os.pathsep.join(filter(None, [str(_REPO_ROOT), os.environ.get("PYTHONPATH")]))
             self._process = subprocess.Popen(  # the same interpreter, a fixed script: nothing from outside
-                [sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+                [sys.executable, "-c", _CHILD],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "PYTHONPATH": path},
             )
             self.url = _first_line(self._process.stdout)
             if not self.url.startswith("http://"):
@@ -51,12 +111,9 @@ class MotoServer:
             werkzeug = logging.getLogger("werkzeug")
             if werkzeug.level == logging.NOTSET:  # werkzeug would print every request moto serves
                 werkzeug.setLevel(logging.WARNING)
-            from moto.server import ThreadedMotoServer
-
-            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            self._server = SerializedMotoServer()
             self._server.start()
-            host, port = self._server.get_host_and_port()
-            self.url = f"http://{host}:{port}"
+            self.url = self._server.url
             self.reset()  # moto's state is process-wide: a stack started before in this process left its resources
         return self.url
 
