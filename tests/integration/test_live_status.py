@@ -120,3 +120,44 @@ def test_a_session_no_page_follows_pushes_nothing(origin_checked: Aws) -> None:
     # Then nothing failed and nothing was sent to anyone
     assert answer == {"batchItemFailures": []}
     assert apigatewaymanagementapi_backends["123456789012"][REGION].connections == {}
+
+
+def test_expiry_is_decided_at_every_read_of_the_live_record(aws: Aws) -> None:
+    # Given a live record on the real table with one connection in time and one past its end
+    from datetime import UTC, datetime, timedelta
+    from uuid import uuid4
+
+    from legitimatie.adapters.dynamodb import DynamoDbLiveChannels
+    from legitimatie.live.model import LiveConnection, Role
+
+    live = DynamoDbLiveChannels(boto3.client("dynamodb", region_name=REGION), aws.table_name)
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    session_id, session_end = uuid4(), now + timedelta(minutes=30)
+    live.connect(session_id, LiveConnection("in-time", Role.OFFICIAL, now + timedelta(hours=2)), session_end)
+    live.connect(session_id, LiveConnection("too-late", Role.RESIDENT, now), session_end)
+    # When the push reads it, then only the connection still in time is there (DynamoDB's TTL is not waited for)
+    _session, connections = live.session_and_connections(session_id, now)
+    assert [connection.connection_id for connection in connections] == ["in-time"]
+    # And once the record itself is past the session's end, no connection is, whatever each says
+    assert live.session_and_connections(session_id, session_end)[1] == []
+
+
+def test_a_ticket_opens_nothing_once_its_minute_is_over(aws: Aws) -> None:
+    # Given a ticket written to the real table
+    from datetime import UTC, datetime, timedelta
+    from uuid import uuid4
+
+    from legitimatie.adapters.dynamodb import DynamoDbLiveChannels
+    from legitimatie.live.model import LiveConnection, Role, new_ticket
+
+    live = DynamoDbLiveChannels(boto3.client("dynamodb", region_name=REGION), aws.table_name)
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    ticket = new_ticket(uuid4(), now)
+    live.add_ticket(ticket, "sub-1", now + timedelta(minutes=30))
+    connection = LiveConnection("conn-1", Role.OFFICIAL, now + timedelta(hours=2))
+    # When it is shown at the moment it ends, then it opens nothing and is not used up
+    assert live.connect_with_ticket(ticket.value, connection, ticket.expires_at) is False
+    assert "ticket_digest" in live_item(aws, str(ticket.session_id))
+    # And a second before, it opens the connection once
+    assert live.connect_with_ticket(ticket.value, connection, ticket.expires_at - timedelta(seconds=1)) is True
+    assert live.connect_with_ticket(ticket.value, connection, ticket.expires_at - timedelta(seconds=1)) is False
