@@ -391,10 +391,8 @@ class Bench:
         created = self.create("known_bsn" if name == "B" else "handover", step)
         sample, _ = step("resident start page", "GET", f"/api/public/sessions/{created['id']}")
         self.expect(sample, 200)
-        if self.live is not None:  # the staff page's ticket for its socket, and the socket
-            sample, answer = step("official's live ticket", "POST", f"/api/sessions/{created['id']}/live")
-            self.expect(sample, 201)
-            self.live_connect(flow, "official", ticket=json.loads(answer["body"])["ticket"])
+        # the staff page's socket opens with the create answer's ticket (it asks for one only after a reload)
+        self.live_connect(flow, "official", ticket=created["live_ticket"])
         # with a socket: the one read when it opens; without: the first of the polls while waiting
         flow.poll, _ = self.call("official polls (waiting)", "GET", f"/api/sessions/{created['id']}")
         self.expect(flow.poll, 200)

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from legitimatie.audit import AuditEvent, Pseudonyms
 from legitimatie.errors import ConcurrentUpdate, ServiceUnavailable
+from legitimatie.live.model import LiveTicket
 from legitimatie.login.model import CaseNumber, Identification, PendingLogin, ResidentResult, ResultGrant, TakenLogin
 from legitimatie.proofs.model import ProofRecord
 from legitimatie.sessions.model import ResidentEvent, Session, Status
@@ -33,6 +34,7 @@ class InMemorySessionRepository:
         self.identifications = identifications
         self.results = results if results is not None else InMemoryResults()
         self.writes_fail = False  # DynamoDB unreachable for writes: ``replace`` raises, nothing changes
+        self.live_tickets: dict[UUID, LiveTicket] = {}  # the first live ticket, written with its new session
 
     def add(
         self,
@@ -41,6 +43,7 @@ class InMemorySessionRepository:
         result: ResultGrant | None = None,
         identification: Identification | None = None,
         taking: TakenLogin | None = None,
+        live_ticket: LiveTicket | None = None,
     ) -> None:
         if self.writes_fail:
             raise ServiceUnavailable("DynamoDB is temporarily unavailable")
@@ -52,6 +55,9 @@ class InMemorySessionRepository:
             self.identifications.add(identification)
         if result is not None:
             self.results.add(result.token_hash, result.result)
+        if live_ticket is not None:
+            assert live_ticket.session_id == session.id
+            self.live_tickets[session.id] = live_ticket
         self.sessions[session.id] = session
 
     def get(self, session_id: UUID) -> Session | None:

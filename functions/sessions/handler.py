@@ -42,8 +42,8 @@ class CreateSessionRequest(BaseModel):
 def create() -> Any:
     request, official, w = parse_body(app, CreateSessionRequest), current_official(app), wiring()
     loa = LevelOfAssurance.parse(request.required_loa) if request.required_loa else None
-    session = w.create_session(Flow(request.flow), request.bsn, loa, official, now=utc_now())
-    return json_response(201, created_session_body(session, w.policy))
+    session, ticket = w.create_session(Flow(request.flow), request.bsn, loa, official, now=utc_now())
+    return json_response(201, created_session_body(session, w.policy, ticket))
 
 
 @app.get("/api/sessions")

@@ -14,6 +14,7 @@ from legitimatie.assurance import LevelOfAssurance
 from legitimatie.audit import Pseudonyms
 from legitimatie.bsn import Bsn
 from legitimatie.flow import Flow
+from legitimatie.live.model import LiveTicket
 from legitimatie.login.model import Identification
 from legitimatie.login.services import identification_for_official
 from legitimatie.policy import ServicePolicy
@@ -22,7 +23,7 @@ from legitimatie.runtime.observability import audit_trail, counts
 from legitimatie.runtime.settings import KeySettings, StaffSettings
 from legitimatie.sessions.control_code import ControlCodes
 from legitimatie.sessions.model import Official, Session
-from legitimatie.sessions.services import create_session
+from legitimatie.sessions.services import create_followed_session
 
 __all__ = ["Settings", "Wiring", "wiring"]
 
@@ -44,8 +45,8 @@ class Wiring:
 
     def create_session(
         self, flow: Flow, bsn: str | None, loa: LevelOfAssurance | None, official: Official, *, now: datetime
-    ) -> Session:
-        return create_session(
+    ) -> tuple[Session, LiveTicket]:
+        return create_followed_session(
             flow,
             bsn,
             loa,

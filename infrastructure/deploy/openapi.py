@@ -70,6 +70,11 @@ class CreatedSession(_Answer):
     expires_at: str = Field(json_schema_extra={"format": "date-time"})
     required_loa: Loa
     code: str | Optional = Field(None, pattern="^[0-9]{6}$", description="Flow B: the official's own control code.")
+    live_ticket: str = Field(
+        description="Opens one WebSocket connection to /api/live?ticket=... for this session within a minute (a "
+        "later page asks POST /api/sessions/{id}/live for a new one)."
+    )
+    live_ticket_expires_at: str = Field(json_schema_extra={"format": "date-time"})
 
 
 class OfficialSession(_Answer):

@@ -13,6 +13,7 @@
   const state = {
     config: null, token: null, session: null, step: null, bsn: "", poller: null, ticker: null, focusOnChange: false,
     live: null,
+    createdTicket: null, // the create answer's live ticket, for the first connection
   };
 
   // ---- helpers -------------------------------------------------------------------------------------------
@@ -355,13 +356,26 @@
     if (socket) socket.close(1000);
   }
 
+  function takeCreatedTicket(s) {
+    const created = state.createdTicket;
+    state.createdTicket = null; // single use, as the server holds it
+    if (!created || created.id !== s.id || Date.parse(created.expires_at) - Date.now() < 5000) return null;
+    return created.ticket;
+  }
+
+  async function askTicket(s) {
+    const { status, data } = await api("POST", `/api/sessions/${s.id}/live`, undefined, { quiet: true });
+    return status === 201 && data.ticket ? data.ticket : null;
+  }
+
   async function openLive() {
     const s = state.session;
     if (!s || s.status !== "created" || state.live || !("WebSocket" in window)) { schedulePoll(); return; }
-    const { status, data } = await api("POST", `/api/sessions/${s.id}/live`, undefined, { quiet: true });
-    if (status !== 201 || !data.ticket || state.session !== s || s.status !== "created") { schedulePoll(); return; }
+    // the create answer's ticket opens the first connection; a reload, a resumed session or a reconnection asks
+    const ticket = takeCreatedTicket(s) || await askTicket(s);
+    if (!ticket || state.session !== s || s.status !== "created") { schedulePoll(); return; }
     const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    const url = `${scheme}//${window.location.host}/api/live?ticket=${encodeURIComponent(data.ticket)}`;
+    const url = `${scheme}//${window.location.host}/api/live?ticket=${encodeURIComponent(ticket)}`;
     let socket;
     try {
       socket = new WebSocket(url);
@@ -452,7 +466,9 @@
       if (status !== 401) say("create-error", data.error === "invalid_bsn" ? "staff.b.bsn.invalid" : "staff.failed");
       return;
     }
-    openSession({ ...data, flow: body.flow, status: "created" });
+    const { live_ticket: ticket, live_ticket_expires_at: expiresAt, ...session } = data;
+    state.createdTicket = ticket ? { id: session.id, ticket, expires_at: expiresAt } : null;
+    openSession({ ...session, flow: body.flow, status: "created" });
   }
 
   async function finish(kind) {

@@ -46,13 +46,17 @@ def test_the_staff_page_hears_of_the_login_over_its_socket_and_asks_nothing_mean
     # Given the official's page waiting for the resident's login
     official = official_page()
     reads = Reads(official, SESSION_READ)
+    tickets: list[str] = []
+    official.on("request", lambda r: tickets.append(r.url) if r.method == "POST" and r.url.endswith("/live") else None)
     link = make_link(official, "c")
     official.get_by_text("Wacht op inloggen met DigiD").wait_for()
     # When it has waited for longer than two poll intervals
     official.wait_for_timeout(5000)
-    # Then it asked once, when its socket opened (a change between ticket and connection is not missed), no more
+    # Then it asked once, when its socket opened (a change between ticket and connection is not missed), no more;
+    # the socket opened with the create answer's ticket, without asking for one
     assert len(reads.sockets) == 1 and "/api/live?ticket=" in reads.sockets[0].url
     assert len(reads.times) <= 1
+    assert tickets == []
     # When the resident logs in
     resident = screens.new_page()
     resident.goto(link)

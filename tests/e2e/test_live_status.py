@@ -65,6 +65,19 @@ def test_the_officials_page_hears_of_the_login_without_asking(stack: LocalStack,
     assert pushed == official.read(created["id"])[1]
 
 
+def test_the_create_answers_ticket_opens_the_officials_socket_once(stack: LocalStack, official: OfficialClient) -> None:
+    # Given a new flow C session: its create answer carries the page's first live ticket
+    _, created = official.create(flow="handover")
+    url = live_url(stack, f"/api/live?ticket={created['live_ticket']}")
+    # When the page opens its socket with it and the resident logs in
+    with connect(url) as socket:
+        resident_login(stack.site_url, created["id"], RESIDENT)
+        pushed = next_with(socket, "status", "logged_in")
+    # Then the login was pushed as GET /api/sessions/{id} answers it, and the ticket was used up by that connection
+    assert pushed == official.read(created["id"])[1]
+    assert refused_status(url) == 403
+
+
 def test_the_residents_page_hears_the_outcome_without_a_bsn(stack: LocalStack, official: OfficialClient) -> None:
     # Given a resident's result page with its live connection open (the result cookie travels under its path)
     _, created = official.create(flow="handover")

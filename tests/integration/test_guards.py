@@ -127,8 +127,8 @@ def test_json_nested_a_hundred_thousand_deep_is_a_400_not_a_500(aws: Aws) -> Non
 
 
 def test_every_record_is_written_with_its_ttl(aws: Aws) -> None:
-    # Given one of every record the service writes: sessions (created, logged in, closed), a proof record,
-    # a pending login, a resident result
+    # Given one of every record the service writes: sessions (created, logged in, closed), their live records
+    # (with the official's first ticket), a proof record, a pending login, a resident result
     _, created = create({"flow": "handover"})
     resident_logs_in(aws, created["id"], BSN)
     _, other = create({"flow": "known_bsn", "bsn": BSN})
@@ -148,7 +148,7 @@ def test_every_record_is_written_with_its_ttl(aws: Aws) -> None:
     )
     # Then every item carries a TTL equal to its expiry time
     written = items(aws)
-    assert {item["kind"]["S"] for item in written} == {"session", "proof", "pending_login", "resident_result"}
+    assert {item["kind"]["S"] for item in written} == {"session", "live", "proof", "pending_login", "resident_result"}
     assert all("ttl" in item and item["ttl"] == item["expires_at"] for item in written)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..bsn import Bsn
 from ..clock import to_iso
+from ..live.model import LiveTicket
 from ..login.model import MAX_RESULT_EXTENSIONS, Identification, ResidentResult
 from ..policy import ServicePolicy
 from ..proofs.model import ProofRecord
@@ -86,14 +87,17 @@ def public_session_body(session: Session, policy: ServicePolicy) -> dict[str, An
     return body
 
 
-def created_session_body(session: Session, policy: ServicePolicy) -> dict[str, Any]:
-    """``POST /api/sessions``: the link for the call's chat; flow B's code for the official (flow C has none)."""
+def created_session_body(session: Session, policy: ServicePolicy, live_ticket: LiveTicket) -> dict[str, Any]:
+    """``POST /api/sessions``: the link for the call's chat; flow B's code for the official (flow C has none); the
+    ticket that opens the session's live status (the page asks for no other while it uses this one in time)."""
     body = {
         "id": str(session.id),
         "flow": session.flow.value,
         "link": policy.resident_link(session.id),
         "expires_at": to_iso(session.expires_at),
         "required_loa": session.required_loa.label,
+        "live_ticket": live_ticket.value,
+        "live_ticket_expires_at": to_iso(live_ticket.expires_at),
     }
     if session.official_code is not None:
         body["code"] = session.official_code

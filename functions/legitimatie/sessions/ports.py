@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 if TYPE_CHECKING:
+    from ..live.model import LiveTicket
     from ..login.model import Identification, ResultGrant, TakenLogin
     from ..proofs.model import ProofRecord
     from .model import ResidentEvent, Session, Status
@@ -24,10 +25,11 @@ class SessionRepository(Protocol):
         result: ResultGrant | None = None,
         identification: Identification | None = None,
         taking: TakenLogin | None = None,
+        live_ticket: LiveTicket | None = None,
     ) -> None:
-        """Store a new session (fails if the id exists), with the login's ``result``, flow A's case-number record
-        and the use of its pending login (``taking``: only if still there and in time) in the same transaction:
-        all of it, or nothing (``ConcurrentUpdate``)."""
+        """Store a new session (fails if the id exists), with the login's ``result``, flow A's case-number record,
+        the use of its pending login (``taking``: only if still there and in time) and the official's first live
+        ticket in the same transaction: all of it, or nothing (``ConcurrentUpdate``)."""
 
     def get(self, session_id: UUID) -> Session | None:
         """The stored session, whatever its expiry (the caller decides what expiry means)."""

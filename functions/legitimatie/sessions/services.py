@@ -16,6 +16,7 @@ from ..audit import AuditAction, AuditEvent, Pseudonyms
 from ..audit import Outcome as AuditOutcome
 from ..bsn import Bsn
 from ..errors import InvalidInput, InvalidSessionId, SessionExpired, SessionNotFound, WrongState
+from ..live.model import LiveTicket, new_ticket
 from ..login.model import DigidAssertion, ResultGrant, TakenLogin
 from ..policy import ServicePolicy
 from ..ports import AuditTrail, BsnCipher, Metrics
@@ -34,6 +35,7 @@ __all__ = [
     "check_control_code",
     "close_session",
     "completion_tombstone",
+    "create_followed_session",
     "create_handover_session",
     "create_known_bsn_session",
     "create_session",
@@ -74,10 +76,15 @@ def bsn_context(session_id: UUID) -> dict[str, str]:
 
 
 def _new_session(
-    flow: Flow, requested_loa: LevelOfAssurance | None, official: Official, policy: ServicePolicy, now: datetime
+    flow: Flow,
+    requested_loa: LevelOfAssurance | None,
+    official: Official,
+    policy: ServicePolicy,
+    now: datetime,
+    live_ticket: LiveTicket | None,
 ) -> Session:
     return Session(
-        id=uuid4(),
+        id=live_ticket.session_id if live_ticket is not None else uuid4(),
         flow=flow,
         status=Status.CREATED,
         official=official,
@@ -100,9 +107,11 @@ def create_session(
     audit: AuditTrail,
     metrics: Metrics,
     now: datetime,
+    live_ticket: LiveTicket | None = None,
 ) -> Session:
     """The official starts flow B (with the resident's BSN) or flow C (without one; DigiD provides it). Flow A
-    starts at the resident's login, never here."""
+    starts at the resident's login, never here. With ``live_ticket`` (minted for the new session's id) the same
+    write keeps the official's first ticket for the live status."""
     if flow is Flow.KNOWN_BSN:
         if bsn is None:
             raise InvalidInput("A known_bsn session needs the resident's BSN.")
@@ -117,14 +126,56 @@ def create_session(
             audit=audit,
             metrics=metrics,
             now=now,
+            live_ticket=live_ticket,
         )
     if flow is not Flow.HANDOVER:
         raise InvalidInput("An official starts a known_bsn or a handover session.")
     if bsn is not None:
         raise InvalidInput("A handover session takes no BSN: the resident's DigiD login provides it.")
     return create_handover_session(
-        requested_loa, official, policy=policy, sessions=sessions, audit=audit, metrics=metrics, now=now
+        requested_loa,
+        official,
+        policy=policy,
+        sessions=sessions,
+        audit=audit,
+        metrics=metrics,
+        now=now,
+        live_ticket=live_ticket,
     )
+
+
+def create_followed_session(
+    flow: Flow,
+    bsn: str | None,
+    requested_loa: LevelOfAssurance | None,
+    official: Official,
+    *,
+    policy: ServicePolicy,
+    sessions: SessionRepository,
+    codes: ControlCodes,
+    pseudonyms: Pseudonyms,
+    audit: AuditTrail,
+    metrics: Metrics,
+    now: datetime,
+) -> tuple[Session, LiveTicket]:
+    """``POST /api/sessions``: the new session and the official's first live ticket, stored in one write, so the
+    page follows the session from its create answer on without asking for a ticket first."""
+    ticket = new_ticket(uuid4(), now)
+    session = create_session(
+        flow,
+        bsn,
+        requested_loa,
+        official,
+        policy=policy,
+        sessions=sessions,
+        codes=codes,
+        pseudonyms=pseudonyms,
+        audit=audit,
+        metrics=metrics,
+        now=now,
+        live_ticket=ticket,
+    )
+    return session, ticket
 
 
 def _created(session: Session, resident: str | None, audit: AuditTrail, metrics: Metrics) -> None:
@@ -154,13 +205,14 @@ def create_known_bsn_session(
     audit: AuditTrail,
     metrics: Metrics,
     now: datetime,
+    live_ticket: LiveTicket | None = None,
 ) -> Session:
     """Flow B: the official knows the BSN; the session stores only the code derived from it. The audit trail
     gets the resident's pseudonym."""
-    session = _new_session(Flow.KNOWN_BSN, requested_loa, official, policy, now)
+    session = _new_session(Flow.KNOWN_BSN, requested_loa, official, policy, now, live_ticket)
     code = codes.for_session(session.id, bsn, session.code_version)
     session = replace(session, official_code=code)
-    sessions.add(session)
+    sessions.add(session, live_ticket=live_ticket)
     _created(session, pseudonyms.of(bsn), audit, metrics)
     return session
 
@@ -174,10 +226,11 @@ def create_handover_session(
     audit: AuditTrail,
     metrics: Metrics,
     now: datetime,
+    live_ticket: LiveTicket | None = None,
 ) -> Session:
     """Flow C: the record holds the UUID and the official's name until the resident logs in."""
-    session = _new_session(Flow.HANDOVER, requested_loa, official, policy, now)
-    sessions.add(session)
+    session = _new_session(Flow.HANDOVER, requested_loa, official, policy, now, live_ticket)
+    sessions.add(session, live_ticket=live_ticket)
     _created(session, None, audit, metrics)
     return session
 

@@ -15,7 +15,7 @@ from uuid import UUID
 from ...clock import from_epoch, to_epoch
 from ...live.model import LiveConnection, LiveTicket, Role, parse_ticket, ticket_digest
 from ...sessions.model import Session
-from .codec import Record
+from .codec import Item, Record, encode
 from .items import session_from_record, session_key
 from .table import ConditionFailed, Table
 
@@ -24,13 +24,30 @@ if TYPE_CHECKING:
 else:
     DynamoDBClient = Any
 
-__all__ = ["DynamoDbLiveChannels", "live_key"]
+__all__ = ["DynamoDbLiveChannels", "live_key", "ticket_item"]
 
 _CONNECTION = "conn_"
 
 
 def live_key(session_id: UUID) -> str:
     return f"live#{session_id}"
+
+
+def _ticket_attributes(ticket: LiveTicket, official_id: str, session_expires_at: datetime) -> dict[str, object]:
+    """The official's pending ticket on the live record (its digest only), bound to them and to the session."""
+    return {
+        "kind": "live",
+        "official_id": official_id,
+        "ticket_digest": ticket_digest(ticket.value),
+        "ticket_expires_at": to_epoch(ticket.expires_at),
+        "expires_at": to_epoch(session_expires_at),
+        "ttl": to_epoch(session_expires_at),
+    }
+
+
+def ticket_item(ticket: LiveTicket, official_id: str, session_expires_at: datetime) -> Item:
+    """A new session's live record, holding the official's first ticket (written with the session)."""
+    return encode({"pk": live_key(ticket.session_id), **_ticket_attributes(ticket, official_id, session_expires_at)})
 
 
 def _connection_value(connection: LiveConnection) -> dict[str, object]:
@@ -44,19 +61,13 @@ class DynamoDbLiveChannels:
         self._table = Table(client, table_name)
 
     def add_ticket(self, ticket: LiveTicket, official_id: str, session_expires_at: datetime) -> None:
-        """The official's pending ticket (a newer one replaces it), bound to them and to the session."""
+        """The official's pending ticket (a newer one replaces it; the record's connections stay)."""
+        attributes = _ticket_attributes(ticket, official_id, session_expires_at)
         self._table.update(
             live_key(ticket.session_id),
-            "SET kind = :kind, official_id = :official, ticket_digest = :digest, ticket_expires_at = :until, "
-            "expires_at = :end, #ttl = :end",
-            names={"#ttl": "ttl"},
-            values={
-                ":kind": "live",
-                ":official": official_id,
-                ":digest": ticket_digest(ticket.value),
-                ":until": to_epoch(ticket.expires_at),
-                ":end": to_epoch(session_expires_at),
-            },
+            "SET " + ", ".join(f"#{name} = :{name}" for name in attributes),
+            names={f"#{name}": name for name in attributes},
+            values={f":{name}": value for name, value in attributes.items()},
         )
 
     def connect_with_ticket(self, ticket_value: str, connection: LiveConnection, now: datetime) -> bool:

@@ -21,12 +21,14 @@ from .items import (
     session_key,
     session_to_item,
 )
+from .live import ticket_item
 from .proofs import proof_item
 from .table import NEW, ConditionFailed, Table, Write, delete, put
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from ...live.model import LiveTicket
     from ...login.model import Identification, ResultGrant, TakenLogin
 else:
     DynamoDBClient = Any
@@ -48,10 +50,15 @@ class DynamoDbSessionRepository:
         result: ResultGrant | None = None,
         identification: Identification | None = None,
         taking: TakenLogin | None = None,
+        live_ticket: LiveTicket | None = None,
     ) -> None:
-        """A new session; with a login's result, flow A's case-number record and the use of its pending login,
-        one transaction (one call)."""
+        """A new session; with a login's result, flow A's case-number record, the use of its pending login and the
+        official's first live ticket (on the session's live record), one transaction (one call)."""
         writes: list[Write] = [put(session_to_item(session), NEW)]
+        if live_ticket is not None:
+            if live_ticket.session_id != session.id:
+                raise ValueError("a live ticket is written with the session it names")
+            writes.append(put(ticket_item(live_ticket, session.official.id, session.expires_at), NEW))
         if result is not None:
             writes.append(put(result_item(result.token_hash, result.result), NEW))
         if identification is not None:
