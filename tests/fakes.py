@@ -146,11 +146,27 @@ class FakeCipher:
 
 
 class InMemoryPendingLogins:
-    def __init__(self) -> None:
+    def __init__(self, sessions: InMemorySessionRepository | None = None) -> None:
         self.pending: dict[str, PendingLogin] = {}
+        self.sessions = sessions  # where flows B and C keep theirs (``open_on_session``)
 
     def add(self, pending: PendingLogin) -> None:
         self.pending[pending.request_id] = pending
+
+    def open_on_session(
+        self, session_id: UUID, request_id: str, relay_state: str, browser_digest: str, now: datetime, until: datetime
+    ) -> PendingLogin | None:
+        assert self.sessions is not None, "these pending logins were built without sessions"
+        session = self.sessions.get(session_id)
+        if session is None or session.status is not Status.CREATED or session.expires_at <= now:
+            return None
+        for older in [p for p in self.pending.values() if p.session_id == session_id]:
+            del self.pending[older.request_id]  # the session's item holds one pending login
+        login = PendingLogin(
+            request_id, relay_state, session.flow, session.required_loa, now, until, session_id, browser_digest
+        )
+        self.pending[request_id] = login
+        return login
 
     def get(self, request_id: str, now: datetime, session_id: UUID | None = None) -> PendingLogin | None:
         if session_id is not None:  # the session's latest pending login, as the session's record holds one

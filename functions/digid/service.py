@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from digid.saml import AuthnRequest, Binding, build_authn_request, consume
+from digid.saml import AuthnRequest, Binding, build_authn_request, consume, new_request_id
 from digid.wiring import Wiring
 from legitimatie.login.model import (
     PendingLogin,
@@ -20,7 +20,7 @@ from legitimatie.login.model import (
     new_relay_state,
     parse_browser_cookie,
 )
-from legitimatie.login.services import LoginAnswer, answer_login, find_pending_login, plan_login, register_login
+from legitimatie.login.services import LoginAnswer, answer_login, begin_login, find_pending_login
 from legitimatie.runtime.observability import audit_trail, counts, logger
 
 __all__ = ["StartedLogin", "start_login", "take_answer"]
@@ -35,14 +35,25 @@ class StartedLogin:
 
 
 def start_login(session_id: UUID | None, *, w: Wiring, now: datetime) -> StartedLogin:
-    """A login for the session (flows B, C) or for none (flow A); refused before DigiD when the link is unusable."""
-    plan = plan_login(session_id, policy=w.policy, sessions=w.sessions, now=now)
-    relay_state, token = new_relay_state(), new_browser_token()
-    request = build_authn_request(w.sp, plan.required_loa, plan.force_authn, relay_state)
-    register_login(
-        plan, request.request_id, relay_state, token, pending=w.pending, audit=audit_trail, metrics=counts, now=now
+    """A login for the session (flows B, C) or for none (flow A); refused before DigiD when the link is unusable.
+    The login is kept pending first (for a session, the one write that also checks the link), then the request is
+    built under its ID for the level the session asks."""
+    request_id, relay_state, token = new_request_id(), new_relay_state(), new_browser_token()
+    login = begin_login(
+        session_id,
+        request_id,
+        relay_state,
+        token,
+        policy=w.policy,
+        sessions=w.sessions,
+        pending=w.pending,
+        audit=audit_trail,
+        metrics=counts,
+        now=now,
     )
-    return StartedLogin(request, browser_cookie_value(plan.session_id, token))
+    # force_authn in every flow: the resident logs in fresh during the call (see plan_login)
+    request = build_authn_request(w.sp, login.required_loa, True, relay_state, request_id=request_id)
+    return StartedLogin(request, browser_cookie_value(login.session_id, token))
 
 
 def take_answer(

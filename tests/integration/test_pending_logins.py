@@ -199,3 +199,41 @@ def test_flow_a_login_write_uses_its_pending_login_up_once(aws: Aws) -> None:
     with pytest.raises(ConcurrentUpdate):
         _sessions(aws).add(second, taking=TakenLogin(found, NOW))
     assert _sessions(aws).get(second.id) is None
+
+
+def _open(aws: Aws, session_id: UUID, now: datetime = NOW, request_id: str = "_req-open") -> PendingLogin | None:
+    return _pending(aws).open_on_session(
+        session_id, request_id, "relay-1", token_digest("browser-1"), now, now + LOGIN_LIFETIME
+    )
+
+
+def test_a_login_start_is_one_write_that_takes_the_level_from_the_session(aws: Aws) -> None:
+    # Given a new handover session that asks for Substantieel
+    _, created = create({"flow": "handover", "required_loa": "substantieel"})
+    session_id = UUID(created["id"])
+    # When the resident starts the login: one conditional write, no read before it
+    started = _open(aws, session_id)
+    # Then the pending login is kept on the session's item, with the level and flow the session asks
+    assert started is not None and started.session_id == session_id
+    assert started.required_loa is LevelOfAssurance.SUBSTANTIEEL and started.flow is Flow.HANDOVER
+    assert _pending(aws).get("_req-open", NOW, session_id) == started
+
+
+@pytest.mark.parametrize("unusable", ["logged_in", "expired", "unknown"])
+def test_a_login_start_on_an_unusable_link_writes_nothing(aws: Aws, unusable: str) -> None:
+    # Given a session that no longer waits for its login (used, or expired though TTL has not removed it), or none
+    _, created = create({"flow": "handover"})
+    session_id = UUID(created["id"]) if unusable != "unknown" else uuid4()
+    at = NOW
+    if unusable == "logged_in":
+        found = _pending(aws).get("_req-x", NOW, session_id) or _open(aws, session_id, request_id="_req-x")
+        assert found is not None
+        _log_in(aws, found, NOW)
+    elif unusable == "expired":
+        at = NOW + timedelta(hours=2)
+    table = boto3.client("dynamodb", region_name=REGION)
+    before = table.scan(TableName=aws.table_name)["Items"]
+    # When a login is started for it
+    # Then the write is refused and nothing changes
+    assert _open(aws, session_id, at) is None
+    assert table.scan(TableName=aws.table_name)["Items"] == before

@@ -103,3 +103,18 @@ def test_a_relay_state_longer_than_80_bytes_is_refused(sp_config: SpConfig) -> N
     # Then it is refused
     with pytest.raises(ValueError, match="80 bytes"):
         build_authn_request(sp_config, LevelOfAssurance.BASIS, False, "x" * 81)
+
+
+def test_the_request_carries_the_id_its_login_was_kept_pending_under(sp_config: SpConfig) -> None:
+    # Given the ID a login start kept pending before the request was built
+    from digid.saml import new_request_id
+
+    request_id = new_request_id()
+    # When the request is built under it (Redirect binding)
+    request = build_authn_request(sp_config, LevelOfAssurance.MIDDEN, True, "relay-9", request_id=request_id)
+    assert request.redirect_url is not None
+    fields = {name: values[0] for name, values in parse_qs(urlsplit(request.redirect_url).query).items()}
+    xml = etree.fromstring(OneLogin_Saml2_Utils.decode_base64_and_inflate(fields["SAMLRequest"]))
+    # Then the signed request's ID is exactly that one: an xs:ID of 160 random bits, new for every login
+    assert request.request_id == xml.get("ID") == request_id
+    assert request_id.startswith("_") and len(request_id) == 41 and new_request_id() != request_id

@@ -12,6 +12,7 @@ from legitimatie.bsn import Bsn
 from legitimatie.errors import CaseNotFound, InvalidCaseNumber, NotAllowed, SessionNotFound, WrongState
 from legitimatie.login.model import CaseNumber, LoginRefused, token_digest
 from legitimatie.login.services import (
+    begin_login,
     extend_result,
     find_pending_login,
     finish_login,
@@ -64,6 +65,7 @@ class World:
         self.sessions = InMemorySessionRepository(
             identifications=self.identifications, results=self.results, pending=self.pending
         )
+        self.pending.sessions = self.sessions
         self.codes = ControlCodes(HmacMacKey(b"k" * 32), "0999")
         self.cipher = FakeCipher()
 
@@ -80,8 +82,18 @@ class World:
         )
 
     def log_in(self, session_id, bsn=RESIDENT, loa=LevelOfAssurance.MIDDEN, request_id="_req1", at=NOW):
-        plan = plan_login(session_id, policy=POLICY, sessions=self.sessions, now=at)
-        register_login(plan, request_id, "relay-1", BROWSER, pending=self.pending, now=at, audit=AUDIT, metrics=METRICS)
+        begin_login(
+            session_id,
+            request_id,
+            "relay-1",
+            BROWSER,
+            policy=POLICY,
+            sessions=self.sessions,
+            pending=self.pending,
+            audit=AUDIT,
+            metrics=METRICS,
+            now=at,
+        )
         found = find_pending_login(request_id, "relay-1", BROWSER, pending=self.pending, now=at, session_id=session_id)
         # finish_login's write uses the pending login up (once)
         return finish_login(
@@ -284,6 +296,43 @@ def test_login_is_refused_before_digid_for_unusable_links(world: World, setup: s
     with pytest.raises(LoginRefused) as refused:
         plan_login(session.id, policy=POLICY, sessions=world.sessions, now=at)
     assert refused.value.reason == reason
+    # and starting the login says the same, keeping nothing pending
+    kept = dict(world.pending.pending)
+    with pytest.raises(LoginRefused) as refused:
+        begin_login(
+            session.id,
+            "_req-new",
+            "relay-2",
+            BROWSER,
+            policy=POLICY,
+            sessions=world.sessions,
+            pending=world.pending,
+            audit=AUDIT,
+            metrics=METRICS,
+            now=at,
+        )
+    assert refused.value.reason == reason and world.pending.pending == kept
+
+
+def test_a_login_start_keeps_the_login_pending_at_the_sessions_level(world: World) -> None:
+    session = create_handover_session(
+        LevelOfAssurance.HOOG, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW, audit=AUDIT, metrics=METRICS
+    )
+    login = begin_login(
+        session.id,
+        "_req-9",
+        "relay-9",
+        BROWSER,
+        policy=POLICY,
+        sessions=world.sessions,
+        pending=world.pending,
+        audit=AUDIT,
+        metrics=METRICS,
+        now=NOW,
+    )
+    assert login.required_loa is LevelOfAssurance.HOOG and login.flow is Flow.HANDOVER
+    assert login.browser_digest == token_digest(BROWSER) and login.expires_at == NOW + timedelta(minutes=15)
+    assert world.pending.get("_req-9", NOW, session.id) == login
 
 
 def test_every_flow_forces_a_fresh_digid_login(world: World) -> None:

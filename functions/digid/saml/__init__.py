@@ -11,7 +11,7 @@ primitives. Every refusal raises ``SamlError`` with a reason code; nothing raise
 from __future__ import annotations
 
 from .artifact import resolve_artifact
-from .authn_request import AuthnRequest, PostForm, build_authn_request
+from .authn_request import AuthnRequest, PostForm, build_authn_request, new_request_id
 from .back_channel import HttpPost
 from .config import IdpMetadata, SpConfig
 from .consume import Expectation, consume
@@ -31,6 +31,7 @@ __all__ = [
     "SpConfig",
     "build_authn_request",
     "consume",
+    "new_request_id",
     "read_in_response_to",
     "resolve_artifact",
     "sp_metadata",

@@ -19,6 +19,14 @@ class PendingLogins(Protocol):
 
     def add(self, pending: PendingLogin) -> None: ...
 
+    def open_on_session(
+        self, session_id: UUID, request_id: str, relay_state: str, browser_digest: str, now: datetime, until: datetime
+    ) -> PendingLogin | None:
+        """Keep a login on its session's item, in one conditional write that holds only while the session waits for
+        its login and is in time (a newer login replaces an older one); the pending login with the session as
+        written (its flow and level), or None when the session takes none (unknown, used, ended or expired)."""
+        ...
+
     def get(self, request_id: str, now: datetime, session_id: UUID | None = None) -> PendingLogin | None:
         """The pending login, without taking it; None if unknown, taken before, or expired. With ``session_id``:
         that session's pending login, which may be another request than ``request_id``."""

@@ -56,6 +56,7 @@ __all__ = [
     "LoginPorts",
     "ResidentView",
     "answer_login",
+    "begin_login",
     "extend_result",
     "find_pending_login",
     "finish_login",
@@ -104,6 +105,40 @@ def plan_login(
     return LoginPlan(flow=session.flow, required_loa=session.required_loa, force_authn=True, session_id=session.id)
 
 
+def begin_login(
+    session_id: UUID | None,
+    request_id: str,
+    relay_state: str,
+    browser_token: str,
+    *,
+    policy: ServicePolicy,
+    sessions: SessionRepository,
+    pending: PendingLogins,
+    audit: AuditTrail,
+    metrics: Metrics,
+    now: datetime,
+) -> PendingLogin:
+    """The resident goes to DigiD: the AuthnRequest ``request_id`` (built next, for the returned login's level) is
+    kept for its answer, bound to the browser holding ``browser_token``.
+
+    Flow A keeps it as a record of its own. Flows B and C keep it on the session's item, in one conditional write
+    that is itself the check that the link can still be used (waiting for its login, in time): no read first. Only
+    a refused write reads the session, to tell the resident why (``plan_login``'s reasons)."""
+    if session_id is None:
+        plan = plan_login(None, policy=policy, sessions=sessions, now=now)
+        return register_login(
+            plan, request_id, relay_state, browser_token, pending=pending, audit=audit, metrics=metrics, now=now
+        )
+    login = pending.open_on_session(
+        session_id, request_id, relay_state, token_digest(browser_token), now, now + LOGIN_LIFETIME
+    )
+    if login is None:
+        plan_login(session_id, policy=policy, sessions=sessions, now=now)  # raises the reason the link was refused
+        raise LoginRefused("already_used", "This link has been used already.")  # it changed meanwhile
+    _login_started(login, audit, metrics)
+    return login
+
+
 def register_login(
     plan: LoginPlan,
     request_id: str,
@@ -127,16 +162,20 @@ def register_login(
         browser_digest=token_digest(browser_token),
     )
     pending.add(login)
+    _login_started(login, audit, metrics)
+    return login
+
+
+def _login_started(login: PendingLogin, audit: AuditTrail, metrics: Metrics) -> None:
     metrics.count("DigidLoginsStarted")
     audit.record(
         AuditEvent(
             action=AuditAction.DIGID_LOGIN_STARTED,
-            session_id=str(plan.session_id) if plan.session_id else None,
-            flow=plan.flow,
-            loa=plan.required_loa.label,
+            session_id=str(login.session_id) if login.session_id else None,
+            flow=login.flow,
+            loa=login.required_loa.label,
         )
     )
-    return login
 
 
 def login_failed(reason: str, pending: PendingLogin | None, *, audit: AuditTrail, metrics: Metrics) -> None:

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from ...clock import to_epoch
 from ...login.model import CaseNumber, Identification, PendingLogin, ResidentResult
+from .codec import Record
 from .items import (
     PENDING_LOGIN_ATTRIBUTES,
     identification_from_record,
@@ -57,22 +58,45 @@ class DynamoDbPendingLogins:
         self._table.commit([put(pending_login_item(pending), NEW)], conflict=_EXISTS)
 
     def _add_to_session(self, pending: PendingLogin, session_id: UUID) -> None:
-        """One conditional write: only a live session still waiting for its login takes a pending login."""
-        self._table.update(
+        self._keep_on_session(
+            session_id,
+            pending.request_id,
+            pending.relay_state,
+            pending.browser_digest,
+            pending.created_at,
+            pending.expires_at,
+        )
+
+    def open_on_session(
+        self, session_id: UUID, request_id: str, relay_state: str, browser_digest: str, now: datetime, until: datetime
+    ) -> PendingLogin | None:
+        try:
+            record = self._keep_on_session(session_id, request_id, relay_state, browser_digest, now, until)
+        except ConditionFailed:
+            return None
+        return session_pending_login(record, now)
+
+    def _keep_on_session(
+        self, session_id: UUID, request_id: str, relay_state: str, browser_digest: str, now: datetime, until: datetime
+    ) -> Record:
+        """One conditional write: only a live session still waiting for its login takes a pending login. Returns
+        the session's item as written."""
+        return self._table.update(
             session_key(session_id),
             "SET pending_request_id = :request, pending_relay_state = :relay, "
             "pending_browser_digest = :browser, pending_created_at = :created, pending_expires_at = :expires",
             condition="kind = :session AND #status = :waiting AND expires_at > :created",
             names={"#status": "status"},
             values={
-                ":request": pending.request_id,
-                ":relay": pending.relay_state,
-                ":browser": pending.browser_digest,
-                ":created": to_epoch(pending.created_at),
-                ":expires": to_epoch(pending.expires_at),
+                ":request": request_id,
+                ":relay": relay_state,
+                ":browser": browser_digest,
+                ":created": to_epoch(now),
+                ":expires": to_epoch(until),
                 ":session": "session",
                 ":waiting": "created",
             },
+            returns="ALL_NEW",
             conflict="This session no longer waits for a login.",
         )
 
