@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from legitimatie.audit import AuditEvent, Pseudonyms
-from legitimatie.errors import ConcurrentUpdate, ServiceUnavailable
+from legitimatie.errors import ConcurrentUpdate, DomainError, ServiceUnavailable
 from legitimatie.live.model import LiveTicket
 from legitimatie.login.model import CaseNumber, Identification, PendingLogin, ResidentResult, ResultGrant, TakenLogin
 from legitimatie.proofs.model import ProofRecord
@@ -96,6 +96,21 @@ class InMemorySessionRepository:
         login = taking.login
         if self.pending.take(login.request_id, taking.at, login.session_id) is None:
             raise ConcurrentUpdate("the pending login was used up already")
+
+    def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | None:
+        if self.writes_fail:
+            raise ServiceUnavailable("DynamoDB is temporarily unavailable")
+        current = self.sessions.get(session_id)
+        if current is None or not current.official.id or current.official.id != official_id:
+            return None
+        try:
+            checked, outcome = current.with_check(given_code, now)
+        except DomainError:
+            return None
+        if not outcome.match:
+            return None
+        self.sessions[session_id] = checked
+        return checked
 
     def owned_by(self, official_id: str) -> list[Session]:
         return [s for s in self.sessions.values() if s.official.id == official_id]

@@ -174,6 +174,7 @@ class Session:
         if status is not Status.LOGGED_IN or expected is None or self.login is None:
             raise WrongState("The resident has not logged in with DigiD yet.")
         bsn_match = self.login.code_match if self.flow is Flow.KNOWN_BSN else None
+        # the rule a check's one conditional write holds too (SessionRepository.verify; its test compares both)
         if codes_equal(expected, given_code) and bsn_match is not False:
             checked = replace(self, status=Status.VERIFIED, verified_at=now)
         else:
@@ -187,6 +188,12 @@ class Session:
             status=checked.status,
             bsn_match=bsn_match,
         )
+
+    @property
+    def verified_check(self) -> CheckOutcome:
+        """What the check that verified this session answers."""
+        bsn_match = self.login.code_match if self.flow is Flow.KNOWN_BSN and self.login else None
+        return CheckOutcome(match=True, attempts_left=self.attempts_left, status=Status.VERIFIED, bsn_match=bsn_match)
 
     def closed(self, outcome: Outcome, reason: str | None, now: datetime) -> Session:
         """The official ends the session: ``identified`` only from ``verified``, ``not_identified`` from any

@@ -50,6 +50,13 @@ class SessionRepository(Protocol):
         session deletes its case-number record in the same transaction. Raises ``ConcurrentUpdate`` when a
         condition fails."""
 
+    def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | None:
+        """The check's one conditional write: mark the session ``verified`` if, as stored, ``Session.with_check``
+        would verify it for this official (theirs, logged in and in time, the code they heard the expected one and,
+        in flow B, DigiD's BSN the official's); returns the verified session. None otherwise, and nothing is
+        written: the caller then reads the session to tell why (a wrong code counts an attempt)."""
+        ...
+
     def delete(self, session_id: UUID) -> None: ...
 
     def owned_by(self, official_id: str) -> list[Session]:

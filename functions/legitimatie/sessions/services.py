@@ -305,11 +305,15 @@ def check_control_code(
     when the official closes the session, with the outcome committed in the same write."""
     if not (isinstance(given_code, str) and len(given_code) == 6 and given_code.isascii() and given_code.isdigit()):
         raise InvalidInput("A control code is exactly six digits.")
-    session = _owned_session(session_id, official, sessions)
-    checked, outcome = session.with_check(given_code, now)
-    if checked.status is Status.LOCKED:
-        checked = completion_tombstone(checked)
-    sessions.replace(checked, expected_status=session.status, expected_attempts_left=session.attempts_left)
+    verified = sessions.verify(session_id, official.id, given_code, now)  # the right code: one write, no read
+    if verified is not None:
+        outcome = verified.verified_check
+    else:  # a wrong code, or a session that takes no check: read, let the domain decide, write on what was read
+        session = _owned_session(session_id, official, sessions)
+        checked, outcome = session.with_check(given_code, now)
+        if checked.status is Status.LOCKED:
+            checked = completion_tombstone(checked)
+        sessions.replace(checked, expected_status=session.status, expected_attempts_left=session.attempts_left)
     metrics.count("CodeMatches" if outcome.match else "CodeMismatches")
     audit.record(
         AuditEvent(

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from ...clock import to_epoch
 from ...proofs.model import ProofRecord
-from ...sessions.model import ResidentEvent, Session, Status
+from ...sessions.model import Flow, ResidentEvent, Session, Status
 from ..backoff import Sleep
 from .items import (
     identification_item,
@@ -110,6 +110,33 @@ class DynamoDbSessionRepository:
         if session.status.is_end_state and session.zaak_number is not None:
             writes.append(delete(identification_key(session.zaak_number)))
         self._table.commit(writes, conflict="The session was changed at the same time; please try again.")
+
+    def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | None:
+        """``Session.with_check``'s success as a condition (tests/integration/test_code_check_write.py compares the
+        two over every kind of session), and its change as the update: one UpdateItem, no read before it."""
+        try:
+            record = self._table.update(
+                session_key(session_id),
+                "SET #status = :verified, verified_at = :at",
+                condition="kind = :session AND official_id = :official AND #status = :logged_in AND expires_at > :at "
+                "AND ((flow = :known_bsn AND official_code = :code AND code_match = :yes) "
+                "OR (flow <> :known_bsn AND resident_code = :code))",
+                names={"#status": "status"},
+                values={
+                    ":verified": Status.VERIFIED.value,
+                    ":logged_in": Status.LOGGED_IN.value,
+                    ":session": "session",
+                    ":official": official_id,
+                    ":known_bsn": Flow.KNOWN_BSN.value,
+                    ":code": given_code,
+                    ":yes": True,
+                    ":at": to_epoch(now),
+                },
+                returns="ALL_NEW",
+            )
+        except ConditionFailed:
+            return None
+        return session_from_record(record)
 
     def note_resident_event(self, session_id: UUID, event: ResidentEvent, now: datetime) -> None:
         """Record what happened at DigiD on a session that is still waiting for its login (created, live)."""
