@@ -17,7 +17,7 @@ from legitimatie.errors import ConcurrentUpdate, DomainError, ServiceUnavailable
 from legitimatie.live.model import LiveTicket
 from legitimatie.login.model import CaseNumber, Identification, PendingLogin, ResidentResult, ResultGrant, TakenLogin
 from legitimatie.proofs.model import ProofRecord
-from legitimatie.sessions.model import ResidentEvent, Session, Status
+from legitimatie.sessions.model import Official, ResidentEvent, Session, Status
 
 
 class InMemorySessionRepository:
@@ -111,6 +111,18 @@ class InMemorySessionRepository:
             return None
         self.sessions[session_id] = checked
         return checked
+
+    def claim(self, session_id: UUID, official: Official, now: datetime) -> Session | None:
+        if self.writes_fail:
+            raise ServiceUnavailable("DynamoDB is temporarily unavailable")
+        current = self.sessions.get(session_id)
+        if current is None or current.status_at(now).is_end_state:
+            return None
+        if current.official.id and current.official.id != official.id:
+            return None
+        claimed = replace(current, official=Official(id=official.id, name=official.name))
+        self.sessions[session_id] = claimed
+        return claimed
 
     def owned_by(self, official_id: str) -> list[Session]:
         return [s for s in self.sessions.values() if s.official.id == official_id]

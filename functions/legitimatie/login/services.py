@@ -566,18 +566,14 @@ def identification_for_official(
         raise NotAllowed("Looking up identifications needs the case look-up role.")
     number = CaseNumber.parse(zaak_number)
     identification = identifications.get(number, now)
-    session = sessions.get(identification.session_id) if identification is not None else None
-    if identification is None or session is None or session.status_at(now).is_end_state:
+    if identification is None:
         raise CaseNotFound("There is no identification with this case number (anymore).")
-    if not session.is_claimed:
-        claimed = replace(session, official=Official(id=official.id, name=official.name))
-        try:
-            sessions.replace(claimed, expected_status=session.status, expected_attempts_left=session.attempts_left)
-        except ConcurrentUpdate:
-            session = sessions.get(session.id) or session
-        else:
-            session = claimed
-    if not session.is_owned_by(official):
+    # one conditional write takes the session (or finds it theirs already); only a refused one reads, to say why
+    session = sessions.claim(identification.session_id, official, now)
+    if session is None:
+        current = sessions.get(identification.session_id)
+        if current is None or current.status_at(now).is_end_state:
+            raise CaseNotFound("There is no identification with this case number (anymore).")
         raise WrongState("Another official is handling this identification.")
     assert session.login is not None and session.login.sealed_bsn is not None
     bsn = Bsn(cipher.open(session.login.sealed_bsn, bsn_context(session.id)).decode())

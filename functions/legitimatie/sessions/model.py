@@ -50,6 +50,7 @@ class Status(StrEnum):
 
 
 _END_STATES = frozenset({Status.COMPLETED, Status.NOT_IDENTIFIED, Status.EXPIRED, Status.CANCELLED, Status.LOCKED})
+LIVE_STATES = frozenset(Status) - _END_STATES  # created, logged_in, verified: what a session is until it ends
 
 
 class Outcome(StrEnum):

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from ..live.model import LiveTicket
     from ..login.model import Identification, ResultGrant, TakenLogin
     from ..proofs.model import ProofRecord
-    from .model import ResidentEvent, Session, Status
+    from .model import Official, ResidentEvent, Session, Status
 
 __all__ = ["ExpiredRecords", "SessionRepository"]
 
@@ -55,6 +55,11 @@ class SessionRepository(Protocol):
         would verify it for this official (theirs, logged in and in time, the code they heard the expected one and,
         in flow B, DigiD's BSN the official's); returns the verified session. None otherwise, and nothing is
         written: the caller then reads the session to tell why (a wrong code counts an attempt)."""
+        ...
+
+    def claim(self, session_id: UUID, official: Official, now: datetime) -> Session | None:
+        """Flow A's look-up, one conditional write: the session becomes this official's if it is unclaimed or
+        theirs already, live and in time; returns it as written. None otherwise, and nothing is written."""
         ...
 
     def delete(self, session_id: UUID) -> None: ...

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from ...clock import to_epoch
 from ...proofs.model import ProofRecord
-from ...sessions.model import Flow, ResidentEvent, Session, Status
+from ...sessions.model import LIVE_STATES, Flow, Official, ResidentEvent, Session, Status
 from ..backoff import Sleep
 from .items import (
     identification_item,
@@ -112,7 +112,7 @@ class DynamoDbSessionRepository:
         self._table.commit(writes, conflict="The session was changed at the same time; please try again.")
 
     def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | None:
-        """``Session.with_check``'s success as a condition (tests/integration/test_code_check_write.py compares the
+        """``Session.with_check``'s success as a condition (tests/integration/test_one_write_steps.py compares the
         two over every kind of session), and its change as the update: one UpdateItem, no read before it."""
         try:
             record = self._table.update(
@@ -131,6 +131,28 @@ class DynamoDbSessionRepository:
                     ":code": given_code,
                     ":yes": True,
                     ":at": to_epoch(now),
+                },
+                returns="ALL_NEW",
+            )
+        except ConditionFailed:
+            return None
+        return session_from_record(record)
+
+    def claim(self, session_id: UUID, official: Official, now: datetime) -> Session | None:
+        live = {f":live{index}": status.value for index, status in enumerate(sorted(LIVE_STATES))}
+        try:
+            record = self._table.update(
+                session_key(session_id),
+                "SET official_id = :official, official_name = :name",
+                condition="kind = :session AND (attribute_not_exists(official_id) OR official_id = :official) "
+                f"AND #status IN ({', '.join(live)}) AND expires_at > :now",
+                names={"#status": "status"},
+                values={
+                    ":official": official.id,
+                    ":name": official.name,
+                    ":session": "session",
+                    ":now": to_epoch(now),
+                    **live,
                 },
                 returns="ALL_NEW",
             )

@@ -1,8 +1,8 @@
-"""The check's one conditional write on moto: it verifies exactly the sessions ``Session.with_check`` verifies.
+"""Steps that are one conditional write, on moto: each writes exactly when the domain's rule says so.
 
-The right code is checked without a read (``SessionRepository.verify``): its condition states the domain's rule
-again, in DynamoDB's words. This test holds the two together over every kind of session a check can meet, so
-neither can change alone.
+The right code is checked without a read (``SessionRepository.verify``), and flow A's look-up takes its session
+without one (``claim``): their conditions state the domain's rules again, in DynamoDB's words. These tests hold the
+two together over every kind of session the step can meet, so neither can change alone.
 """
 
 from __future__ import annotations
@@ -87,3 +87,28 @@ def test_the_checks_write_verifies_exactly_what_the_domain_verifies(aws: Aws) ->
         assert sessions.get(session.id) == (written or session), case
     # B with DigiD's BSN matching, A (claimed) and C (each met twice: code_match means nothing there)
     assert verified == 5
+
+
+def test_the_look_ups_write_claims_exactly_the_sessions_the_domain_lets_an_official_take(aws: Aws) -> None:
+    sessions = DynamoDbSessionRepository(boto3.client("dynamodb", region_name=REGION), aws.table_name)
+    cases = itertools.product(
+        [Status.LOGGED_IN, Status.VERIFIED, Status.LOCKED, Status.COMPLETED, Status.NOT_IDENTIFIED, Status.CANCELLED],
+        [False, True],  # past its expiry (still in the table)
+        [UNCLAIMED, ME, OTHER],  # whose the session is
+    )
+    claimed = 0
+    for status, expired, owner in cases:
+        # Given a stored flow A session of this kind
+        session = _session(Flow.NEW_RESIDENT, status, owner, code_match=False, expired=expired)
+        sessions.add(session)
+        # When an official looks its case up: one conditional write
+        written = sessions.claim(session.id, ME, NOW)
+        # Then it takes the session exactly when the domain lets them: live, in time, no one's or theirs already
+        expected = not session.status_at(NOW).is_end_state and owner in (UNCLAIMED, ME)
+        case = f"{status} expired={expired} owner={owner.id or 'none'}"
+        assert (written is not None) == expected, case
+        if expected:
+            claimed += 1
+            assert written == replace(session, official=ME), case
+        assert sessions.get(session.id) == (written or session), case
+    assert claimed == 4  # logged in or verified, in time, unclaimed or already theirs
