@@ -163,11 +163,12 @@ def test_another_officials_session_gets_no_ticket(stack: LocalStack, official: O
     stack.add_official("collega@voorbeeld.nl", "Beeldbellen-Test-2026!", "C. Collega")
     colleague = OfficialClient(stack.info, "collega@voorbeeld.nl", "Beeldbellen-Test-2026!")
     _, theirs = colleague.create(flow="handover")
+    before = live_record(stack, theirs["id"])  # the colleague's first ticket, from their create answer
     # When this official asks for a ticket to it
     status, body = official.call("POST", f"/api/sessions/{theirs['id']}/live")
-    # Then it is as if the session did not exist, and no record was made
+    # Then it is as if the session did not exist, and the live record is unchanged
     assert (status, body["error"]) == (404, "session_not_found")
-    assert live_record(stack, theirs["id"]) == {}
+    assert live_record(stack, theirs["id"]) == before
 
 
 def test_a_wrong_result_cookie_is_refused(stack: LocalStack, official: OfficialClient) -> None:
@@ -177,9 +178,11 @@ def test_a_wrong_result_cookie_is_refused(stack: LocalStack, official: OfficialC
     name, _, value = login.cookie.partition("=")
     session_part = value.rpartition(".")[0]
     wrong = f"{name}={session_part}.{'A' * 43}"
+    before = live_record(stack, created["id"])
     # Then it opens no connection, and nothing is kept for the session
     assert refused_status(live_url(stack, "/api/public/result/live"), {"Cookie": wrong}) == 403
-    assert live_record(stack, created["id"]) == {}
+    assert live_record(stack, created["id"]) == before
+    assert not any(name.startswith("conn_") for name in before)
 
 
 def test_the_local_pushes_never_leave_the_machine(stack: LocalStack) -> None:
