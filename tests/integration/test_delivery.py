@@ -556,3 +556,18 @@ def test_a_message_that_names_no_proof_record_is_refused(aws: Aws, body: str) ->
     assert queued is not None
     answer = delivery.lambda_handler(queued, LambdaContext())
     assert len(answer["batchItemFailures"]) == 1 and stored_pdfs() == []
+
+
+def test_a_message_of_the_request_itself_from_before_the_pipe_is_delivered_by_its_record(aws: Aws) -> None:
+    # Given a committed proof the pipe did not hand over, and a message queued before the pipe existed: the
+    # request itself (what the outbox record keeps as its message)
+    document_id = close_with_the_hand_over_lost(aws, verified_handover(aws))
+    [record] = proof_records(aws)
+    boto3.client("sqs", region_name=REGION).send_message(
+        QueueUrl=aws.proof_queue_url, MessageBody=record["message"]["S"]
+    )
+    # When the proofs function takes it
+    assert [answer["batchItemFailures"] for answer in run_delivery(aws)] == [[]]
+    # Then the proof is made from its record, once
+    assert proof_records(aws)[0]["status"]["S"] == "stored"
+    assert stored_pdfs() == [f"proofs/{now().year}/{document_id}.pdf"]
