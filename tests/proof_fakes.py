@@ -1,14 +1,13 @@
-"""In-memory fakes of the proof Protocols (records, queue, PDF store, case system), for unit tests."""
+"""In-memory fakes of the proof Protocols (records, PDF store, case system), for unit tests."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from uuid import UUID
 
-from legitimatie.adapters.sqs import proof_message, proof_request
 from legitimatie.bsn import Bsn
 from legitimatie.errors import ConcurrentUpdate, ServiceUnavailable
-from legitimatie.proofs.model import DocumentSpec, ProofContent, ProofRecord, ProofRequest, ProofStatus, ZaakSpec
+from legitimatie.proofs.model import DocumentSpec, ProofContent, ProofRecord, ProofStatus, ZaakSpec
 from proofs.labels import proof_lines
 
 
@@ -32,17 +31,6 @@ class InMemoryProofRecords:
         record = replace(record, **fresh)  # type: ignore[arg-type]
         self.records[document_id] = record
         return record
-
-
-class ListQueue:
-    def __init__(self, fail: bool = False) -> None:
-        self.sent: list[ProofRequest] = []
-        self.fail = fail
-
-    def send(self, request: ProofRequest) -> None:
-        if self.fail:
-            raise ServiceUnavailable("SQS is temporarily unavailable")
-        self.sent.append(proof_request(proof_message(request)))
 
 
 class DictPdfStore:

@@ -2,16 +2,20 @@
 (``GET /api/proofs/{document_id}``); and, from the proof queue, makes each proof (PDF/A, pdf.py), stores it and
 delivers it to the ZGW case system (zgw mode).
 
-SQS: partial batch responses, so one failing proof is retried alone. A message on its last receive that still
-fails marks its proof ``dead_lettered`` before SQS moves it to the dead-letter queue (redrive policy).
+A queue message refers to a committed proof record (the pipe's stream record of its insert, or the sweep's document
+id); the request is the record's own ``message``, read with the record in one GetItem. SQS: partial batch
+responses, so one failing proof is retried alone. A message on its last receive that still fails marks its proof
+``dead_lettered`` before SQS moves it to the dead-letter queue (redrive policy).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from legitimatie.adapters.sqs import proof_request
+from legitimatie.adapters.sqs import proof_request, queued_document_id
 from legitimatie.clock import utc_now
+from legitimatie.errors import ProofNotFound
+from legitimatie.proofs.model import ProofRecord, ProofRequest
 from legitimatie.proofs.services import deliver_proof, mark_dead_lettered, parse_document_id, proof_for_official
 from legitimatie.runtime.http import current_official, json_response, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed
@@ -38,13 +42,25 @@ def read_proof(document_id: str) -> Any:
     return json_response(200, proof_body(view))
 
 
-def _deliver(record: SQSRecord, w: Wiring) -> None:
+def _committed(message: SQSRecord, w: Wiring) -> tuple[ProofRecord, ProofRequest]:
+    """The proof record the message refers to, and its request; an unknown or expired record is refused (it is
+    retried, and on its last receive goes to the dead-letter queue, where the alarm fires)."""
+    document_id = queued_document_id(message.body)
+    record = w.records.get(document_id)
+    if record is None or record.expires_at <= utc_now() or not record.message:
+        raise ProofNotFound("The queued proof has no live record to deliver.")
+    return record, proof_request(record.message)
+
+
+def _deliver(message: SQSRecord, w: Wiring) -> None:
     from proofs.pdf import render_proof  # fpdf2 only where a proof is made
 
-    request = proof_request(record.body)
+    request: ProofRequest | None = None
     try:
+        record, request = _committed(message, w)
         result = deliver_proof(
             request,
+            record=record,
             records=w.records,
             pdfs=w.pdfs,
             render=render_proof,
@@ -57,7 +73,8 @@ def _deliver(record: SQSRecord, w: Wiring) -> None:
     except Exception as exc:
         # Only the kind of failure: texts from a case system may echo what we sent.
         logger.warning("Proof delivery failed; SQS retries it", extra={"error": type(exc).__name__})
-        if int(record.attributes.approximate_receive_count or "1") >= w.settings.proof_max_receives:
+        last = int(message.attributes.approximate_receive_count or "1") >= w.settings.proof_max_receives
+        if last and request is not None:
             mark_dead_lettered(request, records=w.records, audit=audit_trail, metrics=counts)
         raise
     # The document id and the SHA-256 of the PDF: what the audit trail needs to recognise this exact file.

@@ -214,6 +214,10 @@ def test_the_latency_part_runs_every_flow_against_the_real_handlers(tmp_path: Pa
         assert flow["all_call_count"] > flow["call_count"]
         assert flow["background_calls"].get("logs:PutLogEvents", 0) > 0
         assert flow["background_calls"].get("s3:PutObject") == 1
+        # the proof goes by the table's stream and the pipe: none of it on the close, all of it in the background
+        [complete] = [step for step in flow["steps"] if step["step"] == "complete"]
+        assert not [key for key in complete["calls"] if key.startswith("sqs:")]
+        assert flow["background_calls"].get("pipes:Request") == flow["background_calls"].get("sqs:SendMessage") == 1
     assert result["flows"]["B"]["polls"]["before_login"] > 0
     # and the live status: each page's socket opened, the login pushed to the official, the outcome to the resident
     for name, sockets in (("A", 1), ("B", 2), ("C", 2)):
@@ -228,7 +232,11 @@ def test_the_latency_part_runs_every_flow_against_the_real_handlers(tmp_path: Pa
     for name in ("A", "B", "C"):
         flow_cost_ = results["cost"]["flows"][name]
         assert flow_cost_["total_per_1000_usd"] > 0
-        assert {"request path: lambda_init", "delivery + audit forwarder: s3"} <= set(flow_cost_["items"])
+        assert {
+            "request path: lambda_init",
+            "delivery + audit forwarder: s3",
+            "delivery + audit forwarder: pipes",
+        } <= set(flow_cost_["items"])
     assert results["cost"]["not_counted"]
     for name in ("B", "C"):
         items = results["cost"]["flows"][name]["items"]
@@ -302,3 +310,22 @@ def test_the_load_part_reports_residents_errors_and_percentiles(tmp_path: Path) 
     # Then the figures are there
     assert result["residents"] == 2 and result["errors"] == 0
     assert {"p50_s", "p95_s", "p99_s"} <= set(result)
+
+
+def test_a_pipe_from_the_table_stream_is_priced_by_its_polling_when_idle() -> None:
+    # Given a template with a pipe from a table's stream to a queue
+    template = Template.from_text(
+        """
+Resources:
+  Table: {Type: AWS::DynamoDB::Table}
+  Queue: {Type: AWS::SQS::Queue}
+  Pipe:
+    Type: AWS::Pipes::Pipe
+    Properties: {Source: !GetAtt Table.StreamArn, Target: !GetAtt Queue.Arn}
+"""
+    )
+    # When its idle month is priced
+    item = idle_cost(template, None)["items"]["DynamoDB Streams reads by the pipe (ProofHandOver)"]
+    # Then the pipe's GetRecords polls are billed, idle or not
+    polls = ASSUMPTIONS["pipe_stream_polls_per_second"] * ASSUMPTIONS["stream_open_shards"] * 60 * 60 * 24 * 30
+    assert item["usd"] == pytest.approx(polls * PRICES["dynamodb_streams_read_request"]) and item["usd"] > 0

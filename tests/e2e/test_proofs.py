@@ -1,16 +1,23 @@
-"""Proofs end to end on the local stack: the right code (or Voltooien of an unchecked session) queues a proof, the
-local SQS poller runs the proofs function, and the official downloads the PDF through the presigned link
-(builtin mode).
+"""Proofs end to end on the local stack: Voltooien commits the proof's outbox record, the table's stream in moto
+brings it through the emulated pipe (ProofHandOver) to the proof queue, the local SQS poller runs the proofs
+function, and the official downloads the PDF through the presigned link (builtin mode).
 """
 
 from __future__ import annotations
 
 import io
+import time
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import requests
 
 from infrastructure.local import LocalStack
 from infrastructure.local.clients import OfficialClient, resident_login
+from legitimatie.adapters.dynamodb import DynamoDbProofOutbox, DynamoDbProofRecords
+from legitimatie.assurance import LevelOfAssurance
+from legitimatie.flow import Flow
+from legitimatie.proofs.model import CodeCheck, ProofRequest, ProofStatus
 
 RESIDENT = "999993653"
 
@@ -66,3 +73,35 @@ def test_flow_a_is_checked_and_completed_and_its_proof_carries_the_bsn(
     pdf = requests.get(proof["download_url"], timeout=10).content
     assert pdf.startswith(b"%PDF-")
     assert "DigiD assertion-ID" in pdf_text(pdf) and "DigiD AuthnInstant" in pdf_text(pdf)
+
+
+def test_a_committed_proof_record_alone_is_made_the_stream_and_the_pipe_carry_it(stack: LocalStack) -> None:
+    # Given a proof record written to the table and nothing else: no close, no message sent by anyone
+    records = DynamoDbProofRecords(stack.client("dynamodb"), str(stack.table_name))
+    at = datetime.now(UTC).replace(microsecond=0)
+    request = ProofRequest(
+        document_id=uuid4(),
+        flow=Flow.HANDOVER,
+        municipality="Gemeente Voorbeeld",
+        created_at=at,
+        login_at=at,
+        loa=LevelOfAssurance.SUBSTANTIEEL,
+        code_check=CodeCheck.MATCH,
+        control_code="358974",
+        official_id="sub-e2e",
+        official_name="D. Dorknoper",
+    )
+    records.add(DynamoDbProofOutbox(records, timedelta(days=1)).record_of(request, "sub-e2e"))
+    # When the stream's insert goes through the pipe to the queue and the proofs function takes it
+    deadline = time.monotonic() + 30
+    while (record := records.get(request.document_id)) is not None and record.status is ProofStatus.PENDING:
+        assert time.monotonic() < deadline, "the committed proof record was not handed over"
+        time.sleep(0.3)
+    # Then its PDF is made and stored, once
+    assert record is not None and record.status is ProofStatus.STORED and record.sha256
+    pdf = stack.client("s3").list_objects_v2(Bucket=_proof_bucket(stack), Prefix=record.s3_key)["Contents"]
+    assert [item["Key"] for item in pdf] == [record.s3_key]
+
+
+def _proof_bucket(stack: LocalStack) -> str:
+    return str(stack.functions["ProofsFunction"].environment["PROOF_BUCKET"])

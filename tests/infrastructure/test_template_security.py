@@ -73,7 +73,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
             "dynamodb:BatchWriteItem",
             "dynamodb:Query",  # the sparse index PendingProofs only
         },
-        "ProofQueue": {"sqs:SendMessage"},
+        "ProofQueue": {"sqs:SendMessage"},  # the sweep only: a close's proof goes by the pipe ProofHandOver
     },
     "DigidFunction": {
         "SessionTable": {
@@ -780,6 +780,46 @@ def test_every_function_may_do_exactly_its_job_on_named_resources(cfn_template: 
     # Then they are exactly the agreed ones, and logging is the only managed policy
     assert granted == PERMISSIONS[function]
     assert {str(arn) for arn in role["Properties"]["ManagedPolicyArns"]} <= ACCEPTED_MANAGED_POLICIES
+
+
+def test_the_proof_hand_over_pipe_reads_the_stream_and_sends_to_the_proof_queue_only(cfn_template: Template) -> None:
+    # Given the pipe that brings new proof records to the proof queue, and its role
+    pipe = props(cfn_template, "ProofHandOver")
+    role = cfn_template["Resources"]["ProofHandOverRole"]
+
+    # When we collect what the role may do, on which resources, and who may take it on
+    granted: dict[str, set[str]] = {}
+    for statement in allow_statements(role):
+        for resource in as_list(statement["Resource"]):
+            (target,) = referenced_names(resource)
+            granted.setdefault(target, set()).update(as_list(statement["Action"]))
+    [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+
+    # Then it reads the table's stream (no table item) and sends to the proof queue, nothing else, and only the
+    # Pipes service of this account assumes it
+    assert granted == {
+        "SessionTable": {
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+            "dynamodb:ListStreams",
+        },
+        "ProofQueue": {"sqs:SendMessage"},
+    }
+    assert all(
+        statement["Resource"] == {"Fn::GetAtt": ["SessionTable", "StreamArn"]}
+        for statement in allow_statements(role)
+        if referenced_names(statement["Resource"]) == {"SessionTable"}
+    )
+    assert trust["Principal"] == {"Service": "pipes.amazonaws.com"} and "aws:SourceAccount" in str(trust["Condition"])
+    assert "ManagedPolicyArns" not in role["Properties"]
+    # And it is the stream to the queue, passing only the inserts of proof records (keys only: no personal data)
+    assert pipe["Source"] == {"Fn::GetAtt": ["SessionTable", "StreamArn"]}
+    assert pipe["Target"] == {"Fn::GetAtt": ["ProofQueue", "Arn"]}
+    [pattern] = [json.loads(f["Pattern"]) for f in pipe["SourceParameters"]["FilterCriteria"]["Filters"]]
+    assert pattern == {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "proof#"}]}}}}
+    stream = props(cfn_template, "SessionTable")["StreamSpecification"]
+    assert stream == {"StreamViewType": "KEYS_ONLY"}
 
 
 @pytest.mark.parametrize("function", ["SessionsFunction", "DigidFunction", "LiveFunction"])

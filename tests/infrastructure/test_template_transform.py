@@ -42,7 +42,8 @@ def test_the_template_translates_offline_into_the_expected_resources(cfn_templat
     # Then every part of the service is there, in the numbers we expect
     expected = {
         "AWS::Lambda::Function": 4 + 1 + 1 + 1,  # + the audit forwarder + proof delivery + the live status
-        "AWS::IAM::Role": 4 + 1 + 1 + 1,
+        "AWS::IAM::Role": 4 + 1 + 1 + 1 + 1,  # + the proof hand-over pipe's
+        "AWS::Pipes::Pipe": 1,  # new proof records from the table's stream to the proof queue
         "AWS::ApiGatewayV2::Api": 1 + 1,  # the HTTP API and the live status's WebSocket API
         "AWS::ApiGatewayV2::Stage": 1 + 1,
         "AWS::ApiGatewayV2::Route": 1,  # the WebSocket API's $connect

@@ -6,7 +6,7 @@ import copy
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ class Aws:
     proof_queue_url: str = ""
     proof_dead_letter_queue_url: str = ""
     proof_bucket: str = "proofs-test"
+    # the proof records the stream has handed to the pipe so far (proof_pipe)
+    streamed: set[str] = field(default_factory=set)
 
 
 def _handler_caches() -> list[Any]:
@@ -50,12 +52,37 @@ def _handler_caches() -> list[Any]:
     ]
 
 
-def _template_table() -> dict[str, Any]:
-    """SessionTable's keys and indexes as template.yaml declares them (the adapters query its indexes by name)."""
+def _template_resource(name: str) -> dict[str, Any]:
     from samtranslator.yaml_helper import yaml_parse
 
     template = yaml_parse((Path(__file__).parents[2] / "template.yaml").read_text(encoding="utf-8"))
-    return template["Resources"]["SessionTable"]["Properties"]  # type: ignore[no-any-return]
+    return template["Resources"][name]["Properties"]  # type: ignore[no-any-return]
+
+
+def _template_table() -> dict[str, Any]:
+    """SessionTable's keys and indexes as template.yaml declares them (the adapters query its indexes by name)."""
+    return _template_resource("SessionTable")
+
+
+def proof_pipe(aws: Aws, *, lose: bool = False) -> int:
+    """The pipe ProofHandOver between two steps: each item inserted since the last call becomes the stream's keys-only
+    INSERT record (moto in-process serves no streams API, so the table is read for them; the local stack reads the
+    real stream, tests/e2e), the template's filter decides, and the local stack's pipe target sends what passes to
+    the proof queue. ``lose``: the pipe never delivers them (its retries ran past the stream's 24 hours). Returns
+    how many records the filter let through."""
+    from infrastructure.local.pipes import PipeTarget, insert_record, passes_filter
+
+    pipe = _template_resource("ProofHandOver")
+    stream_arn = f"arn:aws:dynamodb:{REGION}:123456789012:table/{aws.table_name}/stream/2026-12-01T00:00:00.000"
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name, ProjectionExpression="pk")
+    inserted = [item["pk"]["S"] for item in items["Items"] if item["pk"]["S"] not in aws.streamed]
+    aws.streamed.update(inserted)
+    records = [insert_record(key, stream_arn, REGION) for key in inserted]
+    passed = [record for record in records if passes_filter(pipe, record)]
+    if passed and not lose:
+        target = PipeTarget(boto3.client("sqs", region_name=REGION), aws.proof_queue_url)
+        assert target("ProofHandOver", {"Records": passed}) == {"batchItemFailures": []}
+    return len(passed)
 
 
 @pytest.fixture

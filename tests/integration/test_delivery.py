@@ -1,6 +1,7 @@
 """Proof delivery through the real handlers and adapters: moto (DynamoDB, KMS, S3, SQS, Secrets Manager) and
-the fake ZGW case system over HTTP. SQS is driven by hand: each receive becomes the Lambda SQS event the event
-source mapping would send, with its real ApproximateReceiveCount.
+the fake ZGW case system over HTTP. A close hands its proof over by committing it: the pipe (conftest.proof_pipe)
+brings each new proof record to the queue before the queue is read. SQS is driven by hand: each receive becomes the
+Lambda SQS event the event source mapping would send, with its real ApproximateReceiveCount.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from uuid import UUID, uuid4
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
 import code_check.handler as code_check
 import outcome.handler as outcome_fn
@@ -41,7 +41,7 @@ from tests.fakes import AUDIT, METRICS, PSEUDONYMS
 from tests.zgw.fake_case_system import CLIENT_ID, SECRET, FakeCaseSystem, running_case_system
 from tests.zgw.openapi import SPEC_DIR, specs_available
 
-from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke
+from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke, proof_pipe
 from .test_official_api import resident_logs_in
 
 BSN = "999993653"
@@ -104,7 +104,9 @@ def identified_flow_a(aws: Aws) -> str:
 
 
 def poll(aws: Aws, max_messages: int = 10) -> dict[str, Any] | None:
-    """One receive from the proof queue as the Lambda SQS event; None when the queue is empty."""
+    """One receive from the proof queue as the Lambda SQS event (after the pipe's hand-over of what the steps
+    committed); None when the queue is empty."""
+    proof_pipe(aws)
     sqs = boto3.client("sqs", region_name=REGION)
     answer = sqs.receive_message(QueueUrl=aws.proof_queue_url, MaxNumberOfMessages=max_messages, AttributeNames=["All"])
     messages = answer.get("Messages", [])
@@ -190,8 +192,10 @@ def test_voltooien_makes_a_stored_proof_the_owner_downloads(aws: Aws) -> None:
     status, done = invoke(outcome_fn.lambda_handler, event)
     assert status == 200 and done["proof"]["status"] == "pending"
     document_id = done["proof"]["document_id"]
-    # Then the queued message carries no BSN, sealed or clear
+    # Then the pipe queues a message that refers to the record: keys only, no BSN, sealed or clear
+    assert proof_pipe(aws) == 1
     peek = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"][0]
+    assert json.loads(peek["Body"])["dynamodb"]["Keys"] == {"pk": {"S": f"proof#{document_id}"}}
     assert BSN not in peek["Body"] and "sealed_bsn" not in peek["Body"]
     # When the proofs function runs (builtin mode)
     [answer] = run_delivery(aws)
@@ -274,20 +278,15 @@ def sweep(at: datetime | None = None) -> dict[str, Any]:
         return outcome_fn.lambda_handler(event, LambdaContext())  # type: ignore[no-any-return]
 
 
-def close_with_the_queue_down(aws: Aws, session_id: str) -> str:
-    """Voltooien commits, but the queue message after the commit fails (and the official does not retry)."""
-    from legitimatie.runtime.aws import aws_client
-
-    def throttled(*args: object, **kwargs: object) -> None:
-        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "SendMessage")
-
+def close_with_the_hand_over_lost(aws: Aws, session_id: str) -> str:
+    """Voltooien commits its end state and pending proof, but the pipe never brings the record to the queue."""
     event = http_event(
         "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
     )
+    proof_pipe(aws)
     before = {item["pk"]["S"] for item in proof_records(aws)}
-    with pytest.MonkeyPatch.context() as failing:
-        failing.setattr(aws_client("sqs"), "send_message", throttled)
-        assert outcome_fn.lambda_handler(event, LambdaContext())["statusCode"] == 503
+    assert outcome_fn.lambda_handler(event, LambdaContext())["statusCode"] == 200
+    assert proof_pipe(aws, lose=True) == 1
     [key] = {item["pk"]["S"] for item in proof_records(aws)} - before
     return key.removeprefix("proof#")
 
@@ -297,11 +296,11 @@ def stored_pdfs() -> list[str]:
     return [item["Key"] for item in listed.get("Contents", [])]
 
 
-def test_a_proof_whose_queue_message_was_lost_is_sent_by_the_sweep(aws: Aws, caplog: pytest.LogCaptureFixture) -> None:
-    # Given a Voltooien whose end state and pending proof committed, but whose queue message failed
-    document_id = close_with_the_queue_down(aws, verified_handover(aws))
+def test_a_proof_whose_hand_over_was_lost_is_sent_by_the_sweep(aws: Aws, caplog: pytest.LogCaptureFixture) -> None:
+    # Given a Voltooien whose end state and pending proof committed, but which the pipe never queued
+    document_id = close_with_the_hand_over_lost(aws, verified_handover(aws))
     assert poll(aws) is None and proof_records(aws)[0]["status"]["S"] == "pending"
-    # When the sweep runs at once, it leaves a proof this young alone (its close may still be sending)
+    # When the sweep runs at once, it leaves a proof this young alone (the pipe may still be sending it)
     assert sweep() == {"deleted": 0, "resent": 0} and poll(aws) is None
     # But a sweep some minutes later queues it again, and says so without personal data
     later = now() + timedelta(minutes=6)
@@ -318,7 +317,7 @@ def test_a_proof_whose_queue_message_was_lost_is_sent_by_the_sweep(aws: Aws, cap
 
 
 def test_a_sweep_that_sends_a_delivered_proof_again_makes_no_second_one(aws: Aws) -> None:
-    # Given a Voltooien whose queue message did go out, not yet delivered, and a sweep that sends it once more
+    # Given a Voltooien the pipe did queue, not yet delivered, and a sweep that sends it once more
     session_id = verified_handover(aws)
     event = http_event(
         "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
@@ -333,8 +332,8 @@ def test_a_sweep_that_sends_a_delivered_proof_again_makes_no_second_one(aws: Aws
 
 
 def test_the_pending_index_holds_the_unexpired_pending_proofs_and_the_sweep_sends_a_bounded_number(aws: Aws) -> None:
-    # Given three closes whose queue messages were lost
-    lost = {close_with_the_queue_down(aws, verified_handover(aws)) for _ in range(3)}
+    # Given three closes whose hand-over was lost
+    lost = {close_with_the_hand_over_lost(aws, verified_handover(aws)) for _ in range(3)}
     records = DynamoDbProofRecords(boto3.client("dynamodb", region_name=REGION), aws.table_name)
     later = now() + timedelta(minutes=6)
     # Then the sparse index finds them once old enough, at most the limit per call, never an expired one
@@ -515,3 +514,60 @@ def test_the_audit_trail_names_the_proofs_document_id_and_its_sha256(aws: Aws, c
     [made] = [e for e in events if e["action"] == "proof_made"]
     assert made["document_id"] == record["pk"]["S"].removeprefix("proof#")
     assert made["sha256"] == record["sha256"]["S"] and len(made["sha256"]) == 64
+
+
+def test_a_message_is_delivered_only_for_a_live_proof_record(aws: Aws) -> None:
+    # Given a completed session whose proof the pipe queued, and its record past its expiry before delivery
+    session_id = verified_handover(aws)
+    event = http_event(
+        "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
+    )
+    _, done = invoke(outcome_fn.lambda_handler, event)
+    key = {"pk": {"S": f"proof#{done['proof']['document_id']}"}}
+    past = int((now() - timedelta(seconds=1)).timestamp())
+    boto3.client("dynamodb", region_name=REGION).update_item(
+        TableName=aws.table_name,
+        Key=key,
+        UpdateExpression="SET expires_at = :past",
+        ExpressionAttributeValues={":past": {"N": str(past)}},
+    )
+    # When the proofs function gets the message, it refuses it (SQS retries it, then dead-letters it)
+    queued = poll(aws)
+    assert queued is not None
+    answer = delivery.lambda_handler(queued, LambdaContext())
+    assert answer["batchItemFailures"] == [{"itemIdentifier": queued["Records"][0]["messageId"]}]
+    # And nothing was made of it
+    assert stored_pdfs() == [] and proof_records(aws)[0]["status"]["S"] == "pending"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": "session#4d3c2b1a-0000-4000-8000-000000000042"}}}}',
+        '{"eventName": "MODIFY", "dynamodb": {"Keys": {"pk": {"S": "proof#4d3c2b1a-0000-4000-8000-000000000042"}}}}',
+        '{"document_id": "not-a-uuid"}',
+        "not json",
+    ],
+)
+def test_a_message_that_names_no_proof_record_is_refused(aws: Aws, body: str) -> None:
+    sqs = boto3.client("sqs", region_name=REGION)
+    sqs.send_message(QueueUrl=aws.proof_queue_url, MessageBody=body)
+    queued = poll(aws)
+    assert queued is not None
+    answer = delivery.lambda_handler(queued, LambdaContext())
+    assert len(answer["batchItemFailures"]) == 1 and stored_pdfs() == []
+
+
+def test_a_message_of_the_request_itself_from_before_the_pipe_is_delivered_by_its_record(aws: Aws) -> None:
+    # Given a committed proof the pipe did not hand over, and a message queued before the pipe existed: the
+    # request itself (what the outbox record keeps as its message)
+    document_id = close_with_the_hand_over_lost(aws, verified_handover(aws))
+    [record] = proof_records(aws)
+    boto3.client("sqs", region_name=REGION).send_message(
+        QueueUrl=aws.proof_queue_url, MessageBody=record["message"]["S"]
+    )
+    # When the proofs function takes it
+    assert [answer["batchItemFailures"] for answer in run_delivery(aws)] == [[]]
+    # Then the proof is made from its record, once
+    assert proof_records(aws)[0]["status"]["S"] == "stored"
+    assert stored_pdfs() == [f"proofs/{now().year}/{document_id}.pdf"]

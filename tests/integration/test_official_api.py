@@ -15,12 +15,13 @@ import proofs.handler as delivery
 import sessions.handler as sessions_fn
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
+from legitimatie.adapters.sqs import queued_document_id
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.sessions.control_code import ControlCodes
 from legitimatie.sessions.services import record_resident_login
 
-from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke
+from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke, proof_pipe
 
 BSN = "999993653"
 OTHER_BSN = "999990019"
@@ -100,14 +101,15 @@ def test_flow_b_right_code_verifies_and_completing_hands_the_one_proof_over(aws:
     assert session["status"] == "verified" and session["code_match"] is True and session["loa"] == "midden"
     # When the official completes it as identified
     status, done = complete(created["id"])
-    # Then the session item and the proof record were written together, and the message was queued
+    # Then the session item and the proof record were written together, and the pipe queues a reference to it
     assert status == 200 and done["status"] == "completed" and done["proof"]["outcome"] == "identified"
     [record] = items_of(aws, "proof")
     [tombstone] = items_of(aws, "session")
     assert tombstone["proof_document_id"]["S"] == record["pk"]["S"].removeprefix("proof#")
     assert record["identified"]["BOOL"] is True
+    assert proof_pipe(aws) == 1
     queued = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"]
-    assert [json.loads(m["Body"])["document_id"] for m in queued] == [done["proof"]["document_id"]]
+    assert [str(queued_document_id(m["Body"])) for m in queued] == [done["proof"]["document_id"]]
 
 
 def test_a_wrong_code_hands_no_proof_over(aws: Aws) -> None:
@@ -115,7 +117,7 @@ def test_a_wrong_code_hands_no_proof_over(aws: Aws) -> None:
     resident_logs_in(aws, created["id"], BSN)
     status, outcome = check(created["id"], "000000" if created["code"] != "000000" else "111111")
     assert status == 200 and outcome["match"] is False and "proof" not in outcome
-    assert items_of(aws, "proof") == []
+    assert items_of(aws, "proof") == [] and proof_pipe(aws) == 0
     assert "Messages" not in boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)
 
 
@@ -136,8 +138,8 @@ def test_flow_b_with_another_bsn_cannot_be_identified_and_closes_as_not_identifi
     # But closing as not identified works, with a proof that says so
     status, done = complete(created["id"], "not_identified", reason="Ander BSN bij DigiD")
     assert status == 200 and done["status"] == "not_identified" and done["proof"]["outcome"] == "not_identified"
-    [message] = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"]
-    body = json.loads(message["Body"])
+    [record] = items_of(aws, "proof")
+    body = json.loads(record["message"]["S"])
     assert (
         body["outcome"] == "not_identified"
         and body["reason"] == "Ander BSN bij DigiD"

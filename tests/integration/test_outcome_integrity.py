@@ -16,9 +16,9 @@ from uuid import UUID
 import boto3
 import pytest
 
-from legitimatie.adapters.dynamodb import DynamoDbProofRecords, DynamoDbSessionRepository
+from legitimatie.adapters.dynamodb import DynamoDbProofOutbox, DynamoDbProofRecords, DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
-from legitimatie.adapters.sqs import QueuedProofs, SqsProofQueue, proof_request
+from legitimatie.adapters.sqs import proof_request, queued_document_id
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.errors import ConcurrentUpdate, DomainError
@@ -34,7 +34,7 @@ from legitimatie.sessions.services import (
 )
 from tests.fakes import AUDIT, METRICS
 
-from .conftest import REGION, Aws
+from .conftest import REGION, Aws, proof_pipe
 
 OFFICIAL = Official(id="8f3b1c2d-0000-4000-8000-000000000001", name="D. Dorknoper")
 RESIDENT = Bsn("999993653")
@@ -89,11 +89,9 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def outbox(aws: Aws) -> QueuedProofs:
-    return QueuedProofs(
-        DynamoDbProofRecords(boto3.client("dynamodb", region_name=REGION), aws.table_name),
-        SqsProofQueue(boto3.client("sqs", region_name=REGION), aws.proof_queue_url),
-        timedelta(days=90),
+def outbox(aws: Aws) -> DynamoDbProofOutbox:
+    return DynamoDbProofOutbox(
+        DynamoDbProofRecords(boto3.client("dynamodb", region_name=REGION), aws.table_name), timedelta(days=90)
     )
 
 
@@ -169,10 +167,12 @@ def race(aws: Aws, first: Step, second: Step) -> tuple[object, object]:
 def proofs_and_messages(aws: Aws) -> tuple[list[dict[str, Any]], list[ProofRequest]]:
     items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
     records = [item for item in items if item["kind"]["S"] == "proof"]
+    proof_pipe(aws)  # the committed records' hand-over
     answer = boto3.client("sqs", region_name=REGION).receive_message(
         QueueUrl=aws.proof_queue_url, MaxNumberOfMessages=10
     )
-    return records, [proof_request(m["Body"]) for m in answer.get("Messages", [])]
+    requests = {item["pk"]["S"]: proof_request(item["message"]["S"]) for item in records}
+    return records, [requests[f"proof#{queued_document_id(m['Body'])}"] for m in answer.get("Messages", [])]
 
 
 def stored(aws: Aws, session_id: UUID) -> Session:

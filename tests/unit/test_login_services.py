@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from legitimatie.adapters.sqs import QueuedProofs
+from legitimatie.adapters.dynamodb import DynamoDbProofOutbox
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.errors import CaseNotFound, InvalidCaseNumber, NotAllowed, SessionNotFound, WrongState
@@ -42,7 +42,7 @@ from tests.fakes import (
     InMemoryResults,
     InMemorySessionRepository,
 )
-from tests.proof_fakes import InMemoryProofRecords, ListQueue
+from tests.proof_fakes import InMemoryProofRecords
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 BROWSER = "browser-token-1"  # the pre-login cookie's value
@@ -142,7 +142,7 @@ def test_flow_a_is_checked_and_closed_like_b_and_c_and_the_bsn_goes_at_the_end(w
     ).match
     records = InMemoryProofRecords()
     world.sessions.proof_records = records
-    proofs = QueuedProofs(records, ListQueue(), timedelta(days=90))
+    proofs = DynamoDbProofOutbox(records, timedelta(days=90))
     ended, record = close_session(
         session.id,
         OFFICIAL,

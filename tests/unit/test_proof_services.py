@@ -8,7 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from legitimatie.adapters.sqs import QueuedProofs, proof_message, proof_request
+from legitimatie.adapters.dynamodb import DynamoDbProofOutbox
+from legitimatie.adapters.sqs import proof_message, proof_request
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.errors import (
@@ -37,7 +38,7 @@ from legitimatie.sessions.services import (
 )
 from proofs.labels import proof_lines
 from tests.fakes import AUDIT, METRICS, FakeCipher, HmacMacKey, InMemoryIdentifications, InMemorySessionRepository
-from tests.proof_fakes import DictPdfStore, FlakyCaseSystem, InMemoryProofRecords, ListQueue, TextRenderer
+from tests.proof_fakes import DictPdfStore, FlakyCaseSystem, InMemoryProofRecords, TextRenderer
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 RESIDENT = Bsn("999993653")
@@ -54,16 +55,19 @@ POLICY = ServicePolicy(
 
 
 class World:
-    def __init__(self, queue_fails: bool = False) -> None:
+    def __init__(self) -> None:
         self.records = InMemoryProofRecords()
         self.identifications = InMemoryIdentifications()
         self.sessions = InMemorySessionRepository(self.records, self.identifications)
         self.codes = ControlCodes(HmacMacKey(b"k" * 32), "0999")
         self.cipher = FakeCipher()
-        self.queue = ListQueue(fail=queue_fails)
-        self.proofs = QueuedProofs(self.records, self.queue, timedelta(days=90))
+        self.proofs = DynamoDbProofOutbox(self.records, timedelta(days=90))
         self.pdfs = DictPdfStore()
         self.render = TextRenderer()
+
+    def handed_over(self) -> list[ProofRequest]:
+        """What the table's stream hands over: the request of every committed proof record, in commit order."""
+        return [proof_request(record.message) for record in self.records.records.values() if record.message]
 
     def logged_in_handover(self, verified: bool = False):
         session = create_handover_session(
@@ -134,7 +138,7 @@ def test_a_code_check_makes_no_proof_whatever_its_outcome(world: World) -> None:
     outcome = world.check(session.id, session.login.resident_code, at=NOW + timedelta(minutes=1))
     # Then the session is verified, but no proof exists: verified is not an end state
     assert outcome.match and outcome.status is Status.VERIFIED
-    assert world.queue.sent == [] and world.records.records == {}
+    assert world.handed_over() == [] and world.records.records == {}
 
 
 def test_closing_a_verified_session_as_identified_makes_its_one_proof(world: World) -> None:
@@ -143,10 +147,10 @@ def test_closing_a_verified_session_as_identified_makes_its_one_proof(world: Wor
     world.check(session.id, session.login.resident_code, at=NOW + timedelta(minutes=1))
     # When the official completes it as identified
     ended, record = world.close(session.id)
-    # Then one proof request is queued with what the proof needs, and no BSN
+    # Then one proof request is committed with what the proof needs, and no BSN
     assert ended.status is Status.COMPLETED and record is not None
     assert record.status is ProofStatus.PENDING and record.owner_id == OFFICIAL.id and record.identified
-    [request] = world.queue.sent
+    [request] = world.handed_over()
     assert request.document_id == record.document_id and request.session_id == session.id
     assert request.identified and request.code_check is CodeCheck.MATCH
     assert request.checked_at == NOW + timedelta(minutes=1)
@@ -167,7 +171,7 @@ def test_an_unverified_session_cannot_be_completed_as_identified(world: World, c
     # When the official asks for identified, then that is refused and nothing is made
     with pytest.raises(NotVerified):
         world.close(session.id)
-    assert world.queue.sent == [] and world.records.records == {}
+    assert world.handed_over() == [] and world.records.records == {}
     assert world.sessions.get(session.id).status is Status.LOGGED_IN  # type: ignore[union-attr]
 
 
@@ -179,7 +183,7 @@ def test_not_identified_makes_a_proof_that_says_the_identification_failed(world:
     ended, record = world.close(session.id, Outcome.NOT_IDENTIFIED, reason="Code klopte niet")
     # Then the proof says so, plainly
     assert ended.status is Status.NOT_IDENTIFIED and record is not None and not record.identified
-    [request] = world.queue.sent
+    [request] = world.handed_over()
     assert not request.identified and request.code_check is CodeCheck.NO_MATCH and request.control_code is None
     lines = dict(proof_lines(ProofContent(request=request, bsn=None)))
     assert lines["Uitkomst"].startswith("NIET geïdentificeerd") and lines["Reden"] == "Code klopte niet"
@@ -190,7 +194,7 @@ def test_a_session_that_never_logged_in_closes_without_a_proof(world: World) -> 
         None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW, audit=AUDIT, metrics=METRICS
     )
     ended, record = world.close(session.id, Outcome.NOT_IDENTIFIED)
-    assert ended.status is Status.NOT_IDENTIFIED and record is None and world.queue.sent == []
+    assert ended.status is Status.NOT_IDENTIFIED and record is None and world.handed_over() == []
 
 
 def test_a_locked_session_cannot_be_closed_and_has_no_proof(world: World) -> None:
@@ -201,7 +205,7 @@ def test_a_locked_session_cannot_be_closed_and_has_no_proof(world: World) -> Non
         world.close(session.id)
     with pytest.raises(SessionLocked):
         world.close(session.id, Outcome.NOT_IDENTIFIED)
-    assert world.queue.sent == [] and world.records.records == {}
+    assert world.handed_over() == [] and world.records.records == {}
     assert world.sessions.get(session.id).login is None  # type: ignore[union-attr]
 
 
@@ -211,35 +215,20 @@ def test_when_the_session_write_fails_nothing_is_handed_over(world: World) -> No
     world.sessions.writes_fail = True
     with pytest.raises(ServiceUnavailable):
         world.close(session.id)
-    # Then no outbox record and no message exist: a proof only for a committed end state
-    assert world.records.records == {} and world.queue.sent == []
+    # Then no outbox record exists, so nothing is handed over: a proof only for a committed end state
+    assert world.records.records == {} and world.handed_over() == []
     world.sessions.writes_fail = False
     _, record = world.close(session.id)
-    assert record is not None and [r.document_id for r in world.queue.sent] == [record.document_id]
-
-
-def test_when_the_queue_is_down_a_retried_close_sends_the_committed_proof(world: World) -> None:
-    # Given a verified session and a queue that does not answer
-    session = world.logged_in_handover(verified=True)
-    world.queue.fail = True
-    # When the official completes, then the step reports the failure, but the end state and its record stand
-    with pytest.raises(ServiceUnavailable):
-        world.close(session.id)
-    [record] = world.records.records.values()
-    assert world.sessions.get(session.id).status is Status.COMPLETED  # type: ignore[union-attr]
-    # And the retry sends that same proof, not a second one
-    world.queue.fail = False
-    _, again = world.close(session.id)
-    assert again == record and [r.document_id for r in world.queue.sent] == [record.document_id]
+    assert record is not None and [r.document_id for r in world.handed_over()] == [record.document_id]
 
 
 def test_a_retried_close_reports_the_same_proof_and_makes_no_second(world: World) -> None:
     session = world.logged_in_handover(verified=True)
     _, first = world.close(session.id)
-    world.deliver(world.queue.sent[0])
+    world.deliver(world.handed_over()[0])
     _, again = world.close(session.id)
     assert first is not None and again is not None and again.document_id == first.document_id
-    assert len(world.queue.sent) == 1 and len(world.records.records) == 1
+    assert len(world.handed_over()) == 1 and len(world.records.records) == 1
     with pytest.raises(WrongState):
         world.close(session.id, Outcome.NOT_IDENTIFIED)
 
@@ -248,7 +237,7 @@ def test_the_official_may_name_an_existing_zaak(world: World) -> None:
     session = world.logged_in_handover(verified=True)
     _, record = world.close(session.id, zaak_url="https://zaken.example/zaken/7")
     assert record is not None and record.zaak_url == "https://zaken.example/zaken/7"
-    assert world.queue.sent[0].zaak_url == "https://zaken.example/zaken/7"
+    assert world.handed_over()[0].zaak_url == "https://zaken.example/zaken/7"
     with pytest.raises(WrongState):
         world.close(session.id, zaak_url="https://zaken.example/zaken/8")
 
@@ -269,7 +258,6 @@ def flow_a_request(world: World) -> ProofRequest:
         bsn_context=context,
     )
     world.records.add(world.proofs.record_of(request, None))
-    world.proofs.send(request)
     return request
 
 
@@ -313,7 +301,7 @@ def test_b_and_c_proofs_go_to_the_zaak_the_official_named_without_a_rol(world: W
     session = world.logged_in_handover(verified=True)
     world.close(session.id, zaak_url="https://zaken.example/zaken/7")
     case_system = FlakyCaseSystem()
-    record = world.deliver(world.queue.sent[0], case_system)
+    record = world.deliver(world.handed_over()[0], case_system)
     assert case_system.calls == ["document", "relation"]
     assert record.zaak_url == "https://zaken.example/zaken/7" and record.status is ProofStatus.DELIVERED
 
@@ -335,7 +323,7 @@ def test_only_the_owner_sees_a_proof_and_the_download_link_once_it_is_stored(wor
         record.document_id, OFFICIAL, "zaak-opzoeken", records=world.records, pdfs=world.pdfs, now=NOW
     )
     assert pending.record.status is ProofStatus.PENDING and pending.download_url is None
-    world.deliver(world.queue.sent[0])
+    world.deliver(world.handed_over()[0])
     stored = proof_for_official(
         record.document_id, OFFICIAL, "zaak-opzoeken", records=world.records, pdfs=world.pdfs, now=NOW
     )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from legitimatie.adapters.sqs import QueuedProofs
+from legitimatie.adapters.dynamodb import DynamoDbProofOutbox
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.audit import AuditAction, Outcome, Pseudonyms
 from legitimatie.bsn import Bsn
@@ -43,7 +43,7 @@ from tests.fakes import (
     InMemorySessionRepository,
     RecordingAuditTrail,
 )
-from tests.proof_fakes import InMemoryProofRecords, ListQueue
+from tests.proof_fakes import InMemoryProofRecords
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 RESIDENT = Bsn("999993653")
@@ -196,7 +196,7 @@ def test_failed_and_cancelled_logins_are_counted_and_in_the_trail(world: World) 
 
 
 def test_closing_cancelling_and_sweeping_record_their_events(world: World) -> None:
-    proofs = QueuedProofs(world.records, ListQueue(), retention=timedelta(days=90))
+    proofs = DynamoDbProofOutbox(world.records, retention=timedelta(days=90))
     closed = world.create(Flow.HANDOVER)
     world.log_in(closed.id)
     for _ in range(2):  # a retried close is recorded again, with the same outcome

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from legitimatie.adapters.sqs import QueuedProofs
+from legitimatie.adapters.dynamodb import DynamoDbProofOutbox
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.errors import (
@@ -38,7 +38,7 @@ from legitimatie.sessions.services import (
     sweep_expired,
 )
 from tests.fakes import AUDIT, METRICS, PSEUDONYMS, FakeCipher, HmacMacKey, InMemorySessionRepository
-from tests.proof_fakes import InMemoryProofRecords, ListQueue
+from tests.proof_fakes import InMemoryProofRecords
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 RESIDENT = Bsn("999993653")
@@ -69,8 +69,8 @@ def cipher() -> FakeCipher:
     return FakeCipher()
 
 
-def outbox() -> QueuedProofs:
-    return QueuedProofs(InMemoryProofRecords(), ListQueue(), retention=timedelta(days=90))
+def outbox() -> DynamoDbProofOutbox:
+    return DynamoDbProofOutbox(InMemoryProofRecords(), retention=timedelta(days=90))
 
 
 def complete(session_id, official, sessions, outcome=Outcome.IDENTIFIED):

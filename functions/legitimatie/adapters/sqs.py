@@ -1,24 +1,32 @@
-"""``ProofQueue`` on SQS, the queue message's JSON codec, and ``QueuedProofs`` (the ``ProofOutbox`` on the proof
-records and the queue). The message body is the proof request: the BSN at most sealed, never in clear."""
+"""``ProofQueue`` on SQS and the proof messages: what the queue carries is a reference to a committed proof record
+(``queued_document_id`` reads it), never the request; the request is the record's ``message`` (``proof_message`` /
+``proof_request``, JSON, the BSN at most sealed, never in clear).
+
+Two senders, one consumer: the table's stream through the EventBridge Pipe ``ProofHandOver`` puts each new proof
+record's stream record (keys only) on the queue; the sweep puts ``{"document_id": ...}`` for a record still
+pending. Messages of the request itself (``v`` 1, from before the pipe) are read by their document id too."""
 
 from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from ..assurance import LevelOfAssurance
 from ..flow import Flow
-from ..proofs.model import CodeCheck, ProofOutcome, ProofRecord, ProofRequest, ProofStatus, proof_key
-from ..proofs.ports import ProofQueue, ProofRecords
+from ..proofs.model import CodeCheck, ProofOutcome, ProofRequest
 from .aws_errors import translated
 
-__all__ = ["QueuedProofs", "SqsProofQueue", "proof_message", "proof_request"]
+__all__ = ["PROOF_KEY_PREFIX", "SqsProofQueue", "proof_message", "proof_request", "queued_document_id"]
+
+PROOF_KEY_PREFIX = "proof#"  # the proof records' partition keys (adapters/dynamodb/proofs.py, the pipe's filter)
 
 
 class SqsProofQueue:
+    """The sweep's way back to the queue for a record still pending (the pipe handed it over once already)."""
+
     def __init__(self, client: Any, queue_url: str) -> None:
         self._client = client
         self._queue_url = queue_url
@@ -27,47 +35,30 @@ class SqsProofQueue:
         with translated("SQS"):
             self._client.send_message(
                 QueueUrl=self._queue_url,
-                MessageBody=proof_message(request),
+                MessageBody=json.dumps({"document_id": str(request.document_id)}),
                 MessageAttributes={"document_id": {"DataType": "String", "StringValue": str(request.document_id)}},
             )
 
 
-class QueuedProofs:
-    """``ProofOutbox``: the pending record (written with the session's end state), then the queue message."""
-
-    def __init__(self, records: ProofRecords, queue: ProofQueue, retention: timedelta) -> None:
-        self._records = records
-        self._queue = queue
-        self._retention = retention
-
-    def record_of(self, request: ProofRequest, owner_id: str | None) -> ProofRecord:
-        return ProofRecord(
-            document_id=request.document_id,
-            reference=request.reference,
-            flow=request.flow,
-            status=ProofStatus.PENDING,
-            s3_key=proof_key(request.document_id, request.created_at),
-            created_at=request.created_at,
-            expires_at=request.created_at + self._retention,
-            owner_id=owner_id,
-            zaak_url=request.zaak_url,
-            identified=request.identified,
-            message=proof_message(request),
-        )
-
-    def send(self, request: ProofRequest) -> None:
-        self._queue.send(request)
-
-    def send_again(self, record: ProofRecord) -> None:
-        if record.message:
-            self._queue.send(proof_request(record.message))
-
-    def get(self, document_id: UUID) -> ProofRecord | None:
-        return self._records.get(document_id)
+def queued_document_id(body: str) -> UUID:
+    """The document id a proof queue message refers to: a stream record of a new proof record (the pipe), or
+    ``{"document_id": ...}`` (the sweep, and the request messages from before the pipe). Raises ``ValueError``
+    for anything else."""
+    try:
+        message = json.loads(body)
+        if "dynamodb" in message:
+            key = message["dynamodb"]["Keys"]["pk"]["S"]
+            if message.get("eventName") != "INSERT" or not key.startswith(PROOF_KEY_PREFIX):
+                raise ValueError("not the insert of a proof record")
+            return UUID(key.removeprefix(PROOF_KEY_PREFIX))
+        return UUID(message["document_id"])
+    except (TypeError, KeyError, AttributeError, json.JSONDecodeError) as exc:
+        raise ValueError("not a proof queue message") from exc
 
 
 def proof_message(request: ProofRequest) -> str:
-    """The queue message (and the outbox record's copy of it): JSON, the BSN at most sealed, never in clear."""
+    """The proof request as the outbox record keeps it (``message``): JSON, the BSN at most sealed, never in
+    clear."""
     body: dict[str, Any] = {
         "v": 1,
         "document_id": str(request.document_id),
@@ -98,7 +89,8 @@ def proof_message(request: ProofRequest) -> str:
 
 
 def proof_request(raw: str) -> ProofRequest:
-    """A queue message back into the request (messages without ``outcome`` are from before it existed)."""
+    """An outbox record's ``message`` back into the request (those without ``outcome`` are from before it
+    existed)."""
     body = json.loads(raw)
     return ProofRequest(
         document_id=UUID(body["document_id"]),

@@ -14,7 +14,8 @@ __all__ = ["CaseSystem", "PdfStore", "PendingProofs", "ProofOutbox", "ProofQueue
 
 class ProofQueue(Protocol):
     def send(self, request: ProofRequest) -> None:
-        """Put the request on the delivery queue; raises ``ServiceUnavailable`` when that is not possible."""
+        """Queue the committed request's document id again (the sweep); raises ``ServiceUnavailable`` when that is
+        not possible."""
 
 
 class ProofRecords(Protocol):
@@ -47,19 +48,12 @@ class ProofRenderer(Protocol):
 
 class ProofOutbox(Protocol):
     """Where an ending step hands its snapshot over. The record is written in the same transaction as the
-    session's end state (see ``SessionRepository.replace``); the queue message follows the commit, and is sent
-    again by a retried step while the record is still pending."""
+    session's end state (see ``SessionRepository.replace``), and that commit is the hand-over: the table's stream
+    brings the new record to the proof queue (template.yaml ``ProofHandOver``), the sweep again while it stays
+    pending. The step itself sends nothing."""
 
     def record_of(self, request: ProofRequest, owner_id: str | None) -> ProofRecord:
         """The pending outbox record for ``request``, not written yet."""
-        ...
-
-    def send(self, request: ProofRequest) -> None:
-        """Queue the committed request for delivery (idempotent by document id)."""
-        ...
-
-    def send_again(self, record: ProofRecord) -> None:
-        """Queue a committed request again from its pending record's copy of the message (a retried step)."""
         ...
 
     def get(self, document_id: UUID) -> ProofRecord | None:

@@ -1,14 +1,14 @@
 """Service functions for the proof of authentication: hand over, deliver, show to the official.
 
 One proof per session, only for a committed end state: the step that ends a session writes the proof's outbox
-record (pending, with its queue message) in the *same* DynamoDB transaction as the end state, so the two commit
-together or not at all; the queue message follows the commit, and a retried step sends it again while the record
-is pending (delivery is idempotent by document id). Idempotency: delivery
-records every step's result in the proof record and each case-system call looks up before it creates, so a
-retry continues where the previous attempt stopped.
+record (pending, with the request as its ``message``) in the *same* DynamoDB transaction as the end state, so the
+two commit together or not at all. That commit is the hand-over: the table's stream brings the new record's key to
+the proof queue (the EventBridge Pipe ``ProofHandOver``), and delivery reads the request from the record. Delivery
+is idempotent by document id: it records every step's result in the proof record and each case-system call looks
+up before it creates, so a retry (or a duplicate message) continues where the previous attempt stopped.
 
-Nothing accepted is lost: when the queue message does not follow the commit (SQS failed, or the function died in
-between) and nobody retries, the scheduled sweep sends it again (``resend_pending``).
+Nothing accepted is lost: when the record does not reach the queue (the pipe failed past the stream's 24 hours, or
+the message was lost) or waits for a retry of delivery, the scheduled sweep queues it again (``resend_pending``).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ __all__ = [
     "resend_pending",
 ]
 
-# A record pending this long lost its queue message, or waits for a retry of delivery: sending it again is
+# A record pending this long lost its hand-over, or waits for a retry of delivery: sending it again is
 # harmless either way (delivery is idempotent by document id). The sweep runs every 15 minutes (template.yaml).
 RESEND_AFTER = timedelta(minutes=5)
 RESEND_PER_RUN = 100  # well within the function's timeout; the rest waits for the next run
@@ -146,12 +146,14 @@ def deliver_proof(
     author: str,
     audit: AuditTrail,
     metrics: Metrics,
+    record: ProofRecord | None = None,
 ) -> ProofRecord:
     """Make and store the PDF (once), then, in zgw mode, bring it to the case system step by step; counted, and in
     the audit trail with the document id and the PDF's SHA-256 (what the proof's footer promises the trail holds).
 
-    Every step's result is recorded before the next starts; a retry skips what is recorded."""
-    record = _deliver(request, records, pdfs, render, cipher, case_system, author)
+    ``record``: the proof record as just read (the queue message refers to it; read again when not given). Every
+    step's result is recorded before the next starts; a retry skips what is recorded."""
+    record = _deliver(request, records, pdfs, render, cipher, case_system, author, record)
     metrics.count(f"Proofs_{record.status.value}")
     action = AuditAction.PROOF_DELIVERED if record.status is ProofStatus.DELIVERED else AuditAction.PROOF_MADE
     audit.record(_proof_event(request, action, AuditOutcome.SUCCESS, None, record.sha256))
@@ -183,8 +185,10 @@ def _deliver(
     cipher: BsnCipher,
     case_system: CaseSystem | None,
     author: str,
+    record: ProofRecord | None,
 ) -> ProofRecord:
-    record = records.get(request.document_id)
+    if record is None:
+        record = records.get(request.document_id)
     if record is None:
         raise ProofNotFound("The proof record is missing; the request cannot be delivered.")
     if record.status is ProofStatus.DELIVERED or (case_system is None and record.status is ProofStatus.STORED):
@@ -251,8 +255,9 @@ def resend_pending(
     after: timedelta = RESEND_AFTER,
     limit: int = RESEND_PER_RUN,
 ) -> list[UUID]:
-    """The sweep's part of the outbox: queue again every proof still pending ``after`` its hand-over, oldest
-    first and at most ``limit`` per run. Returns the document ids sent (no personal data)."""
+    """The sweep's part of the outbox: queue again every proof still pending ``after`` its commit (the pipe's
+    message was lost, or delivery waits for a retry), oldest first and at most ``limit`` per run. Returns the
+    document ids sent (no personal data)."""
     requests = records.pending(created_before=now - after, now=now, limit=limit)
     for request in requests:
         queue.send(request)

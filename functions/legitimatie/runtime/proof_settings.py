@@ -7,8 +7,7 @@ from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..adapters.dynamodb import DynamoDbProofRecords
-from ..adapters.sqs import QueuedProofs, SqsProofQueue
+from ..adapters.dynamodb import DynamoDbProofOutbox, DynamoDbProofRecords
 from ..bsn import passes_elfproef
 from .aws import aws_client
 from .secrets import read_json_secret
@@ -21,7 +20,8 @@ __all__ = ["DeliverySettings", "ProofOutboxSettings", "completion_outbox", "load
 
 
 class ProofOutboxSettings(BaseSettings):
-    """Functions that complete an identification and hand its proof to the delivery queue."""
+    """The function that completes an identification (its proof's outbox record) and sweeps (the proof queue, for
+    records still pending)."""
 
     proof_queue_url: str = Field(alias="PROOF_QUEUE_URL", min_length=1)
     proof_retention_days: int = Field(alias="PROOF_RETENTION_DAYS", default=14, ge=1, le=90)
@@ -31,20 +31,16 @@ class ProofOutboxSettings(BaseSettings):
         return timedelta(days=self.proof_retention_days)
 
 
-def proof_outbox(settings: ProofOutboxSettings, dynamodb: Any, sqs: Any) -> QueuedProofs:
-    return QueuedProofs(
-        DynamoDbProofRecords(dynamodb, settings.table_name),
-        SqsProofQueue(sqs, settings.proof_queue_url),
-        settings.proof_retention,
-    )
+def proof_outbox(settings: ProofOutboxSettings, dynamodb: Any) -> DynamoDbProofOutbox:
+    return DynamoDbProofOutbox(DynamoDbProofRecords(dynamodb, settings.table_name), settings.proof_retention)
 
 
 @cache
-def completion_outbox() -> tuple[QueuedProofs, str]:
-    """For the functions that complete an identification (check, Voltooien): the outbox and the municipality's
-    name, built once per cold start from the environment."""
+def completion_outbox() -> tuple[DynamoDbProofOutbox, str]:
+    """For the function that completes an identification (Voltooien): the outbox and the municipality's name, built
+    once per cold start from the environment (no SQS client: the commit is the hand-over)."""
     settings = ProofOutboxSettings.from_env(os.environ)
-    return proof_outbox(settings, aws_client("dynamodb"), aws_client("sqs")), settings.municipality_name
+    return proof_outbox(settings, aws_client("dynamodb")), settings.municipality_name
 
 
 class DeliverySettings(BaseSettings):

@@ -20,7 +20,7 @@ from ..live.model import LiveTicket, new_ticket
 from ..login.model import DigidAssertion, ResultGrant, TakenLogin
 from ..policy import ServicePolicy
 from ..ports import AuditTrail, BsnCipher, Metrics
-from ..proofs.model import ProofRecord, ProofStatus
+from ..proofs.model import ProofRecord
 from ..proofs.ports import ProofOutbox
 from ..proofs.services import proof_of_session
 from .control_code import ControlCodes, codes_equal
@@ -337,12 +337,6 @@ def check_control_code(
     return outcome
 
 
-def _resend_if_pending(record: ProofRecord | None, proofs: ProofOutbox) -> None:
-    """A retried close sends the committed request again while it waits (delivery is idempotent)."""
-    if record is not None and record.status is ProofStatus.PENDING:
-        proofs.send_again(record)
-
-
 def close_session(
     session_id: UUID,
     official: Official,
@@ -360,11 +354,13 @@ def close_session(
     """The official ends the session: ``identified`` only from ``verified``; ``not_identified`` from any live
     status. The end state, the proof's outbox record and (flow A) the deletion of the case-number record with
     the BSN are one transaction: a proof exists only for a committed end state, exactly one per session, since
-    a concurrent step finds the status changed and fails without writing. The queue message follows the commit.
+    a concurrent step finds the status changed and fails without writing. The committed outbox record is the
+    hand-over: the table's stream brings it to the proof queue (template.yaml ``ProofHandOver``); nothing is sent
+    here.
 
-    Idempotent: a retry of the same outcome finds the tombstone and reports the same proof (sending it again
-    while pending); a session that never logged in closes without a proof. The returned session is the full
-    ended one, never the tombstone."""
+    Idempotent: a retry of the same outcome finds the tombstone and reports the same proof (committed already: the
+    stream hands it over, and the sweep again while it stays pending); a session that never logged in closes
+    without a proof. The returned session is the full ended one, never the tombstone."""
     session = _owned_session(session_id, official, sessions, ended_too=True)
     if session.status in CLOSED:
         wanted = Status.COMPLETED if outcome is Outcome.IDENTIFIED else Status.NOT_IDENTIFIED
@@ -373,11 +369,10 @@ def close_session(
         record = proofs.get(session.proof_document_id) if session.proof_document_id else None
         if zaak_url is not None and (record is None or record.zaak_url != zaak_url):
             raise WrongState("This session's proof has been made already, for another zaak.")
-        _resend_if_pending(record, proofs)
         _closed(session, official, audit, metrics)
         return session, record
     ended = session.closed(outcome, reason, now)
-    request, record = None, None
+    record = None
     if ended.login is not None:
         request = proof_of_session(
             ended, municipality=municipality, zaak_url=zaak_url, now=now, bsn_context=bsn_context(ended.id)
@@ -390,8 +385,6 @@ def close_session(
         expected_attempts_left=session.attempts_left,
         proof=record,
     )
-    if request is not None:
-        proofs.send(request)
     _closed(ended, official, audit, metrics)
     return ended, record
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .items import identification_item, result_item, session_from_item, session_key, session_to_item
     from .live import DynamoDbLiveChannels
     from .logins import DynamoDbIdentifications, DynamoDbPendingLogins, DynamoDbResidentResults
-    from .proofs import PENDING_INDEX, DynamoDbProofRecords, proof_item
+    from .proofs import PENDING_INDEX, DynamoDbProofOutbox, DynamoDbProofRecords, proof_item
     from .sessions import DynamoDbSessionRepository
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "DynamoDbIdentifications",
     "DynamoDbLiveChannels",
     "DynamoDbPendingLogins",
+    "DynamoDbProofOutbox",
     "DynamoDbProofRecords",
     "DynamoDbResidentResults",
     "DynamoDbSessionRepository",
@@ -43,6 +44,7 @@ _HOME = {
     "DynamoDbIdentifications": "logins",
     "DynamoDbLiveChannels": "live",
     "DynamoDbPendingLogins": "logins",
+    "DynamoDbProofOutbox": "proofs",
     "DynamoDbProofRecords": "proofs",
     "DynamoDbResidentResults": "logins",
     "DynamoDbSessionRepository": "sessions",

@@ -6,7 +6,7 @@ and the first step that moves a record on removes the attribute, so the index ho
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -15,7 +15,9 @@ from ...clock import from_epoch, to_epoch
 from ...errors import ProofNotFound
 from ...flow import Flow
 from ...proofs.model import ProofRecord, ProofRequest, ProofStatus
-from ..sqs import proof_request
+from ...proofs.model import proof_key as s3_key_of
+from ...proofs.ports import ProofRecords
+from ..sqs import PROOF_KEY_PREFIX, proof_message, proof_request
 from .codec import Item, Record, encode
 from .table import NEW, ConditionFailed, Table, expiry, put
 
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 else:
     DynamoDBClient = Any
 
-__all__ = ["PENDING_INDEX", "DynamoDbProofRecords", "proof_item"]
+__all__ = ["PENDING_INDEX", "DynamoDbProofOutbox", "DynamoDbProofRecords", "proof_item"]
 
 PENDING_INDEX = "PendingProofs"  # template.yaml: SessionTable's sparse index on (outbox, created_at)
 PROOF_STEPS = ("sha256", "zaak_url", "rol_url", "document_url", "relation_url")
@@ -32,7 +34,7 @@ PROOF_STEPS = ("sha256", "zaak_url", "rol_url", "document_url", "relation_url")
 
 
 def proof_key(document_id: UUID) -> str:
-    return f"proof#{document_id}"
+    return f"{PROOF_KEY_PREFIX}{document_id}"
 
 
 def proof_item(record: ProofRecord) -> Item:
@@ -136,3 +138,30 @@ class DynamoDbProofRecords:
             page_size=limit,
         )
         return [proof_request(record["message"]) for record in islice(found, limit)]
+
+
+class DynamoDbProofOutbox:
+    """``ProofOutbox``: the pending record an ending step writes with the session's end state. Its commit is the
+    hand-over (the table's stream and the pipe ``ProofHandOver`` bring it to the proof queue): nothing to send."""
+
+    def __init__(self, records: ProofRecords, retention: timedelta) -> None:
+        self._records = records
+        self._retention = retention
+
+    def record_of(self, request: ProofRequest, owner_id: str | None) -> ProofRecord:
+        return ProofRecord(
+            document_id=request.document_id,
+            reference=request.reference,
+            flow=request.flow,
+            status=ProofStatus.PENDING,
+            s3_key=s3_key_of(request.document_id, request.created_at),
+            created_at=request.created_at,
+            expires_at=request.created_at + self._retention,
+            owner_id=owner_id,
+            zaak_url=request.zaak_url,
+            identified=request.identified,
+            message=proof_message(request),
+        )
+
+    def get(self, document_id: UUID) -> ProofRecord | None:
+        return self._records.get(document_id)
