@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from legitimatie.audit import AuditEvent, Pseudonyms
+from legitimatie.audit import AuditEvent
 from legitimatie.errors import ConcurrentUpdate, ServiceUnavailable
 from legitimatie.login.model import CaseNumber, Identification, PendingLogin, ResidentResult, ResultGrant, TakenLogin
 from legitimatie.proofs.model import ProofRecord
+from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import ResidentEvent, Session, Status
 
 
@@ -227,4 +228,4 @@ class CountingMetrics:
 # For tests that do not look at the trail or the counts (each test that does makes its own).
 AUDIT = RecordingAuditTrail()
 METRICS = CountingMetrics()
-PSEUDONYMS = Pseudonyms(HmacMacKey(b"p" * 32))
+RESIDENTS = ResidentKey(HmacMacKey(b"p" * 32), "0999")

@@ -27,7 +27,7 @@ from legitimatie.proofs.services import (
     parse_document_id,
     proof_for_official,
 )
-from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Flow, Official, Outcome, Status
 from legitimatie.sessions.services import (
     check_control_code,
@@ -58,7 +58,7 @@ class World:
         self.records = InMemoryProofRecords()
         self.identifications = InMemoryIdentifications()
         self.sessions = InMemorySessionRepository(self.records, self.identifications)
-        self.codes = ControlCodes(HmacMacKey(b"k" * 32), "0999")
+        self.residents = ResidentKey(HmacMacKey(b"k" * 32), "0999")
         self.cipher = FakeCipher()
         self.queue = ListQueue(fail=queue_fails)
         self.proofs = QueuedProofs(self.records, self.queue, timedelta(days=90))
@@ -71,10 +71,9 @@ class World:
         )
         session = record_resident_login(
             session.id,
-            RESIDENT,
+            self.residents.resident(RESIDENT),
             LevelOfAssurance.SUBSTANTIEEL,
             sessions=self.sessions,
-            codes=self.codes,
             cipher=self.cipher,
             now=NOW,
         )
