@@ -12,11 +12,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from legitimatie.audit import AuditEvent, Pseudonyms
+from legitimatie.audit import AuditEvent
 from legitimatie.errors import ConcurrentUpdate, DomainError, ServiceUnavailable
 from legitimatie.live.model import LiveTicket
 from legitimatie.login.model import CaseNumber, Identification, PendingLogin, ResidentResult, ResultGrant, TakenLogin
 from legitimatie.proofs.model import ProofRecord
+from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Official, ResidentEvent, Session, Status
 
 
@@ -276,4 +277,4 @@ class CountingMetrics:
 # For tests that do not look at the trail or the counts (each test that does makes its own).
 AUDIT = RecordingAuditTrail()
 METRICS = CountingMetrics()
-PSEUDONYMS = Pseudonyms(HmacMacKey(b"p" * 32))
+RESIDENTS = ResidentKey(HmacMacKey(b"p" * 32), "0999")

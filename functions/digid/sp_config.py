@@ -23,6 +23,8 @@ __all__ = ["DigidSettings", "load_sp_config"]
 
 
 class DigidSettings(KeySettings):
+    # v1 control codes, for sessions created before v2 (legitimatie.resident)
+    control_code_key_id: str = Field(alias="CONTROL_CODE_KEY_ID", min_length=1)
     digid_environment: Literal["preproduction", "production"] = Field(alias="DIGID_ENVIRONMENT")
     digid_sp_entity_id: str = Field(alias="DIGID_SP_ENTITY_ID", min_length=1)
     digid_idp_metadata_parameter: str = Field(alias="DIGID_IDP_METADATA_PARAMETER", min_length=1)

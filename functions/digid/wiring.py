@@ -10,9 +10,9 @@ from digid.saml.config import SpConfig
 from digid.sp_config import DigidSettings, load_sp_config
 from legitimatie.adapters.dynamodb import DynamoDbIdentifications, DynamoDbPendingLogins, DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
-from legitimatie.audit import Pseudonyms
 from legitimatie.login.services import LoginPorts
 from legitimatie.policy import ServicePolicy
+from legitimatie.resident import ResidentKey
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.observability import audit_trail, counts
 from legitimatie.sessions.control_code import ControlCodes
@@ -27,9 +27,8 @@ class Wiring:
     sessions: DynamoDbSessionRepository
     pending: DynamoDbPendingLogins
     identifications: DynamoDbIdentifications
-    codes: ControlCodes
+    residents: ResidentKey
     cipher: KmsBsnCipher
-    pseudonyms: Pseudonyms
 
     @property
     def ports(self) -> LoginPorts:
@@ -37,11 +36,10 @@ class Wiring:
         return LoginPorts(
             policy=self.policy,
             sessions=self.sessions,
-            codes=self.codes,
+            residents=self.residents,
             cipher=self.cipher,
             identifications=self.identifications,
             pending=self.pending,
-            pseudonyms=self.pseudonyms,
             audit=audit_trail,
             metrics=counts,
         )
@@ -57,7 +55,11 @@ def wiring() -> Wiring:
         sessions=DynamoDbSessionRepository(dynamodb, settings.table_name),
         pending=DynamoDbPendingLogins(dynamodb, settings.table_name),
         identifications=DynamoDbIdentifications(dynamodb, settings.table_name),
-        codes=ControlCodes(KmsMacKey(kms, settings.control_code_key_id), settings.gemeentecode),
+        # one MAC per login under the pseudonym key; the control code key only for sessions created as v1
+        residents=ResidentKey(
+            KmsMacKey(kms, settings.pseudonym_key_id),
+            settings.gemeentecode,
+            v1_codes=ControlCodes(KmsMacKey(kms, settings.control_code_key_id), settings.gemeentecode),
+        ),
         cipher=KmsBsnCipher(kms, settings.data_key_id),
-        pseudonyms=Pseudonyms(KmsMacKey(kms, settings.pseudonym_key_id)),
     )

@@ -5,7 +5,8 @@ Layers, from the inside out (import-linter enforces them in ``make lint``, contr
 - domain, plain Python (no boto3, botocore, Powertools or ``os``):
   shared pieces at the top - ``bsn``, ``assurance`` (DigiD levels and the one level rule, ``meets``), ``flow``,
   ``clock``, ``errors`` (one base per kind; runtime/http maps kinds to HTTP statuses), ``policy``, ``audit``
-  (events, pseudonyms) and ``ports`` (the shared Protocols: MAC key, BSN envelope, ``AuditTrail``, ``Metrics``);
+  (events), ``resident`` (one KMS MAC per BSN per step: the control code and the pseudonym) and ``ports`` (the
+  shared Protocols: MAC key, BSN envelope, ``AuditTrail``, ``Metrics``);
   and per subject the ``model`` and ``ports`` of ``sessions`` (with ``control_code``), ``login``, ``proofs`` and
   ``live`` (the live status).
 - services: ``sessions.services``, ``login.services``, ``proofs.services``, ``live.services``: one function per step,

@@ -1,11 +1,12 @@
 """The audit trail (BIO logging): one event for every step of an identification, the resident pseudonymised.
 
 An event names the official, the session or case number, the time, the level of assurance and the outcome.
-The resident appears only as a keyed pseudonym: ``HMAC(PseudonymKey, versioned message with the BSN)`` under
-a KMS HMAC_256 key of its own (not the control code key: that one may be rotated with versioned codes, and
-a rotation must not change the pseudonyms an auditor correlates over a year of audit logs). Without the key
-no one can turn a pseudonym back into a BSN by trying all BSNs; with it, an auditor who is allowed to can
-ask "which events concern this BSN" by computing its pseudonym.
+The resident appears only as a keyed pseudonym, ``p2-`` and 32 hex digits, derived from the resident's one KMS
+MAC of a step under the resident key (the ``PseudonymKey``, never rotated: an auditor correlates pseudonyms over
+a year of audit logs); ``legitimatie.resident`` defines it. Events written before ``p2`` keep their ``p1``
+pseudonyms (a MAC under the same key over ``legitimatie-beeldbellen/resident-pseudonym/p1\n<BSN>``). Without the
+key no one can turn a pseudonym back into a BSN by trying all BSNs; with it, an auditor who is allowed to can
+ask "which events concern this BSN" by computing its pseudonym (docs/runbook.md).
 
 The services record the events themselves, through the ``AuditTrail`` port (``legitimatie.ports``) the handler
 passes in: every step that changes a session writes its event whichever handler calls it::
@@ -18,16 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Final
 
-from .bsn import Bsn
 from .clock import to_iso, utc_now
 from .flow import Flow
-from .ports import MacKey
 
-__all__ = ["PSEUDONYM_VERSION", "AuditAction", "AuditEvent", "Outcome", "Pseudonyms"]
-
-PSEUDONYM_VERSION: Final = "p1"
+__all__ = ["AuditAction", "AuditEvent", "Outcome"]
 
 
 class AuditAction(StrEnum):
@@ -65,7 +61,7 @@ class AuditEvent:
     zaak_number: str | None = None
     flow: Flow | None = None
     loa: str | None = None  # the level label: basis, midden, substantieel, hoog
-    resident: str | None = None  # a pseudonym from ``Pseudonyms``, never the BSN
+    resident: str | None = None  # a pseudonym (``Resident.pseudonym``), never the BSN
     reason: str | None = None  # why a step failed: a stable machine code
     count: int | None = None  # records affected (the expiry sweep)
     document_id: str | None = None  # the proof of authentication this event is about
@@ -93,19 +89,3 @@ class AuditEvent:
         if self.count is not None:
             record["count"] = self.count
         return record
-
-
-class Pseudonyms:
-    """Keyed pseudonyms of residents: one KMS ``GenerateMac`` call per BSN, the key never leaves KMS."""
-
-    def __init__(self, key: MacKey) -> None:
-        self._key = key
-
-    @staticmethod
-    def message(bsn: Bsn) -> bytes:
-        """Versioned and fixed-length, so it can never equal a control code message (those start otherwise)."""
-        return f"legitimatie-beeldbellen/resident-pseudonym/{PSEUDONYM_VERSION}\n{bsn.digits}".encode()
-
-    def of(self, bsn: Bsn) -> str:
-        """``p1-`` and 128 bits of the MAC in hex: collision-free enough for audit, short in logs."""
-        return f"{PSEUDONYM_VERSION}-{self._key.generate_mac(self.message(bsn))[:16].hex()}"

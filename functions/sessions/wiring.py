@@ -11,17 +11,16 @@ from functools import cache
 from legitimatie.adapters.dynamodb import DynamoDbIdentifications, DynamoDbResidentResults, DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
 from legitimatie.assurance import LevelOfAssurance
-from legitimatie.audit import Pseudonyms
 from legitimatie.bsn import Bsn
 from legitimatie.flow import Flow
 from legitimatie.live.model import LiveTicket
 from legitimatie.login.model import Identification
 from legitimatie.login.services import identification_for_official
 from legitimatie.policy import ServicePolicy
+from legitimatie.resident import ResidentKey
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.observability import audit_trail, counts
 from legitimatie.runtime.settings import KeySettings, StaffSettings
-from legitimatie.sessions.control_code import ControlCodes
 from legitimatie.sessions.model import Official, Session
 from legitimatie.sessions.services import create_followed_session
 
@@ -37,11 +36,10 @@ class Wiring:
     policy: ServicePolicy
     lookup_group: str
     sessions: DynamoDbSessionRepository
-    codes: ControlCodes
+    residents: ResidentKey
     cipher: KmsBsnCipher
     results: DynamoDbResidentResults
     identifications: DynamoDbIdentifications
-    pseudonyms: Pseudonyms
 
     def create_session(
         self, flow: Flow, bsn: str | None, loa: LevelOfAssurance | None, official: Official, *, now: datetime
@@ -53,8 +51,7 @@ class Wiring:
             official,
             policy=self.policy,
             sessions=self.sessions,
-            codes=self.codes,
-            pseudonyms=self.pseudonyms,
+            residents=self.residents,
             audit=audit_trail,
             metrics=counts,
             now=now,
@@ -84,9 +81,9 @@ def wiring() -> Wiring:
         policy=settings.policy(),
         lookup_group=settings.staff_lookup_group,
         sessions=DynamoDbSessionRepository(dynamodb, settings.table_name),
-        codes=ControlCodes(KmsMacKey(kms, settings.control_code_key_id), settings.gemeentecode),
+        # new sessions are v2: one MAC under the pseudonym key gives the code and the pseudonym
+        residents=ResidentKey(KmsMacKey(kms, settings.pseudonym_key_id), settings.gemeentecode),
         cipher=KmsBsnCipher(kms, settings.data_key_id),
         results=DynamoDbResidentResults(dynamodb, settings.table_name),
         identifications=DynamoDbIdentifications(dynamodb, settings.table_name),
-        pseudonyms=Pseudonyms(KmsMacKey(kms, settings.pseudonym_key_id)),
     )

@@ -39,7 +39,8 @@ def test_every_step_of_a_handover_is_audited_and_the_resident_appears_only_as_a_
         "session_completed",
     ]
     succeeded = events[2]
-    assert succeeded["loa"] == "substantieel" and succeeded["resident"].startswith("p1-")
+    assert succeeded["loa"] == "substantieel" and succeeded["resident"].startswith("p2-")
+    assert len(succeeded["resident"]) == len("p2-") + 32
     assert succeeded["official_name"] == "A. Ambtenaar" and events[0]["official_name"] == "A. Ambtenaar"
     assert events[3]["outcome"] == "success"
     assert RESIDENT not in captured

@@ -23,8 +23,8 @@ from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.clock import utc_now
 from legitimatie.errors import ServiceUnavailable
+from legitimatie.resident import ResidentKey
 from legitimatie.runtime.aws import aws_client
-from legitimatie.sessions.control_code import ControlCodes
 from legitimatie.sessions.services import record_resident_login
 from tests.integration.conftest import REGION, Aws, http_event, invoke
 
@@ -69,10 +69,9 @@ def log_in(aws: Aws, session_id: str, cipher_client=None) -> None:
     kms = boto3.client("kms", region_name=REGION)
     record_resident_login(
         UUID(session_id),
-        Bsn(BSN),
+        ResidentKey(KmsMacKey(kms, aws.pseudonym_key_id), "0999").resident(Bsn(BSN)),
         LevelOfAssurance.MIDDEN,
         sessions=DynamoDbSessionRepository(boto3.client("dynamodb", region_name=REGION), aws.table_name),
-        codes=ControlCodes(KmsMacKey(kms, aws.control_code_key_id), "0999"),
         cipher=KmsBsnCipher(cipher_client or kms, aws.data_key_id),
         now=utc_now(),
     )

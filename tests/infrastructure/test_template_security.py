@@ -59,7 +59,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
             "dynamodb:DeleteItem",
             "dynamodb:Scan",
         },
-        "ControlCodeKey": {"kms:GenerateMac"},
+        # the resident key: code (v2) and pseudonym from one MAC; no control code key (v1 is computed at login only)
         "PseudonymKey": {"kms:GenerateMac"},
         "DataKey": {"kms:Decrypt"},
     },
@@ -147,7 +147,7 @@ GLOBAL_ENVIRONMENT = {
     "POWERTOOLS_LOGGER_LOG_EVENT",
 }
 FUNCTION_ENVIRONMENT = {
-    "SessionsFunction": {"CONTROL_CODE_KEY_ID", "DATA_KEY_ID", "PSEUDONYM_KEY_ID", "STAFF_LOOKUP_GROUP"},
+    "SessionsFunction": {"DATA_KEY_ID", "PSEUDONYM_KEY_ID", "STAFF_LOOKUP_GROUP"},
     "CodeCheckFunction": set(),
     "OutcomeFunction": {"PROOF_QUEUE_URL", "PROOF_RETENTION_DAYS"},
     "LiveFunction": {"DATA_KEY_ID", "LIVE_ENDPOINT"},

@@ -24,6 +24,7 @@ class Aws:
     table_name: str
     control_code_key_id: str
     data_key_id: str
+    pseudonym_key_id: str = ""
     proof_queue_url: str = ""
     proof_dead_letter_queue_url: str = ""
     proof_bucket: str = "proofs-test"
@@ -149,6 +150,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
             table_name="sessions-test",
             control_code_key_id=mac_key,
             data_key_id=data_key,
+            pseudonym_key_id=pseudonym_key,
             proof_queue_url=queue_url,
             proof_dead_letter_queue_url=dlq_url,
         )

@@ -5,11 +5,16 @@ from __future__ import annotations
 import io
 import json
 
+import boto3
+
 import code_check.handler as code_check
 import sessions.handler as sessions_fn
+from legitimatie.adapters.kms import KmsMacKey
+from legitimatie.bsn import Bsn
+from legitimatie.resident import ResidentKey
 from legitimatie.runtime.observability import logger
 
-from .conftest import OFFICIAL_SUB, Aws, http_event, invoke
+from .conftest import OFFICIAL_SUB, REGION, Aws, http_event, invoke
 from .test_official_api import BSN, resident_logs_in
 
 
@@ -43,7 +48,8 @@ def test_create_check_and_lock_are_audited_with_a_pseudonym_and_never_the_bsn(aw
     created_event = events[0]
     assert created_event["official"] == OFFICIAL_SUB and created_event["flow"] == "known_bsn"
     assert created_event["session_id"] == created["id"] and created_event["loa"] == "midden"
-    assert created_event["resident"].startswith("p1-") and len(created_event["resident"]) == 35
+    resident = ResidentKey(KmsMacKey(boto3.client("kms", region_name=REGION), aws.pseudonym_key_id), "0999")
+    assert created_event["resident"] == resident.resident(Bsn(BSN)).pseudonym  # p2, under the pseudonym key
     assert all(e["outcome"] == "failure" and e["reason"] == "code_mismatch" for e in events[1:4])
     assert all("at" in e for e in events)
     # And no BSN anywhere in what was written

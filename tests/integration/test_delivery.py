@@ -37,7 +37,7 @@ from legitimatie.login.services import finish_login
 from legitimatie.policy import ServicePolicy
 from legitimatie.proofs.model import ProofStatus
 from legitimatie.runtime.settings import ConfigurationError
-from tests.fakes import AUDIT, METRICS, PSEUDONYMS
+from tests.fakes import AUDIT, METRICS, RESIDENTS
 from tests.zgw.fake_case_system import CLIENT_ID, SECRET, FakeCaseSystem, running_case_system
 from tests.zgw.openapi import SPEC_DIR, specs_available
 
@@ -76,12 +76,11 @@ def flow_a_login(aws: Aws, identifications: DynamoDbIdentifications | None = Non
         LevelOfAssurance.MIDDEN,
         policy=policy(),
         sessions=DynamoDbSessionRepository(dynamodb, aws.table_name),
-        codes=None,  # type: ignore[arg-type]  # flow A computes no HMAC code
+        residents=RESIDENTS,  # flow A: the pseudonym's MAC only (its code is random)
         cipher=KmsBsnCipher(kms, aws.data_key_id),
         identifications=identifications or DynamoDbIdentifications(dynamodb, aws.table_name),
         pending=DynamoDbPendingLogins(dynamodb, aws.table_name),
         now=at,
-        pseudonyms=PSEUDONYMS,
         audit=AUDIT,
         metrics=METRICS,
     )

@@ -18,7 +18,7 @@ from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
 from legitimatie.adapters.sqs import queued_document_id
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
-from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.resident import ResidentKey
 from legitimatie.sessions.services import record_resident_login
 
 from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke, proof_pipe
@@ -49,10 +49,9 @@ def resident_logs_in(aws: Aws, session_id: str, bsn: str, loa=LevelOfAssurance.M
     kms = boto3.client("kms", region_name=REGION)
     record_resident_login(
         UUID(session_id),
-        Bsn(bsn),
+        ResidentKey(KmsMacKey(kms, aws.pseudonym_key_id), "0999").resident(Bsn(bsn)),
         loa,
         sessions=DynamoDbSessionRepository(boto3.client("dynamodb", region_name=REGION), aws.table_name),
-        codes=ControlCodes(KmsMacKey(kms, aws.control_code_key_id), "0999"),
         cipher=KmsBsnCipher(kms, aws.data_key_id),
         now=datetime.now(UTC).replace(microsecond=0),
     )
@@ -86,6 +85,21 @@ def complete(session_id: str, outcome: str = "identified", **body: str) -> tuple
 def items_of(aws: Aws, kind: str) -> list[dict]:
     items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
     return [item for item in items if item["kind"]["S"] == kind]
+
+
+def test_a_flow_b_session_costs_one_kms_mac_and_its_code_is_v2_under_the_pseudonym_key(aws: Aws) -> None:
+    from bench.calls import AwsMeter
+
+    # When the official creates a known-BSN session
+    with AwsMeter() as meter, meter.reading() as creating:
+        _, created = create({"flow": "known_bsn", "bsn": BSN})
+    # Then KMS made one MAC, for the code and the audit event's pseudonym together
+    assert {call: n for call, n in creating.calls.items() if call.startswith("kms:")} == {"kms:GenerateMac": 1}
+    # And the session is v2: its code is the one the resident's login computes under the pseudonym key
+    [item] = items_of(aws, "session")
+    assert item["code_version"]["S"] == "v2"
+    resident = ResidentKey(KmsMacKey(boto3.client("kms", region_name=REGION), aws.pseudonym_key_id), "0999")
+    assert created["code"] == resident.resident(Bsn(BSN)).control_code(UUID(created["id"]))
 
 
 def test_flow_b_right_code_verifies_and_completing_hands_the_one_proof_over(aws: Aws) -> None:

@@ -24,7 +24,7 @@ from legitimatie.bsn import Bsn
 from legitimatie.errors import ConcurrentUpdate, DomainError
 from legitimatie.policy import ServicePolicy
 from legitimatie.proofs.model import ProofRequest
-from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Official, Outcome, Session, Status
 from legitimatie.sessions.services import (
     check_control_code,
@@ -108,10 +108,9 @@ def logged_in(aws: Aws, wrong_checks: int = 0, verified: bool = False) -> Sessio
     )
     session = record_resident_login(
         session.id,
-        RESIDENT,
+        ResidentKey(KmsMacKey(kms, aws.pseudonym_key_id), "0999").resident(RESIDENT),
         LevelOfAssurance.MIDDEN,
         sessions=sessions,
-        codes=ControlCodes(KmsMacKey(kms, aws.control_code_key_id), "0999"),
         cipher=KmsBsnCipher(kms, aws.data_key_id),
         now=now(),
     )

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import hashlib
-import hmac
 import json
 import time
 from datetime import UTC, datetime
@@ -16,29 +14,9 @@ from moto import mock_aws
 
 from audit_forwarder.handler import forward, read_batch
 from legitimatie.adapters.audit_log import AuditLogGroup, StdoutAuditTrail, is_audit_line
-from legitimatie.audit import AuditAction, AuditEvent, Outcome, Pseudonyms
-from legitimatie.bsn import Bsn
-from tests.fakes import HmacMacKey
+from legitimatie.audit import AuditAction, AuditEvent, Outcome
 
-KEY = bytes(range(32))
-BSN = Bsn("999993653")
 AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
-
-
-def test_a_pseudonym_is_the_keyed_mac_of_a_versioned_message_never_the_bsn() -> None:
-    # Given the pseudonym key
-    pseudonyms = Pseudonyms(HmacMacKey(KEY))
-    # When we pseudonymise a BSN
-    pseudonym = pseudonyms.of(BSN)
-    # Then it is p1- and 128 bits of HMAC-SHA256 over the documented message, stable, and holds no BSN
-    message = b"legitimatie-beeldbellen/resident-pseudonym/p1\n999993653"
-    assert pseudonym == "p1-" + hmac.new(KEY, message, hashlib.sha256).digest()[:16].hex()
-    assert pseudonym == pseudonyms.of(Bsn("999993653")) != pseudonyms.of(Bsn("999990019"))
-    assert "999993653" not in pseudonym
-
-
-def test_another_key_gives_other_pseudonyms() -> None:
-    assert Pseudonyms(HmacMacKey(KEY)).of(BSN) != Pseudonyms(HmacMacKey(bytes(32))).of(BSN)
 
 
 def test_an_event_is_one_json_line_marked_as_audit_with_only_the_fields_set() -> None:

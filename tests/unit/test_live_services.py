@@ -14,7 +14,7 @@ from legitimatie.errors import NotAllowed, SessionNotFound
 from legitimatie.live.model import LiveConnection, LiveTicket, Role, parse_ticket
 from legitimatie.live.services import connect_official, issue_ticket, push_change
 from legitimatie.policy import ServicePolicy
-from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Official, Session, Status
 from legitimatie.sessions.services import create_handover_session, record_resident_login
 from tests.fakes import AUDIT, METRICS, CountingMetrics, FakeCipher, HmacMacKey, InMemorySessionRepository
@@ -73,10 +73,8 @@ def new_session(sessions: InMemorySessionRepository) -> Session:
 
 
 def logged_in(session: Session, sessions: InMemorySessionRepository, cipher: FakeCipher) -> Session:
-    codes = ControlCodes(HmacMacKey(b"k" * 32), "0999")
-    record_resident_login(
-        session.id, Bsn(RESIDENT), LevelOfAssurance.MIDDEN, sessions=sessions, codes=codes, cipher=cipher, now=NOW
-    )
+    resident = ResidentKey(HmacMacKey(b"k" * 32), "0999").resident(Bsn(RESIDENT))
+    record_resident_login(session.id, resident, LevelOfAssurance.MIDDEN, sessions=sessions, cipher=cipher, now=NOW)
     found = sessions.get(session.id)
     assert found is not None
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from legitimatie.login.services import (
     take_pending_login,
 )
 from legitimatie.policy import ServicePolicy
+from legitimatie.resident import ResidentKey
 from legitimatie.sessions.control_code import ControlCodes
 from legitimatie.sessions.model import Flow, Official, Outcome, Status
 from legitimatie.sessions.services import (
@@ -34,7 +36,6 @@ from legitimatie.sessions.services import (
 from tests.fakes import (
     AUDIT,
     METRICS,
-    PSEUDONYMS,
     FakeCipher,
     HmacMacKey,
     InMemoryIdentifications,
@@ -47,6 +48,7 @@ from tests.proof_fakes import InMemoryProofRecords
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 BROWSER = "browser-token-1"  # the pre-login cookie's value
 RESIDENT = Bsn("999993653")
+SOMEONE_ELSE = Bsn("999990019")
 OFFICIAL = Official(id="sub-1", name="D. Dorknoper", groups=frozenset({"zaak-opzoeken"}))
 POLICY = ServicePolicy(
     municipality_name="Gemeente Voorbeeld",
@@ -66,7 +68,8 @@ class World:
             identifications=self.identifications, results=self.results, pending=self.pending
         )
         self.pending.sessions = self.sessions
-        self.codes = ControlCodes(HmacMacKey(b"k" * 32), "0999")
+        self.key, self.v1_key = HmacMacKey(b"k" * 32), HmacMacKey(b"c" * 32)
+        self.residents = ResidentKey(self.key, "0999", v1_codes=ControlCodes(self.v1_key, "0999"))
         self.cipher = FakeCipher()
 
     def look_up(self, zaak_number, official=OFFICIAL):
@@ -102,12 +105,11 @@ class World:
             loa,
             policy=POLICY,
             sessions=self.sessions,
-            codes=self.codes,
+            residents=self.residents,
             cipher=self.cipher,
             identifications=self.identifications,
             pending=self.pending,
             now=at,
-            pseudonyms=PSEUDONYMS,
             audit=AUDIT,
             metrics=METRICS,
         )
@@ -210,9 +212,8 @@ def test_flow_b_resident_code_equals_the_officials_for_the_same_bsn(world: World
         OFFICIAL,
         policy=POLICY,
         sessions=world.sessions,
-        codes=world.codes,
+        residents=world.residents,
         now=NOW,
-        pseudonyms=PSEUDONYMS,
         audit=AUDIT,
         metrics=METRICS,
     )
@@ -226,6 +227,77 @@ def test_flow_c_result_names_the_official(world: World) -> None:
     )
     _, result = world.log_in(session.id)
     assert result.official_name == "D. Dorknoper" and result.flow == Flow.HANDOVER.value
+
+
+def test_a_flow_b_login_makes_one_kms_mac_for_its_code_and_its_pseudonym(world: World) -> None:
+    # Given a flow B session (its creation made one MAC)
+    session = create_known_bsn_session(
+        RESIDENT,
+        None,
+        OFFICIAL,
+        policy=POLICY,
+        sessions=world.sessions,
+        residents=world.residents,
+        now=NOW,
+        audit=AUDIT,
+        metrics=METRICS,
+    )
+    before = world.key.calls
+    # When the resident logs in
+    world.log_in(session.id)
+    # Then the code and the audit event's pseudonym came from one more MAC, none under the v1 key
+    assert world.key.calls == before + 1 and world.v1_key.calls == 0
+
+
+def test_a_login_the_session_refuses_makes_no_kms_call(world: World) -> None:
+    # Given a flow C session with two logins started, the first one finished
+    session = create_handover_session(
+        None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW, audit=AUDIT, metrics=METRICS
+    )
+    plan = plan_login(session.id, policy=POLICY, sessions=world.sessions, now=NOW)
+    world.log_in(session.id)
+    register_login(plan, "_second", "relay-2", BROWSER, pending=world.pending, now=NOW, audit=AUDIT, metrics=METRICS)
+    before = world.key.calls
+    second = find_pending_login("_second", "relay-2", BROWSER, pending=world.pending, now=NOW, session_id=session.id)
+    # When the second answer arrives, then the session refuses it before any MAC is made
+    with pytest.raises(LoginRefused) as refused:
+        finish_login(
+            second,
+            SOMEONE_ELSE,
+            LevelOfAssurance.MIDDEN,
+            policy=POLICY,
+            sessions=world.sessions,
+            residents=world.residents,
+            cipher=world.cipher,
+            identifications=world.identifications,
+            pending=world.pending,
+            now=NOW,
+            audit=AUDIT,
+            metrics=METRICS,
+        )
+    assert refused.value.reason == "already_used" and world.key.calls == before
+
+
+def test_a_flow_b_session_created_as_v1_gets_its_v1_code_at_login(world: World) -> None:
+    # Given a flow B session created before v2: its code is v1, under the control code key
+    session = create_known_bsn_session(
+        RESIDENT,
+        None,
+        OFFICIAL,
+        policy=POLICY,
+        sessions=world.sessions,
+        residents=world.residents,
+        now=NOW,
+        audit=AUDIT,
+        metrics=METRICS,
+    )
+    v1_code = ControlCodes(world.v1_key, "0999").for_session(session.id, RESIDENT, "v1")
+    world.sessions.sessions[session.id] = replace(session, code_version="v1", official_code=v1_code)
+    # When the resident logs in
+    _, result = world.log_in(session.id)
+    # Then they see the v1 code the official was shown, and it counts as the same BSN
+    assert result.code == v1_code != session.official_code
+    assert world.sessions.get(session.id).login.code_match is True
 
 
 def _pending(world: World) -> None:
@@ -398,12 +470,11 @@ def test_a_flow_a_login_below_the_minimum_level_is_refused_and_stores_nothing(wo
             LevelOfAssurance.BASIS,
             policy=POLICY,
             sessions=world.sessions,
-            codes=world.codes,
+            residents=world.residents,
             cipher=world.cipher,
             identifications=world.identifications,
             pending=world.pending,
             now=NOW,
-            pseudonyms=PSEUDONYMS,
             audit=AUDIT,
             metrics=METRICS,
         )

@@ -28,7 +28,7 @@ from legitimatie.proofs.services import (
     parse_document_id,
     proof_for_official,
 )
-from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Flow, Official, Outcome, Status
 from legitimatie.sessions.services import (
     check_control_code,
@@ -59,7 +59,7 @@ class World:
         self.records = InMemoryProofRecords()
         self.identifications = InMemoryIdentifications()
         self.sessions = InMemorySessionRepository(self.records, self.identifications)
-        self.codes = ControlCodes(HmacMacKey(b"k" * 32), "0999")
+        self.residents = ResidentKey(HmacMacKey(b"k" * 32), "0999")
         self.cipher = FakeCipher()
         self.proofs = DynamoDbProofOutbox(self.records, timedelta(days=90))
         self.pdfs = DictPdfStore()
@@ -75,10 +75,9 @@ class World:
         )
         session = record_resident_login(
             session.id,
-            RESIDENT,
+            self.residents.resident(RESIDENT),
             LevelOfAssurance.SUBSTANTIEEL,
             sessions=self.sessions,
-            codes=self.codes,
             cipher=self.cipher,
             now=NOW,
         )

@@ -9,7 +9,7 @@ import pytest
 
 from legitimatie.adapters.dynamodb import DynamoDbProofOutbox
 from legitimatie.assurance import LevelOfAssurance
-from legitimatie.audit import AuditAction, Outcome, Pseudonyms
+from legitimatie.audit import AuditAction, Outcome
 from legitimatie.bsn import Bsn
 from legitimatie.errors import InvalidInput, ServiceUnavailable
 from legitimatie.flow import Flow
@@ -23,7 +23,7 @@ from legitimatie.login.services import (
     register_login,
 )
 from legitimatie.policy import ServicePolicy
-from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Official, ResidentEvent, Status
 from legitimatie.sessions.model import Outcome as CloseOutcome
 from legitimatie.sessions.services import (
@@ -74,8 +74,8 @@ class World:
             results=InMemoryResults(),
             pending=self.pending,
         )
-        self.codes = ControlCodes(HmacMacKey(b"k" * 32), "0999")
-        self.pseudonyms = Pseudonyms(HmacMacKey(b"p" * 32))
+        self.key = HmacMacKey(b"p" * 32)
+        self.residents = ResidentKey(self.key, "0999")
         self.audit = RecordingAuditTrail()
         self.metrics = CountingMetrics()
 
@@ -87,14 +87,13 @@ class World:
             OFFICIAL,
             policy=POLICY,
             sessions=self.sessions,
-            codes=self.codes,
-            pseudonyms=self.pseudonyms,
+            residents=self.residents,
             audit=self.audit,
             metrics=self.metrics,
             now=NOW,
         )
 
-    def log_in(self, session_id, pseudonyms=None, loa=LevelOfAssurance.MIDDEN):
+    def log_in(self, session_id, residents=None, loa=LevelOfAssurance.MIDDEN):
         plan = plan_login(session_id, policy=POLICY, sessions=self.sessions, now=NOW)
         register_login(
             plan, "_r", "relay", BROWSER, pending=self.pending, audit=self.audit, metrics=self.metrics, now=NOW
@@ -106,11 +105,10 @@ class World:
             loa,
             policy=POLICY,
             sessions=self.sessions,
-            codes=self.codes,
+            residents=residents or self.residents,
             cipher=FakeCipher(),
             identifications=self.identifications,
             pending=self.pending,
-            pseudonyms=pseudonyms or self.pseudonyms,
             audit=self.audit,
             metrics=self.metrics,
             now=NOW,
@@ -129,11 +127,15 @@ def world() -> World:
 
 def test_creating_a_flow_b_session_records_the_event_with_the_residents_pseudonym(world: World) -> None:
     session = world.create(Flow.KNOWN_BSN, RESIDENT.digits)
+    kms_calls = world.key.calls
     [event] = world.audit.events
     assert event.action is AuditAction.SESSION_CREATED and event.session_id == str(session.id)
     assert event.flow is Flow.KNOWN_BSN and event.official == OFFICIAL.id and event.loa == "midden"
-    assert event.resident == world.pseudonyms.of(RESIDENT) and RESIDENT.digits not in repr(event)
+    assert event.resident == world.residents.resident(RESIDENT).pseudonym and RESIDENT.digits not in repr(event)
+    assert event.resident.startswith("p2-") and len(event.resident) == 3 + 32
     assert world.metrics.counts == {"SessionsCreated": 1}
+    # And the code and the pseudonym came from one KMS MAC
+    assert kms_calls == 1
 
 
 @pytest.mark.parametrize(
@@ -158,18 +160,37 @@ def test_three_wrong_codes_are_three_failed_checks_and_a_lock(world: World) -> N
     assert world.metrics.counts["CodeMismatches"] == 3 and world.metrics.counts["SessionsLocked"] == 1
 
 
-def test_a_login_is_recorded_by_the_service_with_the_pseudonym_and_survives_a_kms_outage(world: World) -> None:
+def test_a_login_is_recorded_by_the_service_with_the_pseudonym_of_the_codes_one_mac(world: World) -> None:
     session = world.create(Flow.HANDOVER)
     world.log_in(session.id)
+    kms_calls = world.key.calls
     started, succeeded = world.audit.events[-2:]
     assert started.action is AuditAction.DIGID_LOGIN_STARTED and started.flow is Flow.HANDOVER
-    assert succeeded.action is AuditAction.DIGID_LOGIN_SUCCEEDED and succeeded.resident == world.pseudonyms.of(RESIDENT)
+    resident = world.residents.resident(RESIDENT)
+    assert succeeded.action is AuditAction.DIGID_LOGIN_SUCCEEDED and succeeded.resident == resident.pseudonym
     assert world.metrics.counts["Identifications_handover"] == 1 and world.metrics.counts["DigidLoginsStarted"] == 1
-    # And with the pseudonym key unreachable the login stands; the event says the pseudonym is unavailable
-    other = world.create(Flow.HANDOVER)
-    world.log_in(other.id, pseudonyms=Pseudonyms(FailingMacKey()))
-    assert world.sessions.get(other.id).status is Status.LOGGED_IN
+    # And the code and the pseudonym of the login came from one KMS MAC
+    assert kms_calls == 1 and world.sessions.get(session.id).login.resident_code == resident.control_code(session.id)
+
+
+def test_a_flow_a_login_survives_a_kms_outage_without_its_pseudonym(world: World) -> None:
+    # Given the resident key unreachable: flow A's code is random, its MAC is for the pseudonym alone
+    world.log_in(None, residents=ResidentKey(FailingMacKey(), "0999"))
+    # Then the login stands; the event says the pseudonym is unavailable
+    [session] = world.sessions.sessions.values()
+    assert session.status is Status.LOGGED_IN
+    assert world.audit.events[-1].action is AuditAction.DIGID_LOGIN_SUCCEEDED
     assert world.audit.events[-1].resident == "unavailable"
+
+
+def test_a_session_login_fails_and_writes_nothing_when_its_code_cannot_be_computed(world: World) -> None:
+    # Given a flow C session and the resident key unreachable
+    session = world.create(Flow.HANDOVER)
+    # When the resident's DigiD login arrives, then it fails: without the code there is nothing to check
+    with pytest.raises(ServiceUnavailable):
+        world.log_in(session.id, residents=ResidentKey(FailingMacKey(), "0999"))
+    assert world.sessions.get(session.id).status is Status.CREATED
+    assert "digid_login_succeeded" not in world.audit.actions()
 
 
 def test_a_refused_login_uses_the_pending_login_up_and_records_no_success(world: World) -> None:

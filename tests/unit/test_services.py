@@ -23,7 +23,7 @@ from legitimatie.errors import (
     WrongState,
 )
 from legitimatie.policy import ServicePolicy
-from legitimatie.sessions.control_code import ControlCodes
+from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Flow, Official, Outcome, Status
 from legitimatie.sessions.services import (
     cancel_session,
@@ -37,7 +37,7 @@ from legitimatie.sessions.services import (
     record_resident_login,
     sweep_expired,
 )
-from tests.fakes import AUDIT, METRICS, PSEUDONYMS, FakeCipher, HmacMacKey, InMemorySessionRepository
+from tests.fakes import AUDIT, METRICS, FakeCipher, HmacMacKey, InMemorySessionRepository
 from tests.proof_fakes import InMemoryProofRecords
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -60,8 +60,8 @@ def sessions() -> InMemorySessionRepository:
 
 
 @pytest.fixture
-def codes() -> ControlCodes:
-    return ControlCodes(HmacMacKey(b"k" * 32), POLICY.gemeentecode)
+def residents() -> ResidentKey:
+    return ResidentKey(HmacMacKey(b"k" * 32), POLICY.gemeentecode)
 
 
 @pytest.fixture
@@ -96,16 +96,15 @@ def check(session_id, code, official, sessions, *, now=NOW):
     return check_control_code(session_id, code, official, sessions=sessions, now=now, audit=AUDIT, metrics=METRICS)
 
 
-def known_bsn(sessions, codes, bsn=RESIDENT, loa=None):
+def known_bsn(sessions, residents, bsn=RESIDENT, loa=None):
     return create_known_bsn_session(
         bsn,
         loa,
         OFFICIAL,
         policy=POLICY,
         sessions=sessions,
-        codes=codes,
+        residents=residents,
         now=NOW,
-        pseudonyms=PSEUDONYMS,
         audit=AUDIT,
         metrics=METRICS,
     )
@@ -117,65 +116,67 @@ def handover(sessions, loa=None):
     )
 
 
-def login(session_id, bsn, sessions, codes, cipher, *, at=NOW, loa=LevelOfAssurance.MIDDEN):
-    return record_resident_login(session_id, bsn, loa, sessions=sessions, codes=codes, cipher=cipher, now=at)
+def login(session_id, bsn, sessions, residents, cipher, *, at=NOW, loa=LevelOfAssurance.MIDDEN):
+    resident = residents.resident(bsn)
+    return record_resident_login(session_id, resident, loa, sessions=sessions, cipher=cipher, now=at)
 
 
-def test_a_known_bsn_session_stores_the_code_but_never_the_bsn(sessions, codes) -> None:
+def test_a_known_bsn_session_stores_the_code_but_never_the_bsn(sessions, residents) -> None:
     # When the official creates a flow B session
-    session = known_bsn(sessions, codes)
+    session = known_bsn(sessions, residents)
     # Then it holds the official's code and no BSN at all
     stored = sessions.get(session.id)
-    assert stored is not None and stored.official_code == codes.for_session(session.id, RESIDENT)
+    assert stored is not None and stored.official_code == residents.resident(RESIDENT).control_code(session.id)
+    assert stored.code_version == "v2"
     assert RESIDENT.digits not in repr(stored.__dict__)
     assert stored.status is Status.CREATED and stored.flow is Flow.KNOWN_BSN
     assert stored.expires_at == NOW + timedelta(minutes=30)
     assert UUID(str(stored.id)).version == 4
 
 
-def test_the_link_carries_only_the_session_uuid(sessions, codes) -> None:
-    session = known_bsn(sessions, codes)
+def test_the_link_carries_only_the_session_uuid(sessions, residents) -> None:
+    session = known_bsn(sessions, residents)
     assert POLICY.resident_link(session.id) == f"https://beeldbellen.voorbeeld.nl/?sessie={session.id}"
 
 
-def test_an_official_may_raise_the_minimum_level_but_not_lower_it(sessions, codes) -> None:
+def test_an_official_may_raise_the_minimum_level_but_not_lower_it(sessions, residents) -> None:
     assert handover(sessions, LevelOfAssurance.SUBSTANTIEEL).required_loa is LevelOfAssurance.SUBSTANTIEEL
     assert handover(sessions).required_loa is LevelOfAssurance.MIDDEN
     with pytest.raises(InvalidInput):
         handover(sessions, LevelOfAssurance.BASIS)
 
 
-def test_flow_b_codes_match_only_for_the_same_bsn(sessions, codes, cipher) -> None:
+def test_flow_b_codes_match_only_for_the_same_bsn(sessions, residents, cipher) -> None:
     # Given two flow B sessions for the same resident
-    right = known_bsn(sessions, codes)
-    wrong = known_bsn(sessions, codes)
+    right = known_bsn(sessions, residents)
+    wrong = known_bsn(sessions, residents)
     # When the right person logs in on one and someone else on the other
-    logged_in = login(right.id, RESIDENT, sessions, codes, cipher)
-    impostor = login(wrong.id, SOMEONE_ELSE, sessions, codes, cipher)
+    logged_in = login(right.id, RESIDENT, sessions, residents, cipher)
+    impostor = login(wrong.id, SOMEONE_ELSE, sessions, residents, cipher)
     # Then only the first matches, and neither stores a BSN
     assert logged_in.login and logged_in.login.code_match is True
     assert impostor.login and impostor.login.code_match is False
     assert logged_in.login.sealed_bsn is None and impostor.login.sealed_bsn is None
 
 
-def test_a_session_accepts_exactly_one_login(sessions, codes, cipher) -> None:
+def test_a_session_accepts_exactly_one_login(sessions, residents, cipher) -> None:
     session = handover(sessions)
-    login(session.id, RESIDENT, sessions, codes, cipher)
+    login(session.id, RESIDENT, sessions, residents, cipher)
     with pytest.raises(AlreadyLoggedIn):
-        login(session.id, SOMEONE_ELSE, sessions, codes, cipher)
+        login(session.id, SOMEONE_ELSE, sessions, residents, cipher)
 
 
-def test_a_login_after_expiry_is_refused(sessions, codes, cipher) -> None:
+def test_a_login_after_expiry_is_refused(sessions, residents, cipher) -> None:
     session = handover(sessions)
     with pytest.raises(SessionExpired):
-        login(session.id, RESIDENT, sessions, codes, cipher, at=NOW + timedelta(minutes=30))
+        login(session.id, RESIDENT, sessions, residents, cipher, at=NOW + timedelta(minutes=30))
     assert sessions.get(session.id).status is Status.CREATED
 
 
-def test_the_handover_official_sees_the_bsn_sealed_to_this_session(sessions, codes, cipher) -> None:
+def test_the_handover_official_sees_the_bsn_sealed_to_this_session(sessions, residents, cipher) -> None:
     # Given a flow C session the resident logged in to
     session = handover(sessions)
-    login(session.id, RESIDENT, sessions, codes, cipher)
+    login(session.id, RESIDENT, sessions, residents, cipher)
     # When the official reads it
     view = official_session(session.id, OFFICIAL, sessions=sessions, cipher=cipher, now=NOW)
     # Then the BSN is there, opened with this session's context
@@ -183,7 +184,7 @@ def test_the_handover_official_sees_the_bsn_sealed_to_this_session(sessions, cod
     assert view.session.login and view.session.login.loa is LevelOfAssurance.MIDDEN
 
 
-def test_another_official_cannot_see_the_session(sessions, codes, cipher) -> None:
+def test_another_official_cannot_see_the_session(sessions, residents, cipher) -> None:
     session = handover(sessions)
     for step in (
         lambda: official_session(session.id, COLLEAGUE, sessions=sessions, cipher=cipher, now=NOW),
@@ -196,10 +197,10 @@ def test_another_official_cannot_see_the_session(sessions, codes, cipher) -> Non
     assert sessions.get(session.id) is not None
 
 
-def test_a_session_read_after_its_expiry_is_expired_though_still_stored(sessions, codes, cipher) -> None:
+def test_a_session_read_after_its_expiry_is_expired_though_still_stored(sessions, residents, cipher) -> None:
     # Given a logged-in flow C session whose expiry time has passed (the item is still there)
     session = handover(sessions)
-    login(session.id, RESIDENT, sessions, codes, cipher)
+    login(session.id, RESIDENT, sessions, residents, cipher)
     later = NOW + timedelta(minutes=31)
     # When the official and the resident read it
     view = official_session(session.id, OFFICIAL, sessions=sessions, cipher=cipher, now=later)
@@ -211,18 +212,18 @@ def test_a_session_read_after_its_expiry_is_expired_though_still_stored(sessions
         check(session.id, "123456", OFFICIAL, sessions, now=later)
 
 
-def test_the_right_code_verifies_the_session(sessions, codes, cipher) -> None:
-    session = known_bsn(sessions, codes)
-    login(session.id, RESIDENT, sessions, codes, cipher)
+def test_the_right_code_verifies_the_session(sessions, residents, cipher) -> None:
+    session = known_bsn(sessions, residents)
+    login(session.id, RESIDENT, sessions, residents, cipher)
     outcome = check(session.id, session.official_code, OFFICIAL, sessions)
     assert outcome.match and outcome.status is Status.VERIFIED and outcome.attempts_left == 3
     assert sessions.get(session.id).status is Status.VERIFIED
 
 
-def test_three_wrong_codes_lock_the_session_for_good(sessions, codes, cipher) -> None:
+def test_three_wrong_codes_lock_the_session_for_good(sessions, residents, cipher) -> None:
     # Given a logged-in session
     session = handover(sessions)
-    logged_in = login(session.id, RESIDENT, sessions, codes, cipher)
+    logged_in = login(session.id, RESIDENT, sessions, residents, cipher)
     wrong = "000000" if logged_in.login.resident_code != "000000" else "111111"
     # When the official types three wrong codes
     outcomes = [check(session.id, wrong, OFFICIAL, sessions) for _ in range(3)]
@@ -235,25 +236,25 @@ def test_three_wrong_codes_lock_the_session_for_good(sessions, codes, cipher) ->
             check(session.id, logged_in.login.resident_code, OFFICIAL, sessions, now=moment)
 
 
-def test_a_check_before_the_resident_logged_in_changes_nothing(sessions, codes) -> None:
-    session = known_bsn(sessions, codes)
+def test_a_check_before_the_resident_logged_in_changes_nothing(sessions, residents) -> None:
+    session = known_bsn(sessions, residents)
     with pytest.raises(WrongState):
         check(session.id, session.official_code, OFFICIAL, sessions)
     assert sessions.get(session.id).attempts_left == 3
 
 
 @pytest.mark.parametrize("code", ["12345", "1234567", "12a456", "", "１２３４５６"])
-def test_a_malformed_code_is_bad_input_and_costs_no_attempt(sessions, codes, cipher, code) -> None:
+def test_a_malformed_code_is_bad_input_and_costs_no_attempt(sessions, residents, cipher, code) -> None:
     session = handover(sessions)
-    login(session.id, RESIDENT, sessions, codes, cipher)
+    login(session.id, RESIDENT, sessions, residents, cipher)
     with pytest.raises(InvalidInput):
         check(session.id, code, OFFICIAL, sessions)
     assert sessions.get(session.id).attempts_left == 3
 
 
-def test_a_flow_b_login_with_another_bsn_can_never_be_verified(sessions, codes, cipher) -> None:
-    session = known_bsn(sessions, codes)
-    impostor = login(session.id, SOMEONE_ELSE, sessions, codes, cipher)
+def test_a_flow_b_login_with_another_bsn_can_never_be_verified(sessions, residents, cipher) -> None:
+    session = known_bsn(sessions, residents)
+    impostor = login(session.id, SOMEONE_ELSE, sessions, residents, cipher)
     # Whether the official types the code they heard or their own, the session is not verified
     for code in (impostor.login.resident_code, session.official_code):
         outcome = check(session.id, code, OFFICIAL, sessions)
@@ -264,10 +265,10 @@ def test_a_flow_b_login_with_another_bsn_can_never_be_verified(sessions, codes, 
     assert complete(session.id, OFFICIAL, sessions, Outcome.NOT_IDENTIFIED).status is Status.NOT_IDENTIFIED
 
 
-def test_complete_deletes_the_personal_data_at_once(sessions, codes, cipher) -> None:
+def test_complete_deletes_the_personal_data_at_once(sessions, residents, cipher) -> None:
     # Given a handover session the resident logged in to
     session = handover(sessions)
-    logged_in = login(session.id, RESIDENT, sessions, codes, cipher)
+    logged_in = login(session.id, RESIDENT, sessions, residents, cipher)
     check(session.id, logged_in.login.resident_code, OFFICIAL, sessions)
     # When the official completes it
     completed = complete(session.id, OFFICIAL, sessions)
@@ -281,10 +282,10 @@ def test_complete_deletes_the_personal_data_at_once(sessions, codes, cipher) -> 
         public_session(session.id, sessions=sessions, now=NOW)
 
 
-def test_a_retried_complete_answers_success_again(sessions, codes, cipher) -> None:
+def test_a_retried_complete_answers_success_again(sessions, residents, cipher) -> None:
     # Given a completed session whose answer the official never received
     session = handover(sessions)
-    logged_in = login(session.id, RESIDENT, sessions, codes, cipher)
+    logged_in = login(session.id, RESIDENT, sessions, residents, cipher)
     check(session.id, logged_in.login.resident_code, OFFICIAL, sessions)
     complete(session.id, OFFICIAL, sessions)
     # When the official's browser sends Voltooien again
@@ -304,9 +305,9 @@ def test_complete_before_login_is_refused_and_keeps_the_session(sessions) -> Non
     assert sessions.get(session.id).status is Status.CREATED
 
 
-def test_cancel_ends_the_session_whatever_its_status(sessions, codes, cipher) -> None:
+def test_cancel_ends_the_session_whatever_its_status(sessions, residents, cipher) -> None:
     session = handover(sessions)
-    login(session.id, RESIDENT, sessions, codes, cipher)
+    login(session.id, RESIDENT, sessions, residents, cipher)
     assert (
         cancel_session(session.id, OFFICIAL, sessions=sessions, now=NOW, audit=AUDIT, metrics=METRICS).status
         is Status.CANCELLED
@@ -317,10 +318,10 @@ def test_cancel_ends_the_session_whatever_its_status(sessions, codes, cipher) ->
         official_session(session.id, OFFICIAL, sessions=sessions, cipher=cipher, now=NOW)
 
 
-def test_a_concurrent_change_is_never_overwritten(sessions, codes, cipher) -> None:
+def test_a_concurrent_change_is_never_overwritten(sessions, residents, cipher) -> None:
     # Given a session that changes between our read and our write
     session = handover(sessions)
-    login(session.id, RESIDENT, sessions, codes, cipher)
+    login(session.id, RESIDENT, sessions, residents, cipher)
     stale = sessions.get(session.id)
     check(session.id, "999999" if stale.login.resident_code != "999999" else "888888", OFFICIAL, sessions)
     # When a write based on the stale read is attempted
@@ -328,7 +329,7 @@ def test_a_concurrent_change_is_never_overwritten(sessions, codes, cipher) -> No
         sessions.replace(stale, expected_status=stale.status, expected_attempts_left=stale.attempts_left)
 
 
-def test_the_sweep_deletes_only_what_has_expired(sessions, codes) -> None:
+def test_the_sweep_deletes_only_what_has_expired(sessions, residents) -> None:
     old = handover(sessions)
     young = create_handover_session(
         None, OFFICIAL, policy=POLICY, sessions=sessions, now=NOW + timedelta(minutes=20), audit=AUDIT, metrics=METRICS
@@ -349,9 +350,9 @@ def test_a_session_id_in_capitals_is_still_the_same_session() -> None:
     assert parse_session_id("B616A803-917E-467B-BC85-4262F112035C") == UUID("b616a803-917e-467b-bc85-4262f112035c")
 
 
-def test_a_login_below_the_required_level_is_refused_and_stores_nothing(sessions, codes, cipher) -> None:
+def test_a_login_below_the_required_level_is_refused_and_stores_nothing(sessions, residents, cipher) -> None:
     session = handover(sessions, LevelOfAssurance.SUBSTANTIEEL)
     with pytest.raises(LevelTooLow) as refused:
-        login(session.id, RESIDENT, sessions, codes, cipher, loa=LevelOfAssurance.MIDDEN)
+        login(session.id, RESIDENT, sessions, residents, cipher, loa=LevelOfAssurance.MIDDEN)
     assert refused.value.required is LevelOfAssurance.SUBSTANTIEEL
     assert sessions.get(session.id).status is Status.CREATED and sessions.get(session.id).login is None

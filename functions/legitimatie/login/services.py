@@ -9,7 +9,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from ..assurance import LevelOfAssurance
-from ..audit import AuditAction, AuditEvent, Pseudonyms
+from ..audit import AuditAction, AuditEvent
 from ..audit import Outcome as AuditOutcome
 from ..bsn import Bsn
 from ..errors import (
@@ -27,7 +27,8 @@ from ..errors import (
 )
 from ..policy import ServicePolicy
 from ..ports import AuditTrail, BsnCipher, Metrics
-from ..sessions.control_code import ControlCodes, random_control_code
+from ..resident import Resident, ResidentKey
+from ..sessions.control_code import random_control_code
 from ..sessions.model import UNCLAIMED, Flow, Official, ResidentEvent, ResidentLogin, Session, Status
 from ..sessions.ports import SessionRepository
 from ..sessions.services import bsn_context, note_resident_event, record_resident_login
@@ -276,11 +277,10 @@ def finish_login(
     *,
     policy: ServicePolicy,
     sessions: SessionRepository,
-    codes: ControlCodes,
+    residents: ResidentKey,
     cipher: BsnCipher,
     identifications: IdentificationStore,
     pending: PendingLogins,
-    pseudonyms: Pseudonyms,
     audit: AuditTrail,
     metrics: Metrics,
     now: datetime,
@@ -294,10 +294,13 @@ def finish_login(
     makes the proof (flow A: after looking the case number up).
 
     A refused login (level, link used or expired) uses the pending login up all the same: an answer counts once.
-    The success is counted and in the audit trail with the resident's pseudonym (one more KMS call, after the
-    login is recorded: when it fails the login stands and the event says the pseudonym is unavailable)."""
+    The success is counted and in the audit trail with the resident's pseudonym. In flows B and C it comes from
+    the KMS MAC that made the code, before the write: when that MAC fails, the login fails (no code, nothing
+    to check). Flow A's code is random, so its MAC is made for the pseudonym alone, after the login is
+    recorded: when it fails there, the login stands and the event says the pseudonym is unavailable."""
+    resident = residents.resident(bsn)  # one KMS MAC, made when the code or the pseudonym is first needed
     try:
-        token, result = _finish_login(login, bsn, loa, policy, sessions, codes, cipher, identifications, now, assertion)
+        token, result = _finish_login(login, resident, loa, policy, sessions, cipher, identifications, now, assertion)
     except DomainError:
         pending.take(login.request_id, now, login.session_id)  # single use, whatever the refusal
         raise
@@ -310,15 +313,15 @@ def finish_login(
             official_name=result.official_name,
             flow=result.flow,
             loa=loa.label,
-            resident=_pseudonym(pseudonyms, bsn),
+            resident=_pseudonym(resident),
         )
     )
     return token, result
 
 
-def _pseudonym(pseudonyms: Pseudonyms, bsn: Bsn) -> str:
+def _pseudonym(resident: Resident) -> str:
     try:
-        return pseudonyms.of(bsn)
+        return resident.pseudonym
     except DomainError:  # KMS unavailable: the login stands; the event says the pseudonym is missing
         _log.warning("Resident pseudonym unavailable for the audit event")
         return "unavailable"
@@ -326,11 +329,10 @@ def _pseudonym(pseudonyms: Pseudonyms, bsn: Bsn) -> str:
 
 def _finish_login(
     login: PendingLogin,
-    bsn: Bsn,
+    resident: Resident,
     loa: LevelOfAssurance,
     policy: ServicePolicy,
     sessions: SessionRepository,
-    codes: ControlCodes,
     cipher: BsnCipher,
     identifications: IdentificationStore,
     now: datetime,
@@ -343,7 +345,7 @@ def _finish_login(
     if login.flow is Flow.NEW_RESIDENT:
         try:
             result = _register_identification(
-                bsn,
+                resident.bsn,
                 loa,
                 login.required_loa,
                 policy,
@@ -360,7 +362,7 @@ def _finish_login(
     else:
         assert login.session_id is not None
         result = _log_in_to_session(
-            login.session_id, bsn, loa, policy, sessions, codes, cipher, now, token_digest(token), taking, assertion
+            login.session_id, resident, loa, policy, sessions, cipher, now, token_digest(token), taking, assertion
         )
     return token, result
 
@@ -424,11 +426,10 @@ def _register_identification(
 
 def _log_in_to_session(
     session_id: UUID,
-    bsn: Bsn,
+    resident: Resident,
     loa: LevelOfAssurance,
     policy: ServicePolicy,
     sessions: SessionRepository,
-    codes: ControlCodes,
     cipher: BsnCipher,
     now: datetime,
     token_hash: str,
@@ -441,10 +442,9 @@ def _log_in_to_session(
     try:
         session = record_resident_login(
             session_id,
-            bsn,
+            resident,
             loa,
             sessions=sessions,
-            codes=codes,
             cipher=cipher,
             now=now,
             assertion=assertion,
@@ -596,11 +596,10 @@ class LoginPorts:
 
     policy: ServicePolicy
     sessions: SessionRepository
-    codes: ControlCodes
+    residents: ResidentKey
     cipher: BsnCipher
     identifications: IdentificationStore
     pending: PendingLogins
-    pseudonyms: Pseudonyms
     audit: AuditTrail
     metrics: Metrics
 
@@ -639,11 +638,10 @@ def answer_login(
             loa,
             policy=ports.policy,
             sessions=ports.sessions,
-            codes=ports.codes,
+            residents=ports.residents,
             cipher=ports.cipher,
             identifications=ports.identifications,
             pending=ports.pending,
-            pseudonyms=ports.pseudonyms,
             audit=ports.audit,
             metrics=ports.metrics,
             now=now,

@@ -149,11 +149,11 @@ class BaseSettings:
 
 
 class KeySettings(BaseSettings):
-    """Functions that compute control codes and seal or open a BSN."""
+    """Functions that compute control codes and pseudonyms and seal or open a BSN."""
 
-    control_code_key_id: str = Field(alias="CONTROL_CODE_KEY_ID", min_length=1)
     data_key_id: str = Field(alias="DATA_KEY_ID", min_length=1)
-    # The audit trail's resident pseudonyms: an HMAC_256 key of its own (legitimatie.audit says why).
+    # The resident key: one MAC per BSN per step gives the control code (v2) and the audit trail's pseudonym
+    # (legitimatie.resident says why it is this key).
     pseudonym_key_id: str = Field(alias="PSEUDONYM_KEY_ID", min_length=1)
 
 

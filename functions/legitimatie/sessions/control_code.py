@@ -4,7 +4,10 @@ Flow A draws the code at random. Flows B and C compute ``C(BSN, session UUID, ge
 under a key that lives in KMS (never a plain hash, the BSN space is small enough to brute-force) over a
 versioned message of fixed-length fields, truncated to six decimal digits as in HOTP (RFC 4226 §5.3).
 
-The message for version ``v1`` is the UTF-8 encoding of::
+Sessions store the version they were created with (``code_version``). New sessions are ``v2``: the code is
+derived from the resident's one KMS MAC of a step, with the pseudonym (``legitimatie.resident``). ``v1``, kept
+for sessions created before ``v2`` (``ControlCodes``), is a KMS MAC under the control code key over the UTF-8
+encoding of::
 
     legitimatie-beeldbellen/control-code/v1 \n <gemeentecode: 4 digits> \n <session UUID, 36 lowercase chars>
     \n <BSN: 9 digits>     (without the spaces and the line break shown here)
@@ -37,7 +40,7 @@ __all__ = [
 ]
 
 CODE_DIGITS: Final = 6
-CURRENT_VERSION: Final = "v1"
+CURRENT_VERSION: Final = "v2"  # of new sessions (legitimatie.resident)
 _GEMEENTECODE = re.compile(r"^[0-9]{4}$")
 
 
@@ -48,8 +51,8 @@ def validate_gemeentecode(gemeentecode: str) -> str:
     return gemeentecode
 
 
-def control_code_message(gemeentecode: str, session_id: UUID, bsn: Bsn, version: str = CURRENT_VERSION) -> bytes:
-    """The exact bytes that are MACed for a control code (see the module docstring)."""
+def control_code_message(gemeentecode: str, session_id: UUID, bsn: Bsn, version: str = "v1") -> bytes:
+    """The exact bytes that are MACed for a ``v1`` control code (see the module docstring)."""
     if version != "v1":
         raise ValueError(f"unknown control code version {version!r}")
     validate_gemeentecode(gemeentecode)
@@ -76,12 +79,13 @@ def codes_equal(expected: str, given: str) -> bool:
 
 
 class ControlCodes:
-    """Computes ``C(BSN, UUID, gemeentecode)`` with the municipality's MAC key."""
+    """Computes ``v1`` codes ``C(BSN, UUID, gemeentecode)`` with the municipality's control code key (KMS), for
+    sessions created before ``v2``."""
 
     def __init__(self, mac_key: MacKey, gemeentecode: str) -> None:
         self._mac_key = mac_key
         self._gemeentecode = validate_gemeentecode(gemeentecode)
 
-    def for_session(self, session_id: UUID, bsn: Bsn, version: str = CURRENT_VERSION) -> str:
+    def for_session(self, session_id: UUID, bsn: Bsn, version: str = "v1") -> str:
         message = control_code_message(self._gemeentecode, session_id, bsn, version)
         return hotp_truncate(self._mac_key.generate_mac(message))

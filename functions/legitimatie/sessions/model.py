@@ -17,7 +17,7 @@ from uuid import UUID
 from ..assurance import LevelOfAssurance
 from ..errors import AlreadyLoggedIn, LevelTooLow, NotVerified, SessionEnded, SessionExpired, SessionLocked, WrongState
 from ..flow import Flow
-from .control_code import codes_equal
+from .control_code import CURRENT_VERSION, codes_equal
 
 __all__ = [
     "MAX_CODE_ATTEMPTS",
@@ -112,7 +112,7 @@ class Session:
     created_at: datetime
     expires_at: datetime
     official_code: str | None = None  # flow B: C(BSN, id, gemeentecode) shown to the official at creation
-    code_version: str = "v1"
+    code_version: str = CURRENT_VERSION  # of the control code: "v2"; "v1" for sessions created before it
     login: ResidentLogin | None = None
     attempts_left: int = MAX_CODE_ATTEMPTS
     verified_at: datetime | None = field(default=None)

@@ -12,7 +12,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from ..assurance import LevelOfAssurance
-from ..audit import AuditAction, AuditEvent, Pseudonyms
+from ..audit import AuditAction, AuditEvent
 from ..audit import Outcome as AuditOutcome
 from ..bsn import Bsn
 from ..errors import InvalidInput, InvalidSessionId, SessionExpired, SessionNotFound, WrongState
@@ -23,7 +23,8 @@ from ..ports import AuditTrail, BsnCipher, Metrics
 from ..proofs.model import ProofRecord
 from ..proofs.ports import ProofOutbox
 from ..proofs.services import proof_of_session
-from .control_code import ControlCodes, codes_equal
+from ..resident import Resident, ResidentKey
+from .control_code import codes_equal
 from .model import CheckOutcome, Flow, Official, Outcome, ResidentEvent, ResidentLogin, Session, Status
 from .ports import ExpiredRecords, SessionRepository
 
@@ -102,8 +103,7 @@ def create_session(
     *,
     policy: ServicePolicy,
     sessions: SessionRepository,
-    codes: ControlCodes,
-    pseudonyms: Pseudonyms,
+    residents: ResidentKey,
     audit: AuditTrail,
     metrics: Metrics,
     now: datetime,
@@ -121,8 +121,7 @@ def create_session(
             official,
             policy=policy,
             sessions=sessions,
-            codes=codes,
-            pseudonyms=pseudonyms,
+            residents=residents,
             audit=audit,
             metrics=metrics,
             now=now,
@@ -152,8 +151,7 @@ def create_followed_session(
     *,
     policy: ServicePolicy,
     sessions: SessionRepository,
-    codes: ControlCodes,
-    pseudonyms: Pseudonyms,
+    residents: ResidentKey,
     audit: AuditTrail,
     metrics: Metrics,
     now: datetime,
@@ -168,8 +166,7 @@ def create_followed_session(
         official,
         policy=policy,
         sessions=sessions,
-        codes=codes,
-        pseudonyms=pseudonyms,
+        residents=residents,
         audit=audit,
         metrics=metrics,
         now=now,
@@ -200,20 +197,19 @@ def create_known_bsn_session(
     *,
     policy: ServicePolicy,
     sessions: SessionRepository,
-    codes: ControlCodes,
-    pseudonyms: Pseudonyms,
+    residents: ResidentKey,
     audit: AuditTrail,
     metrics: Metrics,
     now: datetime,
     live_ticket: LiveTicket | None = None,
 ) -> Session:
     """Flow B: the official knows the BSN; the session stores only the code derived from it. The audit trail
-    gets the resident's pseudonym."""
+    gets the resident's pseudonym, from the same KMS MAC as the code (one call, before anything is written)."""
     session = _new_session(Flow.KNOWN_BSN, requested_loa, official, policy, now, live_ticket)
-    code = codes.for_session(session.id, bsn, session.code_version)
-    session = replace(session, official_code=code)
+    resident = residents.resident(bsn)
+    session = replace(session, official_code=resident.control_code(session.id, session.code_version))
     sessions.add(session, live_ticket=live_ticket)
-    _created(session, pseudonyms.of(bsn), audit, metrics)
+    _created(session, resident.pseudonym, audit, metrics)
     return session
 
 
@@ -441,11 +437,10 @@ def note_resident_event(session_id: UUID, event: ResidentEvent, *, sessions: Ses
 
 def record_resident_login(
     session_id: UUID,
-    bsn: Bsn,
+    resident: Resident,
     loa: LevelOfAssurance,
     *,
     sessions: SessionRepository,
-    codes: ControlCodes,
     cipher: BsnCipher,
     now: datetime,
     assertion: DigidAssertion | None = None,
@@ -454,19 +449,23 @@ def record_resident_login(
 ) -> Session:
     """A DigiD login for a session of flow B or C. The BSN is kept only sealed, and only in flow C. ``result_for``
     makes the resident's result from the logged-in session, and ``taking`` is the pending login the write uses
-    up (read with its session: no second read): one conditional write records all of it."""
+    up (read with its session: no second read): one conditional write records all of it.
+
+    The resident's KMS MAC is made here, after the session accepted the login; the caller's ``resident`` keeps
+    it for the pseudonym. When it fails the login fails and nothing is written: without the code there is
+    nothing for the official to check."""
     session = taking.login.session if taking is not None and taking.login.session is not None else None
     if session is None or session.id != session_id:
         session = sessions.get(session_id)
     if session is None:
         raise SessionNotFound("This link is not known.")
     session.ensure_accepts_login(loa, now)  # before any KMS call: a refused login costs nothing
-    resident_code = codes.for_session(session.id, bsn, session.code_version)
+    resident_code = resident.control_code(session.id, session.code_version)
     if session.flow is Flow.KNOWN_BSN:
         match = session.official_code is not None and codes_equal(session.official_code, resident_code)
         login = ResidentLogin(at=now, loa=loa, resident_code=resident_code, code_match=match)
     else:
-        sealed = cipher.seal(bsn.digits.encode(), bsn_context(session.id))
+        sealed = cipher.seal(resident.bsn.digits.encode(), bsn_context(session.id))
         login = ResidentLogin(at=now, loa=loa, resident_code=resident_code, sealed_bsn=sealed)
     if assertion is not None:
         login = replace(login, digid_assertion_id=assertion.assertion_id, digid_authn_instant=assertion.authn_instant)
