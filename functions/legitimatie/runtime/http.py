@@ -22,10 +22,11 @@ def _without_its_init(name: str) -> None:
     ``aws_lambda_powertools.event_handler``'s ``__init__`` imports every resolver Powertools has (AppSync, Bedrock
     agents, VPC Lattice, ... and with them asyncio): about 40 ms of every cold start, for the one module we use
     (``api_gateway``). ``utilities.data_classes``' imports the data class of every event source (about 30 of them),
-    for the five ``api_gateway`` asks it for. The package is registered as an empty module with its real
-    ``__path__``, so its submodules import as usual; a name its ``__init__`` imports from a submodule is taken from
-    that submodule alone. The first time anything asks it for another name, the real ``__init__`` runs in it, so code
-    that wants the whole package still gets it.
+    for the five ``api_gateway`` asks it for; ``event_handler.openapi``'s loads the tool that merges OpenAPI
+    documents. The package is registered as an empty module with its real ``__path__``, so its submodules import as
+    usual; a name its ``__init__`` imports from a submodule is taken from that submodule alone. The first time
+    anything asks it for another name, the real ``__init__`` runs in it, so code that wants the whole package still
+    gets it.
     """
     if name in sys.modules:
         return
@@ -36,10 +37,12 @@ def _without_its_init(name: str) -> None:
     loader = spec.loader
     with open(spec.origin, encoding="utf-8") as source:  # ``from .alb_event import ALBEvent``: alb_event's
         tree = ast.parse(source.read(), spec.origin)
-    defined_in = {
-        alias.asname or alias.name: node.module
+    defined_in = {  # name: its submodule, from ``from .sub import name`` and ``from <package>.sub import name``
+        alias.asname or alias.name: node.module.removeprefix(f"{name}.")
         for node in tree.body
-        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and (node.level == 1 or (node.level == 0 and node.module.startswith(f"{name}.")))
         for alias in node.names
     }
 
@@ -59,6 +62,7 @@ def _without_its_init(name: str) -> None:
 
 _without_its_init("aws_lambda_powertools.event_handler")
 _without_its_init("aws_lambda_powertools.utilities.data_classes")
+_without_its_init("aws_lambda_powertools.event_handler.openapi")  # its __init__ loads the OpenAPI merge tool
 
 from aws_lambda_powertools.event_handler import content_types  # noqa: E402 - after the line above, on purpose
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response  # noqa: E402
