@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from legitimatie.adapters.dynamodb import DynamoDbLiveChannels, DynamoDbResidentResults, DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher
@@ -43,13 +42,6 @@ def wiring() -> Wiring:
         results=DynamoDbResidentResults(dynamodb, settings.table_name),
         live=DynamoDbLiveChannels(dynamodb, settings.table_name),
         cipher=KmsBsnCipher(aws_client("kms"), settings.data_key_id),
-        pushes=ApiGatewayLivePushes(_management_client(settings.live_endpoint)),
+        # Created on the first push: a ticket or a $connect never pays for this client.
+        pushes=ApiGatewayLivePushes(aws_client("apigatewaymanagementapi", settings.live_endpoint)),
     )
-
-
-def _management_client(endpoint: str) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
-    return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, config=config)

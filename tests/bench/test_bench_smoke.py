@@ -288,6 +288,7 @@ def test_the_cold_start_part_measures_every_function_in_the_lambda_layout(tmp_pa
     for function in result["functions"].values():
         assert function["layout"] == "lambda"
         assert function["ratio_to_floor_with_call"] > 0
+        assert function["ratio_to_floor_with_call_cpu"] > 0  # the steadier figure on a shared machine
         assert function["bundle_modules"] > 0  # our own modules come from the built bundle, not the repository
         # And the first request passes validation: a 400/422 would time a path that never reaches AWS
         assert function["status"] not in (400, 422), function

@@ -68,3 +68,18 @@ def test_an_aws_client_is_created_when_first_used_and_then_reused(monkeypatch) -
         # Then one real client was created, on the first use, and it answered both
         assert created == ["kms"] and kms.created
         assert len(kms.list_keys()["Keys"]) == 1
+
+
+def test_the_handlers_without_a_request_model_load_neither_pydantic_nor_every_event_data_class() -> None:
+    # Given a fresh interpreter
+    # When the handlers whose routes parse no JSON body import, and one event data class is asked for by name
+    result = fresh(
+        "import json, sys\n"
+        "import live.handler, proofs.handler, digid.handler\n"
+        "before = {'pydantic': 'pydantic' in sys.modules,"
+        " 'appsync_event': 'aws_lambda_powertools.utilities.data_classes.appsync_resolver_event' in sys.modules}\n"
+        "from aws_lambda_powertools.utilities.data_classes import SQSEvent, SESEvent\n"
+        "print(json.dumps({**before, 'named': [SQSEvent.__name__, SESEvent.__name__]}))\n"
+    )
+    # Then pydantic and the data classes api_gateway does not use were not loaded; named ones still load
+    assert result == {"pydantic": False, "appsync_event": False, "named": ["SQSEvent", "SESEvent"]}

@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -99,6 +98,8 @@ def _channel_for(material: TlsMaterial) -> _Channel:
 
 
 def _open_channel(material: TlsMaterial) -> _Channel:
+    from http.cookiejar import DefaultCookiePolicy  # loaded by requests too: none of it before the ACS path
+
     import requests  # only the ACS path needs it: keep it out of the other functions' cold start
 
     cert_pem, key_pem, ca_bundle = material

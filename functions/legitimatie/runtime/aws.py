@@ -16,10 +16,12 @@ __all__ = ["LazyClient", "aws_client"]
 
 
 class LazyClient:
-    """A boto3 client for ``service``, created on first attribute access (thread-safe), then used directly."""
+    """A boto3 client for ``service`` (at ``endpoint_url``, else the standard one), created on first attribute access
+    (thread-safe), then used directly."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, endpoint_url: str | None = None) -> None:
         self.service = service
+        self.endpoint_url = endpoint_url
         self._client: Any = None
         self._lock = threading.Lock()
 
@@ -34,7 +36,7 @@ class LazyClient:
         if client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = _new_client(self.service)
+                    self._client = _new_client(self.service, self.endpoint_url)
                 client = self._client
         return getattr(client, name)
 
@@ -42,15 +44,18 @@ class LazyClient:
         return f"LazyClient({self.service!r}, created={self.created})"
 
 
-def _new_client(service: str) -> Any:
+def _new_client(service: str, endpoint_url: str | None) -> Any:
     import boto3
     from botocore.config import Config
 
     config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
-    return boto3.client(service, config=config)  # type: ignore[call-overload]
+    at = {"endpoint_url": endpoint_url} if endpoint_url else {}
+    return boto3.client(service, config=config, **at)  # type: ignore[call-overload]
 
 
 @cache
-def aws_client(service: str) -> Any:
-    """One client per service per process (endpoint and region come from the standard AWS variables)."""
-    return LazyClient(service)
+def aws_client(service: str, endpoint_url: str | None = None) -> Any:
+    """One client per service (and endpoint) per process; region, and the endpoint unless given, come from the
+    standard AWS variables. ``endpoint_url``: a service whose endpoint is the deployment's own (API Gateway's
+    management API for a WebSocket API)."""
+    return LazyClient(service, endpoint_url)

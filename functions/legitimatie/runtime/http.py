@@ -5,6 +5,7 @@ Responses never carry a stack trace, a BSN, or the input that was refused.
 
 from __future__ import annotations
 
+import ast
 import hmac
 import importlib
 import importlib.util
@@ -15,25 +16,39 @@ import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
 
-def _event_handler_without_its_init() -> None:
-    """Let ``aws_lambda_powertools.event_handler``'s submodules load without the package's ``__init__``.
+def _without_its_init(name: str) -> None:
+    """Let a Powertools package's submodules load without the package's ``__init__``, which imports them all.
 
-    That ``__init__`` imports every resolver Powertools has (AppSync, AppSync events, Bedrock agents, VPC Lattice,
-    Lambda function URLs, ... and with them asyncio): about 40 ms of every cold start, for the one module we use
-    (``api_gateway``). The package is registered as an empty module with its real ``__path__``, so its submodules
-    import as usual. The first time anything asks it for a name that is not a submodule, the real ``__init__``
-    runs in it, so code that wants the whole package still gets it.
+    ``aws_lambda_powertools.event_handler``'s ``__init__`` imports every resolver Powertools has (AppSync, Bedrock
+    agents, VPC Lattice, ... and with them asyncio): about 40 ms of every cold start, for the one module we use
+    (``api_gateway``). ``utilities.data_classes``' imports the data class of every event source (about 30 of them),
+    for the five ``api_gateway`` asks it for; ``event_handler.openapi``'s loads the tool that merges OpenAPI
+    documents. The package is registered as an empty module with its real ``__path__``, so its submodules import as
+    usual; a name its ``__init__`` imports from a submodule is taken from that submodule alone. The first time
+    anything asks it for another name, the real ``__init__`` runs in it, so code that wants the whole package still
+    gets it.
     """
-    name = "aws_lambda_powertools.event_handler"
     if name in sys.modules:
         return
     spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None or not spec.submodule_search_locations:
+    if spec is None or spec.loader is None or not spec.submodule_search_locations or not spec.origin:
         return
     package = importlib.util.module_from_spec(spec)
     loader = spec.loader
+    with open(spec.origin, encoding="utf-8") as source:  # ``from .alb_event import ALBEvent``: alb_event's
+        tree = ast.parse(source.read(), spec.origin)
+    defined_in = {  # name: its submodule, from ``from .sub import name`` and ``from <package>.sub import name``
+        alias.asname or alias.name: node.module.removeprefix(f"{name}.")
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and (node.level == 1 or (node.level == 0 and node.module.startswith(f"{name}.")))
+        for alias in node.names
+    }
 
     def load_on_demand(attribute: str) -> Any:
+        if attribute in defined_in:
+            return getattr(importlib.import_module(f"{name}.{defined_in[attribute]}"), attribute)
         if importlib.util.find_spec(f"{name}.{attribute}") is not None:
             return importlib.import_module(f"{name}.{attribute}")
         if "__getattr__" in vars(package):  # anything else: the package in full, once
@@ -45,13 +60,14 @@ def _event_handler_without_its_init() -> None:
     sys.modules[name] = package
 
 
-_event_handler_without_its_init()
+_without_its_init("aws_lambda_powertools.event_handler")
+_without_its_init("aws_lambda_powertools.utilities.data_classes")
+_without_its_init("aws_lambda_powertools.event_handler.openapi")  # its __init__ loads the OpenAPI merge tool
 
 from aws_lambda_powertools.event_handler import content_types  # noqa: E402 - after the line above, on purpose
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response  # noqa: E402
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError  # noqa: E402
 from aws_lambda_powertools.shared.cookies import Cookie  # noqa: E402
-from pydantic import BaseModel, ValidationError  # noqa: E402
 
 from ..adapters.audit_log import CLIENT_ADDRESS  # noqa: E402
 from ..errors import (  # noqa: E402
@@ -70,6 +86,7 @@ from .observability import logger  # noqa: E402
 
 if TYPE_CHECKING:  # the middlewares package imports event_handler's types, and with them every resolver
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+    from pydantic import BaseModel  # pydantic is imported by the handlers whose routes have a request model
 
 __all__ = [
     "Response",
@@ -82,7 +99,7 @@ __all__ = [
     "parse_body",
 ]
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 
 class BadRequest(InvalidInput):
@@ -206,12 +223,6 @@ def new_resolver() -> APIGatewayHttpResolver:
         logger.info("Request refused", extra={"error": exc.code, "status": status})
         return error_response(status, exc.code, exc.message)
 
-    @app.exception_handler(ValidationError)
-    def _invalid_body(exc: ValidationError) -> Response[str]:
-        # Only where and what, never the refused input (it may be a BSN).
-        fields = ", ".join(".".join(str(p) for p in error["loc"]) or "body" for error in exc.errors())
-        return error_response(422, "invalid_request", f"The request has invalid or missing fields: {fields}.")
-
     @app.not_found
     def _not_found(exc: NotFoundError) -> Response[str]:
         return error_response(404, "not_found", "There is nothing at this address.")
@@ -235,7 +246,14 @@ def parse_body(app: APIGatewayHttpResolver, model: type[M]) -> M:
         raise BadRequest("The request body is nested too deeply.") from None
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
-    return model.model_validate(data)
+    from pydantic import ValidationError  # loaded with ``model``'s module already; none of this at import
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        # Only where and what, never the refused input (it may be a BSN).
+        fields = ", ".join(".".join(str(p) for p in error["loc"]) or "body" for error in exc.errors())
+        raise InvalidInput(f"The request has invalid or missing fields: {fields}.") from None
 
 
 def _groups(raw: object) -> frozenset[str]:
