@@ -71,7 +71,9 @@ $(NPM_STAMP): $(SITE)/package.json $(SITE)/package-lock.json | node
 	@touch $(NPM_STAMP)
 
 # Copied every time (a few small files), so that THEME_PACKAGE, THEME_CSS, LOGO and DIGID_LOGO given on the command
-# line count.
+# line count. Then the served site is built into static_site/dist/ (produced, not committed): each page with one
+# stylesheet and one script of content-hashed names (infrastructure/deploy/site_build.py), fewer billed requests.
+# `make run`, `make publish-site` and the browser tests serve static_site/dist/.
 site: $(NPM_STAMP)
 	@rm -rf $(SITE)/vendor && mkdir -p $(SITE)/vendor
 	cp $(SITE)/node_modules/@utrecht/component-library-css/dist/index.css $(SITE)/vendor/utrecht.css
@@ -80,6 +82,7 @@ site: $(NPM_STAMP)
 	cp $(LOGO) $(SITE)/vendor/logo.svg
 	cp $(SITE)/node_modules/@utrecht/digid-button-css/dist/index.css $(SITE)/vendor/digid-button.css
 	$(if $(DIGID_LOGO),cp $(DIGID_LOGO) $(SITE)/vendor/digid-logo.svg,node $(SITE)/tools/digid-logo.mjs $(DIGID_LOGO_COMPONENT) $(SITE)/vendor/digid-logo.svg)
+	$(PYTHON) -m infrastructure.deploy.site_build --root $(SITE) --out $(SITE)/dist
 	@touch $(VENDOR_STAMP)
 
 # npm builds the pages' vendor files (make site). Installed with apt when missing, like Chromium below.
