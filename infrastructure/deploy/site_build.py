@@ -7,8 +7,9 @@ src defer>``) one by one, which keeps them readable; a browser would fetch each 
 is a billed request (and a WAF inspection). The build writes the same page with one ``/bundle/site.<hash>.css`` (the
 ordered union of every page's stylesheets, so the second page a browser opens finds it cached) and one
 ``/bundle/<page>.<hash>.js`` (the page's scripts, concatenated in their order; every one of them is strict mode
-and shares the one global scope of classic scripts, so a concatenation runs as the separate files did). Images the
-pages show (logos) get content-hashed copies too. Files with a hash in their name never change: they are served
+and shares the one global scope of classic scripts, so a concatenation runs as the separate files did). The SVG
+images the pages show (the logos) are written into the page as data: URIs when small (the CSP's img-src allows
+data:), else as content-hashed copies. Files with a hash in their name never change: they are served
 with ``Cache-Control: public, max-age=31536000, immutable`` (``cache_control``), everything else (the pages,
 ``/assets/autopost.js`` that the DigiD hand-over page loads, ``.well-known/``) must be revalidated.
 
@@ -18,6 +19,7 @@ Standard library only: ``make site`` runs it before the virtualenv exists.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import re
 import shutil
@@ -29,6 +31,7 @@ __all__ = ["IMMUTABLE", "REVALIDATE", "Page", "build", "cache_control"]
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 BUNDLE_DIR = "bundle"
+INLINE_IMAGE_MAX_BYTES = 4096
 # Files served as they are, besides the built pages and bundles: the DigiD hand-over page's script (named in
 # functions/digid/views.py), the RFC 9116 security.txt and a local config.json if there is one.
 PASSED_ON = ("assets/autopost.js", ".well-known", "config.json")
@@ -74,6 +77,14 @@ def _read(root: Path, url: str) -> bytes:
     return path.read_bytes()
 
 
+def _image(out: Path, url: str, data: bytes) -> str:
+    """A small SVG (the logos) as a data: URI in the page (CSP img-src allows data:): no request of its own; a
+    larger one as a hashed file."""
+    if len(data) <= INLINE_IMAGE_MAX_BYTES:
+        return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+    return _write_hashed(out, Path(url).stem, Path(url).suffix, data)
+
+
 def _ordered_union(lists: list[list[str]]) -> list[str]:
     """Every stylesheet once, each after the ones it follows on any page (the cascade's order is kept)."""
     union: list[str] = []
@@ -115,8 +126,8 @@ def build(root: Path, out: Path) -> list[Page]:
 
         for url in _IMAGE.findall(text):
             if url not in images:
-                images[url] = _write_hashed(out, Path(url).stem, Path(url).suffix, _read(root, url))
-        shown = tuple(dict.fromkeys(images[url] for url in _IMAGE.findall(text)))
+                images[url] = _image(out, url, _read(root, url))
+        shown = tuple(dict.fromkeys(images[url] for url in _IMAGE.findall(text) if images[url].startswith("/")))
         text = _IMAGE.sub(lambda match: match[0].replace(match[1], images[match[1]]), text)
         (out / name).write_text(text, encoding="utf-8")
         pages.append(Page(name, css_url, js_url if scripts else "", shown))

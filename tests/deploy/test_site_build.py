@@ -1,5 +1,6 @@
 """The served site: one stylesheet for every page and one script per page, content-hashed and cached for good."""
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -58,9 +59,17 @@ def test_each_page_names_one_stylesheet_and_one_script_of_hashed_names(site: Pat
     assert pages["index.html"].script != pages["privacy.html"].script
     assert f'<script src="{pages["index.html"].script}" defer></script>' in index
     assert '<link rel="icon" href="data:,">' in index
-    # And the logo is a hashed copy too
-    assert pages["index.html"].images[0].startswith("/bundle/logo.") and pages["index.html"].images[0] in index
-    assert pages["index.html"].requests[0] == "/index.html" and len(pages["index.html"].requests) == 4
+    # And the small logo is in the page itself: no request of its own
+    logo = base64.b64encode((site / "vendor" / "logo.svg").read_bytes()).decode()
+    assert f'src="data:image/svg+xml;base64,{logo}"' in index and pages["index.html"].images == ()
+    assert pages["index.html"].requests[0] == "/index.html" and len(pages["index.html"].requests) == 3
+
+
+def test_a_large_image_is_a_hashed_file(site: Path) -> None:
+    (site / "vendor" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'>" + " " * 5000 + "</svg>")
+    pages = {built.name: built for built in build(site, site / "dist")}
+    assert pages["index.html"].images[0].startswith("/bundle/logo.")
+    assert pages["index.html"].images[0] in (site / "dist" / "index.html").read_text(encoding="utf-8")
 
 
 def test_the_bundles_hold_the_files_in_the_pages_order(site: Path) -> None:
