@@ -44,7 +44,8 @@ test: $(STAMP) lint site chromium pdf-tools security-tools
 # Issue 7: cold start, warm latency, AWS calls, package size, cost and load, as one table (a few minutes).
 # JSON goes to bench/results/<timestamp>.json (not committed). `$(PY) -m bench --quick` tries the machinery.
 # Cold starts are timed with python3.13, the Lambda runtime's version (built once into .toolchain/ when missing).
-bench: $(STAMP)
+# The cost part counts the pages' requests in the built site (make site).
+bench: $(STAMP) site
 	BENCH_PYTHON=$$(bash infrastructure/deploy/lambda_python.sh 3.13 .toolchain) $(PY) -m bench
 
 # An interpreter of the Lambda runtime's version compiles the bundle's bytecode (functions/Makefile): python3.13 on
