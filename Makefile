@@ -44,7 +44,8 @@ test: $(STAMP) lint site chromium pdf-tools security-tools
 # Issue 7: cold start, warm latency, AWS calls, package size, cost and load, as one table (a few minutes).
 # JSON goes to bench/results/<timestamp>.json (not committed). `$(PY) -m bench --quick` tries the machinery.
 # Cold starts are timed with python3.13, the Lambda runtime's version (built once into .toolchain/ when missing).
-bench: $(STAMP)
+# The cost part counts the pages' requests in the built site (make site).
+bench: $(STAMP) site
 	BENCH_PYTHON=$$(bash infrastructure/deploy/lambda_python.sh 3.13 .toolchain) $(PY) -m bench
 
 # An interpreter of the Lambda runtime's version compiles the bundle's bytecode (functions/Makefile): python3.13 on
@@ -71,7 +72,9 @@ $(NPM_STAMP): $(SITE)/package.json $(SITE)/package-lock.json | node
 	@touch $(NPM_STAMP)
 
 # Copied every time (a few small files), so that THEME_PACKAGE, THEME_CSS, LOGO and DIGID_LOGO given on the command
-# line count.
+# line count. Then the served site is built into static_site/dist/ (produced, not committed): each page with one
+# stylesheet and one script of content-hashed names (infrastructure/deploy/site_build.py), fewer billed requests.
+# `make run`, `make publish-site` and the browser tests serve static_site/dist/.
 site: $(NPM_STAMP)
 	@rm -rf $(SITE)/vendor && mkdir -p $(SITE)/vendor
 	cp $(SITE)/node_modules/@utrecht/component-library-css/dist/index.css $(SITE)/vendor/utrecht.css
@@ -80,6 +83,7 @@ site: $(NPM_STAMP)
 	cp $(LOGO) $(SITE)/vendor/logo.svg
 	cp $(SITE)/node_modules/@utrecht/digid-button-css/dist/index.css $(SITE)/vendor/digid-button.css
 	$(if $(DIGID_LOGO),cp $(DIGID_LOGO) $(SITE)/vendor/digid-logo.svg,node $(SITE)/tools/digid-logo.mjs $(DIGID_LOGO_COMPONENT) $(SITE)/vendor/digid-logo.svg)
+	$(PYTHON) -m infrastructure.deploy.site_build --root $(SITE) --out $(SITE)/dist
 	@touch $(VENDOR_STAMP)
 
 # npm builds the pages' vendor files (make site). Installed with apt when missing, like Chromium below.

@@ -1,10 +1,12 @@
 """Money: cost per 1,000 identifications per flow, and the fixed monthly cost of an idle deployment.
 
 Per identification the model takes what the benchmark measured (the invocations of a flow, each with its own
-handler time, AWS calls by operation and log bytes) and adds what cannot be measured here, from
-``bench.prices.ASSUMPTIONS``: the latency of real AWS calls, Lambda's CPU share at the configured memory size,
-CloudFront's static requests and the staff page's polling. The idle cost is read from template.yaml (and
-``infrastructure/deploy/waf.yaml`` when present): what a deployment pays per month with no identifications.
+handler time, AWS calls by operation and log bytes), the pages' own files as ``make site`` builds them
+(``static_requests``), and adds what cannot be measured here, from ``bench.prices.ASSUMPTIONS``: the latency of real
+AWS calls, Lambda's CPU share at the configured memory size, the traffic that decides how often a function starts
+cold (``cold_share``), the edge log lines per request and the staff page's polling. The idle cost is read from
+template.yaml (and ``infrastructure/deploy/waf.yaml`` when present): what a deployment pays per month with no
+identifications.
 """
 
 from __future__ import annotations
@@ -18,7 +20,18 @@ from typing import Any
 
 from bench.prices import ASSUMPTIONS, PRICES
 
-__all__ = ["TARGETS", "add_cost", "flow_cost", "idle_cost", "invocation_ms", "live_cost", "polling_cost"]
+__all__ = [
+    "TARGETS",
+    "add_cost",
+    "cold_share",
+    "flow_cost",
+    "idle_cost",
+    "invocation_ms",
+    "live_cost",
+    "polling_cost",
+    "static_requests",
+    "xray_share",
+]
 
 # The targets of issue 7, reported next to the figures (never asserted as timings in tests).
 TARGETS: dict[str, float] = {
@@ -28,6 +41,9 @@ TARGETS: dict[str, float] = {
     "usd_per_1000": 0.10,  # issue 13: everything counted
     "idle_usd_month": 20.0,
 }
+
+# Traffic levels (identifications an hour, one municipality) at which the total is also reported: INIT depends on it.
+TRAFFIC_LEVELS_PER_HOUR = (0.5, 2, 10, 60)
 
 _READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 _WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
@@ -76,25 +92,35 @@ def flow_cost(
     http: bool = True,
     init_ms: Mapping[str, float] | None = None,
     tracing: str = "PassThrough",
+    static_requests: float = 0.0,
+    cold_start_share: float | None = None,
+    xray_share: float = 1.0,
+    init_billed: set[str] | None = None,
 ) -> dict[str, Any]:
     """USD per 1,000 identifications of one flow, itemised; ``steps`` are the flow's measured invocations.
 
     ``http``: the steps came through CloudFront, WAF and the HTTP API (False for SQS and CloudWatch Logs
-    invocations). ``init_ms``: measured INIT time per function at full CPU (Lambda bills it on cold starts).
+    invocations). ``init_ms``: measured INIT time per function at full CPU (Lambda bills it on cold starts), billed
+    once per function of the steps with probability ``cold_start_share`` (default: ``cold_share`` at the assumed
+    traffic). ``static_requests``: the pages' own files fetched through CloudFront and WAF (``static_requests``).
+    ``xray_share``: with ``tracing`` Active, the share of invocations the sampling rule records (``xray_share``).
+    ``init_billed``: functions whose INIT another part of the same identification already paid (updated here).
     """
     items = {"lambda": 0.0, "lambda_init": 0.0, "http_api": 0.0, "cloudfront": 0.0, "waf": 0.0, "logs": 0.0}
     items["xray"] = 0.0
+    cold = cold_share(assumptions) if cold_start_share is None else cold_start_share
+    inits: dict[str, float] = {}
     for step in steps:
         gb_seconds = step["memory_mb"] / 1024 * invocation_ms(step, assumptions) / 1000
         items["lambda"] += PRICES["lambda_request"] + gb_seconds * PRICES["lambda_arm64_gb_second"]
         cpu_share = min(1.0, float(step["memory_mb"]) / assumptions["full_vcpu_memory_mb"])
         measured = (init_ms or {}).get(str(step.get("function")))
         init = (measured if measured is not None else assumptions["init_ms_when_unmeasured"] * cpu_share) / cpu_share
-        items["lambda_init"] += (
-            assumptions["cold_start_share"] * step["memory_mb"] / 1024 * init / 1000 * PRICES["lambda_arm64_gb_second"]
-        )
-        if tracing == "Active":
-            items["xray"] += assumptions["xray_traces_per_invocation_when_active"] * PRICES["xray_trace_recorded"]
+        # the first invocation of each function in an identification may find no environment; the next ones,
+        # seconds to minutes later, find the one it left
+        inits[str(step.get("function", step.get("step")))] = step["memory_mb"] / 1024 * init / 1000
+        if tracing == "Active":  # no upstream decision: each invocation is a trace root, sampled by the rule
+            items["xray"] += xray_share * PRICES["xray_trace_recorded"]
         if http:
             items["http_api"] += PRICES["http_api_request"]
         log_bytes = step.get("log_bytes", 0) + assumptions["platform_log_bytes_per_invocation"]
@@ -103,12 +129,91 @@ def flow_cost(
         for key, count in step["calls"].items():
             service = key.split(":", 1)[0]
             items[service] = items.get(service, 0.0) + _call_cost(key, count, assumptions)
+    billed = set() if init_billed is None else init_billed
+    new = {function: gb_seconds for function, gb_seconds in inits.items() if function not in billed}
+    billed.update(new)
+    items["lambda_init"] = cold * sum(new.values()) * PRICES["lambda_arm64_gb_second"]
     if http:
-        requests = len(steps) + assumptions["static_requests_per_identification"]
+        requests = len(steps) + static_requests
         items["cloudfront"] = requests * PRICES["cloudfront_https_request"]
         items["waf"] = requests * PRICES["waf_request"] if waf else 0.0
+        items["edge logs (CloudFront + WAF)"] = requests * _edge_log_usd(assumptions, waf=waf)
     per_1000 = {name: value * 1000 for name, value in items.items()}
     return {"per_1000_usd": sum(per_1000.values()), "items_per_1000_usd": per_1000}
+
+
+def cold_share(assumptions: Mapping[str, float] = ASSUMPTIONS, per_hour: float | None = None) -> float:
+    """The chance that a function's first invocation in an identification is a cold start.
+
+    Lambda reclaims an execution environment that has been idle for a while (not documented; minutes, taken as
+    ``environment_idle_minutes``). With identifications arriving at random (Poisson) at ``per_hour`` an hour,
+    the function was idle that long before an identification with probability exp(-rate x idle time). Within one
+    identification its later invocations come seconds to minutes after the first: warm.
+    """
+    rate = assumptions["identifications_per_hour"] if per_hour is None else per_hour
+    return math.exp(-rate / 60 * assumptions["environment_idle_minutes"])
+
+
+def digid_autopost_pages(template: Any) -> int:
+    """How often the resident's browser loads the DigiD hand-over page's script (/assets/autopost.js) at the
+    template's defaults: once with the HTTP-POST request binding, never with the redirect binding. (An answer
+    by POST that arrives without the login cookie is posted once more; POST answers are off by default.)"""
+    binding = (template.parameters.get("DigidRequestBinding") or {}).get("Default", "redirect")
+    return 1 if str(binding) == "post" else 0
+
+
+def static_requests(
+    repo_root: Path, assumptions: Mapping[str, float] = ASSUMPTIONS, autopost_pages: int = 0
+) -> dict[str, Any]:
+    """What the browsers fetch of the site per identification, from the pages as ``make site`` builds them.
+
+    The resident is new: the start page (``index.html``) with all it names, the DigiD hand-over page's script
+    (``autopost_pages``), then ``resultaat.html`` (its stylesheet is cached: immutable). Pages are revalidated on
+    every visit (``no-cache``): a request each. ``/config.json`` (``no-store``) is fetched by the start page's
+    script. The official keeps the staff page open all day (it switches between sessions without loading the
+    page again): its load is shared by ``identifications_per_official_day``.
+    """
+    import gzip
+    import tempfile
+
+    from infrastructure.deploy.site_build import build
+
+    with tempfile.TemporaryDirectory(prefix="site-") as directory:
+        out = Path(directory) / "dist"
+        try:
+            pages = {page.name: page for page in build(repo_root / "static_site", out)}
+        except SystemExit as exc:  # the vendor files are missing: make site has not run
+            return {"resident": assumptions["static_requests_when_unbuilt"], "official_per_identification": 0.0,
+                    "basis": f"assumed, the site is not built ({exc})"}  # fmt: skip
+        resident: list[str] = []
+        for name in ("index.html", "resultaat.html"):
+            resident += [url for url in pages[name].requests if url == f"/{name}" or url not in resident]
+        resident += ["/config.json"] * int(assumptions["config_fetches_resident"])
+        resident += ["/assets/autopost.js"] * autopost_pages
+        official = [*pages["medewerker.html"].requests, "/config.json"]
+
+        def sent(urls: list[str]) -> int:  # CloudFront compresses (Compress: true); a revalidated page is sent again
+            files = [out / url.lstrip("/") for url in urls]
+            return sum(len(gzip.compress(path.read_bytes())) for path in files if path.is_file())
+
+        resident_bytes, official_bytes = sent(resident), sent(official)
+    per_day = assumptions["identifications_per_official_day"]
+    return {
+        "resident": float(len(resident)),
+        "resident_requests": resident,
+        "official_per_day": official,
+        "official_per_identification": len(official) / per_day,
+        "resident_bytes": resident_bytes,
+        "official_bytes_per_identification": official_bytes / per_day,
+        "basis": f"counted in the built pages; the official's page load shared by {per_day:.0f} identifications",
+    }
+
+
+def _edge_log_usd(assumptions: Mapping[str, float], *, waf: bool) -> float:
+    """One request's lines in the CloudFront access log and the WAF log (infrastructure/deploy/waf.yaml: both
+    delivered to CloudWatch Logs in us-east-1 as vended logs)."""
+    size = assumptions["cloudfront_log_bytes_per_request"] + (assumptions["waf_log_bytes_per_request"] if waf else 0)
+    return size / 1024**3 * PRICES["cloudwatch_vended_logs_us_east_1_gb"]
 
 
 def polling_cost(
@@ -116,8 +221,8 @@ def polling_cost(
 ) -> float:
     """USD per 1,000 identifications for ``polls`` of the staff page (each: CloudFront, WAF, API, Lambda, AWS)."""
     # polls come every few seconds: their execution environment is warm, no INIT is billed
-    warm = {**assumptions, "static_requests_per_identification": 0, "cold_start_share": 0}
-    one = flow_cost([poll], warm, **options)["per_1000_usd"]
+    options = {**options, "static_requests": 0.0, "cold_start_share": 0.0, "init_billed": None}
+    one = flow_cost([poll], assumptions, **options)["per_1000_usd"]
     return float(one * polls)
 
 
@@ -134,10 +239,31 @@ def tracing_mode(template: Any) -> str:
     return str((template.globals.get("Function") or {}).get("Tracing", "PassThrough"))
 
 
+def xray_share(template: Any) -> tuple[float, str]:
+    """The share of invocations X-Ray records with active tracing, from the template's AWS::XRay::SamplingRule.
+
+    No request of ours arrives with a sampling decision (the HTTP API, CloudWatch Logs, SQS and the stream pass
+    none), so each invocation asks for one. At a municipality's traffic (well under one request a second) a
+    reservoir of one or more a second records every request; with no reservoir, ``FixedRate`` of them.
+    Without a rule: X-Ray's default (1 a second and 5% more), i.e. every request here.
+    """
+    for _logical_id, resource in template.resources_of_type("AWS::XRay::SamplingRule"):
+        rule = (resource.get("Properties") or {}).get("SamplingRule") or {}
+        reservoir, rate = int(rule.get("ReservoirSize", 1)), float(rule.get("FixedRate", 0.05))
+        if reservoir >= 1:
+            return 1.0, f"sampling rule: reservoir {reservoir}/s (every request at this traffic)"
+        return rate, f"sampling rule: no reservoir, {rate:.0%} of the requests"
+    return 1.0, "no sampling rule: X-Ray's default (1/s and 5%), every request at this traffic"
+
+
 # What the per-identification figure leaves out, printed with it.
 NOT_COUNTED = (
     "free tiers (Lambda, CloudFront 10 M requests, X-Ray 100k traces, KMS 20k requests): not applied",
-    "data transfer out of CloudFront (pages ~300 KB per identification, cached: ~$0.03 per 1,000 at $0.085/GB)",
+    "data transfer out of CloudFront for the API's answers (JSON of a few KB per request; the pages' files are in)",
+    "CloudFront's always-free tier (1 TB out and 10 M requests a month), which covers any municipality's site: "
+    "not applied",
+    "X-Ray with Tracing PassThrough records nothing; with Active, cost.xray's rule; traces retrieved or scanned "
+    "while debugging ($0.50 per million, first million a month free)",
     "CloudWatch Logs storage after ingestion ($0.03/GB-month; retention LogRetentionDays/AuditRetentionDays)",
     "DynamoDB storage and PITR of items that live at most a day (fractions of a cent a month)",
     "Secrets Manager / SSM reads at a cold start (DigiD: 2-3 calls per new execution environment)",
@@ -167,6 +293,9 @@ def live_cost(
             PRICES["cloudfront_https_request"] + PRICES["cloudfront_function_invocation"]
         )
         items["$connect: waf"] = requests * PRICES["waf_request"] if options.get("waf", True) else 0.0
+        items["$connect: edge logs (CloudFront + WAF)"] = requests * _edge_log_usd(
+            assumptions, waf=options.get("waf", True)
+        )
         items["$connect: websocket message (the handshake)"] = requests * PRICES["websocket_message"]
         minutes = math.ceil(assumptions["seconds_polling_before_login"] / 60) if len(connects) > 1 else 0
         minutes += math.ceil(assumptions["seconds_polling_after_login"] / 60)
@@ -202,6 +331,16 @@ def idle_cost(template: Any, waf_template: Any | None) -> dict[str, Any]:
     items: dict[str, tuple[float, str]] = {}
     keys = count.get("AWS::KMS::Key", 0)
     items["KMS keys"] = (keys * PRICES["kms_key_month"], f"{keys} x $1")
+    rotating = sum(
+        1
+        for _, key in template.resources_of_type("AWS::KMS::Key")
+        if str((key.get("Properties") or {}).get("EnableKeyRotation", False)).lower() == "true"
+    )
+    if rotating:  # a yearly rotation keeps the old key material: billed from the first two rotations on
+        items["KMS rotated key material (from the third year)"] = (
+            rotating * 2 * PRICES["kms_rotated_key_material_month"],
+            f"{rotating} rotating key(s) x 2 rotations x $1 ($0 in the first year, half in the second)",
+        )
     secret_parameters = [name for name in template.parameters if name.endswith("SecretArn")]
     secrets = len(secret_parameters) + count.get("AWS::SecretsManager::Secret", 0)
     items["Secrets Manager secrets"] = (secrets * PRICES["secretsmanager_secret_month"], f"{secrets} x $0.40")
@@ -286,10 +425,11 @@ def load_waf_template(repo_root: Path) -> Any | None:
 def add_cost(results: dict[str, Any]) -> None:
     """Put ``results["cost"]`` next to the measured parts: per flow from the latency part, idle from the template."""
     from bench.environment import REPO_ROOT
-    from bench.prices import PRICES_AS_OF, REGION
+    from bench.prices import PRICE_SOURCES, PRICES_AS_OF, REGION
     from infrastructure.local.template import Template
 
     cost: dict[str, Any] = {"prices_as_of": PRICES_AS_OF, "region": REGION, "assumptions": dict(ASSUMPTIONS)}
+    cost["price_sources"] = dict(PRICE_SOURCES)
     template = Template.load(REPO_ROOT / "template.yaml")
     waf_template = load_waf_template(REPO_ROOT)
     waf = waf_template is not None or any("WebAcl" in name for name in template.parameters)
@@ -307,16 +447,36 @@ def add_cost(results: dict[str, Any]) -> None:
         "polls_after_login": after,
     }
     tracing = tracing_mode(template)
+    share, rule = xray_share(template)
     cost["tracing"] = tracing
+    cost["xray"] = {"tracing": tracing, "sampled_share_when_active": share, "rule": rule}
     cold = (results.get("cold_start") or {}).get("functions") or {}
     init_ms = {name: float(f["import_ms"]) for name, f in cold.items() if isinstance(f, dict) and "import_ms" in f}
     cost["init_ms_measured"] = init_ms
+    headline_cold = cold_share()
+    levels = [float(level) for level in TRAFFIC_LEVELS_PER_HOUR]
+    cost["init_model"] = {
+        "basis": "each function's first invocation in an identification is cold with probability "
+        "exp(-identifications_per_hour / 60 x environment_idle_minutes); its later ones are warm",
+        "identifications_per_hour": ASSUMPTIONS["identifications_per_hour"],
+        "environment_idle_minutes": ASSUMPTIONS["environment_idle_minutes"],
+        "cold_share": headline_cold,
+        "cold_share_by_identifications_per_hour": {f"{level:g}": cold_share(per_hour=level) for level in levels},
+    }
+    static = static_requests(REPO_ROOT, autopost_pages=digid_autopost_pages(template))
+    cost["static_requests"] = static
     cost["not_counted"] = list(NOT_COUNTED)
     cost["flows"] = {}
     for name, flow in flows.items():
         steps = flow["steps"]
-        options = {"waf": waf, "init_ms": init_ms, "tracing": tracing}
-        per_flow = flow_cost(steps, **options)
+        # INIT once per function per identification, whichever part (request, socket, push, background) is first
+        options = {"waf": waf, "init_ms": init_ms, "tracing": tracing, "xray_share": share, "init_billed": set()}
+        official = bool(flow.get("poll"))  # flows B and C: an official's staff page
+        pages = static["resident"] + (static["official_per_identification"] if official else 0.0)
+        per_flow = flow_cost(steps, static_requests=pages, **options)
+        per_flow["static_requests"] = pages
+        sent = static.get("resident_bytes", 0) + (static.get("official_bytes_per_identification", 0) if official else 0)
+        per_flow["static_bytes"] = sent
         reads = [step for step in steps if step["step"] == "public result"]  # the resident's page, polling
         polls = flow.get("polls") or {"before_login": before if flow.get("poll") else 0.0, "after_login": after}
 
@@ -333,7 +493,7 @@ def add_cost(results: dict[str, Any]) -> None:
             per_flow["per_1000_usd"] - per_flow["items_per_1000_usd"]["cloudfront"]
         )
         background = flow.get("background_steps") or []
-        behind = flow_cost(background, http=False, init_ms=init_ms, tracing=tracing) if background else None
+        behind = flow_cost(background, http=False, **{**options, "waf": False}) if background else None
         audit_copy = flow.get("audit_bytes", 0) / 1024**3 * PRICES["cloudwatch_logs_ingest_gb"] * 1000
         pdf_storage = (
             (
@@ -349,6 +509,9 @@ def add_cost(results: dict[str, Any]) -> None:
         for key, value in ((behind or {}).get("items_per_1000_usd") or {}).items():
             items[f"delivery + audit forwarder: {key}"] = value
         items["audit log group: ingestion of the copied lines"] = audit_copy
+        items["cloudfront: data transfer out of the pages' files (compressed)"] = (
+            sent / 1024**3 * PRICES["cloudfront_data_transfer_out_gb"] * 1000
+        )
         items["proof PDFs: S3 storage for the retention"] = pdf_storage
         items["live status polling: official while waiting, resident until the outcome (all services)"] = per_flow[
             "polling_per_1000_usd"
@@ -357,6 +520,12 @@ def add_cost(results: dict[str, Any]) -> None:
             items[f"live status socket: {key}"] = value
         per_flow["items"] = {key: value for key, value in items.items() if value}
         per_flow["total_per_1000_usd"] = sum(items.values())
+        # INIT is linear in the cold share: the total at other traffic levels
+        init_all_cold = sum(value for key, value in items.items() if key.endswith("lambda_init")) / headline_cold
+        per_flow["total_per_1000_usd_by_identifications_per_hour"] = {
+            f"{level:g}": per_flow["total_per_1000_usd"] + (cold_share(per_hour=level) - headline_cold) * init_all_cold
+            for level in levels
+        }
         per_flow["billed_ms"] = {f"{i}:{step['step']}": invocation_ms(step) for i, step in enumerate(steps)}
         cost["flows"][name] = per_flow
     metrics = (results.get("latency") or {}).get("custom_metrics") or []

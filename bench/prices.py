@@ -1,10 +1,11 @@
 """AWS list prices for eu-west-1 (Ireland) that the cost model uses, in USD, without free tiers.
 
-Written down on 2026-11-28 from the public pricing pages (aws.amazon.com/<service>/pricing/) as remembered by the
-benchmark's author, not fetched: CHECK THEM against the pages (or the Price List API) before quoting a figure, and
-update ``PRICES_AS_OF`` when you do. Notes:
+First written down on 2026-11-28 from memory. Checked on 2026-12-01 against public pages found with the project's
+search tool (AWS' own pricing pages where the search had them, otherwise recent third-party summaries of them;
+AWS itself was not contacted). ``PRICE_SOURCES`` says per price what it was checked against. Where a page gave
+only the US East (N. Virginia) figure, the eu-west-1 figure below is still from memory, and it is marked so. Notes:
 - DynamoDB on-demand prices were halved on 1 November 2024; the figures below are the reduced ones.
-- Lambda: arm64 (Graviton) GB-second price; billed duration is rounded up to 1 ms.
+- Lambda: arm64 (Graviton) GB-second price, first tier; billed duration is rounded up to 1 ms, INIT included.
 - HTTP API: per request up to 512 KB, first 300 million a month.
 - CloudFront: HTTPS requests, Europe; its always-free tier (10 million requests a month) is not applied here.
 """
@@ -13,10 +14,15 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["ASSUMPTIONS", "PRICES", "PRICES_AS_OF", "REGION"]
+__all__ = ["ASSUMPTIONS", "PRICES", "PRICES_AS_OF", "PRICE_SOURCES", "REGION"]
 
 REGION: Final = "eu-west-1"
-PRICES_AS_OF: Final = "2026-11-28 (from memory of the public price pages; to be checked)"
+PRICES_AS_OF: Final = (
+    "2026-12-01: WAF, X-Ray, KMS, CloudFront data transfer, free tiers and Functions checked against AWS' pricing "
+    "pages; Lambda, DynamoDB, HTTP API, WebSocket API and CloudWatch Logs against the US East figures of recent "
+    "summaries (the eu-west-1 figures used are from memory); CloudFront requests, S3, SQS, Secrets Manager and "
+    "CloudWatch alarms/metrics from memory (see bench.prices.PRICE_SOURCES)"
+)
 
 PRICES: Final[dict[str, float]] = {
     # per request / per unit
@@ -42,12 +48,16 @@ PRICES: Final[dict[str, float]] = {
     "s3_storage_gb_month": 0.023,
     "ssm_api_call": 0.0,  # standard throughput is free
     "cloudwatch_logs_ingest_gb": 0.57,  # standard log class
+    # the CloudFront access log and the WAF log: vended logs to CloudWatch Logs in us-east-1 (waf.yaml's stack)
+    "cloudwatch_vended_logs_us_east_1_gb": 0.50,
     # API Gateway WebSocket APIs (the live status): messages in 32 KB units, sent and received; connection minutes
     "websocket_message": 1.00 / 1_000_000,
     "websocket_connection_minute": 0.25 / 1_000_000,
     "cloudfront_function_invocation": 0.10 / 1_000_000,  # LivePathFunction, on each socket's handshake
+    "cloudfront_data_transfer_out_gb": 0.085,  # Europe, first 10 TB a month
     # per month
     "kms_key_month": 1.00,
+    "kms_rotated_key_material_month": 1.00,  # per rotation of a key with EnableKeyRotation (the first two only)
     "waf_web_acl_month": 5.00,
     "waf_rule_month": 1.00,
     "cloudwatch_alarm_month": 0.10,  # standard resolution, one metric
@@ -57,6 +67,49 @@ PRICES: Final[dict[str, float]] = {
     "ssm_advanced_parameter_month": 0.05,  # IdP metadata is larger than the 4 KB of a standard parameter
     "dynamodb_pitr_gb_month": 0.224,  # continuous backups, by table size: an idle table is (nearly) empty
     "cognito_mau_beyond_free": 0.015,  # Essentials tier; the first 10,000 MAU are free
+}
+
+_AWS = "checked: "
+_US = "US East figure checked, eu-west-1 from memory: "
+_MEMORY = "from memory, not found in the searched pages"
+# What each price was checked against on 2026-12-01 (public pages found with the project's search tool).
+PRICE_SOURCES: Final[dict[str, str]] = {
+    "lambda_arm64_gb_second": _US + "$0.0000133334 arm first tier (cloudchipr.com/blog/aws-lambda-pricing)",
+    "lambda_request": _AWS + "$0.20 per million (aws.amazon.com/lambda/pricing, summaries)",
+    "http_api_request": _US + "$1.00 per million first 300 M (awsforengineers.com, amnic.com); Ireland $1.11",
+    "cloudfront_https_request": _MEMORY + " (aws.amazon.com/cloudfront/pricing showed only data transfer)",
+    "waf_request": _AWS + "$0.60 per million, the same in every region (AWS networking blog on WAF cost)",
+    "dynamodb_write_request_unit": _US + "$0.625 per million after the Nov 2024 cut (airbyte.com); Ireland x1.13",
+    "dynamodb_read_request_unit": _US + "$0.125 per million after the Nov 2024 cut (airbyte.com); Ireland x1.13",
+    "kms_request": _AWS + "$0.03 per 10,000 symmetric/HMAC requests (aws.amazon.com/kms/pricing)",
+    "s3_put_request": _MEMORY,
+    "s3_get_request": _MEMORY,
+    "sqs_request": _MEMORY,
+    "secretsmanager_api_call": _MEMORY,
+    "xray_trace_recorded": _AWS + "$5.00 per million recorded (aws.amazon.com/xray/pricing)",
+    "s3_storage_gb_month": _MEMORY,
+    "ssm_api_call": _MEMORY,
+    "cloudwatch_logs_ingest_gb": _US + "$0.50 per GB standard class (c3x.dev, hykell.com); Ireland $0.57",
+    "cloudwatch_vended_logs_us_east_1_gb": "from memory: vended logs to CloudWatch Logs, first 10 TB, at the US "
+    "East standard ingestion price ($0.50 per GB, checked: c3x.dev, hykell.com)",
+    "websocket_message": _US + "$1.00 per million messages (amnic.com, awsforengineers.com)",
+    "pipes_request": _MEMORY + " (EventBridge Pipes: $0.40 per million requests after filtering)",
+    "dynamodb_streams_read_request": _MEMORY + " (DynamoDB Streams reads by clients other than Lambda triggers)",
+    "websocket_connection_minute": _US + "$0.25 per million connection minutes (amnic.com)",
+    "cloudfront_data_transfer_out_gb": _AWS + "$0.085 per GB Europe, first 10 TB (aws.amazon.com/cloudfront/pricing)",
+    "cloudfront_function_invocation": _AWS + "$0.10 per million (cur.vantage.sh, aws.amazon.com/cloudfront/pricing)",
+    "kms_key_month": _AWS + "$1 per key a month, HMAC keys included (aws.amazon.com/kms/pricing)",
+    "kms_rotated_key_material_month": _AWS + "each rotation's backing key $1 a month (aws.amazon.com/kms/pricing); "
+    "from memory: since April 2024 only the first two rotations are billed",
+    "waf_web_acl_month": _AWS + "$5 per web ACL a month (AWS networking blog, c3x.dev)",
+    "waf_rule_month": _AWS + "$1 per rule or rule group a month (AWS networking blog, c3x.dev)",
+    "cloudwatch_alarm_month": _MEMORY,
+    "cloudwatch_dashboard_month": _MEMORY,
+    "cloudwatch_custom_metric_month": _MEMORY,
+    "secretsmanager_secret_month": _MEMORY,
+    "ssm_advanced_parameter_month": _MEMORY,
+    "dynamodb_pitr_gb_month": _MEMORY,
+    "cognito_mau_beyond_free": _MEMORY,
 }
 
 # What the model cannot measure on this machine; each is a stated guess, shown with the figures.
@@ -76,8 +129,18 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     # Log lines Lambda adds per invocation (START, END, REPORT) and one HTTP API access log line.
     "platform_log_bytes_per_invocation": 350,
     "access_log_bytes_per_request": 330,
-    # Static files the browsers fetch through CloudFront per identification (pages, CSS, JS, logo), cache misses.
-    "static_requests_per_identification": 10,
+    # Every request through CloudFront (pages, files, API, sockets) writes a line to the CloudFront access log
+    # (standard logging v2, JSON, the 20-odd fields waf.yaml selects) and one to the WAF log (the verdict, the rule
+    # matches and the request's headers, cookies and Authorization redacted): typical sizes.
+    "cloudfront_log_bytes_per_request": 700,
+    "waf_log_bytes_per_request": 1800,
+    # The pages' own files per identification are counted in the built site (bench.cost.static_requests); this
+    # many when static_site is not built (make site). The resident's start page fetches /config.json once (the
+    # DigiD hand-over page's script is counted from the template's binding). The official opens the staff page once
+    # a working day and handles this many identifications in it (it switches sessions without reloading the page).
+    "static_requests_when_unbuilt": 10,
+    "config_fetches_resident": 1,
+    "identifications_per_official_day": 8,
     # The staff page polls GET /api/sessions/{id} every POLL_MS (static_site/assets/staff.js) only while the
     # resident logs in; the resident's result page polls GET /api/public/result every POLL_MS (result.js) from the
     # login until the outcome is final (the official checks and completes). A minute of each.
@@ -93,13 +156,15 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     "wru_per_transact_write": 6,  # two or three items (the login: session, result, pending login) at two units each
     # WAF rules when infrastructure/deploy/waf.yaml is not there to count them.
     "waf_rules_when_unknown": 4,
-    # Lambda bills the INIT phase of on-demand functions (since August 2025). At a municipality's traffic (a few
-    # identifications an hour) most execution environments have been reclaimed between two requests: this share
-    # of invocations is a cold start. Its INIT time is the measured import at the configured memory's CPU share.
-    "cold_start_share": 0.5,
+    # Lambda bills the INIT phase of on-demand functions (since August 2025). An execution environment idle for
+    # longer than environment_idle_minutes is taken to be reclaimed (AWS does not document it; minutes). With
+    # identifications arriving at random at identifications_per_hour (a mid-size municipality's office hours:
+    # ~350 a month), each function's first invocation in an identification is cold with probability
+    # exp(-per_hour / 60 x idle minutes) (bench.cost.cold_share: 0.72 here), its later ones warm. The total is
+    # also reported at other traffic levels. INIT time: the measured import at the memory's CPU share.
+    "identifications_per_hour": 2,
+    "environment_idle_minutes": 10,
     "init_ms_when_unmeasured": 800,
-    # Active tracing samples 1 request a second and 5% beyond: at this traffic that is every invocation.
-    "xray_traces_per_invocation_when_active": 1.0,
     # A proof PDF (~40 KB) kept for PROOF_RETENTION_DAYS (default 90).
     "proof_pdf_kb": 40,
     "proof_retention_months": 3,

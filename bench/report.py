@@ -23,9 +23,10 @@ WHY_MISSED = {
     "the login start and checking and closing without a read (conditions on the stored code and status) would reach "
     "~12/13/13",
     "cost": "cost: the pages no longer poll (the live status pushes over a WebSocket; the polling fallback is priced "
-    "apart, cost.flows.<X>.polling_fallback_per_1000_usd); Lambda INIT (half of all invocations assumed cold, the "
-    "stream's pushes included) and CloudFront/WAF per request are the largest items: faster imports (bytecode, lazy "
-    "pydantic), fewer requests per identification and warm pushes would reach $0.10",
+    "apart, cost.flows.<X>.polling_fallback_per_1000_usd); each page fetches one stylesheet and one script (hashed, "
+    "cached for a year); Lambda INIT is billed once per function per identification, cold with the probability of "
+    "cost.init_model at the stated traffic (the total at other levels: total_per_1000_usd_by_identifications_per_"
+    "hour); fewer AWS calls and faster imports (smaller INIT) lower it further",
 }
 
 __all__ = ["render", "table"]
@@ -229,7 +230,26 @@ def _cost(cost: dict[str, Any], notes: list[str]) -> str:
         text += f"\n   {flow} itemised: " + ", ".join(f"{k} {v:.4f}" for k, v in (f.get("items") or {}).items())
     if cost.get("not_counted"):
         text += "\n   Not counted: " + "; ".join(cost["not_counted"])
-    text += f"\n   X-Ray: template Tracing {cost.get('tracing')}"
+    xray = cost.get("xray") or {}
+    text += f"\n   X-Ray: template Tracing {cost.get('tracing')}; if Active: {xray.get('rule', '?')}"
+    init = cost.get("init_model")
+    if init:
+        levels = ", ".join(f"{k}/h {v:.2f}" for k, v in init["cold_share_by_identifications_per_hour"].items())
+        text += (
+            f"\n   INIT: {init['basis']}; at {init['identifications_per_hour']:g} identifications an hour and"
+            f" {init['environment_idle_minutes']:g} idle minutes: {init['cold_share']:.2f} (by traffic: {levels})"
+        )
+        for flow, f in cost.get("flows", {}).items():
+            by = f.get("total_per_1000_usd_by_identifications_per_hour") or {}
+            text += f"\n   {flow} total by identifications an hour: " + ", ".join(
+                f"{k}/h ${v:.4f}" for k, v in by.items()
+            )
+    static = cost.get("static_requests")
+    if static:
+        text += (
+            f"\n   Static requests per identification: resident {static['resident']:g}, official"
+            f" {static.get('official_per_identification', 0):.2f} ({static['basis']})"
+        )
     idle = cost.get("idle")
     if idle:
         met = idle["monthly_usd"] <= TARGETS["idle_usd_month"]

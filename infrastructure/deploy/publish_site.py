@@ -1,4 +1,4 @@
-"""Publish the static site of a deployed stack: write its /config.json, upload static_site/, invalidate CloudFront.
+"""Publish the static site of a deployed stack: write its /config.json, upload static_site/dist/, invalidate CloudFront.
 
     make publish-site STACK=legitimatie-beeldbellen BRP_URL=https://brp.gemeente.nl/   (needs AWS credentials)
 
@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from infrastructure.deploy.site_build import cache_control
 
 __all__ = ["deployed_config", "site_files"]
 
@@ -49,7 +51,7 @@ def deployed_config(outputs: dict[str, str], brp_url: str, municipality: str | N
 
 
 def site_files(root: Path) -> Iterator[tuple[Path, str]]:
-    """Every file to upload with its S3 key: the pages, assets, vendor/ and .well-known/, no npm files."""
+    """Every file to upload with its S3 key: the built pages, bundle/, assets/ and .well-known/, no npm files."""
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
         if path.is_file() and not SKIPPED_PARTS.intersection(relative.parts):
@@ -76,7 +78,8 @@ def publish(stack: str, brp_url: str, root: Path, region: str | None) -> None:  
     s3.put_object(Bucket=bucket, Key="config.json", Body=config, ContentType="application/json",
                   CacheControl="no-store")  # fmt: skip
     for path, key in site_files(root):
-        s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": _content_type(key)})
+        extra = {"ContentType": _content_type(key), "CacheControl": cache_control(key)}
+        s3.upload_file(str(path), bucket, key, ExtraArgs=extra)
     session.client("cloudfront").create_invalidation(
         DistributionId=outputs["DistributionId"],
         InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": str(time.time())},
@@ -89,10 +92,10 @@ def main() -> None:  # pragma: no cover - needs AWS
     parser.add_argument("--stack", required=True)
     parser.add_argument("--brp-url", required=True, help="the municipality's BRP application, for the official")
     parser.add_argument("--region")
-    parser.add_argument("--root", type=Path, default=Path("static_site"))
+    parser.add_argument("--root", type=Path, default=Path("static_site/dist"), help="the built site (make site)")
     arguments = parser.parse_args()
-    if not (arguments.root / "vendor").is_dir():
-        sys.exit("static_site/vendor is missing: run `make site` first.")
+    if not (arguments.root / "bundle").is_dir():
+        sys.exit(f"{arguments.root} has no bundle/: run `make site` first.")
     publish(arguments.stack, arguments.brp_url, arguments.root, arguments.region)
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from infrastructure.deploy.site_build import cache_control
+
 from .events import HttpResponse
 from .template import Resolver, Template
 
@@ -173,8 +175,13 @@ class StaticSite:
             )
         path = self.lookup(raw_path)
         if path is not None:
-            return HttpResponse(200, [("Content-Type", self.content_type(path))], path.read_bytes())
+            headers = [("Content-Type", self.content_type(path)), ("Cache-Control", self.cache_control(path))]
+            return HttpResponse(200, headers, path.read_bytes())
         return self._not_found()
+
+    def cache_control(self, path: Path) -> str:
+        """What ``make publish-site`` stores with the object in the site bucket, which CloudFront passes on."""
+        return cache_control(path.relative_to(self.root).as_posix())
 
     def lookup(self, raw_path: str) -> Path | None:
         """The file for a URL path, or None; never a path outside the root."""

@@ -122,7 +122,8 @@ class LocalStack:
         environments: int = 1,
     ) -> None:
         self.template_path = (template_path or REPO_ROOT / "template.yaml").resolve()
-        self.static_dir = (static_dir or REPO_ROOT / "static_site").resolve()
+        # The site as built for serving (make site: static_site/dist, one stylesheet and one script per page)
+        self.static_dir = (static_dir or REPO_ROOT / "static_site" / "dist").resolve()
         self.state_file = state_file
         self.region = REGION
         self.account_id = ACCOUNT_ID

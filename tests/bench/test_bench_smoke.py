@@ -6,6 +6,7 @@ No timing is asserted here: timings belong to ``make bench``, not to a test that
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,8 +18,8 @@ import pytest
 from moto import mock_aws
 
 from bench.calls import AwsMeter, percentile, summary
-from bench.cost import add_cost, flow_cost, idle_cost, invocation_ms, live_cost
-from bench.prices import ASSUMPTIONS, PRICES
+from bench.cost import add_cost, cold_share, flow_cost, idle_cost, invocation_ms, live_cost, static_requests, xray_share
+from bench.prices import ASSUMPTIONS, PRICE_SOURCES, PRICES
 from bench.report import render
 from bench.size import package_sizes
 from infrastructure.local.template import Template
@@ -96,12 +97,11 @@ def test_the_cost_model_computes_a_known_figure_from_known_inputs() -> None:
         "latency_ms_dynamodb": 0,
         "platform_log_bytes_per_invocation": 0,
         "access_log_bytes_per_request": 0,
-        "static_requests_per_identification": 0,
-        "cold_start_share": 0,
+        "cloudfront_log_bytes_per_request": 0,
     }
     step = {"memory_mb": 1024, "own_ms": 100.0, "calls": {"kms:GenerateMac": 1, "dynamodb:PutItem": 1}}
     # When it is priced
-    cost = flow_cost([step], assumptions, waf=False)
+    cost = flow_cost([step], assumptions, waf=False, cold_start_share=0.0)
     # Then it is the sum of the list prices, per 1,000 (the API request reaches the HTTP API through CloudFront)
     expected = (
         PRICES["lambda_request"]
@@ -116,16 +116,19 @@ def test_the_cost_model_computes_a_known_figure_from_known_inputs() -> None:
 
 
 def test_init_billing_and_active_tracing_are_priced_and_background_steps_pay_no_api() -> None:
-    # Given one 1024 MB invocation whose function imports in 200 ms, half of them cold, tracing active
-    assumptions = {**ASSUMPTIONS, "full_vcpu_memory_mb": 1024, "cold_start_share": 0.5}
+    # Given two 1024 MB invocations of a function that imports in 200 ms, its first one cold half of the time,
+    # and tracing active with a rule that records 5% of the requests
+    assumptions = {**ASSUMPTIONS, "full_vcpu_memory_mb": 1024}
     step = {"function": "F", "memory_mb": 1024, "own_ms": 0.0, "calls": {}}
-    # When it is priced as a request and as a background invocation
-    cost = flow_cost([step], assumptions, init_ms={"F": 200.0}, tracing="Active")
+    # When they are priced as requests and one as a background invocation
+    cost = flow_cost([step, step], assumptions, init_ms={"F": 200.0}, tracing="Active", cold_start_share=0.5,
+                     xray_share=0.05)  # fmt: skip
     background = flow_cost([step], assumptions, http=False, init_ms={"F": 200.0}, tracing="PassThrough")
-    # Then INIT is half of 0.2 GB-s, a trace is recorded, and the background step has no API, CloudFront or WAF
+    # Then INIT is billed once for the function (half of 0.2 GB-s), not per invocation; 5% of each is a trace;
+    # and the background step has no API, CloudFront or WAF
     items = cost["items_per_1000_usd"]
     assert items["lambda_init"] == pytest.approx(0.5 * 0.2 * PRICES["lambda_arm64_gb_second"] * 1000)
-    assert items["xray"] == pytest.approx(PRICES["xray_trace_recorded"] * 1000)
+    assert items["xray"] == pytest.approx(2 * 0.05 * PRICES["xray_trace_recorded"] * 1000)
     quiet = background["items_per_1000_usd"]
     assert quiet["http_api"] == quiet["cloudfront"] == quiet["waf"] == quiet["xray"] == 0
 
@@ -249,7 +252,6 @@ def test_the_live_status_is_priced_per_socket_and_per_push() -> None:
     # Given two sockets of a flow (each a minute) and one push, of functions that cost nothing themselves
     assumptions = {
         **ASSUMPTIONS,
-        "cold_start_share": 0,
         "platform_log_bytes_per_invocation": 0,
         "seconds_polling_before_login": 60,
         "seconds_polling_after_login": 60,
@@ -258,7 +260,7 @@ def test_the_live_status_is_priced_per_socket_and_per_push() -> None:
     push = {**free, "calls": {"apigatewaymanagementapi:PostToConnection": 1}}
     latency = {**assumptions, "latency_ms_apigatewaymanagementapi": 0}
     # When the live status is priced
-    items = live_cost({"connect_steps": [free, free], "push_steps": [push]}, latency, waf=True)
+    items = live_cost({"connect_steps": [free, free], "push_steps": [push]}, latency, waf=True, cold_start_share=0.0)
     # Then each socket pays CloudFront with its path function, WAF and its handshake, two connection minutes in all,
     # and the push one WebSocket message
     per_connect = PRICES["cloudfront_https_request"] + PRICES["cloudfront_function_invocation"]
@@ -330,3 +332,92 @@ Resources:
     # Then the pipe's GetRecords polls are billed, idle or not
     polls = ASSUMPTIONS["pipe_stream_polls_per_second"] * ASSUMPTIONS["stream_open_shards"] * 60 * 60 * 24 * 30
     assert item["usd"] == pytest.approx(polls * PRICES["dynamodb_streams_read_request"]) and item["usd"] > 0
+
+
+def test_the_cold_share_falls_with_traffic_and_is_one_when_idle() -> None:
+    # Given environments reclaimed after 10 idle minutes
+    assumptions = {**ASSUMPTIONS, "environment_idle_minutes": 10}
+    # Then at 6 identifications an hour (one per 10 minutes on average) a function is cold e^-1 of the time
+    assert cold_share(assumptions, per_hour=6) == pytest.approx(math.exp(-1))
+    assert cold_share(assumptions, per_hour=0) == 1.0
+    assert cold_share(assumptions, per_hour=60) < cold_share(assumptions, per_hour=2) < 1.0
+
+
+def test_the_static_requests_are_counted_in_the_built_pages(tmp_path: Path) -> None:
+    # Given the site as make site builds it (its vendor files are there when the browser tests ran or make site did)
+    counted = static_requests(REPO_ROOT)
+    if "resident_requests" not in counted:
+        pytest.skip("static_site is not built: make site")
+    # Then the resident fetches the start page with its stylesheet and script (the logos are in the page), then the
+    # result page and its script (the stylesheet is cached), and /config.json
+    resident = counted["resident_requests"]
+    assert resident[0] == "/index.html" and "/resultaat.html" in resident
+    assert sum(1 for url in resident if url.endswith(".css")) == 1
+    assert sum(1 for url in resident if url.endswith(".js")) == 2
+    assert counted["resident"] == len(resident) == 6
+    # And with the HTTP-POST binding the DigiD hand-over page's script too
+    assert static_requests(REPO_ROOT, autopost_pages=1)["resident"] == 7
+    # And the official's page load of the day is shared by the identifications of that day
+    assert counted["official_per_identification"] == pytest.approx(
+        len(counted["official_per_day"]) / ASSUMPTIONS["identifications_per_official_day"]
+    )
+
+
+def test_the_xray_share_comes_from_the_templates_sampling_rule() -> None:
+    rule = """
+Resources:
+  Rule:
+    Type: AWS::XRay::SamplingRule
+    Properties:
+      SamplingRule: {ReservoirSize: %d, FixedRate: 0.05}
+"""
+    assert xray_share(Template.from_text(rule % 0))[0] == 0.05
+    assert xray_share(Template.from_text(rule % 1))[0] == 1.0
+    assert xray_share(Template.from_text("Resources: {}\n"))[0] == 1.0
+    # And the template's own rule records a small share
+    assert xray_share(Template.load(REPO_ROOT / "template.yaml"))[0] < 0.1
+
+
+def test_every_price_says_what_it_was_checked_against() -> None:
+    assert set(PRICE_SOURCES) == set(PRICES)
+    assert all(source for source in PRICE_SOURCES.values())
+
+
+def test_a_rotating_key_adds_its_kept_key_material_to_the_idle_cost() -> None:
+    keys = """
+Resources:
+  Plain: {Type: AWS::KMS::Key, Properties: {KeySpec: HMAC_256}}
+  Rotating: {Type: AWS::KMS::Key, Properties: {EnableKeyRotation: true}}
+"""
+    items = idle_cost(Template.from_text(keys), None)["items"]
+    assert items["KMS keys"]["usd"] == 2 * PRICES["kms_key_month"]
+    assert (
+        items["KMS rotated key material (from the third year)"]["usd"] == 2 * PRICES["kms_rotated_key_material_month"]
+    )
+
+
+def test_each_request_through_cloudfront_pays_its_cloudfront_and_waf_log_lines() -> None:
+    # Given one API request and three of the pages' files, each logging 1 KB at CloudFront and 2 KB at WAF
+    assumptions = {**ASSUMPTIONS, "cloudfront_log_bytes_per_request": 1024, "waf_log_bytes_per_request": 2048}
+    step = {"memory_mb": 128, "own_ms": 0.0, "calls": {}}
+    # When priced with and without a web ACL
+    with_waf = flow_cost([step], assumptions, static_requests=3, cold_start_share=0.0)["items_per_1000_usd"]
+    without = flow_cost([step], assumptions, static_requests=3, cold_start_share=0.0, waf=False)["items_per_1000_usd"]
+    # Then four requests' lines are ingested as vended logs
+    per_kb = PRICES["cloudwatch_vended_logs_us_east_1_gb"] / 1024**2 * 1000
+    assert with_waf["edge logs (CloudFront + WAF)"] == pytest.approx(4 * 3 * per_kb)
+    assert without["edge logs (CloudFront + WAF)"] == pytest.approx(4 * 1 * per_kb)
+
+
+def test_a_function_pays_its_init_once_per_identification_across_its_parts() -> None:
+    # Given a function invoked on the request path and again by a socket of the same identification
+    step = {"function": "Live", "memory_mb": 1024, "own_ms": 0.0, "calls": {}}
+    other = {**step, "function": "Other"}
+    billed: set[str] = set()
+    # When both parts are priced with the identification's record of what already paid INIT
+    first = flow_cost([step], init_ms={"Live": 100.0}, cold_start_share=1.0, init_billed=billed)
+    second = flow_cost([step, other], http=False, init_ms={"Live": 100.0, "Other": 100.0}, cold_start_share=1.0,
+                       init_billed=billed)  # fmt: skip
+    # Then the second part pays only the function the first did not start
+    assert first["items_per_1000_usd"]["lambda_init"] == pytest.approx(second["items_per_1000_usd"]["lambda_init"])
+    assert billed == {"Live", "Other"}

@@ -30,7 +30,9 @@ def test_the_flow_a_start_page_explains_and_offers_the_digid_button(screens: Scr
     button = page.get_by_role("link", name="Inloggen met DigiD")
     assert button.get_attribute("href") == "/digid/login"
     # And the unaltered DigiD logo from the NL Design System package, with the municipality's name next to it
-    assert page.locator(".utrecht-digid-button img").get_attribute("src") == "/vendor/digid-logo.svg"
+    logo = page.locator(".utrecht-digid-button img").get_attribute("src") or ""
+    assert logo.startswith("data:image/svg+xml;base64,")  # in the page: no request of its own
+    assert base64.b64decode(logo.split(",", 1)[1]) == (SITE / "vendor" / "digid-logo.svg").read_bytes()
     expect(page.locator("#digid-org")).to_have_text("U logt in bij Gemeente Voorbeeld")
     screens.check(page, "inwoner-start-a")
 
@@ -226,3 +228,26 @@ def test_the_watch_on_csp_violations_catches_an_inline_script(screens: Screens) 
     # Then the violation is recorded (and would fail any other test); cleared here, since it was on purpose
     assert any(item.startswith("CSP: script-src") for item in screens.problems.items), screens.problems.items
     screens.problems.items.clear()
+
+
+def test_each_page_fetches_one_stylesheet_and_one_script_cached_for_good(screens: Screens) -> None:
+    # Given a browser that notes what it fetches from the site
+    page = screens.new_page()
+    fetched: list[Any] = []
+    page.on("response", lambda response: fetched.append(response))
+    for name in ("index.html", "resultaat.html", "medewerker.html", "fout.html", "privacy.html"):
+        fetched.clear()
+        # When a page is opened
+        page.goto(screens.url(f"/{name}"))
+        page.wait_for_load_state("load")
+        # Then it fetched one stylesheet and one script, both named by their content and cached for a year
+        own = [r for r in fetched if r.url.startswith(screens.url("/")) and r.request.resource_type != "fetch"]
+        kinds = [r.request.resource_type for r in own]
+        assert kinds.count("stylesheet") == 1 and kinds.count("script") == 1, (name, [r.url for r in own])
+        for response in own:
+            if response.request.resource_type in ("stylesheet", "script", "image"):
+                assert "/bundle/" in response.url, response.url
+                assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        # And the page itself is revalidated on every visit
+        document = next(r for r in own if r.request.resource_type == "document")
+        assert document.headers["cache-control"] == "no-cache"

@@ -1,0 +1,164 @@
+"""The pages as they are served: one stylesheet for the whole site and one script per page, with content-hashed names.
+
+    python3 -m infrastructure.deploy.site_build          # static_site/ -> static_site/dist/ (make site runs it)
+
+Each page of ``static_site/*.html`` names its stylesheets (``<link rel="stylesheet">``) and its scripts (``<script
+src defer>``) one by one, which keeps them readable; a browser would fetch each through CloudFront, and each fetch
+is a billed request (and a WAF inspection). The build writes the same page with one ``/bundle/site.<hash>.css`` (the
+ordered union of every page's stylesheets, so the second page a browser opens finds it cached) and one
+``/bundle/<page>.<hash>.js`` (the page's scripts, concatenated in their order; every one of them is strict mode
+and shares the one global scope of classic scripts, so a concatenation runs as the separate files did). The SVG
+images the pages show (the logos) are written into the page as data: URIs when small (the CSP's img-src allows
+data:), else as content-hashed copies. Files with a hash in their name never change: they are served
+with ``Cache-Control: public, max-age=31536000, immutable`` (``cache_control``), everything else (the pages,
+``/assets/autopost.js`` that the DigiD hand-over page loads, ``.well-known/``) must be revalidated.
+
+Standard library only: ``make site`` runs it before the virtualenv exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["IMMUTABLE", "REVALIDATE", "Page", "build", "cache_control"]
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+BUNDLE_DIR = "bundle"
+INLINE_IMAGE_MAX_BYTES = 4096
+# Files served as they are, besides the built pages and bundles: the DigiD hand-over page's script (named in
+# functions/digid/views.py), the RFC 9116 security.txt and a local config.json if there is one.
+PASSED_ON = ("assets/autopost.js", ".well-known", "config.json")
+_HASHED_NAME = re.compile(rf"^{BUNDLE_DIR}/[^/]+\.[0-9a-f]{{12}}\.[a-z0-9]+$")
+_STYLESHEET = re.compile(r'[ \t]*<link rel="stylesheet" href="(/[^"]+)">\n')
+_SCRIPT = re.compile(r'[ \t]*<script src="(/[^"]+)" defer></script>\n')
+_IMAGE = re.compile(r'(?:<img\b[^>]*?\bsrc=")(/[^"]+\.svg)(?=")')
+
+
+@dataclass(frozen=True)
+class Page:
+    """A built page: its name and what a browser fetches for it (stylesheet, script, images), in order."""
+
+    name: str
+    stylesheet: str
+    script: str
+    images: tuple[str, ...]
+
+    @property
+    def requests(self) -> tuple[str, ...]:
+        return (f"/{self.name}", self.stylesheet, self.script, *self.images)
+
+
+def cache_control(key: str) -> str:
+    """The Cache-Control of a file of the built site, by its key (path without the leading slash)."""
+    return IMMUTABLE if _HASHED_NAME.match(key) else REVALIDATE
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def _write_hashed(out: Path, stem: str, suffix: str, data: bytes) -> str:
+    name = f"{BUNDLE_DIR}/{stem}.{_digest(data)}{suffix}"
+    (out / name).write_bytes(data)
+    return f"/{name}"
+
+
+def _read(root: Path, url: str) -> bytes:
+    path = (root / url.lstrip("/")).resolve()
+    if not path.is_relative_to(root.resolve()) or not path.is_file():
+        raise SystemExit(f"{url} is named by a page but {path} does not exist: run `make site` (npm ci) first")
+    return path.read_bytes()
+
+
+def _image(out: Path, url: str, data: bytes) -> str:
+    """A small SVG (the logos) as a data: URI in the page (CSP img-src allows data:): no request of its own; a
+    larger one as a hashed file."""
+    if len(data) <= INLINE_IMAGE_MAX_BYTES:
+        return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+    return _write_hashed(out, Path(url).stem, Path(url).suffix, data)
+
+
+def _ordered_union(lists: list[list[str]]) -> list[str]:
+    """Every stylesheet once, each after the ones it follows on any page (the cascade's order is kept)."""
+    union: list[str] = []
+    for names in lists:
+        for index, name in enumerate(names):
+            if name in union:
+                continue
+            before = [other for other in names[:index] if other in union]
+            position = union.index(before[-1]) + 1 if before else 0
+            union.insert(position, name)
+    for names in lists:  # a page whose order the union cannot keep would be styled differently: refuse
+        kept = [name for name in union if name in names]
+        if kept != names:
+            raise SystemExit(f"the pages name their stylesheets in conflicting orders: {names} vs {kept}")
+    return union
+
+
+def _join(parts: list[bytes]) -> bytes:
+    return b"".join(part.rstrip(b"\n") + b"\n;\n" for part in parts)  # ';': no statement runs into the next file's
+
+
+def build(root: Path, out: Path) -> list[Page]:
+    """Writes the served site of ``root`` into ``out`` (emptied first) and returns what each page fetches."""
+    sources = sorted(root.glob("*.html"))
+    texts = {path.name: path.read_text(encoding="utf-8") for path in sources}
+    if out.exists():
+        shutil.rmtree(out)
+    (out / BUNDLE_DIR).mkdir(parents=True)
+    stylesheets = _ordered_union([_STYLESHEET.findall(text) for text in texts.values()])
+    css = _join([_read(root, url) for url in stylesheets])
+    css_url = _write_hashed(out, "site", ".css", css)
+    images: dict[str, str] = {}
+    pages: list[Page] = []
+    for name, text in texts.items():
+        scripts = _SCRIPT.findall(text)
+        js_url = _write_hashed(out, Path(name).stem, ".js", _join([_read(root, url) for url in scripts]))
+        text = _replace_all(text, _STYLESHEET, f'  <link rel="stylesheet" href="{css_url}">\n')
+        text = _replace_all(text, _SCRIPT, f'  <script src="{js_url}" defer></script>\n') if scripts else text
+
+        for url in _IMAGE.findall(text):
+            if url not in images:
+                images[url] = _image(out, url, _read(root, url))
+        shown = tuple(dict.fromkeys(images[url] for url in _IMAGE.findall(text) if images[url].startswith("/")))
+        text = _IMAGE.sub(lambda match: match[0].replace(match[1], images[match[1]]), text)
+        (out / name).write_text(text, encoding="utf-8")
+        pages.append(Page(name, css_url, js_url if scripts else "", shown))
+    for passed in PASSED_ON:
+        source = root / passed
+        if source.is_dir():
+            shutil.copytree(source, out / passed)
+        elif source.is_file():
+            (out / passed).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, out / passed)
+    return pages
+
+
+def _replace_all(text: str, pattern: re.Pattern[str], replacement: str) -> str:
+    """The first match becomes ``replacement``, the others go."""
+    first = pattern.search(text)
+    if first is None:
+        return text
+    rest = pattern.sub("", text[first.end() :])
+    return text[: first.start()] + replacement + rest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=Path("static_site"))
+    parser.add_argument("--out", type=Path, default=None, help="default: <root>/dist")
+    arguments = parser.parse_args()
+    out = arguments.out or arguments.root / "dist"
+    for page in build(arguments.root, out):
+        print(f"{page.name}: {len(page.requests)} requests ({', '.join(page.requests)})")
+
+
+if __name__ == "__main__":
+    main()
