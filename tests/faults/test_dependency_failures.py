@@ -85,9 +85,10 @@ def assert_retryable(response: dict) -> None:
 
 
 @pytest.mark.parametrize("failure", FAILURES)
-@pytest.mark.parametrize(("service", "operation"), [("kms", "generate_mac"), ("dynamodb", "put_item")])
+@pytest.mark.parametrize(("service", "operation"), [("kms", "generate_mac"), ("dynamodb", "transact_write_items")])
 def test_create_fails_retryably_and_stores_nothing(aws: Aws, monkeypatch, failure, service, operation) -> None:
-    # Given KMS or DynamoDB fails while the official creates a known-BSN session
+    # Given KMS or DynamoDB fails while the official creates a known-BSN session (one transaction: the session and
+    # its live record with the first ticket)
     monkeypatch.setattr(aws_client(service), operation, FAILURES[failure](operation))
     # When the official creates it
     response = raw_create({"flow": "known_bsn", "bsn": BSN})
