@@ -77,7 +77,6 @@ def _call_cost(key: str, count: int, assumptions: Mapping[str, float]) -> float:
         "apigatewaymanagementapi": PRICES["websocket_message"],  # PostToConnection: one message (< 32 KB) sent
         "kms": PRICES["kms_request"],
         "sqs": PRICES["sqs_request"],
-        "pipes": PRICES["pipes_request"],  # the proof hand-over (ProofHandOver): one request per proof
         "secretsmanager": PRICES["secretsmanager_api_call"],
         "ssm": PRICES["ssm_api_call"],
     }
@@ -270,8 +269,8 @@ NOT_COUNTED = (
     "Cognito staff logins (free below 10,000 monthly active users) and DigiD's own fees (Logius)",
     "the polling fallback of a browser that cannot open the live socket (a proxy without WebSockets): "
     "cost.flows.<X>.polling_fallback_per_1000_usd is its price, per 1,000 identifications if every browser fell back",
-    "DynamoDB Streams reads by Lambda's event source mapping (free for Lambda triggers); the pipe's are billed, and "
-    "priced in the idle cost (it polls whether or not there is traffic)",
+    "DynamoDB Streams reads (GetRecords) by Lambda's event source mappings, the live status's and the proof "
+    "hand-over's: free for Lambda triggers (listed at $0 in the idle cost)",
 )
 
 
@@ -387,18 +386,15 @@ def idle_cost(template: Any, waf_template: Any | None) -> dict[str, Any]:
         esm_requests * PRICES["sqs_request"],
         f"{mappings} mapping(s) x {ASSUMPTIONS['sqs_esm_idle_pollers']:.0f} pollers x 3 polls a minute",
     )
-    pipes = sum(
+    stream_readers = sum(
         1
-        for _, pipe in template.resources_of_type("AWS::Pipes::Pipe")
-        if "StreamArn" in json.dumps((pipe.get("Properties") or {}).get("Source"))
+        for _, mapping in template.resources_of_type("AWS::Lambda::EventSourceMapping")
+        if "StreamArn" in json.dumps((mapping.get("Properties") or {}).get("EventSourceArn"))
     )
-    stream_reads = (
-        pipes * ASSUMPTIONS["stream_open_shards"] * ASSUMPTIONS["pipe_stream_polls_per_second"] * 60 * 60 * 24 * 30
-    )
-    items["DynamoDB Streams reads by the pipe (ProofHandOver)"] = (
-        stream_reads * PRICES["dynamodb_streams_read_request"],
-        f"{pipes} pipe(s) x {ASSUMPTIONS['stream_open_shards']:.0f} shard x "
-        f"{ASSUMPTIONS['pipe_stream_polls_per_second']:.0f} GetRecords a second (to be checked)",
+    items["DynamoDB Streams reads by Lambda's event source mappings"] = (
+        0.0,
+        f"{stream_readers} mapping(s) on the table's stream (live status, proof hand-over): a Lambda trigger's "
+        "GetRecords are free, idle or not",
     )
     items["X-Ray"] = (0.0, "no invocations, no traces")
     items["S3, SNS, HTTP API, CloudFront, Lambda idle"] = (0.0, "pay per request or per byte stored")

@@ -113,10 +113,13 @@ class LiveChannel:
         from infrastructure.local.live import LiveApi
 
         api = LiveApi.from_template(deployment.template)
+        # The live function's mapping on the stream (the proofs function has one too: Bench.stream_hand_over).
         mappings = [
             resource["Properties"]
             for _, resource in deployment.template.resources_of_type("AWS::Lambda::EventSourceMapping")
             if "StreamArn" in json.dumps(resource["Properties"].get("EventSourceArn"))
+            and api is not None
+            and resource["Properties"].get("FunctionName") == {"Ref": api.connect_function}
         ]
         if api is None or not mappings:
             raise LookupError("template.yaml has no live status")
@@ -173,7 +176,7 @@ class Bench:
         self.log = log
         self._choose = choose_at_simulator
         self.samples: dict[str, list[Sample]] = defaultdict(list)
-        self._streamed: set[str] = set()  # the table's keys the (emulated) stream has handed to the pipe
+        self._streamed: set[str] = set()  # the table's keys the (emulated) stream has handed to the trigger
         try:
             self.live: LiveChannel | None = LiveChannel(deployment)
         except LookupError:
@@ -250,15 +253,15 @@ class Bench:
         return sample, response
 
     def background(self, samples: list[Sample]) -> list[Sample]:
-        """What the flow's steps set off: the pipe's hand-over of each proof record the flow committed, the delivery
-        of each, and the audit forwarder for every invocation that logged audit lines (one batch each, as
-        CloudWatch Logs delivers them at this traffic).
+        """What the flow's steps set off: the stream trigger's hand-over of each proof record the flow committed (the
+        proofs function's invocation and its SendMessage), the delivery of each, and the audit forwarder for every
+        invocation that logged audit lines (one batch each, as CloudWatch Logs delivers them at this traffic).
         """
         done: list[Sample] = []
         delivery = self._function_with("PROOF_BUCKET")
         queue_url = self.deployment.environment.get("PROOF_QUEUE_URL")
         if delivery is not None and queue_url:
-            handed = self.pipe_hand_over(queue_url)
+            done += self.stream_hand_over(delivery)
             sqs = self._sqs()
             while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
                 records = [
@@ -275,9 +278,6 @@ class Bench:
                 delivered, _ = self.invoke("proof delivery (SQS)", delivery, {"Records": records})
                 # Lambda's SQS poller receives and deletes each batch: SQS requests the account pays for
                 delivered.calls.update({"sqs:ReceiveMessage": 1, "sqs:DeleteMessageBatch": 1})
-                if handed:  # the pipe's part, billed to the account: a Pipes request and an SQS send per proof
-                    delivered.calls.update({"pipes:Request": handed, "sqs:SendMessage": handed})
-                    handed = 0
                 done.append(delivered)
                 for m in messages:
                     sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
@@ -295,35 +295,47 @@ class Bench:
         found = [f for f in self.deployment.functions.values() if variable in f.environment]
         return found[0] if len(found) == 1 else None
 
-    def pipe_hand_over(self, queue_url: str) -> int:
-        """The template's pipe from the table's stream to the proof queue (ProofHandOver): every item committed since
+    def stream_hand_over(self, function: Any, *, measured: bool = True) -> list[Sample]:
+        """The proofs function's trigger on the table's stream (ProofsFromSessionStream): every item committed since
         the last hand-over becomes the stream's keys-only INSERT record (moto in-process serves no streams API, so
-        the table is read for them, outside any measurement), the pipe's filter decides, and what passes is sent
-        as the pipe sends it (infrastructure/local/pipes.py). Returns how many proofs the pipe handed over."""
+        the table is read for them, outside any measurement), the mapping's filter decides, and what passes is one
+        invocation of the proofs function, which forwards each record to the proof queue (its SendMessage counted
+        with it). The stream's reads by a Lambda trigger are free. Returns the invocation, if any."""
         import boto3
 
-        from infrastructure.local.pipes import PipeTarget, insert_record, passes_filter
+        from infrastructure.local.live import insert_record, passes_filter
 
-        pipes = [resource for _, resource in self.deployment.template.resources_of_type("AWS::Pipes::Pipe")]
-        if not pipes:
-            return 0
-        properties = pipes[0].get("Properties") or {}
+        mappings = [
+            resource.get("Properties") or {}
+            for name, resource in self.deployment.template.resources_of_type("AWS::Lambda::EventSourceMapping")
+            if name == "ProofsFromSessionStream"
+        ]
+        if not mappings:
+            return []
         region = os.environ["AWS_REGION"]
         table = self.deployment.environment["TABLE_NAME"]
         items = boto3.client("dynamodb", region_name=region).scan(TableName=table, ProjectionExpression="pk")["Items"]
         inserted = [item["pk"]["S"] for item in items if item["pk"]["S"] not in self._streamed]
         self._streamed.update(inserted)
         arn = f"arn:aws:dynamodb:{region}:123456789012:table/{table}/stream/bench"
-        passed = [r for r in (insert_record(key, arn, region) for key in inserted) if passes_filter(properties, r)]
-        if passed:
-            PipeTarget(self._sqs(), queue_url)("ProofHandOver", {"Records": passed})
-        return len(passed)
+        records = (insert_record(key, arn, region, n) for n, key in enumerate(inserted, 1))
+        passed = [r for r in records if passes_filter(mappings[0], r)]
+        if not passed:
+            return []
+        if not measured:
+            from infrastructure.local.lambdas import LambdaContext
+
+            self.deployment.handler(function)({"Records": passed}, LambdaContext(function))
+            return []
+        forwarded, _ = self.invoke("proof hand-over (stream)", function, {"Records": passed})
+        return [forwarded]
 
     def forget_queued_proofs(self) -> None:
         """The latency loops commit proofs too; a flow's background counts only its own."""
         queue_url = self.deployment.environment.get("PROOF_QUEUE_URL")
-        if queue_url:
-            self.pipe_hand_over(queue_url)
+        delivery = self._function_with("PROOF_BUCKET")
+        if queue_url and delivery is not None:
+            self.stream_hand_over(delivery, measured=False)
             self._sqs().purge_queue(QueueUrl=queue_url)
 
     def _sqs(self) -> Any:

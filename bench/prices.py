@@ -37,12 +37,7 @@ PRICES: Final[dict[str, float]] = {
     "s3_put_request": 0.005 / 1_000,  # PUT, COPY, POST, LIST (S3 Standard)
     "s3_get_request": 0.0004 / 1_000,  # GET, HEAD and the rest
     "sqs_request": 0.40 / 1_000_000,  # standard queue, per 64 KB chunk
-    # EventBridge Pipes (ProofHandOver): per request after filtering, each 64 KB chunk of an event one request. TO BE
-    # CHECKED: written down from memory, not from the price page. Events the filter drops are not billed.
-    "pipes_request": 0.40 / 1_000_000,
-    # DynamoDB Streams reads (GetRecords) by anything but a Lambda trigger or global tables, the pipe among them: per
-    # streams read request unit (one GetRecords call). TO BE CHECKED (eu-west-1 figure from memory).
-    "dynamodb_streams_read_request": 0.0228 / 100_000,
+    # No price for DynamoDB Streams reads: the only readers are Lambda triggers, whose GetRecords are free.
     "secretsmanager_api_call": 0.05 / 10_000,
     "xray_trace_recorded": 5.00 / 1_000_000,  # first 100,000 a month free (not applied)
     "s3_storage_gb_month": 0.023,
@@ -93,8 +88,6 @@ PRICE_SOURCES: Final[dict[str, str]] = {
     "cloudwatch_vended_logs_us_east_1_gb": "from memory: vended logs to CloudWatch Logs, first 10 TB, at the US "
     "East standard ingestion price ($0.50 per GB, checked: c3x.dev, hykell.com)",
     "websocket_message": _US + "$1.00 per million messages (amnic.com, awsforengineers.com)",
-    "pipes_request": _MEMORY + " (EventBridge Pipes: $0.40 per million requests after filtering)",
-    "dynamodb_streams_read_request": _MEMORY + " (DynamoDB Streams reads by clients other than Lambda triggers)",
     "websocket_connection_minute": _US + "$0.25 per million connection minutes (amnic.com)",
     "cloudfront_data_transfer_out_gb": _AWS + "$0.085 per GB Europe, first 10 TB (aws.amazon.com/cloudfront/pricing)",
     "cloudfront_function_invocation": _AWS + "$0.10 per million (cur.vantage.sh, aws.amazon.com/cloudfront/pricing)",
@@ -170,8 +163,4 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     "proof_retention_months": 3,
     # Lambda's SQS event source mapping long-polls the proof queue even when idle (20 s polls; a few pollers).
     "sqs_esm_idle_pollers": 5,
-    # A pipe polls each open shard of its DynamoDB stream, idle or not (as Lambda does: 4 times a second; to be
-    # checked for Pipes); a table this small has one open shard at a time.
-    "pipe_stream_polls_per_second": 4,
-    "stream_open_shards": 1,
 }

@@ -19,9 +19,9 @@ WHY_MISSED = {
     "pending login are one write; B/C keep the pending login on the session; the result page reads result and "
     "session in one request); what is left is one read per step before its write (the code check, the close, the "
     "login start's LoA), the pseudonym MAC at create and login (the audit's link to the resident), the start page's "
-    "own read (the proof goes by the table's stream and a pipe: no SQS send on the close): merging the start page into "
-    "the login start and checking and closing without a read (conditions on the stored code and status) would reach "
-    "~12/13/13",
+    "own read (the proof goes by the table's stream and the proofs function's trigger: no SQS send on the close): "
+    "merging the start page into the login start and checking and closing without a read (conditions on the stored "
+    "code and status) would reach ~12/13/13",
     "cost": "cost: the pages no longer poll (the live status pushes over a WebSocket; the polling fallback is priced "
     "apart, cost.flows.<X>.polling_fallback_per_1000_usd); each page fetches one stylesheet and one script (hashed, "
     "cached for a year); Lambda INIT is billed once per function per identification, cold with the probability of "

@@ -1,18 +1,25 @@
 """Proofs function: shows an official a proof's delivery state with a short-lived download link
-(``GET /api/proofs/{document_id}``); and, from the proof queue, makes each proof (PDF/A, pdf.py), stores it and
-delivers it to the ZGW case system (zgw mode).
+(``GET /api/proofs/{document_id}``); hands each new proof record over from the session table's stream to the proof
+queue; and, from the proof queue, makes each proof (PDF/A, pdf.py), stores it and delivers it to the ZGW case
+system (zgw mode).
 
-A queue message refers to a committed proof record (the pipe's stream record of its insert, or the sweep's document
-id); the request is the record's own ``message``, read with the record in one GetItem. SQS: partial batch
-responses, so one failing proof is retried alone. A message on its last receive that still fails marks its proof
-``dead_lettered`` before SQS moves it to the dead-letter queue (redrive policy).
+The hand-over (``forward_batch``, the DynamoDB trigger ``ProofsFromSessionStream``, filtered to inserts of
+``proof#`` records) sends each new record's document id to the queue and does nothing else: no read, no PDF, no
+case system, so a failing delivery never holds back the stream. A Lambda trigger's stream reads are free; a pipe's
+are billed, idle or not.
+
+A queue message refers to a committed proof record (the trigger's or the sweep's document id); the request is the
+record's own ``message``, read with the record in one GetItem. SQS: partial batch responses, so one failing proof is
+retried alone. A message on its last receive that still fails marks its proof ``dead_lettered`` before SQS moves
+it to the dead-letter queue (redrive policy).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
-from legitimatie.adapters.sqs import proof_request, queued_document_id
+from legitimatie.adapters.sqs import PROOF_KEY_PREFIX, proof_request, queued_document_id
 from legitimatie.clock import utc_now
 from legitimatie.errors import ProofNotFound
 from legitimatie.proofs.model import ProofRecord, ProofRequest
@@ -20,9 +27,10 @@ from legitimatie.proofs.services import deliver_proof, mark_dead_lettered, parse
 from legitimatie.runtime.http import current_official, json_response, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed
 from legitimatie.runtime.views import proof_body
-from proofs.wiring import Wiring, wiring
+from proofs.wiring import Wiring, hand_over_queue, wiring
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 app = new_resolver()
@@ -95,6 +103,26 @@ def deliver_batch(event: dict[str, Any]) -> dict[str, Any]:
     return dict(process_partial_response(event, lambda record: _deliver(record, w), processor))
 
 
+def _forward(record: DynamoDBRecord) -> None:
+    """One record of the session table's stream (keys only): a new proof record's document id to the proof queue.
+    Anything else is not this trigger's (its filter lets only proof inserts through) and is left alone."""
+    key = str((record.dynamodb.keys if record.dynamodb else {}).get("pk") or "")
+    if record.raw_event.get("eventName") != "INSERT" or not key.startswith(PROOF_KEY_PREFIX):
+        return
+    document_id = UUID(key.removeprefix(PROOF_KEY_PREFIX))  # a key that is no document id fails (reported)
+    hand_over_queue().hand_over(document_id)
+    logger.info("Proof handed over", extra={"document_id": str(document_id)})
+
+
+def forward_batch(event: dict[str, Any]) -> dict[str, Any]:
+    """New proof records from the stream: a record whose send failed is reported alone (the mapping retries it,
+    bisecting), the rest are done."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event, _forward, processor))
+
+
 @observed
 def _http_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)
@@ -104,10 +132,22 @@ def _sqs(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return deliver_batch(event)
 
 
+def _stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return forward_batch(event)
+
+
 _sqs_handler = observed(_sqs, http=False)
+_stream_handler = observed(_stream, http=False)
+
+
+def _from_stream(event: dict[str, Any]) -> bool:
+    records = event.get("Records") or []
+    return bool(records) and all(r.get("eventSource") == "aws:dynamodb" for r in records)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "routeKey" in event:  # HTTP API payload 2.0
         return _http_handler(event, context)
+    if _from_stream(event):
+        return _stream_handler(event, context)
     return _sqs_handler(event, context)

@@ -1,5 +1,6 @@
 """The proofs function's adapters, created once per execution environment on first use (the ZGW client only in zgw
-mode, after checking the catalogue)."""
+mode, after checking the catalogue). The stream trigger's forwarding needs only the proof queue (``hand_over_queue``):
+it never builds the delivery wiring, so a case system that is down cannot hold back the stream."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from functools import cache
 from legitimatie.adapters.dynamodb import DynamoDbProofRecords
 from legitimatie.adapters.kms import KmsBsnCipher
 from legitimatie.adapters.s3 import S3PdfStore
+from legitimatie.adapters.sqs import SqsProofQueue
 from legitimatie.proofs.ports import CaseSystem
 from legitimatie.runtime.aws import aws_client
-from legitimatie.runtime.proof_settings import DeliverySettings, load_zgw_settings
+from legitimatie.runtime.proof_settings import DeliverySettings, HandOverSettings, load_zgw_settings
 
-__all__ = ["Wiring", "wiring"]
+__all__ = ["Wiring", "hand_over_queue", "wiring"]
 
 
 @dataclass(frozen=True)
@@ -45,3 +47,9 @@ def wiring() -> Wiring:
         cipher=KmsBsnCipher(aws_client("kms"), settings.data_key_id),
         case_system=case_system,
     )
+
+
+@cache
+def hand_over_queue() -> SqsProofQueue:
+    """The proof queue, for the stream trigger's forwarding (SQS only: no table read, no KMS, no case system)."""
+    return SqsProofQueue(aws_client("sqs"), HandOverSettings.from_env(os.environ).proof_queue_url)

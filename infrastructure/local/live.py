@@ -25,6 +25,7 @@ import secrets
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,7 +45,9 @@ __all__ = [
     "LiveApi",
     "LiveConnections",
     "StreamPoller",
+    "insert_record",
     "matches_filter",
+    "passes_filter",
     "start_stream_pollers",
 ]
 
@@ -340,6 +343,32 @@ def matches_filter(pattern: Mapping[str, Any], record: Mapping[str, Any]) -> boo
         else:
             raise ValueError(f"filter {key}: a pattern's values are lists")
     return True
+
+
+def passes_filter(mapping: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
+    """Whether an event source mapping (its template properties) lets ``record`` through to its function."""
+    filters = (mapping.get("FilterCriteria") or {}).get("Filters") or []
+    return not filters or any(matches_filter(json.loads(f["Pattern"]), record) for f in filters)
+
+
+def insert_record(key: str, stream_arn: str, region: str, sequence: int = 1) -> dict[str, Any]:
+    """A keys-only stream record of an item's insert as Lambda hands it to a trigger, where the streams API is not
+    served (moto in-process, the bench): the same shape as ``StreamPoller.lambda_record``."""
+    return {
+        "eventID": uuid.uuid4().hex,
+        "eventName": "INSERT",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": {
+            "ApproximateCreationDateTime": int(time.time()),
+            "Keys": {"pk": {"S": key}},
+            "SequenceNumber": str(sequence),
+            "SizeBytes": len(key) + 2,
+            "StreamViewType": "KEYS_ONLY",
+        },
+        "eventSourceARN": stream_arn,
+    }
 
 
 @dataclass

@@ -38,7 +38,6 @@ from .lambdas import (
 from .live import LIVE_MANAGEMENT_PATH, LiveApi, StreamPoller, start_stream_pollers
 from .local_routes import LocalRoutes, site_config
 from .moto_server import MotoServer
-from .pipes import start_pipes
 from .provision import Naming, Official, Provisioner, ResourceRegistry, seed_official
 from .queue_pollers import QueuePoller, start_queue_pollers
 from .settings import (
@@ -255,12 +254,9 @@ class LocalStack:
         # Lambda's SQS event source mappings (the proof queue → the proofs function), once handlers can run.
         assert self.resources is not None
         self._pollers = start_queue_pollers(template, self.resources, self.client, self.invoke)
-        # Lambda's DynamoDB stream event source mappings (session changes → the live status's pushes), and the
-        # EventBridge Pipes from the stream (new proof records → the proof queue).
-        self._stream_pollers = [
-            *start_stream_pollers(template, self.resources, self.client, self.invoke),
-            *start_pipes(template, self.resources, self.client),
-        ]
+        # Lambda's DynamoDB stream event source mappings, each with its template's filter: session changes → the
+        # live status's pushes; new proof records → the proofs function, which forwards them to the proof queue.
+        self._stream_pollers = start_stream_pollers(template, self.resources, self.client, self.invoke)
         self._write_state_file()
 
     def _start_moto(self) -> None:

@@ -217,10 +217,12 @@ def test_the_latency_part_runs_every_flow_against_the_real_handlers(tmp_path: Pa
         assert flow["all_call_count"] > flow["call_count"]
         assert flow["background_calls"].get("logs:PutLogEvents", 0) > 0
         assert flow["background_calls"].get("s3:PutObject") == 1
-        # the proof goes by the table's stream and the pipe: none of it on the close, all of it in the background
+        # the proof goes by the table's stream and the proofs function's trigger: none of it on the close, all of it
+        # in the background (the trigger's one invocation and its one SendMessage to the proof queue)
         [complete] = [step for step in flow["steps"] if step["step"] == "complete"]
         assert not [key for key in complete["calls"] if key.startswith("sqs:")]
-        assert flow["background_calls"].get("pipes:Request") == flow["background_calls"].get("sqs:SendMessage") == 1
+        assert flow["background_calls"].get("sqs:SendMessage") == 1
+        assert not [key for key in flow["background_calls"] if key.startswith("pipes:")]
     assert result["flows"]["B"]["polls"]["before_login"] > 0
     # and the live status: each page's socket opened, the login pushed to the official, the outcome to the resident
     for name, sockets in (("A", 1), ("B", 2), ("C", 2)):
@@ -238,7 +240,7 @@ def test_the_latency_part_runs_every_flow_against_the_real_handlers(tmp_path: Pa
         assert {
             "request path: lambda_init",
             "delivery + audit forwarder: s3",
-            "delivery + audit forwarder: pipes",
+            "delivery + audit forwarder: sqs",
         } <= set(flow_cost_["items"])
     assert results["cost"]["not_counted"]
     for name in ("B", "C"):
@@ -315,23 +317,32 @@ def test_the_load_part_reports_residents_errors_and_percentiles(tmp_path: Path) 
     assert {"p50_s", "p95_s", "p99_s"} <= set(result)
 
 
-def test_a_pipe_from_the_table_stream_is_priced_by_its_polling_when_idle() -> None:
-    # Given a template with a pipe from a table's stream to a queue
+def test_the_stream_reads_of_lambda_triggers_are_listed_at_no_cost_when_idle() -> None:
+    # Given a template with two Lambda triggers on a table's stream and one on a queue
     template = Template.from_text(
         """
 Resources:
   Table: {Type: AWS::DynamoDB::Table}
   Queue: {Type: AWS::SQS::Queue}
-  Pipe:
-    Type: AWS::Pipes::Pipe
-    Properties: {Source: !GetAtt Table.StreamArn, Target: !GetAtt Queue.Arn}
+  Live:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {FunctionName: !Ref Live, EventSourceArn: !GetAtt Table.StreamArn}
+  Proofs:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {FunctionName: !Ref Proofs, EventSourceArn: !GetAtt Table.StreamArn}
+  Delivery:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {FunctionName: !Ref Proofs, EventSourceArn: !GetAtt Queue.Arn}
 """
     )
     # When its idle month is priced
-    item = idle_cost(template, None)["items"]["DynamoDB Streams reads by the pipe (ProofHandOver)"]
-    # Then the pipe's GetRecords polls are billed, idle or not
-    polls = ASSUMPTIONS["pipe_stream_polls_per_second"] * ASSUMPTIONS["stream_open_shards"] * 60 * 60 * 24 * 30
-    assert item["usd"] == pytest.approx(polls * PRICES["dynamodb_streams_read_request"]) and item["usd"] > 0
+    items = idle_cost(template, None)["items"]
+    # Then the stream's readers are listed, at $0 (a Lambda trigger's GetRecords are free), and no pipe is priced
+    item = items["DynamoDB Streams reads by Lambda's event source mappings"]
+    assert item["usd"] == 0 and item["basis"].startswith("2 mapping(s)")
+    assert not [name for name in items if "pipe" in name.lower()]
+    # And the queue's mapping still pays its long polls
+    assert items["SQS long polling by Lambda's event source mapping"]["usd"] > 0
 
 
 def test_the_cold_share_falls_with_traffic_and_is_one_when_idle() -> None:

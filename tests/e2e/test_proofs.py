@@ -1,6 +1,8 @@
 """Proofs end to end on the local stack: Voltooien commits the proof's outbox record, the table's stream in moto
-brings it through the emulated pipe (ProofHandOver) to the proof queue, the local SQS poller runs the proofs
-function, and the official downloads the PDF through the presigned link (builtin mode).
+brings it to the proofs function (the local stream poller, as its trigger ProofsFromSessionStream with the template's
+filter), which forwards it to the proof queue; the local SQS poller runs the proofs function again to make it, and
+the official downloads the PDF through the presigned link (builtin mode). Nothing else queues a fresh record (the
+sweep waits five minutes), so a stack that does not feed the proofs function fails the test of a record alone.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def test_flow_a_is_checked_and_completed_and_its_proof_carries_the_bsn(
     assert "DigiD assertion-ID" in pdf_text(pdf) and "DigiD AuthnInstant" in pdf_text(pdf)
 
 
-def test_a_committed_proof_record_alone_is_made_the_stream_and_the_pipe_carry_it(stack: LocalStack) -> None:
+def test_a_committed_proof_record_alone_is_made_the_stream_trigger_forwards_it(stack: LocalStack) -> None:
     # Given a proof record written to the table and nothing else: no close, no message sent by anyone
     records = DynamoDbProofRecords(stack.client("dynamodb"), str(stack.table_name))
     at = datetime.now(UTC).replace(microsecond=0)
@@ -92,7 +94,7 @@ def test_a_committed_proof_record_alone_is_made_the_stream_and_the_pipe_carry_it
         official_name="D. Dorknoper",
     )
     records.add(DynamoDbProofOutbox(records, timedelta(days=1)).record_of(request, "sub-e2e"))
-    # When the stream's insert goes through the pipe to the queue and the proofs function takes it
+    # When the stream's insert reaches the proofs function's trigger, which queues it, and the function takes it
     deadline = time.monotonic() + 30
     while (record := records.get(request.document_id)) is not None and record.status is ProofStatus.PENDING:
         assert time.monotonic() < deadline, "the committed proof record was not handed over"

@@ -181,7 +181,7 @@ def test_a_complete_does_not_wait_for_the_proof_queue(aws: Aws, monkeypatch, fai
     with monkeypatch.context() as failing:
         failing.setattr(aws_client("sqs"), "send_message", FAILURES[failure]("SendMessage"))
         status, done = invoke(outcome_fn.lambda_handler, complete_event(created["id"]))
-    # Then Voltooien succeeds: the committed outbox record is the hand-over (the pipe queues it, retrying, and the
+    # Then Voltooien succeeds: the committed outbox record is the hand-over (the stream trigger queues it, retrying, and the
     # sweep again while it stays pending)
     (item,) = items(aws)
     [record] = proof_items(aws)

@@ -73,7 +73,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
             "dynamodb:BatchWriteItem",
             "dynamodb:Query",  # the sparse index PendingProofs only
         },
-        "ProofQueue": {"sqs:SendMessage"},  # the sweep only: a close's proof goes by the pipe ProofHandOver
+        "ProofQueue": {"sqs:SendMessage"},  # the sweep only: a close's proof goes by the stream trigger
     },
     "DigidFunction": {
         "SessionTable": {
@@ -92,8 +92,17 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "DigidTlsClientSecretArn": {"secretsmanager:GetSecretValue"},
     },
     # Issue 5: makes and stores the proof, reads the sealed BSN of flow A, delivers to ZGW (zgw mode only).
+    # And forwards each new proof record from the table's stream to the proof queue (its trigger).
     "ProofsFunction": {
-        "SessionTable": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
+        "SessionTable": {
+            "dynamodb:GetItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+            "dynamodb:ListStreams",
+        },
+        "ProofHandOverFailureQueue": {"sqs:SendMessage"},
         "ProofBucket": {"s3:PutObject", "s3:GetObject"},
         "DataKey": {"kms:Decrypt", "kms:GenerateDataKey"},
         "ZgwSecretArn": {"secretsmanager:GetSecretValue"},
@@ -102,6 +111,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
             "sqs:DeleteMessage",
             "sqs:GetQueueAttributes",
             "sqs:ChangeMessageVisibility",
+            "sqs:SendMessage",
         },
     },
     "AuditForwarderFunction": {"AuditLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"}},
@@ -155,6 +165,7 @@ FUNCTION_ENVIRONMENT = {
     "ProofsFunction": {
         "DATA_KEY_ID",
         "PROOF_BUCKET",
+        "PROOF_QUEUE_URL",
         "PROOF_MAX_RECEIVES",
         "STAFF_LOOKUP_GROUP",
         "BACK_OFFICE_MODE",
@@ -782,44 +793,50 @@ def test_every_function_may_do_exactly_its_job_on_named_resources(cfn_template: 
     assert {str(arn) for arn in role["Properties"]["ManagedPolicyArns"]} <= ACCEPTED_MANAGED_POLICIES
 
 
-def test_the_proof_hand_over_pipe_reads_the_stream_and_sends_to_the_proof_queue_only(cfn_template: Template) -> None:
-    # Given the pipe that brings new proof records to the proof queue, and its role
-    pipe = props(cfn_template, "ProofHandOver")
-    role = cfn_template["Resources"]["ProofHandOverRole"]
-
-    # When we collect what the role may do, on which resources, and who may take it on
-    granted: dict[str, set[str]] = {}
-    for statement in allow_statements(role):
-        for resource in as_list(statement["Resource"]):
-            (target,) = referenced_names(resource)
-            granted.setdefault(target, set()).update(as_list(statement["Action"]))
-    [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-
-    # Then it reads the table's stream (no table item) and sends to the proof queue, nothing else, and only the
-    # Pipes service of this account assumes it
-    assert granted == {
-        "SessionTable": {
-            "dynamodb:DescribeStream",
-            "dynamodb:GetRecords",
-            "dynamodb:GetShardIterator",
-            "dynamodb:ListStreams",
-        },
-        "ProofQueue": {"sqs:SendMessage"},
+def test_the_proofs_function_reads_only_the_stream_of_the_table_and_only_new_proof_records(
+    cfn_template: Template,
+) -> None:
+    # Given the proofs function's trigger on the table's stream, and its role
+    mapping = props(cfn_template, "ProofsFromSessionStream")
+    role = function_role(cfn_template, "ProofsFunction")
+    stream_actions = {
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
     }
-    assert all(
-        statement["Resource"] == {"Fn::GetAtt": ["SessionTable", "StreamArn"]}
-        for statement in allow_statements(role)
-        if referenced_names(statement["Resource"]) == {"SessionTable"}
+
+    # Then its stream actions are granted on the stream's ARN only, never on the table's items
+    stream_statements = [s for s in allow_statements(role) if set(as_list(s["Action"])) & stream_actions]
+    assert stream_statements and all(
+        set(as_list(s["Action"])) == stream_actions and s["Resource"] == {"Fn::GetAtt": ["SessionTable", "StreamArn"]}
+        for s in stream_statements
     )
-    assert trust["Principal"] == {"Service": "pipes.amazonaws.com"} and "aws:SourceAccount" in str(trust["Condition"])
-    assert "ManagedPolicyArns" not in role["Properties"]
-    # And it is the stream to the queue, passing only the inserts of proof records (keys only: no personal data)
-    assert pipe["Source"] == {"Fn::GetAtt": ["SessionTable", "StreamArn"]}
-    assert pipe["Target"] == {"Fn::GetAtt": ["ProofQueue", "Arn"]}
-    [pattern] = [json.loads(f["Pattern"]) for f in pipe["SourceParameters"]["FilterCriteria"]["Filters"]]
+    # And the mapping reads that stream, passing only the inserts of proof records (keys only: no personal data)
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["SessionTable", "StreamArn"]}
+    assert referenced_names(mapping["FunctionName"]) == {"ProofsFunction"}
+    [pattern] = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
     assert pattern == {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "proof#"}]}}}}
-    stream = props(cfn_template, "SessionTable")["StreamSpecification"]
-    assert stream == {"StreamViewType": "KEYS_ONLY"}
+    assert props(cfn_template, "SessionTable")["StreamSpecification"] == {"StreamViewType": "KEYS_ONLY"}
+    # And a failing send is isolated: halved down to the failing record, retried a bounded number of times within
+    # a bounded age, then described in its own queue (the sweep sends the record again)
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert 1 <= mapping["MaximumRetryAttempts"] <= 10
+    assert 60 <= mapping["MaximumRecordAgeInSeconds"] <= 24 * 3600
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert referenced_names(mapping["DestinationConfig"]["OnFailure"]["Destination"]) == {"ProofHandOverFailureQueue"}
+    # And no pipe reads the stream any more (its reads are billed; the trigger's are free)
+    assert resources_of_type(cfn_template, "AWS::Pipes::Pipe") == {}
+
+
+def test_the_session_stream_has_at_most_two_readers(cfn_template: Template) -> None:
+    # Given every event source mapping of the template
+    mappings = resources_of_type(cfn_template, "AWS::Lambda::EventSourceMapping").values()
+    # Then at most two read the table's stream: DynamoDB throttles a shard read by more than two
+    readers = [
+        m for m in mappings if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": ["SessionTable", "StreamArn"]}
+    ]
+    assert len(readers) == 2
 
 
 @pytest.mark.parametrize("function", ["SessionsFunction", "DigidFunction", "LiveFunction"])

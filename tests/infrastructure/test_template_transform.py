@@ -42,8 +42,7 @@ def test_the_template_translates_offline_into_the_expected_resources(cfn_templat
     # Then every part of the service is there, in the numbers we expect
     expected = {
         "AWS::Lambda::Function": 4 + 1 + 1 + 1,  # + the audit forwarder + proof delivery + the live status
-        "AWS::IAM::Role": 4 + 1 + 1 + 1 + 1,  # + the proof hand-over pipe's
-        "AWS::Pipes::Pipe": 1,  # new proof records from the table's stream to the proof queue
+        "AWS::IAM::Role": 4 + 1 + 1 + 1,  # the functions' (no pipe: the proofs function forwards new proof records)
         "AWS::ApiGatewayV2::Api": 1 + 1,  # the HTTP API and the live status's WebSocket API
         "AWS::ApiGatewayV2::Stage": 1 + 1,
         "AWS::ApiGatewayV2::Route": 1,  # the WebSocket API's $connect
@@ -66,8 +65,8 @@ def test_the_template_translates_offline_into_the_expected_resources(cfn_templat
         "AWS::ApiGatewayV2::ApiMapping": 1 + 1,
         "AWS::Logs::LogGroup": 7 + 3,  # one per function + both APIs' access logs + the audit trail
         "AWS::Logs::SubscriptionFilter": 6,  # audit lines of the API, delivery and live functions to the forwarder
-        "AWS::SQS::Queue": 3,  # proof delivery, its dead-letter queue, failed live pushes
-        "AWS::Lambda::EventSourceMapping": 2,  # proofs, session changes
+        "AWS::SQS::Queue": 4,  # proof delivery, its dead-letter queue, failed live pushes, failed proof hand-overs
+        "AWS::Lambda::EventSourceMapping": 3,  # proof queue, session changes (live), new proof records (proofs)
         "AWS::Logs::QueryDefinition": 4,
         "AWS::SNS::Topic": 1,
         "AWS::CloudWatch::Alarm": 5 + 1,  # + proofs in the dead-letter queue

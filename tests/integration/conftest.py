@@ -28,7 +28,7 @@ class Aws:
     proof_queue_url: str = ""
     proof_dead_letter_queue_url: str = ""
     proof_bucket: str = "proofs-test"
-    # the proof records the stream has handed to the pipe so far (proof_pipe)
+    # the items the stream has handed to the proofs function's trigger so far (proof_stream)
     streamed: set[str] = field(default_factory=set)
 
 
@@ -49,6 +49,7 @@ def _handler_caches() -> list[Any]:
         outcome.sweep.pending_proofs,
         completion_outbox,
         proofs.handler.wiring,
+        proofs.handler.hand_over_queue,
         live.handler.wiring,
     ]
 
@@ -65,24 +66,25 @@ def _template_table() -> dict[str, Any]:
     return _template_resource("SessionTable")
 
 
-def proof_pipe(aws: Aws, *, lose: bool = False) -> int:
-    """The pipe ProofHandOver between two steps: each item inserted since the last call becomes the stream's keys-only
-    INSERT record (moto in-process serves no streams API, so the table is read for them; the local stack reads the
-    real stream, tests/e2e), the template's filter decides, and the local stack's pipe target sends what passes to
-    the proof queue. ``lose``: the pipe never delivers them (its retries ran past the stream's 24 hours). Returns
-    how many records the filter let through."""
-    from infrastructure.local.pipes import PipeTarget, insert_record, passes_filter
+def proof_stream(aws: Aws, *, lose: bool = False) -> int:
+    """The proofs function's stream trigger (ProofsFromSessionStream) between two steps: each item inserted since the
+    last call becomes the stream's keys-only INSERT record (moto in-process serves no streams API, so the table is
+    read for them; the local stack reads the real stream, tests/e2e), the template's filter decides, and the real
+    proofs handler gets what passes as Lambda's DynamoDB event and forwards it to the proof queue. ``lose``: the
+    trigger never forwards them (it gave up on them). Returns how many records the filter let through."""
+    import proofs.handler
+    from infrastructure.local.live import insert_record, passes_filter
 
-    pipe = _template_resource("ProofHandOver")
+    mapping = _template_resource("ProofsFromSessionStream")
     stream_arn = f"arn:aws:dynamodb:{REGION}:123456789012:table/{aws.table_name}/stream/2026-12-01T00:00:00.000"
     items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name, ProjectionExpression="pk")
     inserted = [item["pk"]["S"] for item in items["Items"] if item["pk"]["S"] not in aws.streamed]
     aws.streamed.update(inserted)
-    records = [insert_record(key, stream_arn, REGION) for key in inserted]
-    passed = [record for record in records if passes_filter(pipe, record)]
+    records = [insert_record(key, stream_arn, REGION, sequence) for sequence, key in enumerate(inserted, 1)]
+    passed = [record for record in records if passes_filter(mapping, record)]
     if passed and not lose:
-        target = PipeTarget(boto3.client("sqs", region_name=REGION), aws.proof_queue_url)
-        assert target("ProofHandOver", {"Records": passed}) == {"batchItemFailures": []}
+        answer = proofs.handler.lambda_handler({"Records": passed}, LambdaContext())
+        assert answer == {"batchItemFailures": []}
     return len(passed)
 
 

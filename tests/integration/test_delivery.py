@@ -1,6 +1,6 @@
 """Proof delivery through the real handlers and adapters: moto (DynamoDB, KMS, S3, SQS, Secrets Manager) and
-the fake ZGW case system over HTTP. A close hands its proof over by committing it: the pipe (conftest.proof_pipe)
-brings each new proof record to the queue before the queue is read. SQS is driven by hand: each receive becomes the
+the fake ZGW case system over HTTP. A close hands its proof over by committing it: the proofs function's stream trigger
+(conftest.proof_stream) forwards each new proof record to the queue before the queue is read. SQS is driven by hand: each receive becomes the
 Lambda SQS event the event source mapping would send, with its real ApproximateReceiveCount.
 """
 
@@ -41,7 +41,7 @@ from tests.fakes import AUDIT, METRICS, RESIDENTS
 from tests.zgw.fake_case_system import CLIENT_ID, SECRET, FakeCaseSystem, running_case_system
 from tests.zgw.openapi import SPEC_DIR, specs_available
 
-from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke, proof_pipe
+from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke, proof_stream
 from .test_official_api import resident_logs_in
 
 BSN = "999993653"
@@ -103,9 +103,9 @@ def identified_flow_a(aws: Aws) -> str:
 
 
 def poll(aws: Aws, max_messages: int = 10) -> dict[str, Any] | None:
-    """One receive from the proof queue as the Lambda SQS event (after the pipe's hand-over of what the steps
+    """One receive from the proof queue as the Lambda SQS event (after the stream trigger's hand-over of what the steps
     committed); None when the queue is empty."""
-    proof_pipe(aws)
+    proof_stream(aws)
     sqs = boto3.client("sqs", region_name=REGION)
     answer = sqs.receive_message(QueueUrl=aws.proof_queue_url, MaxNumberOfMessages=max_messages, AttributeNames=["All"])
     messages = answer.get("Messages", [])
@@ -191,10 +191,10 @@ def test_voltooien_makes_a_stored_proof_the_owner_downloads(aws: Aws) -> None:
     status, done = invoke(outcome_fn.lambda_handler, event)
     assert status == 200 and done["proof"]["status"] == "pending"
     document_id = done["proof"]["document_id"]
-    # Then the pipe queues a message that refers to the record: keys only, no BSN, sealed or clear
-    assert proof_pipe(aws) == 1
+    # Then the stream trigger queues a message that refers to the record: its document id only, no BSN
+    assert proof_stream(aws) == 1
     peek = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"][0]
-    assert json.loads(peek["Body"])["dynamodb"]["Keys"] == {"pk": {"S": f"proof#{document_id}"}}
+    assert json.loads(peek["Body"]) == {"document_id": document_id}
     assert BSN not in peek["Body"] and "sealed_bsn" not in peek["Body"]
     # When the proofs function runs (builtin mode)
     [answer] = run_delivery(aws)
@@ -278,14 +278,14 @@ def sweep(at: datetime | None = None) -> dict[str, Any]:
 
 
 def close_with_the_hand_over_lost(aws: Aws, session_id: str) -> str:
-    """Voltooien commits its end state and pending proof, but the pipe never brings the record to the queue."""
+    """Voltooien commits its end state and pending proof, but the stream trigger never forwards the record."""
     event = http_event(
         "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
     )
-    proof_pipe(aws)
+    proof_stream(aws)
     before = {item["pk"]["S"] for item in proof_records(aws)}
     assert outcome_fn.lambda_handler(event, LambdaContext())["statusCode"] == 200
-    assert proof_pipe(aws, lose=True) == 1
+    assert proof_stream(aws, lose=True) == 1
     [key] = {item["pk"]["S"] for item in proof_records(aws)} - before
     return key.removeprefix("proof#")
 
@@ -296,10 +296,10 @@ def stored_pdfs() -> list[str]:
 
 
 def test_a_proof_whose_hand_over_was_lost_is_sent_by_the_sweep(aws: Aws, caplog: pytest.LogCaptureFixture) -> None:
-    # Given a Voltooien whose end state and pending proof committed, but which the pipe never queued
+    # Given a Voltooien whose end state and pending proof committed, but which the stream trigger never forwarded
     document_id = close_with_the_hand_over_lost(aws, verified_handover(aws))
     assert poll(aws) is None and proof_records(aws)[0]["status"]["S"] == "pending"
-    # When the sweep runs at once, it leaves a proof this young alone (the pipe may still be sending it)
+    # When the sweep runs at once, it leaves a proof this young alone (the trigger may still be retrying it)
     assert sweep() == {"deleted": 0, "resent": 0} and poll(aws) is None
     # But a sweep some minutes later queues it again, and says so without personal data
     later = now() + timedelta(minutes=6)
@@ -316,7 +316,7 @@ def test_a_proof_whose_hand_over_was_lost_is_sent_by_the_sweep(aws: Aws, caplog:
 
 
 def test_a_sweep_that_sends_a_delivered_proof_again_makes_no_second_one(aws: Aws) -> None:
-    # Given a Voltooien the pipe did queue, not yet delivered, and a sweep that sends it once more
+    # Given a Voltooien the stream trigger did queue, not yet delivered, and a sweep that sends it once more
     session_id = verified_handover(aws)
     event = http_event(
         "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
@@ -516,7 +516,7 @@ def test_the_audit_trail_names_the_proofs_document_id_and_its_sha256(aws: Aws, c
 
 
 def test_a_message_is_delivered_only_for_a_live_proof_record(aws: Aws) -> None:
-    # Given a completed session whose proof the pipe queued, and its record past its expiry before delivery
+    # Given a completed session whose proof the stream trigger queued, and its record past its expiry before delivery
     session_id = verified_handover(aws)
     event = http_event(
         "POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body={"outcome": "identified"}
@@ -558,13 +558,89 @@ def test_a_message_that_names_no_proof_record_is_refused(aws: Aws, body: str) ->
 
 
 def test_a_message_of_the_request_itself_from_before_the_pipe_is_delivered_by_its_record(aws: Aws) -> None:
-    # Given a committed proof the pipe did not hand over, and a message queued before the pipe existed: the
+    # Given a committed proof the stream trigger did not hand over, and a message queued before the pipe existed: the
     # request itself (what the outbox record keeps as its message)
     document_id = close_with_the_hand_over_lost(aws, verified_handover(aws))
     [record] = proof_records(aws)
     boto3.client("sqs", region_name=REGION).send_message(
         QueueUrl=aws.proof_queue_url, MessageBody=record["message"]["S"]
     )
+    # When the proofs function takes it
+    assert [answer["batchItemFailures"] for answer in run_delivery(aws)] == [[]]
+    # Then the proof is made from its record, once
+    assert proof_records(aws)[0]["status"]["S"] == "stored"
+    assert stored_pdfs() == [f"proofs/{now().year}/{document_id}.pdf"]
+
+
+def stream_event(aws: Aws, *keys: str, event_name: str = "INSERT") -> dict[str, Any]:
+    """Lambda's DynamoDB event for the proofs function's stream trigger, one keys-only record per key."""
+    from infrastructure.local.live import insert_record
+
+    arn = f"arn:aws:dynamodb:{REGION}:123456789012:table/{aws.table_name}/stream/2026-12-01T00:00:00.000"
+    records = [insert_record(key, arn, REGION, sequence) for sequence, key in enumerate(keys, 1)]
+    for record in records:
+        record["eventName"] = event_name
+    return {"Records": records}
+
+
+def queued_bodies(aws: Aws) -> list[dict[str, Any]]:
+    answer = boto3.client("sqs", region_name=REGION).receive_message(
+        QueueUrl=aws.proof_queue_url, MaxNumberOfMessages=10
+    )
+    return [json.loads(m["Body"]) for m in answer.get("Messages", [])]
+
+
+def test_the_stream_trigger_forwards_even_when_delivery_cannot_start(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given zgw mode without its case system's settings: delivery cannot even be wired
+    monkeypatch.setenv("BACK_OFFICE_MODE", "zgw")
+    delivery.wiring.cache_clear()
+    with pytest.raises(ConfigurationError):
+        delivery.wiring()
+    document_id = str(uuid4())
+    # When the stream brings a new proof record to the proofs function
+    answer = delivery.lambda_handler(stream_event(aws, f"proof#{document_id}"), LambdaContext())
+    # Then its document id is on the proof queue all the same: the forwarder never touches the case system
+    assert answer == {"batchItemFailures": []}
+    assert queued_bodies(aws) == [{"document_id": document_id}]
+
+
+def test_the_stream_trigger_forwards_only_new_proof_records(aws: Aws) -> None:
+    # Given records its filter would not let through: a session's insert, a proof record's change
+    session = stream_event(aws, f"session#{uuid4()}")
+    changed = stream_event(aws, f"proof#{uuid4()}", event_name="MODIFY")
+    # When the proofs function gets them anyway, nothing is queued and nothing is retried
+    assert delivery.lambda_handler(session, LambdaContext()) == {"batchItemFailures": []}
+    assert delivery.lambda_handler(changed, LambdaContext()) == {"batchItemFailures": []}
+    assert queued_bodies(aws) == []
+
+
+def test_a_send_that_fails_is_reported_alone_and_retried_by_the_mapping(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given two new proof records, and an SQS that refuses the send of the second
+    first, second = str(uuid4()), str(uuid4())
+    queue = delivery.hand_over_queue()
+    send = queue._client.send_message
+
+    def refuse_second(**kwargs: Any) -> Any:
+        if second in kwargs["MessageBody"]:
+            raise ConnectionError("SQS is away")
+        return send(**kwargs)
+
+    monkeypatch.setattr(queue._client, "send_message", refuse_second)
+    # When the stream brings both in one batch
+    answer = delivery.lambda_handler(stream_event(aws, f"proof#{first}", f"proof#{second}"), LambdaContext())
+    # Then only the second is reported (by its sequence number: the mapping retries from there), the first is queued
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "2"}]}
+    assert queued_bodies(aws) == [{"document_id": first}]
+
+
+def test_a_pipe_message_still_queued_at_the_upgrade_is_delivered_by_its_record(aws: Aws) -> None:
+    # Given a committed proof the stream trigger did not hand over, and the stream record the pipe (before the
+    # trigger) had put on the queue for it
+    document_id = close_with_the_hand_over_lost(aws, verified_handover(aws))
+    [record] = stream_event(aws, f"proof#{document_id}")["Records"]
+    boto3.client("sqs", region_name=REGION).send_message(QueueUrl=aws.proof_queue_url, MessageBody=json.dumps(record))
     # When the proofs function takes it
     assert [answer["batchItemFailures"] for answer in run_delivery(aws)] == [[]]
     # Then the proof is made from its record, once

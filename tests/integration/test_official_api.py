@@ -21,7 +21,7 @@ from legitimatie.bsn import Bsn
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.services import record_resident_login
 
-from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke, proof_pipe
+from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke, proof_stream
 
 BSN = "999993653"
 OTHER_BSN = "999990019"
@@ -115,13 +115,13 @@ def test_flow_b_right_code_verifies_and_completing_hands_the_one_proof_over(aws:
     assert session["status"] == "verified" and session["code_match"] is True and session["loa"] == "midden"
     # When the official completes it as identified
     status, done = complete(created["id"])
-    # Then the session item and the proof record were written together, and the pipe queues a reference to it
+    # Then the session item and the proof record were written together, and the stream trigger queues a reference to it
     assert status == 200 and done["status"] == "completed" and done["proof"]["outcome"] == "identified"
     [record] = items_of(aws, "proof")
     [tombstone] = items_of(aws, "session")
     assert tombstone["proof_document_id"]["S"] == record["pk"]["S"].removeprefix("proof#")
     assert record["identified"]["BOOL"] is True
-    assert proof_pipe(aws) == 1
+    assert proof_stream(aws) == 1
     queued = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)["Messages"]
     assert [str(queued_document_id(m["Body"])) for m in queued] == [done["proof"]["document_id"]]
 
@@ -131,7 +131,7 @@ def test_a_wrong_code_hands_no_proof_over(aws: Aws) -> None:
     resident_logs_in(aws, created["id"], BSN)
     status, outcome = check(created["id"], "000000" if created["code"] != "000000" else "111111")
     assert status == 200 and outcome["match"] is False and "proof" not in outcome
-    assert items_of(aws, "proof") == [] and proof_pipe(aws) == 0
+    assert items_of(aws, "proof") == [] and proof_stream(aws) == 0
     assert "Messages" not in boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_queue_url)
 
 

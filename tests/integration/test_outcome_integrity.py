@@ -34,7 +34,7 @@ from legitimatie.sessions.services import (
 )
 from tests.fakes import AUDIT, METRICS
 
-from .conftest import REGION, Aws, proof_pipe
+from .conftest import REGION, Aws, proof_stream
 
 OFFICIAL = Official(id="8f3b1c2d-0000-4000-8000-000000000001", name="D. Dorknoper")
 RESIDENT = Bsn("999993653")
@@ -166,7 +166,7 @@ def race(aws: Aws, first: Step, second: Step) -> tuple[object, object]:
 def proofs_and_messages(aws: Aws) -> tuple[list[dict[str, Any]], list[ProofRequest]]:
     items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
     records = [item for item in items if item["kind"]["S"] == "proof"]
-    proof_pipe(aws)  # the committed records' hand-over
+    proof_stream(aws)  # the committed records' hand-over
     answer = boto3.client("sqs", region_name=REGION).receive_message(
         QueueUrl=aws.proof_queue_url, MaxNumberOfMessages=10
     )

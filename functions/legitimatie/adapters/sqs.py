@@ -2,9 +2,10 @@
 (``queued_document_id`` reads it), never the request; the request is the record's ``message`` (``proof_message`` /
 ``proof_request``, JSON, the BSN at most sealed, never in clear).
 
-Two senders, one consumer: the table's stream through the EventBridge Pipe ``ProofHandOver`` puts each new proof
-record's stream record (keys only) on the queue; the sweep puts ``{"document_id": ...}`` for a record still
-pending. Messages of the request itself (``v`` 1, from before the pipe) are read by their document id too."""
+Two senders, one consumer: the proofs function's own trigger on the table's stream (keys only) puts
+``{"document_id": ...}`` on the queue for each new proof record, and the sweep puts the same for a record still
+pending. Older messages are read by their document id too: a pipe's stream record (``ProofHandOver``, before the
+trigger) and the request itself (``v`` 1, before the pipe)."""
 
 from __future__ import annotations
 
@@ -21,29 +22,33 @@ from .aws_errors import translated
 
 __all__ = ["PROOF_KEY_PREFIX", "SqsProofQueue", "proof_message", "proof_request", "queued_document_id"]
 
-PROOF_KEY_PREFIX = "proof#"  # the proof records' partition keys (adapters/dynamodb/proofs.py, the pipe's filter)
+PROOF_KEY_PREFIX = "proof#"  # the proof records' partition keys (adapters/dynamodb/proofs.py, the trigger's filter)
 
 
 class SqsProofQueue:
-    """The sweep's way back to the queue for a record still pending (the pipe handed it over once already)."""
+    """The proof queue for its two senders: the stream trigger's hand-over of a new proof record, and the sweep's
+    way back for a record still pending. Both send the document id only."""
 
     def __init__(self, client: Any, queue_url: str) -> None:
         self._client = client
         self._queue_url = queue_url
 
     def send(self, request: ProofRequest) -> None:
+        self.hand_over(request.document_id)
+
+    def hand_over(self, document_id: UUID) -> None:
         with translated("SQS"):
             self._client.send_message(
                 QueueUrl=self._queue_url,
-                MessageBody=json.dumps({"document_id": str(request.document_id)}),
-                MessageAttributes={"document_id": {"DataType": "String", "StringValue": str(request.document_id)}},
+                MessageBody=json.dumps({"document_id": str(document_id)}),
+                MessageAttributes={"document_id": {"DataType": "String", "StringValue": str(document_id)}},
             )
 
 
 def queued_document_id(body: str) -> UUID:
-    """The document id a proof queue message refers to: a stream record of a new proof record (the pipe), or
-    ``{"document_id": ...}`` (the sweep, and the request messages from before the pipe). Raises ``ValueError``
-    for anything else."""
+    """The document id a proof queue message refers to: ``{"document_id": ...}`` (the stream trigger, the sweep, and
+    the request messages from before the pipe), or a stream record of a new proof record (the pipe's, still queued
+    when the trigger replaced it). Raises ``ValueError`` for anything else."""
     try:
         message = json.loads(body)
         if "dynamodb" in message:

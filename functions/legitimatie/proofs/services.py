@@ -3,12 +3,13 @@
 One proof per session, only for a committed end state: the step that ends a session writes the proof's outbox
 record (pending, with the request as its ``message``) in the *same* DynamoDB transaction as the end state, so the
 two commit together or not at all. That commit is the hand-over: the table's stream brings the new record's key to
-the proof queue (the EventBridge Pipe ``ProofHandOver``), and delivery reads the request from the record. Delivery
-is idempotent by document id: it records every step's result in the proof record and each case-system call looks
-up before it creates, so a retry (or a duplicate message) continues where the previous attempt stopped.
+the proofs function's stream trigger, which forwards it to the proof queue, and delivery reads the request from the
+record. Delivery is idempotent by document id: it records every step's result in the proof record and each
+case-system call looks up before it creates, so a retry (or a duplicate message) continues where the previous
+attempt stopped.
 
-Nothing accepted is lost: when the record does not reach the queue (the pipe failed past the stream's 24 hours, or
-the message was lost) or waits for a retry of delivery, the scheduled sweep queues it again (``resend_pending``).
+Nothing accepted is lost: when the record does not reach the queue (the trigger gave up on it, or the message was
+lost) or waits for a retry of delivery, the scheduled sweep queues it again (``resend_pending``).
 """
 
 from __future__ import annotations
@@ -255,7 +256,7 @@ def resend_pending(
     after: timedelta = RESEND_AFTER,
     limit: int = RESEND_PER_RUN,
 ) -> list[UUID]:
-    """The sweep's part of the outbox: queue again every proof still pending ``after`` its commit (the pipe's
+    """The sweep's part of the outbox: queue again every proof still pending ``after`` its commit (the trigger's
     message was lost, or delivery waits for a retry), oldest first and at most ``limit`` per run. Returns the
     document ids sent (no personal data)."""
     requests = records.pending(created_before=now - after, now=now, limit=limit)

@@ -16,7 +16,14 @@ from .settings import BaseSettings, Field
 if TYPE_CHECKING:  # the ZGW client (requests) is loaded only by the proofs function, in zgw mode
     from ..adapters.zgw import ZgwSettings
 
-__all__ = ["DeliverySettings", "ProofOutboxSettings", "completion_outbox", "load_zgw_settings", "proof_outbox"]
+__all__ = [
+    "DeliverySettings",
+    "HandOverSettings",
+    "ProofOutboxSettings",
+    "completion_outbox",
+    "load_zgw_settings",
+    "proof_outbox",
+]
 
 
 class ProofOutboxSettings(BaseSettings):
@@ -41,6 +48,12 @@ def completion_outbox() -> tuple[DynamoDbProofOutbox, str]:
     once per cold start from the environment (no SQS client: the commit is the hand-over)."""
     settings = ProofOutboxSettings.from_env(os.environ)
     return proof_outbox(settings, aws_client("dynamodb")), settings.municipality_name
+
+
+class HandOverSettings(BaseSettings):
+    """The proofs function's stream trigger: where it forwards each new proof record's document id."""
+
+    proof_queue_url: str = Field(alias="PROOF_QUEUE_URL", min_length=1)
 
 
 class DeliverySettings(BaseSettings):

@@ -142,7 +142,7 @@ class DynamoDbProofRecords:
 
 class DynamoDbProofOutbox:
     """``ProofOutbox``: the pending record an ending step writes with the session's end state. Its commit is the
-    hand-over (the table's stream and the pipe ``ProofHandOver`` bring it to the proof queue): nothing to send."""
+    hand-over (the proofs function's trigger on the table's stream forwards it to the proof queue): nothing to send."""
 
     def __init__(self, records: ProofRecords, retention: timedelta) -> None:
         self._records = records
