@@ -5,8 +5,8 @@ system (zgw mode).
 
 The hand-over (``forward_batch``, the DynamoDB trigger ``ProofsFromSessionStream``, filtered to inserts of
 ``proof#`` records) sends each new record's document id to the queue and does nothing else: no read, no PDF, no
-case system, so a failing delivery never holds back the stream. A Lambda trigger's stream reads are free; a pipe's
-are billed, idle or not.
+case system, so a failing delivery never holds back the stream. A Lambda trigger's stream reads are free (an
+EventBridge Pipe's would be billed, idle or not).
 
 A queue message refers to a committed proof record (the trigger's or the sweep's document id); the request is the
 record's own ``message``, read with the record in one GetItem. SQS: partial batch responses, so one failing proof is

@@ -557,8 +557,8 @@ def test_a_message_that_names_no_proof_record_is_refused(aws: Aws, body: str) ->
     assert len(answer["batchItemFailures"]) == 1 and stored_pdfs() == []
 
 
-def test_a_message_of_the_request_itself_from_before_the_pipe_is_delivered_by_its_record(aws: Aws) -> None:
-    # Given a committed proof the stream trigger did not hand over, and a message queued before the pipe existed: the
+def test_a_message_of_the_request_itself_from_an_earlier_release_is_delivered_by_its_record(aws: Aws) -> None:
+    # Given a committed proof the stream trigger did not hand over, and a message queued by an earlier release: the
     # request itself (what the outbox record keeps as its message)
     document_id = close_with_the_hand_over_lost(aws, verified_handover(aws))
     [record] = proof_records(aws)
@@ -633,16 +633,3 @@ def test_a_send_that_fails_is_reported_alone_and_retried_by_the_mapping(
     # Then only the second is reported (by its sequence number: the mapping retries from there), the first is queued
     assert answer == {"batchItemFailures": [{"itemIdentifier": "2"}]}
     assert queued_bodies(aws) == [{"document_id": first}]
-
-
-def test_a_pipe_message_still_queued_at_the_upgrade_is_delivered_by_its_record(aws: Aws) -> None:
-    # Given a committed proof the stream trigger did not hand over, and the stream record the pipe (before the
-    # trigger) had put on the queue for it
-    document_id = close_with_the_hand_over_lost(aws, verified_handover(aws))
-    [record] = stream_event(aws, f"proof#{document_id}")["Records"]
-    boto3.client("sqs", region_name=REGION).send_message(QueueUrl=aws.proof_queue_url, MessageBody=json.dumps(record))
-    # When the proofs function takes it
-    assert [answer["batchItemFailures"] for answer in run_delivery(aws)] == [[]]
-    # Then the proof is made from its record, once
-    assert proof_records(aws)[0]["status"]["S"] == "stored"
-    assert stored_pdfs() == [f"proofs/{now().year}/{document_id}.pdf"]

@@ -4,8 +4,8 @@
 
 Two senders, one consumer: the proofs function's own trigger on the table's stream (keys only) puts
 ``{"document_id": ...}`` on the queue for each new proof record, and the sweep puts the same for a record still
-pending. Older messages are read by their document id too: a pipe's stream record (``ProofHandOver``, before the
-trigger) and the request itself (``v`` 1, before the pipe)."""
+pending. A message of an earlier release (the request itself, ``v`` 1, sent by the close) is read by its document id
+too: nothing queued at an upgrade is lost."""
 
 from __future__ import annotations
 
@@ -47,17 +47,10 @@ class SqsProofQueue:
 
 def queued_document_id(body: str) -> UUID:
     """The document id a proof queue message refers to: ``{"document_id": ...}`` (the stream trigger, the sweep, and
-    the request messages from before the pipe), or a stream record of a new proof record (the pipe's, still queued
-    when the trigger replaced it). Raises ``ValueError`` for anything else."""
+    the request messages of an earlier release). Raises ``ValueError`` for anything else."""
     try:
-        message = json.loads(body)
-        if "dynamodb" in message:
-            key = message["dynamodb"]["Keys"]["pk"]["S"]
-            if message.get("eventName") != "INSERT" or not key.startswith(PROOF_KEY_PREFIX):
-                raise ValueError("not the insert of a proof record")
-            return UUID(key.removeprefix(PROOF_KEY_PREFIX))
-        return UUID(message["document_id"])
-    except (TypeError, KeyError, AttributeError, json.JSONDecodeError) as exc:
+        return UUID(json.loads(body)["document_id"])
+    except (TypeError, KeyError, AttributeError, ValueError) as exc:
         raise ValueError("not a proof queue message") from exc
 
 
