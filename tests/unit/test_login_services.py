@@ -84,11 +84,12 @@ class World:
             audit=AUDIT,
         )
 
-    def log_in(self, session_id, bsn=RESIDENT, loa=LevelOfAssurance.MIDDEN, request_id="_req1", at=NOW):
-        begin_login(
+    def start(self, session_id, request_id, relay_state, at):
+        """The resident's login start, as the DigiD function makes it (one conditional write for a session)."""
+        return begin_login(
             session_id,
             request_id,
-            "relay-1",
+            relay_state,
             BROWSER,
             policy=POLICY,
             sessions=self.sessions,
@@ -97,6 +98,9 @@ class World:
             metrics=METRICS,
             now=at,
         )
+
+    def log_in(self, session_id, bsn=RESIDENT, loa=LevelOfAssurance.MIDDEN, request_id="_req1", at=NOW):
+        self.start(session_id, request_id, "relay-1", at)
         found = find_pending_login(request_id, "relay-1", BROWSER, pending=self.pending, now=at, session_id=session_id)
         # finish_login's write uses the pending login up (once)
         return finish_login(
@@ -371,18 +375,7 @@ def test_login_is_refused_before_digid_for_unusable_links(world: World, setup: s
     # and starting the login says the same, keeping nothing pending
     kept = dict(world.pending.pending)
     with pytest.raises(LoginRefused) as refused:
-        begin_login(
-            session.id,
-            "_req-new",
-            "relay-2",
-            BROWSER,
-            policy=POLICY,
-            sessions=world.sessions,
-            pending=world.pending,
-            audit=AUDIT,
-            metrics=METRICS,
-            now=at,
-        )
+        world.start(session.id, "_req-new", "relay-2", at)
     assert refused.value.reason == reason and world.pending.pending == kept
 
 
@@ -390,18 +383,7 @@ def test_a_login_start_keeps_the_login_pending_at_the_sessions_level(world: Worl
     session = create_handover_session(
         LevelOfAssurance.HOOG, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW, audit=AUDIT, metrics=METRICS
     )
-    login = begin_login(
-        session.id,
-        "_req-9",
-        "relay-9",
-        BROWSER,
-        policy=POLICY,
-        sessions=world.sessions,
-        pending=world.pending,
-        audit=AUDIT,
-        metrics=METRICS,
-        now=NOW,
-    )
+    login = world.start(session.id, "_req-9", "relay-9", NOW)
     assert login.required_loa is LevelOfAssurance.HOOG and login.flow is Flow.HANDOVER
     assert login.browser_digest == token_digest(BROWSER) and login.expires_at == NOW + timedelta(minutes=15)
     assert world.pending.get("_req-9", NOW, session.id) == login
