@@ -14,6 +14,7 @@ from uuid import UUID
 from digid.saml import AuthnRequest, Binding, build_authn_request, consume, new_request_id
 from digid.wiring import Wiring
 from legitimatie.login.model import (
+    FORCE_AUTHN,
     PendingLogin,
     browser_cookie_value,
     new_browser_token,
@@ -51,8 +52,7 @@ def start_login(session_id: UUID | None, *, w: Wiring, now: datetime) -> Started
         metrics=counts,
         now=now,
     )
-    # force_authn in every flow: the resident logs in fresh during the call (see plan_login)
-    request = build_authn_request(w.sp, login.required_loa, True, relay_state, request_id=request_id)
+    request = build_authn_request(w.sp, login.required_loa, FORCE_AUTHN, relay_state, request_id=request_id)
     return StartedLogin(request, browser_cookie_value(login.session_id, token))
 
 

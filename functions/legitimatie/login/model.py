@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..sessions.model import Session
 
 __all__ = [
+    "FORCE_AUTHN",
     "LOGIN_LIFETIME",
     "MAX_RESULT_EXTENSIONS",
     "CaseNumber",
@@ -45,6 +46,9 @@ __all__ = [
 
 # DigiD's rule for the SP's session: at most 15 minutes.
 LOGIN_LIFETIME = timedelta(minutes=15)
+# Every flow asks DigiD for a fresh login (ForceAuthn): the resident logs in during the call, never through a DigiD
+# session left open on the device (someone else's, on a shared phone), and flows B and C bind a code to *this* login.
+FORCE_AUTHN = True
 # WCAG 2.2.1: the resident may extend the result page's time; never past the session's own expiry.
 MAX_RESULT_EXTENSIONS = 10
 

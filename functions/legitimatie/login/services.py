@@ -33,6 +33,7 @@ from ..sessions.model import UNCLAIMED, Flow, Official, ResidentEvent, ResidentL
 from ..sessions.ports import SessionRepository
 from ..sessions.services import bsn_context, note_resident_event, record_resident_login
 from .model import (
+    FORCE_AUTHN,
     LOGIN_LIFETIME,
     MAX_RESULT_EXTENSIONS,
     CaseNumber,
@@ -91,9 +92,7 @@ def plan_login(
 ) -> LoginPlan:
     """Refuse unknown, expired, used or locked sessions before the resident goes to DigiD."""
     if session_id is None:
-        # Flow A too: the resident logs in fresh during the call, never through a DigiD session left open on
-        # the device (someone else's, on a shared phone or computer).
-        return LoginPlan(flow=Flow.NEW_RESIDENT, required_loa=policy.minimum_loa, force_authn=True)
+        return LoginPlan(flow=Flow.NEW_RESIDENT, required_loa=policy.minimum_loa, force_authn=FORCE_AUTHN)
     session = sessions.get(session_id)
     if session is None:
         raise LoginRefused("expired", "This link is not known or no longer valid.")
@@ -102,8 +101,9 @@ def plan_login(
         raise LoginRefused("expired", "This link has expired.")
     if status is not Status.CREATED:
         raise LoginRefused("already_used", "This link has been used already.")
-    # Flows B and C bind a code to *this* login: DigiD must not reuse a login made for something else.
-    return LoginPlan(flow=session.flow, required_loa=session.required_loa, force_authn=True, session_id=session.id)
+    return LoginPlan(
+        flow=session.flow, required_loa=session.required_loa, force_authn=FORCE_AUTHN, session_id=session.id
+    )
 
 
 def begin_login(
