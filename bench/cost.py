@@ -88,6 +88,7 @@ def flow_cost(
     assumptions: Mapping[str, float] = ASSUMPTIONS,
     *,
     waf: bool = True,
+    waf_logs_allowed: bool = True,
     http: bool = True,
     init_ms: Mapping[str, float] | None = None,
     tracing: str = "PassThrough",
@@ -104,6 +105,7 @@ def flow_cost(
     traffic). ``static_requests``: the pages' own files fetched through CloudFront and WAF (``static_requests``).
     ``xray_share``: with ``tracing`` Active, the share of invocations the sampling rule records (``xray_share``).
     ``init_billed``: functions whose INIT another part of the same identification already paid (updated here).
+    ``waf_logs_allowed``: the WAF log has a line for every request, not only for blocked and counted ones.
     """
     items = {"lambda": 0.0, "lambda_init": 0.0, "http_api": 0.0, "cloudfront": 0.0, "waf": 0.0, "logs": 0.0}
     items["xray"] = 0.0
@@ -136,7 +138,7 @@ def flow_cost(
         requests = len(steps) + static_requests
         items["cloudfront"] = requests * PRICES["cloudfront_https_request"]
         items["waf"] = requests * PRICES["waf_request"] if waf else 0.0
-        items["edge logs (CloudFront + WAF)"] = requests * _edge_log_usd(assumptions, waf=waf)
+        items["edge logs (CloudFront + WAF)"] = requests * _edge_log_usd(assumptions, waf=waf and waf_logs_allowed)
     per_1000 = {name: value * 1000 for name, value in items.items()}
     return {"per_1000_usd": sum(per_1000.values()), "items_per_1000_usd": per_1000}
 
@@ -209,8 +211,8 @@ def static_requests(
 
 
 def _edge_log_usd(assumptions: Mapping[str, float], *, waf: bool) -> float:
-    """One request's lines in the CloudFront access log and the WAF log (infrastructure/deploy/waf.yaml: both
-    delivered to CloudWatch Logs in us-east-1 as vended logs)."""
+    """One request's lines in the CloudFront access log and (``waf``) the WAF log (infrastructure/deploy/waf.yaml:
+    both delivered to CloudWatch Logs in us-east-1 as vended logs)."""
     size = assumptions["cloudfront_log_bytes_per_request"] + (assumptions["waf_log_bytes_per_request"] if waf else 0)
     return size / 1024**3 * PRICES["cloudwatch_vended_logs_us_east_1_gb"]
 
@@ -293,7 +295,7 @@ def live_cost(
         )
         items["$connect: waf"] = requests * PRICES["waf_request"] if options.get("waf", True) else 0.0
         items["$connect: edge logs (CloudFront + WAF)"] = requests * _edge_log_usd(
-            assumptions, waf=options.get("waf", True)
+            assumptions, waf=options.get("waf", True) and options.get("waf_logs_allowed", True)
         )
         items["$connect: websocket message (the handshake)"] = requests * PRICES["websocket_message"]
         minutes = math.ceil(assumptions["seconds_polling_before_login"] / 60) if len(connects) > 1 else 0
@@ -343,8 +345,15 @@ def idle_cost(template: Any, waf_template: Any | None) -> dict[str, Any]:
     secret_parameters = [name for name in template.parameters if name.endswith("SecretArn")]
     secrets = len(secret_parameters) + count.get("AWS::SecretsManager::Secret", 0)
     items["Secrets Manager secrets"] = (secrets * PRICES["secretsmanager_secret_month"], f"{secrets} x $0.40")
-    alarms = count.get("AWS::CloudWatch::Alarm", 0)
-    items["CloudWatch alarms"] = (alarms * PRICES["cloudwatch_alarm_month"], f"{alarms} x $0.10")
+    alarms = [(alarm.get("Properties") or {}) for _, alarm in template.resources_of_type("AWS::CloudWatch::Alarm")]
+    # billed per alarm metric: a metric math alarm pays for every metric it reads
+    alarm_metrics = sum(
+        sum(1 for query in alarm["Metrics"] if "MetricStat" in query) if "Metrics" in alarm else 1 for alarm in alarms
+    )
+    items["CloudWatch alarms"] = (
+        alarm_metrics * PRICES["cloudwatch_alarm_month"],
+        f"{len(alarms)} alarms reading {alarm_metrics} metrics x $0.10",
+    )
     dashboards = count.get("AWS::CloudWatch::Dashboard", 0)
     items["CloudWatch dashboards"] = (
         dashboards * PRICES["cloudwatch_dashboard_month"],
@@ -411,6 +420,27 @@ def _waf_rules(waf_template: Any | None) -> tuple[int, str]:
     return rules, "counted in infrastructure/deploy/waf.yaml"
 
 
+def waf_logs_allowed_requests(waf_template: Any | None) -> bool:
+    """Whether the WAF log has a line for every allowed request in the deployment the README describes (WAF stack
+    deployed again with the distribution's id): False when its logging filter then drops what WAF allowed."""
+    if waf_template is None:
+        return True
+    for _logical_id, logging in waf_template.resources_of_type("AWS::WAFv2::LoggingConfiguration"):
+        kept = (logging.get("Properties") or {}).get("LoggingFilter")
+        if isinstance(kept, dict) and "Fn::If" in kept:
+            kept = kept["Fn::If"][1]  # the branch with the CloudFront log on (HasDistribution)
+        if not isinstance(kept, dict) or kept.get("DefaultBehavior") != "DROP":
+            return True
+        actions = {
+            condition.get("ActionCondition", {}).get("Action")
+            for rule in kept.get("Filters") or []
+            if rule.get("Behavior") == "KEEP"
+            for condition in rule.get("Conditions") or []
+        }
+        return "ALLOW" in actions or None in actions  # a condition on labels may keep allowed requests
+    return True
+
+
 def load_waf_template(repo_root: Path) -> Any | None:
     from infrastructure.local.template import Template
 
@@ -429,6 +459,12 @@ def add_cost(results: dict[str, Any]) -> None:
     template = Template.load(REPO_ROOT / "template.yaml")
     waf_template = load_waf_template(REPO_ROOT)
     waf = waf_template is not None or any("WebAcl" in name for name in template.parameters)
+    waf_logs_allowed = waf_logs_allowed_requests(waf_template)
+    cost["waf_log"] = (
+        "every request"
+        if waf_logs_allowed
+        else "blocked and counted requests only, once CloudFront's access log is on (waf.yaml LoggingFilter)"
+    )
     flows = (results.get("latency") or {}).get("flows") or {}
     # The staff page polls only while the resident logs in (staff.js: not once the session left "created"); the
     # resident's result page polls from the login until the outcome is final (result.js).
@@ -466,7 +502,14 @@ def add_cost(results: dict[str, Any]) -> None:
     for name, flow in flows.items():
         steps = flow["steps"]
         # INIT once per function per identification, whichever part (request, socket, push, background) is first
-        options = {"waf": waf, "init_ms": init_ms, "tracing": tracing, "xray_share": share, "init_billed": set()}
+        options = {
+            "waf": waf,
+            "waf_logs_allowed": waf_logs_allowed,
+            "init_ms": init_ms,
+            "tracing": tracing,
+            "xray_share": share,
+            "init_billed": set(),
+        }
         official = bool(flow.get("poll"))  # flows B and C: an official's staff page
         pages = static["resident"] + (static["official_per_identification"] if official else 0.0)
         per_flow = flow_cost(steps, static_requests=pages, **options)

@@ -55,7 +55,7 @@ PRICES: Final[dict[str, float]] = {
     "kms_rotated_key_material_month": 1.00,  # per rotation of a key with EnableKeyRotation (the first two only)
     "waf_web_acl_month": 5.00,
     "waf_rule_month": 1.00,
-    "cloudwatch_alarm_month": 0.10,  # standard resolution, one metric
+    "cloudwatch_alarm_month": 0.10,  # standard resolution, per metric the alarm reads
     "cloudwatch_dashboard_month": 3.00,  # the first 3 dashboards of an account are free
     "cloudwatch_custom_metric_month": 0.30,  # per metric name + dimension values, first 10,000 metrics
     "secretsmanager_secret_month": 0.40,
@@ -96,7 +96,9 @@ PRICE_SOURCES: Final[dict[str, str]] = {
     "from memory: since April 2024 only the first two rotations are billed",
     "waf_web_acl_month": _AWS + "$5 per web ACL a month (AWS networking blog, c3x.dev)",
     "waf_rule_month": _AWS + "$1 per rule or rule group a month (AWS networking blog, c3x.dev)",
-    "cloudwatch_alarm_month": _MEMORY,
+    "cloudwatch_alarm_month": "from memory: $0.10 per standard-resolution alarm metric a month; an alarm on a metric "
+    "math expression is billed for each metric the expression reads (aws.amazon.com/cloudwatch/pricing, not "
+    "checked here)",
     "cloudwatch_dashboard_month": _MEMORY,
     "cloudwatch_custom_metric_month": _MEMORY,
     "secretsmanager_secret_month": _MEMORY,

@@ -18,7 +18,18 @@ import pytest
 from moto import mock_aws
 
 from bench.calls import AwsMeter, percentile, summary
-from bench.cost import add_cost, cold_share, flow_cost, idle_cost, invocation_ms, live_cost, static_requests, xray_share
+from bench.cost import (
+    add_cost,
+    cold_share,
+    flow_cost,
+    idle_cost,
+    invocation_ms,
+    live_cost,
+    load_waf_template,
+    static_requests,
+    waf_logs_allowed_requests,
+    xray_share,
+)
 from bench.prices import ASSUMPTIONS, PRICE_SOURCES, PRICES
 from bench.report import render
 from bench.size import package_sizes
@@ -134,7 +145,8 @@ def test_init_billing_and_active_tracing_are_priced_and_background_steps_pay_no_
 
 
 def test_idle_cost_is_itemised_from_the_templates_resources() -> None:
-    # Given a template with two keys, three alarms, a dashboard and a secret parameter
+    # Given a template with two keys, three alarms (one on a metric math expression of two metrics), a dashboard
+    # and a secret parameter
     template = Template.from_text(
         """
 Parameters:
@@ -142,9 +154,15 @@ Parameters:
 Resources:
   KeyA: {Type: AWS::KMS::Key}
   KeyB: {Type: AWS::KMS::Key}
-  Alarm1: {Type: AWS::CloudWatch::Alarm}
-  Alarm2: {Type: AWS::CloudWatch::Alarm}
-  Alarm3: {Type: AWS::CloudWatch::Alarm}
+  Alarm1: {Type: AWS::CloudWatch::Alarm, Properties: {MetricName: Errors}}
+  Alarm2: {Type: AWS::CloudWatch::Alarm, Properties: {MetricName: Throttles}}
+  Alarm3:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Metrics:
+        - {Id: sum, Expression: m1 + m2}
+        - {Id: m1, MetricStat: {Metric: {MetricName: Errors}}}
+        - {Id: m2, MetricStat: {Metric: {MetricName: Errors}}}
   Board: {Type: AWS::CloudWatch::Dashboard}
 """
     )
@@ -152,9 +170,9 @@ Resources:
     idle = idle_cost(template, None)
     # Then each item is there with its list price
     assert idle["items"]["KMS keys"]["usd"] == pytest.approx(2.0)
-    assert idle["items"]["CloudWatch alarms"]["usd"] == pytest.approx(0.3)
+    assert idle["items"]["CloudWatch alarms"]["usd"] == pytest.approx(0.4)  # billed per metric an alarm reads
     assert idle["items"]["Secrets Manager secrets"]["usd"] == pytest.approx(0.4)
-    assert idle["monthly_usd"] == pytest.approx(2.0 + 0.3 + 3.0 + 0.4)
+    assert idle["monthly_usd"] == pytest.approx(2.0 + 0.4 + 3.0 + 0.4)
 
 
 def test_package_sizes_are_measured_unzipped_and_zipped(tmp_path: Path) -> None:
@@ -418,6 +436,44 @@ def test_each_request_through_cloudfront_pays_its_cloudfront_and_waf_log_lines()
     per_kb = PRICES["cloudwatch_vended_logs_us_east_1_gb"] / 1024**2 * 1000
     assert with_waf["edge logs (CloudFront + WAF)"] == pytest.approx(4 * 3 * per_kb)
     assert without["edge logs (CloudFront + WAF)"] == pytest.approx(4 * 1 * per_kb)
+    # And a WAF that logs only what it blocked or counted pays no WAF line for them (allowed requests)
+    filtered = flow_cost([step], assumptions, static_requests=3, cold_start_share=0.0, waf_logs_allowed=False)
+    assert filtered["items_per_1000_usd"]["edge logs (CloudFront + WAF)"] == pytest.approx(4 * 1 * per_kb)
+    assert filtered["items_per_1000_usd"]["waf"] == with_waf["waf"]  # WAF still inspects every request
+
+
+def test_the_waf_log_of_allowed_requests_is_read_from_the_logging_filter() -> None:
+    # Given WAF logging without a filter, and with the project's filter (only blocked and counted, once
+    # CloudFront's access log is on)
+    logging = """
+Conditions:
+  HasDistribution: {"Fn::Equals": ["a", "a"]}
+Resources:
+  Logging:
+    Type: AWS::WAFv2::LoggingConfiguration
+    Properties:
+      ResourceArn: arn
+"""
+    filtered = (
+        logging
+        + """      LoggingFilter:
+        Fn::If:
+          - HasDistribution
+          - DefaultBehavior: DROP
+            Filters:
+              - Behavior: KEEP
+                Requirement: MEETS_ANY
+                Conditions: [{ActionCondition: {Action: BLOCK}}, {ActionCondition: {Action: COUNT}}]
+          - {Ref: AWS::NoValue}
+"""
+    )
+    keeps_allowed = filtered.replace("{Action: COUNT}", "{Action: ALLOW}")
+    # Then only the filter that drops allowed requests saves their lines
+    assert waf_logs_allowed_requests(Template.from_text(logging)) is True
+    assert waf_logs_allowed_requests(Template.from_text(filtered)) is False
+    assert waf_logs_allowed_requests(Template.from_text(keeps_allowed)) is True
+    # And the project's waf.yaml has that filter
+    assert waf_logs_allowed_requests(load_waf_template(REPO_ROOT)) is False
 
 
 def test_a_function_pays_its_init_once_per_identification_across_its_parts() -> None:

@@ -59,7 +59,7 @@ def test_checkov_skips_no_logging_check_but_the_one_for_legacy_cloudfront_logs()
     assert skips & logging_checks == {"CKV_AWS_86"}
 
 
-def test_the_waf_logs_every_request_with_query_string_cookies_and_tokens_redacted() -> None:
+def test_every_request_is_logged_at_the_edge_with_query_string_cookies_and_tokens_redacted() -> None:
     resources = waf_template()["Resources"]
     group = resources["WafLogGroup"]["Properties"]
     logging = resources["WafLogging"]["Properties"]
@@ -73,7 +73,15 @@ def test_the_waf_logs_every_request_with_query_string_cookies_and_tokens_redacte
     assert {"QueryString": {}} in logging["RedactedFields"]
     headers = {field["SingleHeader"]["Name"] for field in logging["RedactedFields"] if "SingleHeader" in field}
     assert headers == {"cookie", "authorization"}
-    assert "LoggingFilter" not in logging  # every request is logged, not only blocked ones
+    # Every request is logged: by WAF alone until CloudFront's access log is on, then WAF keeps what only it knows
+    kept = logging["LoggingFilter"]["Fn::If"]
+    assert kept[0] == "HasDistribution" and kept[2] == {"Ref": "AWS::NoValue"}
+    assert kept[1]["DefaultBehavior"] == "DROP"
+    (rule,) = kept[1]["Filters"]
+    actions = {condition["ActionCondition"]["Action"] for condition in rule["Conditions"]}
+    assert rule["Behavior"] == "KEEP" and rule["Requirement"] == "MEETS_ANY"
+    assert {"BLOCK", "COUNT", "EXCLUDED_AS_COUNT"} <= actions and "ALLOW" not in actions
+    assert resources["CloudFrontLogDelivery"]["Condition"] == "HasDistribution"  # the same condition
 
 
 def test_cloudfront_logs_who_what_when_and_from_where_but_no_query_string_or_cookie() -> None:

@@ -64,12 +64,17 @@ def test_every_alarm_notifies_the_alarm_topic_and_the_email_is_optional(sam_temp
 
 
 def test_the_function_alarms_cover_every_function(cfn_template) -> None:
-    functions = set(of_type(cfn_template, "AWS::Lambda::Function"))
-    for alarm in ("FunctionErrorsAlarm", "FunctionThrottlesAlarm"):
-        metrics = cfn_template["Resources"][alarm]["Properties"]["Metrics"]
-        watched = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"] for m in metrics if "MetricStat" in m}
-        # issue 5's proofs function has alarms of its own (its dead-letter queue); every other function is watched
-        assert functions - watched <= {"ProofsFunction"}
+    functions = of_type(cfn_template, "AWS::Lambda::Function")
+    metrics = cfn_template["Resources"]["FunctionErrorsAlarm"]["Properties"]["Metrics"]
+    watched = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"] for m in metrics if "MetricStat" in m}
+    # issue 5's proofs function has alarms of its own (its dead-letter queue); every other function is watched
+    assert set(functions) - watched <= {"ProofsFunction"}
+    # Throttling happens when the account's concurrency is used up (no function reserves any): the account-wide
+    # metric (no dimensions) watches every function, ours included, as one alarm metric
+    throttles = cfn_template["Resources"]["FunctionThrottlesAlarm"]["Properties"]
+    assert (throttles["Namespace"], throttles["MetricName"]) == ("AWS/Lambda", "Throttles")
+    assert "Dimensions" not in throttles and "Metrics" not in throttles
+    assert not any("ReservedConcurrentExecutions" in f["Properties"] for f in functions.values())
 
 
 def test_functions_record_no_xray_traces_unless_a_caller_samples(sam_template) -> None:

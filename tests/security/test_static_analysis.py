@@ -7,12 +7,19 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from samtranslator.yaml_helper import yaml_parse
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"  # its own venv: its pins clash with ours (make security-tools)
 BIN = Path(sys.executable).parent
+
+
+def _waf_rules() -> list[dict[str, Any]]:
+    template = yaml_parse((ROOT / "infrastructure/deploy/waf.yaml").read_text(encoding="utf-8"))
+    return template["Resources"]["WebAcl"]["Properties"]["Rules"]  # type: ignore[no-any-return]
 
 
 def run(*command: str | Path, timeout: int = 240) -> subprocess.CompletedProcess[str]:
@@ -76,6 +83,11 @@ def test_the_waf_template_for_us_east_1_passes_cfn_lint_and_guards_both_paths() 
     assert result.returncode == 0, result.stdout + result.stderr
     text = (ROOT / "infrastructure/deploy/waf.yaml").read_text()
     assert "SearchString: /digid/" in text and "SearchString: /api/" in text and "Scope: CLOUDFRONT" in text
+    # one rate-based rule for both paths (one budget per client IP; a rule is $1 a month)
+    (limit,) = [rule for rule in _waf_rules() if "RateBasedStatement" in rule["Statement"]]
+    scope = limit["Statement"]["RateBasedStatement"]["ScopeDownStatement"]["OrStatement"]["Statements"]
+    assert {statement["ByteMatchStatement"]["SearchString"] for statement in scope} == {"/digid/", "/api/"}
+    assert limit["Action"] == {"Block": {}}
     for group in (
         "AWSManagedRulesCommonRuleSet",
         "AWSManagedRulesKnownBadInputsRuleSet",
