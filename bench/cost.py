@@ -170,9 +170,10 @@ def static_requests(
 
     The resident is new: the start page (``index.html``) with all it names, the DigiD hand-over page's script
     (``autopost_pages``), then ``resultaat.html`` (its stylesheet is cached: immutable). Pages are revalidated on
-    every visit (``no-cache``): a request each. ``/config.json`` (``no-store``) is fetched by the start page's
-    script. The official keeps the staff page open all day (it switches between sessions without loading the
-    page again): its load is shared by ``identifications_per_official_day``.
+    every visit (``no-cache``): a request each. ``/config.json`` (``no-store``) is fetched by flow A's start page
+    only (``resident_config_fetches``: B and C's start page has the session's view instead). The official keeps
+    the staff page open all day (it switches between sessions without loading the page again): its load is shared
+    by ``identifications_per_official_day``.
     """
     import gzip
     import tempfile
@@ -189,7 +190,6 @@ def static_requests(
         resident: list[str] = []
         for name in ("index.html", "resultaat.html"):
             resident += [url for url in pages[name].requests if url == f"/{name}" or url not in resident]
-        resident += ["/config.json"] * int(assumptions["config_fetches_resident"])
         resident += ["/assets/autopost.js"] * autopost_pages
         official = [*pages["medewerker.html"].requests, "/config.json"]
 
@@ -202,6 +202,7 @@ def static_requests(
     return {
         "resident": float(len(resident)),
         "resident_requests": resident,
+        "resident_config_fetches": assumptions["config_fetches_resident"],
         "official_per_day": official,
         "official_per_identification": len(official) / per_day,
         "resident_bytes": resident_bytes,
@@ -511,7 +512,10 @@ def add_cost(results: dict[str, Any]) -> None:
             "init_billed": set(),
         }
         official = bool(flow.get("poll"))  # flows B and C: an official's staff page
-        pages = static["resident"] + (static["official_per_identification"] if official else 0.0)
+        # flow A's resident has no session link: the start page reads the municipality from /config.json
+        pages = static["resident"] + (
+            static["official_per_identification"] if official else static.get("resident_config_fetches", 0.0)
+        )
         per_flow = flow_cost(steps, static_requests=pages, **options)
         per_flow["static_requests"] = pages
         sent = static.get("resident_bytes", 0) + (static.get("official_bytes_per_identification", 0) if official else 0)

@@ -130,7 +130,7 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     "cloudfront_log_bytes_per_request": 700,
     "waf_log_bytes_per_request": 1800,
     # The pages' own files per identification are counted in the built site (bench.cost.static_requests); this
-    # many when static_site is not built (make site). The resident's start page fetches /config.json once (the
+    # many when static_site is not built (make site). Flow A's start page (no session link) fetches /config.json (the
     # DigiD hand-over page's script is counted from the template's binding). The official opens the staff page once
     # a working day and handles this many identifications in it (it switches sessions without reloading the page).
     "static_requests_when_unbuilt": 10,
