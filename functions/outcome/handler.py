@@ -39,21 +39,19 @@ class CompleteRequest(BaseModel):
 def complete(session_id: str) -> Any:
     now, official = utc_now(), current_official(app)
     request = parse_body(app, CompleteRequest)
-    outbox, municipality = completion_outbox()
-    session, proof = close_session(
+    closed, proof = close_session(
         parse_session_id(session_id),
         official,
         Outcome(request.outcome),
         reason=request.reason,
         zaak_url=request.zaak_url,
         sessions=store(),
-        proofs=outbox,
-        municipality=municipality,
+        proofs=completion_outbox(),
         audit=audit_trail,
         metrics=counts,
         now=now,
     )
-    return json_response(200, closed_session_body(session, proof, now))
+    return json_response(200, closed_session_body(closed, proof, now))
 
 
 @app.delete("/api/sessions/<session_id>")

@@ -27,6 +27,7 @@ from legitimatie.proofs.services import deliver_proof, mark_dead_lettered, parse
 from legitimatie.runtime.http import current_official, json_response, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed
 from legitimatie.runtime.views import proof_body
+from legitimatie.sessions.services import gather_proof
 from proofs.wiring import Wiring, hand_over_queue, wiring
 
 if TYPE_CHECKING:
@@ -51,13 +52,19 @@ def read_proof(document_id: str) -> Any:
 
 
 def _committed(message: SQSRecord, w: Wiring) -> tuple[ProofRecord, ProofRequest]:
-    """The proof record the message refers to, and its request; an unknown or expired record is refused (it is
-    retried, and on its last receive goes to the dead-letter queue, where the alarm fires)."""
+    """The proof record the message refers to, and its request: the record's message, or, the first time, the
+    closed session's facts gathered into it (``gather_proof``: here, not in the forwarder, so the stream's hand-over
+    stays a send and a gathering that fails is retried like a delivery). An unknown or expired record is refused (it
+    is retried, and on its last receive goes to the dead-letter queue, where the alarm fires)."""
     document_id = queued_document_id(message.body)
+    now = utc_now()
     record = w.records.get(document_id)
-    if record is None or record.expires_at <= utc_now() or not record.message:
+    if record is None or record.expires_at <= now:
         raise ProofNotFound("The queued proof has no live record to deliver.")
-    return record, proof_request(record.message)
+    if record.message:
+        return record, proof_request(record.message)
+    request = gather_proof(record, sessions=w.sessions, municipality=w.settings.municipality_name, now=now)
+    return record, request
 
 
 def _deliver(message: SQSRecord, w: Wiring) -> None:

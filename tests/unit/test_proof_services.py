@@ -34,11 +34,12 @@ from legitimatie.sessions.services import (
     check_control_code,
     close_session,
     create_handover_session,
+    gather_proof,
     record_resident_login,
 )
 from proofs.labels import proof_lines
 from tests.fakes import AUDIT, METRICS, FakeCipher, HmacMacKey, InMemoryIdentifications, InMemorySessionRepository
-from tests.proof_fakes import DictPdfStore, FlakyCaseSystem, InMemoryProofRecords, TextRenderer
+from tests.proof_fakes import DictPdfStore, FlakyCaseSystem, InMemoryProofRecords, TextRenderer, gathered_record
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 RESIDENT = Bsn("999993653")
@@ -92,7 +93,8 @@ class World:
         )
 
     def close(self, session_id, outcome=Outcome.IDENTIFIED, zaak_url=None, reason=None):
-        return close_session(
+        """Voltooien, then delivery's first step: the closed session's facts gathered into its proof record."""
+        answer = close_session(
             session_id,
             OFFICIAL,
             outcome,
@@ -100,11 +102,19 @@ class World:
             zaak_url=zaak_url,
             sessions=self.sessions,
             proofs=self.proofs,
-            municipality=POLICY.municipality_name,
             now=NOW + timedelta(minutes=2),
             audit=AUDIT,
             metrics=METRICS,
         )
+        for record in list(self.records.records.values()):
+            if record.message is None:
+                gather_proof(
+                    record,
+                    sessions=self.sessions,
+                    municipality=POLICY.municipality_name,
+                    now=NOW + timedelta(minutes=3),
+                )
+        return answer
 
     def deliver(self, request: ProofRequest, case_system=None):
         return deliver_proof(
@@ -158,7 +168,10 @@ def test_closing_a_verified_session_as_identified_makes_its_one_proof(world: Wor
     # And the outbox record was written with the end state, which names it
     tombstone = world.sessions.get(session.id)
     assert tombstone is not None and tombstone.status is Status.COMPLETED and tombstone.login is None
-    assert tombstone.proof_document_id == record.document_id and world.records.get(record.document_id) == record
+    stored = world.records.get(record.document_id)
+    assert tombstone.proof_document_id == record.document_id and stored == replace(
+        record, flow=Flow.HANDOVER, message=proof_message(request)
+    )
 
 
 @pytest.mark.parametrize("checks", [0, 1])
@@ -256,7 +269,7 @@ def flow_a_request(world: World) -> ProofRequest:
         sealed_bsn=world.cipher.seal(RESIDENT.digits.encode(), context),
         bsn_context=context,
     )
-    world.records.add(world.proofs.record_of(request, None))
+    world.records.add(gathered_record(request, None))
     return request
 
 
