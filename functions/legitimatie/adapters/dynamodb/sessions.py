@@ -155,14 +155,14 @@ class DynamoDbSessionRepository:
         lives (``ttl``, and ``proof_facts_until`` for the sweep) until the proof expires: nothing accepted is lost
         before its facts are gathered (``hand_over_facts``). A refused condition returns the item as it found it."""
         values: dict[str, object] = {
-            ":session": "session",
             ":official": official_id,
             ":now": to_epoch(now),
             ":document": str(proof.document_id),
             ":keep": to_epoch(proof.expires_at),
         }
         sets = "#status = :end, proof_document_id = :document, #ttl = :keep, proof_facts_until = :keep"
-        condition = "kind = :session AND official_id = :official AND expires_at > :now AND attribute_exists(login_at) "
+        # Only sessions live under a session's key: the owner is enough to say it is one.
+        condition = "official_id = :official AND expires_at > :now AND attribute_exists(login_at) "
         if outcome is Outcome.IDENTIFIED:  # only from verified; flow B only when DigiD's BSN made the official's code
             condition += "AND #status = :verified AND (flow <> :known_bsn OR code_match = :yes)"
             values |= {":end": Status.COMPLETED.value, ":known_bsn": Flow.KNOWN_BSN.value, ":yes": True}
