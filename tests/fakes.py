@@ -73,7 +73,6 @@ class InMemorySessionRepository:
         *,
         expected_status: Status,
         expected_attempts_left: int,
-        proof: ProofRecord | None = None,
         result: ResultGrant | None = None,
         taking: TakenLogin | None = None,
     ) -> None:
@@ -85,9 +84,6 @@ class InMemorySessionRepository:
         if current.official.id and current.official.id != session.official.id:
             raise ConcurrentUpdate("claimed by another official")
         self._take(taking)
-        if proof is not None:
-            assert self.proof_records is not None, "this repository was built without proof records"
-            self.proof_records.add(proof)
         if result is not None:
             self.results.add(result.token_hash, result.result)
         self.sessions[session.id] = session

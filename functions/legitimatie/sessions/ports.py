@@ -51,13 +51,12 @@ class SessionRepository(Protocol):
         *,
         expected_status: Status,
         expected_attempts_left: int,
-        proof: ProofRecord | None = None,
         result: ResultGrant | None = None,
         taking: TakenLogin | None = None,
     ) -> None:
         """Write the session only if the stored one still has that status, attempt count and owner (or none)
         and, with ``taking``, still holds that pending login in time (which the write uses up), together with
-        ``proof``'s outbox record and a login's ``result`` in one transaction; an ended flow A
+        a login's ``result`` in one transaction; an ended flow A
         session deletes its case-number record in the same transaction. Raises ``ConcurrentUpdate`` when a
         condition fails."""
 

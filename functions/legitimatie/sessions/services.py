@@ -1,7 +1,9 @@
 """Service functions: one per step of the flows. They take their adapters as arguments.
 
-Every function reads the record, lets the domain decide, and writes conditionally on what it read, so a
-concurrent step can never be silently overwritten and a failed step changes nothing.
+A step either is one conditional write whose condition restates the domain's rule (the right code, flow A's
+look-up, the close of a logged-in session: no read before it; tests/integration/test_one_write_steps.py holds each
+condition to its rule), or reads the record, lets the domain decide, and writes conditionally on what it read. Either
+way a concurrent step can never be silently overwritten and a failed step changes nothing.
 """
 
 from __future__ import annotations

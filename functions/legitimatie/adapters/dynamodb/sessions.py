@@ -83,14 +83,13 @@ class DynamoDbSessionRepository:
         *,
         expected_status: Status,
         expected_attempts_left: int,
-        proof: ProofRecord | None = None,
         result: ResultGrant | None = None,
         taking: TakenLogin | None = None,
     ) -> None:
         """One transaction: the session (only if the stored one still has that status, attempt count and owner,
         and, when the write records a login, still holds that pending login in time: the Put leaves it out, so it
         is used up by this very write),
-        the proof's outbox record when the step hands one over, a login's result for the resident's browser, and,
+        a login's result for the resident's browser, and,
         when a flow A session ends, the deletion of its case-number record with the sealed BSN. All of it commits,
         or nothing does. A check or a claim is one conditional Put (half the units of a transaction)."""
         condition = "#status = :status AND attempts_left = :attempts"
@@ -103,8 +102,6 @@ class DynamoDbSessionRepository:
             values[":request"] = taking.login.request_id
             values[":now"] = to_epoch(taking.at)
         writes: list[Write] = [put(session_to_item(session), condition, values, {"#status": "status"})]
-        if proof is not None:
-            writes.append(put(proof_item(proof), NEW))
         if result is not None:
             writes.append(put(result_item(result.token_hash, result.result), NEW))
         if taking is not None and taking.login.session_id != session.id:
