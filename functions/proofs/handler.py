@@ -27,7 +27,6 @@ from legitimatie.proofs.services import deliver_proof, mark_dead_lettered, parse
 from legitimatie.runtime.http import current_official, json_response, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed
 from legitimatie.runtime.views import proof_body
-from legitimatie.sessions.services import gather_proof
 from proofs.wiring import Wiring, hand_over_queue, wiring
 
 if TYPE_CHECKING:
@@ -63,6 +62,8 @@ def _committed(message: SQSRecord, w: Wiring) -> tuple[ProofRecord, ProofRequest
         raise ProofNotFound("The queued proof has no live record to deliver.")
     if record.message:
         return record, proof_request(record.message)
+    from legitimatie.sessions.services import gather_proof  # the session services only where a proof is gathered
+
     request = gather_proof(record, sessions=w.sessions, municipality=w.settings.municipality_name, now=now)
     return record, request
 
