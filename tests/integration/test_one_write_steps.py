@@ -240,3 +240,39 @@ def test_gathering_a_proofs_facts_is_done_once(aws: Aws) -> None:
     assert stored is not None and stored.message is not None and proof_request(stored.message) == first
     assert stored.flow is Flow.NEW_RESIDENT and first.sealed_bsn == session.login.sealed_bsn
     assert sessions.get(record.session_id) == completion_tombstone(session)
+
+
+def test_gathering_never_brings_back_a_session_deleted_meanwhile(aws: Aws) -> None:
+    # Given a gatherer that read the closed session's facts, and the session deleted before it writes
+    sessions, record = _closed_with_facts(aws)
+    assert record.session_id is not None
+    session = sessions.closed_with_facts(record.session_id, record.document_id, NOW)
+    assert session is not None
+    sessions.delete(record.session_id)
+    # When it writes
+    request = proof_of_session(session, municipality="G", zaak_url=None, now=NOW, bsn_context={})
+    written = sessions.hand_over_facts(completion_tombstone(session), record, request)
+    # Then nothing is written: no tombstone comes back, and the record gets no request
+    stored = _outbox(aws).get(record.document_id)
+    assert not written and sessions.get(record.session_id) is None and stored is not None and stored.message is None
+
+
+def test_gathering_never_replaces_a_request_already_gathered(aws: Aws) -> None:
+    # Given a proof record that holds its request while the session still holds its facts
+    sessions, record = _closed_with_facts(aws)
+    assert record.session_id is not None
+    _client().update_item(
+        TableName=aws.table_name,
+        Key={"pk": {"S": f"proof#{record.document_id}"}},
+        UpdateExpression="SET message = :m",
+        ExpressionAttributeValues={":m": {"S": "the first request"}},
+    )
+    session = sessions.closed_with_facts(record.session_id, record.document_id, NOW)
+    assert session is not None
+    # When a gatherer writes its own
+    request = proof_of_session(session, municipality="G", zaak_url=None, now=NOW, bsn_context={})
+    written = sessions.hand_over_facts(completion_tombstone(session), record, request)
+    # Then nothing is written: the request stays the first, the session keeps its facts
+    stored = _outbox(aws).get(record.document_id)
+    assert not written and stored is not None and stored.message == "the first request"
+    assert sessions.closed_with_facts(record.session_id, record.document_id, NOW) == session

@@ -13,6 +13,7 @@ from legitimatie.adapters.sqs import proof_message, proof_request
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.errors import (
+    ConcurrentUpdate,
     InvalidDocumentId,
     NotVerified,
     ProofNotFound,
@@ -30,6 +31,7 @@ from legitimatie.proofs.services import (
 )
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Flow, Official, Outcome, Status
+from legitimatie.sessions.ports import RefusedClose
 from legitimatie.sessions.services import (
     check_control_code,
     close_session,
@@ -386,3 +388,53 @@ def test_a_redriven_proof_in_builtin_mode_ends_stored(world: World) -> None:
     mark_dead_lettered(request, records=world.records, audit=AUDIT, metrics=METRICS)
     # When the message is redriven, then the proof is stored again without making a second PDF
     assert world.deliver(request).status is ProofStatus.STORED and world.render.calls == 1
+
+
+class RefusingRepository(InMemorySessionRepository):
+    """A store whose close write refuses every session, as a condition that disagreed with the domain would."""
+
+    def close(self, session_id, official_id, outcome, reason, proof, now):  # type: ignore[no-untyped-def]
+        return RefusedClose(stored=self.sessions.get(session_id))
+
+
+def test_a_close_the_write_refused_certifies_nothing_even_when_the_domain_would_close(world: World) -> None:
+    # Given a verified session, and a store whose one write refuses it
+    session = world.logged_in_handover(verified=True)
+    refusing = RefusingRepository(world.records, world.identifications)
+    refusing.sessions = world.sessions.sessions
+    # When the official closes it as identified
+    with pytest.raises(ConcurrentUpdate):
+        close_session(
+            session.id,
+            OFFICIAL,
+            Outcome.IDENTIFIED,
+            sessions=refusing,
+            proofs=world.proofs,
+            now=NOW + timedelta(minutes=2),
+            audit=AUDIT,
+            metrics=METRICS,
+        )
+    # Then no proof exists and the session is as it was: the official tries again
+    assert world.records.records == {} and world.sessions.get(session.id).status is Status.VERIFIED
+
+
+def test_a_closed_sessions_facts_are_never_gathered_into_a_proof_of_another_outcome(world: World) -> None:
+    # Given a session closed as not identified, its pending proof record saying identified (never written so)
+    session = world.logged_in_handover(verified=True)
+    _, record = close_session(
+        session.id,
+        OFFICIAL,
+        Outcome.NOT_IDENTIFIED,
+        sessions=world.sessions,
+        proofs=world.proofs,
+        now=NOW + timedelta(minutes=2),
+        audit=AUDIT,
+        metrics=METRICS,
+    )
+    assert record is not None
+    forged = replace(record, identified=True)
+    # When delivery gathers its facts, it refuses and writes nothing
+    with pytest.raises(WrongState):
+        gather_proof(forged, sessions=world.sessions, municipality="G", now=NOW + timedelta(minutes=3))
+    assert world.records.get(record.document_id).message is None
+    assert world.sessions.get(session.id).login is not None  # the facts wait for the true record
