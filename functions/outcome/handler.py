@@ -1,7 +1,8 @@
 """Outcome function: the official closes a session - Voltooien, identified or not, with its one proof - or cancels
 it. On its schedule it runs the sweep of expired records (sweep.py).
 
-Closing is idempotent (a tombstone without personal data answers a retried close; see sessions.services).
+Closing is one conditional write, no read before it, and idempotent (a retried close finds the session closed and
+answers the same proof; see sessions.services).
 """
 
 from __future__ import annotations
