@@ -20,11 +20,10 @@ WHY_MISSED = {
     "and loading the proofs modules only on close would take ~0.15-0.2 off the ratio",
     "AWS calls": "AWS calls: each state change is one conditional write and the right code, the login start and flow "
     "A's look-up read nothing first; one KMS MAC per BSN gives code and pseudonym; the live ticket comes with the "
-    "create answer; the proof goes by the table's stream (no SQS send on the close). Left per flow: the start "
-    "page's read, the ACS's read of its pending login (before the answer is trusted), the close's read (the proof is "
-    "made from the session), and in flow A the case number's counter, the BSN's sealing and opening and the "
-    "look-up's read of the case number. Closing in one write (the proof's facts copied on the session's item by "
-    "the same update, the proof made from them by the stream) would reach 12/10/10",
+    "create answer; the proof goes by the table's stream (no SQS send on the close), and the close is one "
+    "transaction with no read (delivery gathers the proof's facts from the session). Left per flow: the start "
+    "page's read, the ACS's read of its pending login (before the answer is trusted), and in flow A the case "
+    "number's counter, the BSN's sealing and opening and the look-up's read of the case number",
     "cost": "cost: the pages no longer poll (the live status pushes over a WebSocket; the polling fallback is priced "
     "apart, cost.flows.<X>.polling_fallback_per_1000_usd); each page fetches one stylesheet and one script (hashed, "
     "cached for a year); Lambda INIT is billed once per function per identification, cold with the probability of "

@@ -12,13 +12,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from legitimatie.adapters.sqs import proof_message
 from legitimatie.audit import AuditEvent
 from legitimatie.errors import ConcurrentUpdate, DomainError, ServiceUnavailable
 from legitimatie.live.model import LiveTicket
 from legitimatie.login.model import CaseNumber, Identification, PendingLogin, ResidentResult, ResultGrant, TakenLogin
-from legitimatie.proofs.model import ProofRecord
+from legitimatie.proofs.model import ProofRecord, ProofRequest
 from legitimatie.resident import ResidentKey
-from legitimatie.sessions.model import Official, ResidentEvent, Session, Status
+from legitimatie.sessions.model import Official, Outcome, ResidentEvent, Session, Status
+from legitimatie.sessions.ports import RefusedClose
 
 
 class InMemorySessionRepository:
@@ -36,6 +38,7 @@ class InMemorySessionRepository:
         self.results = results if results is not None else InMemoryResults()
         self.writes_fail = False  # DynamoDB unreachable for writes: ``replace`` raises, nothing changes
         self.live_tickets: dict[UUID, LiveTicket] = {}  # the first live ticket, written with its new session
+        self.with_facts: set[UUID] = set()  # closed sessions whose proof's facts are not gathered yet
 
     def add(
         self,
@@ -70,7 +73,6 @@ class InMemorySessionRepository:
         *,
         expected_status: Status,
         expected_attempts_left: int,
-        proof: ProofRecord | None = None,
         result: ResultGrant | None = None,
         taking: TakenLogin | None = None,
     ) -> None:
@@ -82,9 +84,6 @@ class InMemorySessionRepository:
         if current.official.id and current.official.id != session.official.id:
             raise ConcurrentUpdate("claimed by another official")
         self._take(taking)
-        if proof is not None:
-            assert self.proof_records is not None, "this repository was built without proof records"
-            self.proof_records.add(proof)
         if result is not None:
             self.results.add(result.token_hash, result.result)
         self.sessions[session.id] = session
@@ -112,6 +111,52 @@ class InMemorySessionRepository:
             return None
         self.sessions[session_id] = checked
         return checked
+
+    def close(
+        self,
+        session_id: UUID,
+        official_id: str,
+        outcome: Outcome,
+        reason: str | None,
+        proof: ProofRecord,
+        now: datetime,
+    ) -> RefusedClose | None:
+        """The domain's rule itself (the DynamoDB condition is compared with it on moto): a logged-in session the
+        domain closes is closed, keeping its facts until gathered; anything else is refused as found."""
+        if self.writes_fail:
+            raise ServiceUnavailable("DynamoDB is temporarily unavailable")
+        current = self.sessions.get(session_id)
+        if current is None or current.login is None or current.official.id != official_id or not official_id:
+            return RefusedClose(stored=current)
+        try:
+            ended = current.closed(outcome, reason, now)
+        except DomainError:
+            return RefusedClose(stored=current)
+        assert self.proof_records is not None, "this repository was built without proof records"
+        self.proof_records.add(proof)
+        self.sessions[session_id] = replace(ended, proof_document_id=proof.document_id)
+        self.with_facts.add(session_id)
+        return None
+
+    def closed_with_facts(self, session_id: UUID, document_id: UUID, now: datetime) -> Session | None:
+        current = self.sessions.get(session_id)
+        if current is None or session_id not in self.with_facts or current.proof_document_id != document_id:
+            return None
+        return current
+
+    def hand_over_facts(self, tombstone: Session, proof: ProofRecord, request: ProofRequest) -> bool:
+        assert self.proof_records is not None, "this repository was built without proof records"
+        record = self.proof_records.get(proof.document_id)
+        if record is None or record.message is not None or tombstone.id not in self.with_facts:
+            return False
+        self.proof_records.records[proof.document_id] = replace(
+            record, message=proof_message(request), flow=request.flow, reference=request.reference
+        )
+        self.sessions[tombstone.id] = tombstone
+        self.with_facts.discard(tombstone.id)
+        if tombstone.zaak_number and self.identifications is not None:
+            self.identifications.records.pop(tombstone.zaak_number, None)
+        return True
 
     def claim(self, session_id: UUID, official: Official, now: datetime) -> Session | None:
         if self.writes_fail:

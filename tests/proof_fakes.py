@@ -3,12 +3,43 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from uuid import UUID
 
+from legitimatie.adapters.sqs import proof_message
 from legitimatie.bsn import Bsn
 from legitimatie.errors import ConcurrentUpdate, ServiceUnavailable
-from legitimatie.proofs.model import DocumentSpec, ProofContent, ProofRecord, ProofStatus, ZaakSpec
+from legitimatie.proofs.model import (
+    DocumentSpec,
+    ProofContent,
+    ProofRecord,
+    ProofRequest,
+    ProofStatus,
+    ZaakSpec,
+    proof_key,
+)
 from proofs.labels import proof_lines
+
+
+def gathered_record(
+    request: ProofRequest, owner_id: str | None, retention: timedelta = timedelta(days=90)
+) -> ProofRecord:
+    """A pending proof record with its request gathered, as delivery finds it (an owner of None: a flow A proof of an
+    earlier release)."""
+    return ProofRecord(
+        document_id=request.document_id,
+        reference=request.reference,
+        flow=request.flow,
+        status=ProofStatus.PENDING,
+        s3_key=proof_key(request.document_id, request.created_at),
+        created_at=request.created_at,
+        expires_at=request.created_at + retention,
+        owner_id=owner_id,
+        identified=request.identified,
+        zaak_url=request.zaak_url,
+        message=proof_message(request),
+        session_id=request.session_id,
+    )
 
 
 class InMemoryProofRecords:

@@ -1,7 +1,8 @@
 """Outcome function: the official closes a session - Voltooien, identified or not, with its one proof - or cancels
 it. On its schedule it runs the sweep of expired records (sweep.py).
 
-Closing is idempotent (a tombstone without personal data answers a retried close; see sessions.services).
+Closing is one conditional write, no read before it, and idempotent (a retried close finds the session closed and
+answers the same proof; see sessions.services).
 """
 
 from __future__ import annotations
@@ -39,21 +40,19 @@ class CompleteRequest(BaseModel):
 def complete(session_id: str) -> Any:
     now, official = utc_now(), current_official(app)
     request = parse_body(app, CompleteRequest)
-    outbox, municipality = completion_outbox()
-    session, proof = close_session(
+    closed, proof = close_session(
         parse_session_id(session_id),
         official,
         Outcome(request.outcome),
         reason=request.reason,
         zaak_url=request.zaak_url,
         sessions=store(),
-        proofs=outbox,
-        municipality=municipality,
+        proofs=completion_outbox(),
         audit=audit_trail,
         metrics=counts,
         now=now,
     )
-    return json_response(200, closed_session_body(session, proof, now))
+    return json_response(200, closed_session_body(closed, proof, now))
 
 
 @app.delete("/api/sessions/<session_id>")

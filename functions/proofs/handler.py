@@ -51,13 +51,21 @@ def read_proof(document_id: str) -> Any:
 
 
 def _committed(message: SQSRecord, w: Wiring) -> tuple[ProofRecord, ProofRequest]:
-    """The proof record the message refers to, and its request; an unknown or expired record is refused (it is
-    retried, and on its last receive goes to the dead-letter queue, where the alarm fires)."""
+    """The proof record the message refers to, and its request: the record's message, or, the first time, the
+    closed session's facts gathered into it (``gather_proof``: here, not in the forwarder, so the stream's hand-over
+    stays a send and a gathering that fails is retried like a delivery). An unknown or expired record is refused (it
+    is retried, and on its last receive goes to the dead-letter queue, where the alarm fires)."""
     document_id = queued_document_id(message.body)
+    now = utc_now()
     record = w.records.get(document_id)
-    if record is None or record.expires_at <= utc_now() or not record.message:
+    if record is None or record.expires_at <= now:
         raise ProofNotFound("The queued proof has no live record to deliver.")
-    return record, proof_request(record.message)
+    if record.message:
+        return record, proof_request(record.message)
+    from legitimatie.sessions.services import gather_proof  # the session services only where a proof is gathered
+
+    request = gather_proof(record, sessions=w.sessions, municipality=w.settings.municipality_name, now=now)
+    return record, request
 
 
 def _deliver(message: SQSRecord, w: Wiring) -> None:

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
-from legitimatie.adapters.dynamodb import DynamoDbProofRecords
+from legitimatie.adapters.dynamodb import DynamoDbProofRecords, DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher
 from legitimatie.adapters.s3 import S3PdfStore
 from legitimatie.adapters.sqs import SqsProofQueue
@@ -23,6 +23,7 @@ __all__ = ["Wiring", "hand_over_queue", "wiring"]
 class Wiring:
     settings: DeliverySettings
     records: DynamoDbProofRecords
+    sessions: DynamoDbSessionRepository  # the closed sessions whose facts a proof's request is gathered from
     pdfs: S3PdfStore
     cipher: KmsBsnCipher
     case_system: CaseSystem | None
@@ -43,6 +44,7 @@ def wiring() -> Wiring:
     return Wiring(
         settings=settings,
         records=DynamoDbProofRecords(aws_client("dynamodb"), settings.table_name),
+        sessions=DynamoDbSessionRepository(aws_client("dynamodb"), settings.table_name),
         pdfs=S3PdfStore(aws_client("s3"), settings.proof_bucket, settings.data_key_id, settings.download_ttl_seconds),
         cipher=KmsBsnCipher(aws_client("kms"), settings.data_key_id),
         case_system=case_system,

@@ -9,6 +9,8 @@ table while another request writes to it ("dictionary changed size during iterat
 retries do not always outlast), which made 1 of 200 concurrent residents of ``make bench`` end on the error page.
 DynamoDB itself serves requests concurrently; moto answers one in about a millisecond, so the lock costs the local
 stack little. Other services (SQS long polls among them) stay concurrent.
+
+A cancelled transaction streams nothing, as in DynamoDB (``cancelled_transactions_stream_nothing``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["MotoServer", "SerializedMotoServer"]
+__all__ = ["MotoServer", "SerializedMotoServer", "cancelled_transactions_stream_nothing"]
 
 # The child: a SerializedMotoServer on a free port; it prints its URL and stops when its stdin closes (also when the
 # parent dies).
@@ -56,6 +58,37 @@ def one_dynamodb_request_at_a_time(app: Wsgi) -> Wsgi:
     return serve
 
 
+def cancelled_transactions_stream_nothing() -> None:
+    """moto applies a transaction's writes one by one and, when one is refused, puts back a deep copy of each table it
+    touched, with a copy of its stream shard: the records of the writes it took back stay in the shard the stream's
+    readers hold (an INSERT of a proof record that never existed), and every later write goes to the copy, which they
+    never read. DynamoDB streams nothing of a cancelled transaction; so does this: each table keeps its own shard,
+    without the records the cancelled transaction added. (A refused close is such a transaction.)"""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "keeps_stream_shards", False):
+        return
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        shards = {
+            name: (table.stream_shard, len(table.stream_shard.items))
+            for name, table in self.tables.items()
+            if table.stream_shard is not None
+        }
+        try:
+            original(self, transact_items)
+        except Exception:
+            for name, (shard, length) in shards.items():
+                del shard.items[length:]
+                if name in self.tables:
+                    self.tables[name].stream_shard = shard
+            raise
+
+    transact_write_items.keeps_stream_shards = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 class SerializedMotoServer:
     """moto's own server (werkzeug, a thread per request) on 127.0.0.1, with ``one_dynamodb_request_at_a_time``."""
 
@@ -68,6 +101,7 @@ class SerializedMotoServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
+        cancelled_transactions_stream_nothing()
         app = one_dynamodb_request_at_a_time(DomainDispatcherApplication(create_backend_app))
         self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="moto")

@@ -16,10 +16,11 @@ import requests
 
 from infrastructure.local import LocalStack
 from infrastructure.local.clients import OfficialClient, resident_login
-from legitimatie.adapters.dynamodb import DynamoDbProofOutbox, DynamoDbProofRecords
+from legitimatie.adapters.dynamodb import DynamoDbProofRecords
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.flow import Flow
 from legitimatie.proofs.model import CodeCheck, ProofRequest, ProofStatus
+from tests.proof_fakes import gathered_record
 
 RESIDENT = "999993653"
 
@@ -93,7 +94,7 @@ def test_a_committed_proof_record_alone_is_made_the_stream_trigger_forwards_it(s
         official_id="sub-e2e",
         official_name="D. Dorknoper",
     )
-    records.add(DynamoDbProofOutbox(records, timedelta(days=1)).record_of(request, "sub-e2e"))
+    records.add(gathered_record(request, "sub-e2e", timedelta(days=1)))
     # When the stream's insert reaches the proofs function's trigger, which queues it, and the function takes it
     deadline = time.monotonic() + 30
     while (record := records.get(request.document_id)) is not None and record.status is ProofStatus.PENDING:

@@ -26,7 +26,7 @@ from legitimatie.errors import ServiceUnavailable
 from legitimatie.resident import ResidentKey
 from legitimatie.runtime.aws import aws_client
 from legitimatie.sessions.services import record_resident_login
-from tests.integration.conftest import REGION, Aws, http_event, invoke
+from tests.integration.conftest import REGION, Aws, gather_proofs, http_event, invoke
 
 BSN = "999993653"
 
@@ -201,8 +201,11 @@ def test_a_lost_complete_response_can_be_retried_safely(aws: Aws) -> None:
     first_status, first = invoke(outcome_fn.lambda_handler, event)
     # When the browser sends Voltooien again
     status, again = invoke(outcome_fn.lambda_handler, event)
-    # Then it succeeds again, the BSN stays deleted, and reading the session is still 404
+    # Then it succeeds again with the same one proof, and reading the session is still 404
     assert (first_status, status) == (200, 200) and first["status"] == again["status"] == "completed"
+    assert first["proof"] == again["proof"]
+    # And once delivery gathered that one proof's facts, the BSN is gone
+    assert gather_proofs(aws) == 1
     (item,) = items(aws)
     assert "sealed_bsn" not in item
     read = http_event("GET", "/api/sessions/{id}", path_params={"id": created["id"]})

@@ -68,6 +68,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "SessionTable": {
             "dynamodb:GetItem",
             "dynamodb:PutItem",
+            "dynamodb:UpdateItem",  # the close: one transaction, the session's conditional update and its proof
             "dynamodb:DeleteItem",
             "dynamodb:Scan",
             "dynamodb:BatchWriteItem",
@@ -97,6 +98,9 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "SessionTable": {
             "dynamodb:GetItem",
             "dynamodb:UpdateItem",
+            # gathering a closed session's facts: the record's message, the session's tombstone, flow A's case number
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
             "dynamodb:DescribeStream",
             "dynamodb:GetRecords",
             "dynamodb:GetShardIterator",

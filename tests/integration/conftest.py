@@ -88,6 +88,26 @@ def proof_stream(aws: Aws, *, lose: bool = False) -> int:
     return len(passed)
 
 
+def gather_proofs(aws: Aws) -> int:
+    """Delivery's first step, alone: every proof record still without its request gets the closed session's facts
+    (``gather_proof``, through the real adapters on moto). Returns how many were gathered."""
+    from datetime import UTC, datetime
+
+    from legitimatie.adapters.dynamodb import DynamoDbProofRecords, DynamoDbSessionRepository
+    from legitimatie.sessions.services import gather_proof
+
+    client = boto3.client("dynamodb", region_name=REGION)
+    records = DynamoDbProofRecords(client, aws.table_name)
+    sessions = DynamoDbSessionRepository(client, aws.table_name)
+    items = client.scan(TableName=aws.table_name)["Items"]
+    waiting = [item for item in items if item["kind"]["S"] == "proof" and "message" not in item]
+    for item in waiting:
+        record = records.get(uuid.UUID(item["pk"]["S"].removeprefix("proof#")))
+        assert record is not None
+        gather_proof(record, sessions=sessions, municipality="Gemeente Voorbeeld", now=datetime.now(UTC))
+    return len(waiting)
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     """A moto account with the template's table and keys, and the functions' environment pointing at it."""

@@ -36,7 +36,7 @@ from legitimatie.sessions.model import UNCLAIMED, Flow, Official, Session, Statu
 from legitimatie.sessions.services import official_session
 from tests.proof_fakes import DictPdfStore
 
-from .conftest import OFFICIAL_SUB, REGION, Aws, LambdaContext, http_event, invoke
+from .conftest import OFFICIAL_SUB, REGION, Aws, LambdaContext, gather_proofs, http_event, invoke
 from .test_official_api import BSN, create, read, resident_logs_in
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -146,10 +146,18 @@ def test_every_record_is_written_with_its_ttl(aws: Aws) -> None:
     DynamoDbResidentResults(dynamodb(), aws.table_name).add(
         "digest", ResidentResult(flow=Flow.HANDOVER, code="123456", expires_at=NOW + timedelta(minutes=15))
     )
-    # Then every item carries a TTL equal to its expiry time
+    # Then every item carries a TTL equal to its expiry time; the closed session, until its proof's facts are
+    # gathered, the proof's (it must outlive its link until then)
     written = items(aws)
     assert {item["kind"]["S"] for item in written} == {"session", "live", "proof", "pending_login", "resident_result"}
-    assert all("ttl" in item and item["ttl"] == item["expires_at"] for item in written)
+    [closed] = [item for item in written if item["pk"]["S"] == f"session#{other['id']}"]
+    [proof] = [item for item in written if item["kind"]["S"] == "proof"]
+    assert closed["ttl"] == closed["proof_facts_until"] == proof["expires_at"] != closed["expires_at"]
+    assert all("ttl" in item and item["ttl"] == item["expires_at"] for item in written if item is not closed)
+    # And once they are gathered, its tombstone's TTL is its own expiry again
+    assert gather_proofs(aws) == 1
+    [closed] = [item for item in items(aws) if item["pk"]["S"] == f"session#{other['id']}"]
+    assert closed["ttl"] == closed["expires_at"] and "proof_facts_until" not in closed
 
 
 def test_a_sealed_bsn_opens_only_for_its_own_session(aws: Aws) -> None:

@@ -21,7 +21,7 @@ from legitimatie.bsn import Bsn
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.services import record_resident_login
 
-from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke, proof_stream
+from .conftest import EVENTS, REGION, Aws, LambdaContext, gather_proofs, http_event, invoke, proof_stream
 
 BSN = "999993653"
 OTHER_BSN = "999990019"
@@ -152,6 +152,7 @@ def test_flow_b_with_another_bsn_cannot_be_identified_and_closes_as_not_identifi
     # But closing as not identified works, with a proof that says so
     status, done = complete(created["id"], "not_identified", reason="Ander BSN bij DigiD")
     assert status == 200 and done["status"] == "not_identified" and done["proof"]["outcome"] == "not_identified"
+    gather_proofs(aws)
     [record] = items_of(aws, "proof")
     body = json.loads(record["message"]["S"])
     assert (
@@ -197,6 +198,7 @@ def test_flow_c_official_sees_the_bsn_after_login_then_completes(aws: Aws) -> No
     status, done = complete(created["id"])
     assert status == 200 and done["status"] == "completed"
     assert read(created["id"])[0] == 404
+    gather_proofs(aws)  # delivery's first step: the proof's facts leave the session
     items = boto3.client("dynamodb", region_name=REGION).scan(TableName=aws.table_name)["Items"]
     items = [item for item in items if item["kind"]["S"] == "session"]  # the proof record is issue 5's
     assert [item["status"]["S"] for item in items] == ["completed"]

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
+import pytest
 
 from infrastructure.local.moto_server import MotoServer, one_dynamodb_request_at_a_time
 
@@ -83,5 +84,38 @@ def test_concurrent_transactions_on_the_real_server_all_succeed() -> None:
             list(pool.map(write, range(40)))
         # Then every one was written (a race in moto answers 500, which boto3's retries may not outlast)
         assert client.scan(TableName="t", Select="COUNT")["Count"] == 80
+    finally:
+        server.stop()
+
+
+def test_a_cancelled_transaction_streams_nothing_and_later_writes_reach_the_streams_readers() -> None:
+    # Given the local stack's moto server with a streamed table, and a reader of its stream from the start
+    server = MotoServer(isolated=True)
+    url = server.start()
+    try:
+        keys = {"endpoint_url": url, "region_name": "eu-west-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
+        client = boto3.client("dynamodb", **keys)
+        streams = boto3.client("dynamodbstreams", **keys)
+        table = client.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+        )
+        arn = table["TableDescription"]["LatestStreamArn"]
+        [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        # When a transaction is cancelled (its first write refused, its second a new item), then an item is put
+        refused = {"TableName": "t", "Key": {"pk": {"S": "none"}}, "ConditionExpression": "attribute_exists(pk)"}
+        new = {"TableName": "t", "Item": {"pk": {"S": "phantom"}}}
+        with pytest.raises(client.exceptions.TransactionCanceledException):
+            client.transact_write_items(TransactItems=[{"ConditionCheck": refused}, {"Put": new}])  # type: ignore[list-item]
+        client.put_item(TableName="t", Item={"pk": {"S": "real"}})
+        # Then the reader sees the real item's INSERT only, as DynamoDB streams nothing of a cancelled transaction
+        records = streams.get_records(ShardIterator=iterator)["Records"]
+        assert [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in records] == [("INSERT", "real")]
     finally:
         server.stop()

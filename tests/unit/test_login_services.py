@@ -32,6 +32,7 @@ from legitimatie.sessions.services import (
     close_session,
     create_handover_session,
     create_known_bsn_session,
+    gather_proof,
 )
 from tests.fakes import (
     AUDIT,
@@ -155,16 +156,20 @@ def test_flow_a_is_checked_and_closed_like_b_and_c_and_the_bsn_goes_at_the_end(w
         Outcome.IDENTIFIED,
         sessions=world.sessions,
         proofs=proofs,
-        municipality="G",
         now=NOW,
         audit=AUDIT,
         metrics=METRICS,
     )
-    # Then the proof carries the BSN sealed to the session (the case needs it), and the BSN is gone at once
-    assert ended.status is Status.COMPLETED and record is not None and record.reference == result.zaak_number
-    assert world.identifications.records == {} and world.sessions.get(session.id).login is None
+    assert ended.status is Status.COMPLETED and record is not None
+    # Then the case is closed to every look-up at once
     with pytest.raises(CaseNotFound):
         world.look_up(result.zaak_number)
+    # And once the proof's facts are gathered, the proof carries the BSN sealed to the session (the case needs it),
+    # and the BSN and the case-number record are gone
+    request = gather_proof(record, sessions=world.sessions, municipality="G", now=NOW + timedelta(seconds=1))
+    assert request.sealed_bsn is not None and request.zaak_number == result.zaak_number
+    assert records.get(record.document_id).reference == result.zaak_number
+    assert world.identifications.records == {} and world.sessions.get(session.id).login is None
     # And the resident's page follows the outcome
     assert resident_result(token, results=world.results, sessions=world.sessions, now=NOW).outcome == "identified"
 

@@ -13,6 +13,7 @@ from legitimatie.adapters.sqs import proof_message, proof_request
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.errors import (
+    ConcurrentUpdate,
     InvalidDocumentId,
     NotVerified,
     ProofNotFound,
@@ -30,15 +31,17 @@ from legitimatie.proofs.services import (
 )
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Flow, Official, Outcome, Status
+from legitimatie.sessions.ports import RefusedClose
 from legitimatie.sessions.services import (
     check_control_code,
     close_session,
     create_handover_session,
+    gather_proof,
     record_resident_login,
 )
 from proofs.labels import proof_lines
 from tests.fakes import AUDIT, METRICS, FakeCipher, HmacMacKey, InMemoryIdentifications, InMemorySessionRepository
-from tests.proof_fakes import DictPdfStore, FlakyCaseSystem, InMemoryProofRecords, TextRenderer
+from tests.proof_fakes import DictPdfStore, FlakyCaseSystem, InMemoryProofRecords, TextRenderer, gathered_record
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 RESIDENT = Bsn("999993653")
@@ -92,7 +95,8 @@ class World:
         )
 
     def close(self, session_id, outcome=Outcome.IDENTIFIED, zaak_url=None, reason=None):
-        return close_session(
+        """Voltooien, then delivery's first step: the closed session's facts gathered into its proof record."""
+        answer = close_session(
             session_id,
             OFFICIAL,
             outcome,
@@ -100,11 +104,19 @@ class World:
             zaak_url=zaak_url,
             sessions=self.sessions,
             proofs=self.proofs,
-            municipality=POLICY.municipality_name,
             now=NOW + timedelta(minutes=2),
             audit=AUDIT,
             metrics=METRICS,
         )
+        for record in list(self.records.records.values()):
+            if record.message is None:
+                gather_proof(
+                    record,
+                    sessions=self.sessions,
+                    municipality=POLICY.municipality_name,
+                    now=NOW + timedelta(minutes=3),
+                )
+        return answer
 
     def deliver(self, request: ProofRequest, case_system=None):
         return deliver_proof(
@@ -158,7 +170,10 @@ def test_closing_a_verified_session_as_identified_makes_its_one_proof(world: Wor
     # And the outbox record was written with the end state, which names it
     tombstone = world.sessions.get(session.id)
     assert tombstone is not None and tombstone.status is Status.COMPLETED and tombstone.login is None
-    assert tombstone.proof_document_id == record.document_id and world.records.get(record.document_id) == record
+    stored = world.records.get(record.document_id)
+    assert tombstone.proof_document_id == record.document_id and stored == replace(
+        record, flow=Flow.HANDOVER, message=proof_message(request)
+    )
 
 
 @pytest.mark.parametrize("checks", [0, 1])
@@ -256,7 +271,7 @@ def flow_a_request(world: World) -> ProofRequest:
         sealed_bsn=world.cipher.seal(RESIDENT.digits.encode(), context),
         bsn_context=context,
     )
-    world.records.add(world.proofs.record_of(request, None))
+    world.records.add(gathered_record(request, None))
     return request
 
 
@@ -373,3 +388,53 @@ def test_a_redriven_proof_in_builtin_mode_ends_stored(world: World) -> None:
     mark_dead_lettered(request, records=world.records, audit=AUDIT, metrics=METRICS)
     # When the message is redriven, then the proof is stored again without making a second PDF
     assert world.deliver(request).status is ProofStatus.STORED and world.render.calls == 1
+
+
+class RefusingRepository(InMemorySessionRepository):
+    """A store whose close write refuses every session, as a condition that disagreed with the domain would."""
+
+    def close(self, session_id, official_id, outcome, reason, proof, now):  # type: ignore[no-untyped-def]
+        return RefusedClose(stored=self.sessions.get(session_id))
+
+
+def test_a_close_the_write_refused_certifies_nothing_even_when_the_domain_would_close(world: World) -> None:
+    # Given a verified session, and a store whose one write refuses it
+    session = world.logged_in_handover(verified=True)
+    refusing = RefusingRepository(world.records, world.identifications)
+    refusing.sessions = world.sessions.sessions
+    # When the official closes it as identified
+    with pytest.raises(ConcurrentUpdate):
+        close_session(
+            session.id,
+            OFFICIAL,
+            Outcome.IDENTIFIED,
+            sessions=refusing,
+            proofs=world.proofs,
+            now=NOW + timedelta(minutes=2),
+            audit=AUDIT,
+            metrics=METRICS,
+        )
+    # Then no proof exists and the session is as it was: the official tries again
+    assert world.records.records == {} and world.sessions.get(session.id).status is Status.VERIFIED
+
+
+def test_a_closed_sessions_facts_are_never_gathered_into_a_proof_of_another_outcome(world: World) -> None:
+    # Given a session closed as not identified, its pending proof record saying identified (never written so)
+    session = world.logged_in_handover(verified=True)
+    _, record = close_session(
+        session.id,
+        OFFICIAL,
+        Outcome.NOT_IDENTIFIED,
+        sessions=world.sessions,
+        proofs=world.proofs,
+        now=NOW + timedelta(minutes=2),
+        audit=AUDIT,
+        metrics=METRICS,
+    )
+    assert record is not None
+    forged = replace(record, identified=True)
+    # When delivery gathers its facts, it refuses and writes nothing
+    with pytest.raises(WrongState):
+        gather_proof(forged, sessions=world.sessions, municipality="G", now=NOW + timedelta(minutes=3))
+    assert world.records.get(record.document_id).message is None
+    assert world.sessions.get(session.id).login is not None  # the facts wait for the true record

@@ -228,7 +228,6 @@ def test_closing_cancelling_and_sweeping_record_their_events(world: World) -> No
             reason="Geen beeld",
             sessions=world.sessions,
             proofs=proofs,
-            municipality="G",
             audit=world.audit,
             metrics=world.metrics,
             now=NOW,

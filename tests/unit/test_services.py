@@ -31,6 +31,7 @@ from legitimatie.sessions.services import (
     close_session,
     create_handover_session,
     create_known_bsn_session,
+    gather_proof,
     official_session,
     parse_session_id,
     public_session,
@@ -83,7 +84,6 @@ def complete(session_id, official, sessions, outcome=Outcome.IDENTIFIED):
         outcome,
         sessions=sessions,
         proofs=proofs,
-        municipality="Gemeente Voorbeeld",
         now=NOW,
         audit=AUDIT,
         metrics=METRICS,
@@ -272,14 +272,17 @@ def test_complete_deletes_the_personal_data_at_once(sessions, residents, cipher)
     check(session.id, logged_in.login.resident_code, OFFICIAL, sessions)
     # When the official completes it
     completed = complete(session.id, OFFICIAL, sessions)
-    # Then only a tombstone without BSN, codes or login is left, and the session reads as gone
+    # Then the session reads as gone at once
     assert completed.status is Status.COMPLETED
-    tombstone = sessions.get(session.id)
-    assert tombstone.status is Status.COMPLETED and tombstone.login is None and tombstone.official_code is None
     with pytest.raises(SessionNotFound):
         official_session(session.id, OFFICIAL, sessions=sessions, cipher=cipher, now=NOW)
     with pytest.raises(SessionNotFound):
         public_session(session.id, sessions=sessions, now=NOW)
+    # And once its proof's facts are gathered, only a tombstone without BSN, codes or login is left
+    [record] = sessions.proof_records.records.values()
+    gather_proof(record, sessions=sessions, municipality="Gemeente Voorbeeld", now=NOW)
+    tombstone = sessions.get(session.id)
+    assert tombstone.status is Status.COMPLETED and tombstone.login is None and tombstone.official_code is None
 
 
 def test_a_retried_complete_answers_success_again(sessions, residents, cipher) -> None:

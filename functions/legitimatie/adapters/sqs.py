@@ -33,8 +33,8 @@ class SqsProofQueue:
         self._client = client
         self._queue_url = queue_url
 
-    def send(self, request: ProofRequest) -> None:
-        self.hand_over(request.document_id)
+    def send(self, document_id: UUID) -> None:
+        self.hand_over(document_id)
 
     def hand_over(self, document_id: UUID) -> None:
         with translated("SQS"):

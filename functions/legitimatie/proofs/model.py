@@ -106,11 +106,15 @@ class ProofContent:
 
 @dataclass(frozen=True)
 class ProofRecord:
-    """The delivery state of one proof, in the table (no BSN, no PDF)."""
+    """The delivery state of one proof, in the table (no BSN, no PDF).
+
+    The close writes it without its request (``message``), knowing no more than the request and the caller tell:
+    ``reference`` is the session id and ``flow`` unknown until the session's facts are gathered, off the request path,
+    into ``message`` (``sessions.services.gather_proof``)."""
 
     document_id: UUID
     reference: str
-    flow: Flow
+    flow: Flow | None
     status: ProofStatus
     s3_key: str
     created_at: datetime
@@ -122,7 +126,8 @@ class ProofRecord:
     rol_url: str | None = None
     document_url: str | None = None
     relation_url: str | None = None
-    message: str | None = None  # the queue message, kept so a retried step can send it again (no BSN in clear)
+    message: str | None = None  # the request, gathered after the close (no BSN in clear)
+    session_id: UUID | None = None  # the closed session whose facts the request is gathered from
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,14 @@ from typing import Protocol
 from uuid import UUID
 
 from ..bsn import Bsn
-from .model import DocumentSpec, ProofContent, ProofRecord, ProofRequest, ProofStatus, ZaakSpec
+from .model import DocumentSpec, ProofContent, ProofRecord, ProofStatus, ZaakSpec
 
 __all__ = ["CaseSystem", "PdfStore", "PendingProofs", "ProofOutbox", "ProofQueue", "ProofRecords", "ProofRenderer"]
 
 
 class ProofQueue(Protocol):
-    def send(self, request: ProofRequest) -> None:
-        """Queue the committed request's document id again (the sweep); raises ``ServiceUnavailable`` when that is
+    def send(self, document_id: UUID) -> None:
+        """Queue a committed proof record's document id again (the sweep); raises ``ServiceUnavailable`` when that is
         not possible."""
 
 
@@ -29,8 +29,9 @@ class ProofRecords(Protocol):
 
 
 class PendingProofs(Protocol):
-    def pending(self, *, created_before: datetime, now: datetime, limit: int) -> list[ProofRequest]:
-        """Unexpired requests still pending that were handed over before ``created_before``, at most ``limit``."""
+    def pending(self, *, created_before: datetime, now: datetime, limit: int) -> list[UUID]:
+        """The document ids of unexpired proofs still pending that were handed over before ``created_before`` (their
+        request gathered or not yet), at most ``limit``."""
         ...
 
 
@@ -47,17 +48,26 @@ class ProofRenderer(Protocol):
 
 
 class ProofOutbox(Protocol):
-    """Where an ending step hands its snapshot over. The record is written in the same transaction as the
-    session's end state (see ``SessionRepository.replace``), and that commit is the hand-over: the table's stream
-    brings the new record to the proof queue (template.yaml ``ProofHandOver``), the sweep again while it stays
-    pending. The step itself sends nothing."""
+    """Where the close hands its proof over. The record is written in the same transaction as the session's end
+    state (see ``SessionRepository.close``), and that commit is the hand-over: the table's stream brings the new
+    record to the proof queue (template.yaml ``ProofHandOver``), the sweep again while it stays pending. The close
+    itself sends nothing, and reads nothing: the session's facts are gathered into the record later (delivery)."""
 
-    def record_of(self, request: ProofRequest, owner_id: str | None) -> ProofRecord:
-        """The pending outbox record for ``request``, not written yet."""
+    def closing_record(
+        self,
+        document_id: UUID,
+        session_id: UUID,
+        *,
+        identified: bool,
+        owner_id: str,
+        zaak_url: str | None,
+        now: datetime,
+    ) -> ProofRecord:
+        """The pending outbox record a close at ``now`` writes, without its request yet; not written here."""
         ...
 
     def get(self, document_id: UUID) -> ProofRecord | None:
-        """The proof handed over earlier, as it stands now: a later step reports it instead of making another."""
+        """The proof handed over earlier, as it stands now: a retried close reports it instead of making another."""
         ...
 
 

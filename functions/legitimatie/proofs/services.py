@@ -54,9 +54,16 @@ RESEND_PER_RUN = 100  # well within the function's timeout; the rest waits for t
 
 
 def proof_of_session(
-    session: Session, *, municipality: str, zaak_url: str | None, now: datetime, bsn_context: dict[str, str]
+    session: Session,
+    *,
+    municipality: str,
+    zaak_url: str | None,
+    now: datetime,
+    bsn_context: dict[str, str],
+    document_id: UUID | None = None,
 ) -> ProofRequest:
-    """The snapshot of a session the official ended (``completed`` = identified, or ``not_identified``).
+    """The snapshot of a session the official ended (``completed`` = identified, or ``not_identified``) at ``now``,
+    for the proof ``document_id`` (the close drew it; a new one when not given).
 
     No BSN for flows B and C (not needed); flow A's case needs it, so the request carries it sealed."""
     assert session.login is not None
@@ -69,7 +76,7 @@ def proof_of_session(
         check = CodeCheck.NOT_CHECKED
     sealed = session.login.sealed_bsn if session.flow is Flow.NEW_RESIDENT else None
     return ProofRequest(
-        document_id=uuid4(),
+        document_id=document_id or uuid4(),
         flow=session.flow,
         municipality=municipality,
         created_at=now,
@@ -257,10 +264,10 @@ def resend_pending(
     limit: int = RESEND_PER_RUN,
 ) -> list[UUID]:
     """The sweep's part of the outbox: queue again every proof still pending ``after`` its commit (the trigger's
-    message was lost, or delivery waits for a retry), oldest first and at most ``limit`` per run. Returns the
-    document ids sent (no personal data)."""
-    requests = records.pending(created_before=now - after, now=now, limit=limit)
-    for request in requests:
-        queue.send(request)
-    metrics.count("ProofsResent", len(requests))
-    return [request.document_id for request in requests]
+    message was lost, or delivery waits for a retry; its request gathered or not: delivery gathers it), oldest first
+    and at most ``limit`` per run. Returns the document ids sent (no personal data)."""
+    document_ids = records.pending(created_before=now - after, now=now, limit=limit)
+    for document_id in document_ids:
+        queue.send(document_id)
+    metrics.count("ProofsResent", len(document_ids))
+    return document_ids

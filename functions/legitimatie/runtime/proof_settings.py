@@ -43,11 +43,10 @@ def proof_outbox(settings: ProofOutboxSettings, dynamodb: Any) -> DynamoDbProofO
 
 
 @cache
-def completion_outbox() -> tuple[DynamoDbProofOutbox, str]:
-    """For the function that completes an identification (Voltooien): the outbox and the municipality's name, built
-    once per cold start from the environment (no SQS client: the commit is the hand-over)."""
-    settings = ProofOutboxSettings.from_env(os.environ)
-    return proof_outbox(settings, aws_client("dynamodb")), settings.municipality_name
+def completion_outbox() -> DynamoDbProofOutbox:
+    """For the function that completes an identification (Voltooien): the outbox, built once per cold start from the
+    environment (no SQS client: the commit is the hand-over)."""
+    return proof_outbox(ProofOutboxSettings.from_env(os.environ), aws_client("dynamodb"))
 
 
 class HandOverSettings(BaseSettings):

@@ -13,7 +13,7 @@ from ..policy import ServicePolicy
 from ..proofs.model import ProofRecord
 from ..proofs.services import ProofView
 from ..sessions.model import MAX_CODE_ATTEMPTS, Flow, Session, Status
-from ..sessions.services import OfficialSessionView
+from ..sessions.services import ClosedSession, OfficialSessionView
 
 __all__ = [
     "closed_session_body",
@@ -135,7 +135,7 @@ def identification_body(identification: Identification, session: Session, bsn: B
     }
 
 
-def closed_session_body(session: Session, proof: ProofRecord | None, now: datetime) -> dict[str, Any]:
+def closed_session_body(session: ClosedSession, proof: ProofRecord | None, now: datetime) -> dict[str, Any]:
     """``POST /api/sessions/{id}/complete``: the end state and, when the resident had logged in, its one proof."""
     body: dict[str, Any] = {"id": str(session.id), "status": session.status.value, "completed_at": to_iso(now)}
     if session.outcome_reason:

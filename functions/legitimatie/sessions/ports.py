@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
+from .model import Session
+
 if TYPE_CHECKING:
     from ..live.model import LiveTicket
     from ..login.model import Identification, ResultGrant, TakenLogin
-    from ..proofs.model import ProofRecord
-    from .model import Official, ResidentEvent, Session, Status
+    from ..proofs.model import ProofRecord, ProofRequest
+    from .model import Official, Outcome, ResidentEvent, Status
 
-__all__ = ["ExpiredRecords", "SessionRepository"]
+__all__ = ["ClosedSessions", "ExpiredRecords", "RefusedClose", "SessionRepository"]
+
+
+@dataclass(frozen=True)
+class RefusedClose:
+    """The close's one write was refused by its condition and wrote nothing: ``stored`` is the session as the
+    condition found it (None: there is no session under that id)."""
+
+    stored: Session | None
 
 
 class SessionRepository(Protocol):
@@ -40,13 +51,12 @@ class SessionRepository(Protocol):
         *,
         expected_status: Status,
         expected_attempts_left: int,
-        proof: ProofRecord | None = None,
         result: ResultGrant | None = None,
         taking: TakenLogin | None = None,
     ) -> None:
         """Write the session only if the stored one still has that status, attempt count and owner (or none)
         and, with ``taking``, still holds that pending login in time (which the write uses up), together with
-        ``proof``'s outbox record and a login's ``result`` in one transaction; an ended flow A
+        a login's ``result`` in one transaction; an ended flow A
         session deletes its case-number record in the same transaction. Raises ``ConcurrentUpdate`` when a
         condition fails."""
 
@@ -55,6 +65,23 @@ class SessionRepository(Protocol):
         would verify it for this official (theirs, logged in and in time, the code they heard the expected one and,
         in flow B, DigiD's BSN the official's); returns the verified session. None otherwise, and nothing is
         written: the caller then reads the session to tell why (a wrong code counts an attempt)."""
+        ...
+
+    def close(
+        self,
+        session_id: UUID,
+        official_id: str,
+        outcome: Outcome,
+        reason: str | None,
+        proof: ProofRecord,
+        now: datetime,
+    ) -> RefusedClose | None:
+        """The close's one write, no read before it: if, as stored, ``Session.closed`` would close the session with
+        ``outcome`` for this official and it has a login (theirs, in time, ``identified`` only from ``verified``),
+        set its end state, ``reason`` and ``proof``'s document id, keep it (with the login's facts, for the proof)
+        until ``proof`` expires, and write ``proof``'s pending record: one transaction. None when written;
+        otherwise nothing is written and the answer holds the session as the refused condition found it. Raises
+        ``ConcurrentUpdate`` when the transaction failed for another reason (a write at the same time)."""
         ...
 
     def claim(self, session_id: UUID, official: Official, now: datetime) -> Session | None:
@@ -70,6 +97,21 @@ class SessionRepository(Protocol):
 
     def note_resident_event(self, session_id: UUID, event: ResidentEvent, now: datetime) -> None:
         """Record a DigiD event on a live session still waiting for its login; otherwise do nothing."""
+
+
+class ClosedSessions(Protocol):
+    """Where the proof's facts are gathered after a close, off the request path."""
+
+    def closed_with_facts(self, session_id: UUID, document_id: UUID, now: datetime) -> Session | None:
+        """The session closed with the proof ``document_id`` that still holds its login's facts, in time (until the
+        proof expires); None otherwise (never closed with it, or stripped already)."""
+        ...
+
+    def hand_over_facts(self, tombstone: Session, proof: ProofRecord, request: ProofRequest) -> bool:
+        """One transaction: ``request`` as the pending ``proof``'s message (only if it has none yet), the session
+        stripped to ``tombstone`` (only if it still holds the facts for this proof) and, flow A, its case-number
+        record deleted. False when nothing was written: another attempt did it already."""
+        ...
 
 
 class ExpiredRecords(Protocol):

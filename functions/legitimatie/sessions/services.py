@@ -1,7 +1,9 @@
 """Service functions: one per step of the flows. They take their adapters as arguments.
 
-Every function reads the record, lets the domain decide, and writes conditionally on what it read, so a
-concurrent step can never be silently overwritten and a failed step changes nothing.
+A step either is one conditional write whose condition restates the domain's rule (the right code, flow A's
+look-up, the close of a logged-in session: no read before it; tests/integration/test_one_write_steps.py holds each
+condition to its rule), or reads the record, lets the domain decide, and writes conditionally on what it read. Either
+way a concurrent step can never be silently overwritten and a failed step changes nothing.
 """
 
 from __future__ import annotations
@@ -15,21 +17,30 @@ from ..assurance import LevelOfAssurance
 from ..audit import AuditAction, AuditEvent
 from ..audit import Outcome as AuditOutcome
 from ..bsn import Bsn
-from ..errors import InvalidInput, InvalidSessionId, SessionExpired, SessionNotFound, WrongState
+from ..errors import (
+    ConcurrentUpdate,
+    InvalidInput,
+    InvalidSessionId,
+    ProofNotFound,
+    SessionExpired,
+    SessionNotFound,
+    WrongState,
+)
 from ..live.model import LiveTicket, new_ticket
 from ..login.model import DigidAssertion, ResultGrant, TakenLogin
 from ..policy import ServicePolicy
 from ..ports import AuditTrail, BsnCipher, Metrics
-from ..proofs.model import ProofRecord
+from ..proofs.model import ProofRecord, ProofRequest
 from ..proofs.ports import ProofOutbox
 from ..proofs.services import proof_of_session
 from ..resident import Resident, ResidentKey
 from .control_code import codes_equal
 from .model import CheckOutcome, Flow, Official, Outcome, ResidentEvent, ResidentLogin, Session, Status
-from .ports import ExpiredRecords, SessionRepository
+from .ports import ClosedSessions, ExpiredRecords, SessionRepository
 
 __all__ = [
     "CLOSED",
+    "ClosedSession",
     "OfficialSessionView",
     "bsn_context",
     "cancel_session",
@@ -40,6 +51,7 @@ __all__ = [
     "create_handover_session",
     "create_known_bsn_session",
     "create_session",
+    "gather_proof",
     "note_resident_event",
     "official_session",
     "open_sessions",
@@ -333,6 +345,16 @@ def check_control_code(
     return outcome
 
 
+@dataclass(frozen=True)
+class ClosedSession:
+    """What a close answers: all of it known from the request, the caller and the proof's document id drawn
+    beforehand, so the common close needs no read."""
+
+    id: UUID
+    status: Status
+    outcome_reason: str | None = None
+
+
 def close_session(
     session_id: UUID,
     official: Official,
@@ -342,22 +364,50 @@ def close_session(
     zaak_url: str | None = None,
     sessions: SessionRepository,
     proofs: ProofOutbox,
-    municipality: str,
     audit: AuditTrail,
     metrics: Metrics,
     now: datetime,
-) -> tuple[Session, ProofRecord | None]:
+) -> tuple[ClosedSession, ProofRecord | None]:
     """The official ends the session: ``identified`` only from ``verified``; ``not_identified`` from any live
-    status. The end state, the proof's outbox record and (flow A) the deletion of the case-number record with
-    the BSN are one transaction: a proof exists only for a committed end state, exactly one per session, since
-    a concurrent step finds the status changed and fails without writing. The committed outbox record is the
-    hand-over: the table's stream brings it to the proof queue (template.yaml ``ProofHandOver``); nothing is sent
-    here.
+    status. The common close (a logged-in session) is one conditional write, no read before it
+    (``SessionRepository.close``): the end state and the proof's pending outbox record commit together, so a proof
+    exists only for a committed end state, exactly one per session (a concurrent step finds the status changed and
+    fails without writing). The committed record is the hand-over: the table's stream brings it to the proof queue
+    (template.yaml ``ProofHandOver``), and delivery first gathers the session's facts into it (``gather_proof``).
 
-    Idempotent: a retry of the same outcome finds the tombstone and reports the same proof (committed already: the
-    stream hands it over, and the sweep again while it stays pending); a session that never logged in closes
-    without a proof. The returned session is the full ended one, never the tombstone."""
-    session = _owned_session(session_id, official, sessions, ended_too=True)
+    Whatever that write refuses, the domain decides on the session as the refusal found it, as before: a retry of
+    the same outcome finds the closed session and reports the same proof; a session that never logged in closes
+    without a proof (read, decide, write on what was read); anything else is the domain's error."""
+    identified = outcome is Outcome.IDENTIFIED
+    record = proofs.closing_record(
+        uuid4(), session_id, identified=identified, owner_id=official.id, zaak_url=zaak_url, now=now
+    )
+    refused = sessions.close(session_id, official.id, outcome, reason, record, now)
+    if refused is None:
+        closed = ClosedSession(
+            session_id, Status.COMPLETED if identified else Status.NOT_IDENTIFIED, None if identified else reason
+        )
+        _closed(closed, official, audit, metrics)
+        return closed, record
+    return _close_refused(refused.stored, official, outcome, reason, zaak_url, sessions, proofs, audit, metrics, now)
+
+
+def _close_refused(
+    session: Session | None,
+    official: Official,
+    outcome: Outcome,
+    reason: str | None,
+    zaak_url: str | None,
+    sessions: SessionRepository,
+    proofs: ProofOutbox,
+    audit: AuditTrail,
+    metrics: Metrics,
+    now: datetime,
+) -> tuple[ClosedSession, ProofRecord | None]:
+    """The close's write was refused: the domain says why, on the session as the refusal found it."""
+    # Someone else's session is reported exactly like a missing one: its existence is not ours to reveal.
+    if session is None or not session.is_owned_by(official):
+        raise SessionNotFound("There is no session with this id.")
     if session.status in CLOSED:
         wanted = Status.COMPLETED if outcome is Outcome.IDENTIFIED else Status.NOT_IDENTIFIED
         if session.status is not wanted:
@@ -365,42 +415,66 @@ def close_session(
         record = proofs.get(session.proof_document_id) if session.proof_document_id else None
         if zaak_url is not None and (record is None or record.zaak_url != zaak_url):
             raise WrongState("This session's proof has been made already, for another zaak.")
-        _closed(session, official, audit, metrics)
-        return session, record
-    ended = session.closed(outcome, reason, now)
-    record = None
+        closed = ClosedSession(session.id, session.status, session.outcome_reason)
+        _closed(closed, official, audit, metrics, session)
+        return closed, record
+    ended = session.closed(outcome, reason, now)  # the domain's error for a wrong state, an expired session
     if ended.login is not None:
-        request = proof_of_session(
-            ended, municipality=municipality, zaak_url=zaak_url, now=now, bsn_context=bsn_context(ended.id)
-        )
-        record = proofs.record_of(request, official.id)
-        ended = replace(ended, proof_document_id=record.document_id)
+        # The write's condition holds for every session the domain closes with a login (its test compares the
+        # two), so the session changed between them: nothing certified, the official tries again.
+        raise ConcurrentUpdate("The session was changed at the same time; please try again.")
     sessions.replace(
-        completion_tombstone(ended),
-        expected_status=session.status,
-        expected_attempts_left=session.attempts_left,
-        proof=record,
+        completion_tombstone(ended), expected_status=session.status, expected_attempts_left=session.attempts_left
     )
-    _closed(ended, official, audit, metrics)
-    return ended, record
+    closed = ClosedSession(ended.id, ended.status, ended.outcome_reason)
+    _closed(closed, official, audit, metrics, session)
+    return closed, None
 
 
-def _closed(session: Session, official: Official, audit: AuditTrail, metrics: Metrics) -> None:
-    """Every close is recorded, a retried one too (the official pressed Voltooien again)."""
-    identified = session.status is Status.COMPLETED
+def _closed(
+    closed: ClosedSession, official: Official, audit: AuditTrail, metrics: Metrics, session: Session | None = None
+) -> None:
+    """Every close is recorded, a retried one too (the official pressed Voltooien again). The common close reads
+    nothing: its event has no flow and level (the proof's events have them)."""
+    identified = closed.status is Status.COMPLETED
     metrics.count("SessionsCompleted")
     audit.record(
         AuditEvent(
             action=AuditAction.SESSION_COMPLETED,
             official=official.id,
             official_name=official.name,
-            session_id=str(session.id),
-            flow=session.flow,
-            loa=session.login.loa.label if session.login else None,
+            session_id=str(closed.id),
+            flow=session.flow if session else None,
+            loa=session.login.loa.label if session and session.login else None,
             outcome=AuditOutcome.SUCCESS if identified else AuditOutcome.FAILURE,
             reason=None if identified else "not_identified",
         )
     )
+
+
+def gather_proof(record: ProofRecord, *, sessions: ClosedSessions, municipality: str, now: datetime) -> ProofRequest:
+    """Off the request path, before delivery: the closed session's facts into its pending proof record (one without
+    a message). Reads the session the close left with its facts, builds the request as it was at the close
+    (``proof_of_session``, created at the close time, the close's document id) and, in one conditional transaction,
+    writes it as the record's message and strips the session to its tombstone (flow A: deletes its case-number
+    record). Returns the request. Idempotent: an attempt that finds the work done or under way (a duplicate message)
+    raises ``ConcurrentUpdate`` and writes nothing; its retry reads the record's message."""
+    session = sessions.closed_with_facts(record.session_id, record.document_id, now) if record.session_id else None
+    if session is None or session.login is None:
+        raise ProofNotFound("The closed session's facts for this proof are gone (gathered already, or expired).")
+    if session.status not in CLOSED or (session.status is Status.COMPLETED) != record.identified:
+        raise WrongState("The proof's outcome is not the session's end state.")  # never certify another
+    request = proof_of_session(
+        session,
+        municipality=municipality,
+        zaak_url=record.zaak_url,
+        now=record.created_at,
+        bsn_context=bsn_context(session.id),
+        document_id=record.document_id,
+    )
+    if not sessions.hand_over_facts(completion_tombstone(session), record, request):
+        raise ConcurrentUpdate("This proof's facts were gathered at the same time.")
+    return request
 
 
 def cancel_session(

@@ -14,10 +14,10 @@ from uuid import UUID
 from ...clock import from_epoch, to_epoch
 from ...errors import ProofNotFound
 from ...flow import Flow
-from ...proofs.model import ProofRecord, ProofRequest, ProofStatus
+from ...proofs.model import ProofRecord, ProofStatus
 from ...proofs.model import proof_key as s3_key_of
 from ...proofs.ports import ProofRecords
-from ..sqs import PROOF_KEY_PREFIX, proof_message, proof_request
+from ..sqs import PROOF_KEY_PREFIX
 from .codec import Item, Record, encode
 from .table import NEW, ConditionFailed, Table, expiry, put
 
@@ -45,7 +45,7 @@ def proof_item(record: ProofRecord) -> Item:
             "pk": proof_key(record.document_id),
             "kind": "proof",
             "reference": record.reference,
-            "flow": record.flow.value,
+            "flow": record.flow.value if record.flow is not None else None,
             "status": record.status.value,
             "s3_key": record.s3_key,
             "created_at": to_epoch(record.created_at),
@@ -54,6 +54,7 @@ def proof_item(record: ProofRecord) -> Item:
             "outbox": ProofStatus.PENDING.value if record.status is ProofStatus.PENDING else None,
             "owner_id": record.owner_id or None,
             "message": record.message or None,
+            "session_id": str(record.session_id) if record.session_id is not None else None,
             **{name: getattr(record, name) or None for name in PROOF_STEPS},
         }
     )
@@ -63,7 +64,7 @@ def proof_from_record(document_id: UUID, record: Record) -> ProofRecord:
     return ProofRecord(
         document_id=document_id,
         reference=record["reference"],
-        flow=Flow(record["flow"]),
+        flow=Flow(record["flow"]) if "flow" in record else None,
         status=ProofStatus(record["status"]),
         s3_key=record["s3_key"],
         created_at=from_epoch(record["created_at"]),
@@ -71,6 +72,7 @@ def proof_from_record(document_id: UUID, record: Record) -> ProofRecord:
         owner_id=record.get("owner_id"),
         identified=record.get("identified", True),
         message=record.get("message"),
+        session_id=UUID(record["session_id"]) if "session_id" in record else None,
         **{name: record.get(name) for name in PROOF_STEPS},
     )
 
@@ -124,43 +126,53 @@ class DynamoDbProofRecords:
             return current
         return proof_from_record(document_id, stored)
 
-    def pending(self, *, created_before: datetime, now: datetime, limit: int) -> list[ProofRequest]:
-        """The committed requests still pending that were handed over before ``created_before``, oldest first, at
-        most ``limit``: a Query on the sparse index (eventually consistent; a record delivered meanwhile is sent
-        once more, which delivery ignores)."""
+    def pending(self, *, created_before: datetime, now: datetime, limit: int) -> list[UUID]:
+        """The document ids of the unexpired proofs still pending that were handed over before ``created_before``,
+        oldest first, at most ``limit``: a Query on the sparse index (eventually consistent; a record delivered
+        meanwhile is sent once more, which delivery ignores). Those whose request is not gathered yet too: delivery
+        gathers it first."""
         found = self._table.query(
             PENDING_INDEX,
             "#outbox = :pending AND #created <= :before",
             {":pending": ProofStatus.PENDING.value, ":before": to_epoch(created_before), ":now": to_epoch(now)},
-            condition="#expires > :now AND attribute_exists(#message)",
-            names={"#outbox": "outbox", "#created": "created_at", "#expires": "expires_at", "#message": "message"},
-            projection="#message",
+            condition="#expires > :now",
+            names={"#outbox": "outbox", "#created": "created_at", "#expires": "expires_at"},
+            projection="pk",
             page_size=limit,
         )
-        return [proof_request(record["message"]) for record in islice(found, limit)]
+        return [UUID(record["pk"].removeprefix(PROOF_KEY_PREFIX)) for record in islice(found, limit)]
 
 
 class DynamoDbProofOutbox:
-    """``ProofOutbox``: the pending record an ending step writes with the session's end state. Its commit is the
+    """``ProofOutbox``: the pending record the close writes with the session's end state. Its commit is the
     hand-over (the proofs function's trigger on the table's stream forwards it to the proof queue): nothing to send."""
 
     def __init__(self, records: ProofRecords, retention: timedelta) -> None:
         self._records = records
         self._retention = retention
 
-    def record_of(self, request: ProofRequest, owner_id: str | None) -> ProofRecord:
+    def closing_record(
+        self,
+        document_id: UUID,
+        session_id: UUID,
+        *,
+        identified: bool,
+        owner_id: str,
+        zaak_url: str | None,
+        now: datetime,
+    ) -> ProofRecord:
         return ProofRecord(
-            document_id=request.document_id,
-            reference=request.reference,
-            flow=request.flow,
+            document_id=document_id,
+            reference=str(session_id),
+            flow=None,
             status=ProofStatus.PENDING,
-            s3_key=s3_key_of(request.document_id, request.created_at),
-            created_at=request.created_at,
-            expires_at=request.created_at + self._retention,
+            s3_key=s3_key_of(document_id, now),
+            created_at=now,
+            expires_at=now + self._retention,
             owner_id=owner_id,
-            zaak_url=request.zaak_url,
-            identified=request.identified,
-            message=proof_message(request),
+            zaak_url=zaak_url,
+            identified=identified,
+            session_id=session_id,
         )
 
     def get(self, document_id: UUID) -> ProofRecord | None:

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ...clock import to_epoch
-from ...proofs.model import ProofRecord
-from ...sessions.model import LIVE_STATES, Flow, Official, ResidentEvent, Session, Status
+from ...proofs.model import ProofRecord, ProofRequest
+from ...sessions.model import LIVE_STATES, Flow, Official, Outcome, ResidentEvent, Session, Status
+from ...sessions.ports import RefusedClose
 from ..backoff import Sleep
+from ..sqs import proof_message
 from .items import (
     identification_item,
     identification_key,
@@ -22,8 +24,8 @@ from .items import (
     session_to_item,
 )
 from .live import ticket_item
-from .proofs import proof_item
-from .table import NEW, ConditionFailed, Table, Write, delete, put
+from .proofs import proof_item, proof_key
+from .table import NEW, ConditionFailed, Table, Write, delete, put, update
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -81,14 +83,13 @@ class DynamoDbSessionRepository:
         *,
         expected_status: Status,
         expected_attempts_left: int,
-        proof: ProofRecord | None = None,
         result: ResultGrant | None = None,
         taking: TakenLogin | None = None,
     ) -> None:
         """One transaction: the session (only if the stored one still has that status, attempt count and owner,
         and, when the write records a login, still holds that pending login in time: the Put leaves it out, so it
         is used up by this very write),
-        the proof's outbox record when the step hands one over, a login's result for the resident's browser, and,
+        a login's result for the resident's browser, and,
         when a flow A session ends, the deletion of its case-number record with the sealed BSN. All of it commits,
         or nothing does. A check or a claim is one conditional Put (half the units of a transaction)."""
         condition = "#status = :status AND attempts_left = :attempts"
@@ -101,8 +102,6 @@ class DynamoDbSessionRepository:
             values[":request"] = taking.login.request_id
             values[":now"] = to_epoch(taking.at)
         writes: list[Write] = [put(session_to_item(session), condition, values, {"#status": "status"})]
-        if proof is not None:
-            writes.append(put(proof_item(proof), NEW))
         if result is not None:
             writes.append(put(result_item(result.token_hash, result.result), NEW))
         if taking is not None and taking.login.session_id != session.id:
@@ -137,6 +136,87 @@ class DynamoDbSessionRepository:
         except ConditionFailed:
             return None
         return session_from_record(record)
+
+    def close(
+        self,
+        session_id: UUID,
+        official_id: str,
+        outcome: Outcome,
+        reason: str | None,
+        proof: ProofRecord,
+        now: datetime,
+    ) -> RefusedClose | None:
+        """``Session.closed``'s acceptance of a logged-in session as a condition (tests/integration/
+        test_one_write_steps.py compares the two over every kind of session), its change as the update, and the
+        proof's pending record: one TransactWriteItems, no read before it. The item keeps the login's facts and
+        lives (``ttl``, and ``proof_facts_until`` for the sweep) until the proof expires: nothing accepted is lost
+        before its facts are gathered (``hand_over_facts``). A refused condition returns the item as it found it."""
+        values: dict[str, object] = {
+            ":official": official_id,
+            ":now": to_epoch(now),
+            ":document": str(proof.document_id),
+            ":keep": to_epoch(proof.expires_at),
+        }
+        sets = "#status = :end, proof_document_id = :document, #ttl = :keep, proof_facts_until = :keep"
+        # Only sessions live under a session's key: the owner is enough to say it is one.
+        condition = "official_id = :official AND expires_at > :now AND attribute_exists(login_at) "
+        if outcome is Outcome.IDENTIFIED:  # only from verified; flow B only when DigiD's BSN made the official's code
+            condition += "AND #status = :verified AND (flow <> :known_bsn OR code_match = :yes)"
+            values |= {":end": Status.COMPLETED.value, ":known_bsn": Flow.KNOWN_BSN.value, ":yes": True}
+            expression = f"SET {sets}"
+        else:  # from any live state with a login: logged in or verified (created has none: the service's way)
+            condition += "AND #status IN (:logged_in, :verified)"
+            values |= {":end": Status.NOT_IDENTIFIED.value, ":logged_in": Status.LOGGED_IN.value}
+            if reason is not None:
+                values[":reason"] = reason
+                expression = f"SET {sets}, outcome_reason = :reason"
+            else:
+                expression = f"SET {sets} REMOVE outcome_reason"
+        values[":verified"] = Status.VERIFIED.value
+        names = {"#status": "status", "#ttl": "ttl"}
+        writes = [update(session_key(session_id), expression, condition, values, names), put(proof_item(proof), NEW)]
+        try:
+            self._table.commit(writes, conflict="The session was changed at the same time; please try again.")
+        except ConditionFailed as failed:
+            refused, record = failed.refused_record(0)
+            if not refused:  # cancelled for another reason (a write at the same time): try again
+                raise
+            found = record is not None and record.get("kind") == "session"
+            return RefusedClose(stored=session_from_record(record) if found and record else None)
+        return None
+
+    def closed_with_facts(self, session_id: UUID, document_id: UUID, now: datetime) -> Session | None:
+        record = self._table.get(session_key(session_id))
+        if record is None or record.get("kind") != "session" or record.get("proof_document_id") != str(document_id):
+            return None
+        if record.get("proof_facts_until", 0) <= to_epoch(now):
+            return None  # stripped already, or past the proof's expiry
+        return session_from_record(record)
+
+    def hand_over_facts(self, tombstone: Session, proof: ProofRecord, request: ProofRequest) -> bool:
+        """The session's Put drops the facts and ``proof_facts_until`` and gives the tombstone its own expiry back."""
+        writes: list[Write] = [
+            update(
+                proof_key(proof.document_id),
+                "SET #message = :message, #flow = :flow, #reference = :reference",
+                "attribute_exists(pk) AND attribute_not_exists(#message)",
+                {":message": proof_message(request), ":flow": request.flow.value, ":reference": request.reference},
+                {"#message": "message", "#flow": "flow", "#reference": "reference"},
+            ),
+            put(
+                session_to_item(tombstone),
+                "#status = :status AND proof_document_id = :document AND attribute_exists(proof_facts_until)",
+                {":status": tombstone.status.value, ":document": str(proof.document_id)},
+                {"#status": "status"},
+            ),
+        ]
+        if tombstone.zaak_number is not None:
+            writes.append(delete(identification_key(tombstone.zaak_number)))
+        try:
+            self._table.commit(writes)
+        except ConditionFailed:
+            return False
+        return True
 
     def claim(self, session_id: UUID, official: Official, now: datetime) -> Session | None:
         live = {f":live{index}": status.value for index, status in enumerate(sorted(LIVE_STATES))}
@@ -187,7 +267,12 @@ class DynamoDbSessionRepository:
 
     def delete_expired(self, now: datetime) -> int:
         """Scan for items past ``expires_at`` and delete them in batches (the table stays small: minutes of data)."""
-        expired = self._table.scan("expires_at <= :now", {":now": to_epoch(now)}, projection="pk")
+        # A closed session whose proof's facts are not gathered yet stays until they are (or the proof expires).
+        expired = self._table.scan(
+            "expires_at <= :now AND (attribute_not_exists(proof_facts_until) OR proof_facts_until <= :now)",
+            {":now": to_epoch(now)},
+            projection="pk",
+        )
         return self._table.delete_many([record["pk"] for record in expired])
 
 

@@ -28,12 +28,12 @@ if TYPE_CHECKING:
 else:
     DynamoDBClient = Any
 
-__all__ = ["NEW", "ConditionFailed", "Table", "Write", "delete", "expiry", "is_live", "put"]
+__all__ = ["NEW", "ConditionFailed", "Table", "Write", "delete", "expiry", "is_live", "put", "update"]
 
 NEW = "attribute_not_exists(pk)"
 """The condition of a record that must not exist yet."""
 Write = tuple[str, dict[str, Any]]
-"""One write of a transaction: its action (``Put``, ``Delete``) and arguments, without the table's name."""
+"""One write of a transaction: its action (``Put``, ``Update``, ``Delete``) and arguments, without the table's name."""
 
 # A transaction is cancelled as a whole, whichever of its parts was refused: as before this package, every
 # cancellation counts as a refused condition.
@@ -43,7 +43,20 @@ _ATTEMPTS = 5  # a batch's unprocessed keys (throttling) are sent again this man
 
 
 class ConditionFailed(ConcurrentUpdate):
-    """DynamoDB refused a write because its condition did not hold; nothing was written."""
+    """DynamoDB refused a write because its condition did not hold; nothing was written.
+
+    ``refusals``: for a cancelled transaction, each write's reason in order (``Code``, and ``Item``: the record as
+    the refused condition found it, where the write asked for it), as DynamoDB tells them; empty otherwise."""
+
+    refusals: tuple[dict[str, Any], ...] = ()
+
+    def refused_record(self, index: int) -> tuple[bool, Record | None]:
+        """Whether the transaction's write ``index`` was refused by its own condition, and the record it found
+        (None: there was none, or the write did not ask for it)."""
+        if index >= len(self.refusals) or self.refusals[index].get("Code") != "ConditionalCheckFailed":
+            return False, None
+        item = self.refusals[index].get("Item")
+        return True, decode(item) if item else None
 
 
 @contextmanager
@@ -53,7 +66,9 @@ def _dynamodb(conflict: str = _CONFLICT) -> Iterator[None]:
             yield
         except ClientError as exc:
             if error_code(exc) in _CONDITION_FAILED:
-                raise ConditionFailed(conflict) from exc
+                failed = ConditionFailed(conflict)
+                failed.refusals = tuple(exc.response.get("CancellationReasons") or ())  # type: ignore[arg-type]
+                raise failed from exc
             raise
 
 
@@ -93,6 +108,19 @@ def put(
     return "Put", {"Item": item, **_conditions(condition, values or {}, names or {})}
 
 
+def update(
+    key: str,
+    expression: str,
+    condition: str,
+    values: Mapping[str, object],
+    names: Mapping[str, str] | None = None,
+) -> Write:
+    """A transaction's update of the record under ``key``, only if ``condition`` holds; when it does not, DynamoDB
+    returns the record as it found it (``ConditionFailed.refused_record``): no read to tell why."""
+    arguments = {"Key": _key(key), "UpdateExpression": expression, **_conditions(condition, values, names or {})}
+    return "Update", {**arguments, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+
+
 def delete(
     key: str,
     condition: str | None = None,
@@ -120,6 +148,8 @@ class Table:
                 [(action, arguments)] = actions
                 if action == "Put":
                     self.client.put_item(**arguments)
+                elif action == "Update":
+                    self.client.update_item(**arguments)
                 else:
                     self.client.delete_item(**arguments)
             else:
