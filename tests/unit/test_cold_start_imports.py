@@ -83,3 +83,38 @@ def test_the_handlers_without_a_request_model_load_neither_pydantic_nor_every_ev
     )
     # Then pydantic and the data classes api_gateway does not use were not loaded; named ones still load
     assert result == {"pydantic": False, "appsync_event": False, "named": ["SQSEvent", "SESEvent"]}
+
+
+def test_the_handlers_with_a_request_model_validate_bodies_without_pydantic_or_its_core_schema_module() -> None:
+    # Given a fresh interpreter
+    # When the handlers that validate JSON bodies import, and each accepts one body and refuses another
+    result = fresh(
+        "import json, sys\n"
+        "import sessions.handler as s, code_check.handler as c, outcome.handler as o\n"
+        "from legitimatie.errors import InvalidInput\n"
+        "accepted = [s.CREATE_SESSION.validate({'flow': 'handover'}), c.CHECK.validate({'code': '358974'}),"
+        " o.COMPLETE.validate({'outcome': 'identified'})]\n"
+        "refused = []\n"
+        "for body, data in ((s.CREATE_SESSION, {'flow': 'x'}), (c.CHECK, {}), (o.COMPLETE, {'outcome': 'identified', 'reason': ''})):\n"
+        "    try:\n"
+        "        body.validate(data)\n"
+        "    except InvalidInput as exc:\n"
+        "        refused.append(exc.message)\n"
+        "loaded = {'pydantic': 'pydantic' in sys.modules, 'core_schema': 'pydantic_core.core_schema' in sys.modules}\n"
+        "print(json.dumps({**loaded, 'accepted': accepted, 'refused': refused}))\n"
+    )
+    # Then neither pydantic nor pydantic_core's core_schema was loaded, and the validators answered
+    assert result == {
+        "pydantic": False,
+        "core_schema": False,
+        "accepted": [
+            {"flow": "handover", "bsn": None, "required_loa": None},
+            {"code": "358974"},
+            {"outcome": "identified", "reason": None, "zaak_url": None},
+        ],
+        "refused": [
+            "The request has invalid or missing fields: flow.",
+            "The request has invalid or missing fields: code.",
+            "The request has invalid or missing fields: reason.",
+        ],
+    }
