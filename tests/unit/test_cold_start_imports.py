@@ -118,3 +118,18 @@ def test_the_handlers_with_a_request_model_validate_bodies_without_pydantic_or_i
             "The request has invalid or missing fields: reason.",
         ],
     }
+
+
+def test_only_a_close_loads_the_proofs_modules() -> None:
+    # Given a fresh interpreter
+    # When the handlers that make no proof import (their services' module holds the close too)
+    result = fresh(
+        "import json, sys\n"
+        "import sessions.handler, code_check.handler\n"
+        "before = sorted(m for m in sys.modules if m.startswith(('legitimatie.proofs', 'legitimatie.adapters.sqs')))\n"
+        "import outcome.handler\n"
+        "after = 'legitimatie.proofs.services' in sys.modules\n"
+        "print(json.dumps({'before': before, 'outcome': after}))\n"
+    )
+    # Then no proofs module was loaded until the function that closes sessions was
+    assert result == {"before": [], "outcome": True}

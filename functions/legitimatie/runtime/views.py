@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..bsn import Bsn
 from ..clock import to_iso
 from ..live.model import LiveTicket
 from ..login.model import MAX_RESULT_EXTENSIONS, Identification, ResidentResult
 from ..policy import ServicePolicy
-from ..proofs.model import ProofRecord
-from ..proofs.services import ProofView
 from ..sessions.model import MAX_CODE_ATTEMPTS, Flow, Session, Status
 from ..sessions.services import OfficialSessionView
+
+if TYPE_CHECKING:  # read, never built, here: the proofs modules load only where a proof is made or shown
+    from ..proofs.model import ProofRecord
+    from ..proofs.services import ProofView
 
 __all__ = [
     "closed_session_body",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from ..assurance import LevelOfAssurance
@@ -16,17 +17,19 @@ from ..audit import AuditAction, AuditEvent
 from ..audit import Outcome as AuditOutcome
 from ..bsn import Bsn
 from ..errors import InvalidInput, InvalidSessionId, SessionExpired, SessionNotFound, WrongState
-from ..live.model import LiveTicket, new_ticket
-from ..login.model import DigidAssertion, ResultGrant, TakenLogin
+from ..live.model import new_ticket
 from ..policy import ServicePolicy
 from ..ports import AuditTrail, BsnCipher, Metrics
-from ..proofs.model import ProofRecord
-from ..proofs.ports import ProofOutbox
-from ..proofs.services import proof_of_session
 from ..resident import Resident, ResidentKey
 from .control_code import codes_equal
 from .model import CheckOutcome, Flow, Official, Outcome, ResidentEvent, ResidentLogin, Session, Status
 from .ports import ExpiredRecords, SessionRepository
+
+if TYPE_CHECKING:  # only named in signatures here; a close loads the proofs modules when it makes a proof
+    from ..live.model import LiveTicket
+    from ..login.model import DigidAssertion, ResultGrant, TakenLogin
+    from ..proofs.model import ProofRecord
+    from ..proofs.ports import ProofOutbox
 
 __all__ = [
     "CLOSED",
@@ -370,6 +373,10 @@ def close_session(
     ended = session.closed(outcome, reason, now)
     record = None
     if ended.login is not None:
+        # Here, not at import: of the functions that load this module only a close makes a proof, and the proofs
+        # modules cost the others' cold starts ~8 ms (issue 13).
+        from ..proofs.services import proof_of_session
+
         request = proof_of_session(
             ended, municipality=municipality, zaak_url=zaak_url, now=now, bsn_context=bsn_context(ended.id)
         )

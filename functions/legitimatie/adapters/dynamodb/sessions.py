@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ...clock import to_epoch
-from ...proofs.model import ProofRecord
 from ...sessions.model import LIVE_STATES, Flow, Official, ResidentEvent, Session, Status
 from ..backoff import Sleep
 from .items import (
@@ -22,7 +21,6 @@ from .items import (
     session_to_item,
 )
 from .live import ticket_item
-from .proofs import proof_item
 from .table import NEW, ConditionFailed, Table, Write, delete, put
 
 if TYPE_CHECKING:
@@ -30,6 +28,7 @@ if TYPE_CHECKING:
 
     from ...live.model import LiveTicket
     from ...login.model import Identification, ResultGrant, TakenLogin
+    from ...proofs.model import ProofRecord
 else:
     DynamoDBClient = Any
 
@@ -102,6 +101,8 @@ class DynamoDbSessionRepository:
             values[":now"] = to_epoch(taking.at)
         writes: list[Write] = [put(session_to_item(session), condition, values, {"#status": "status"})]
         if proof is not None:
+            from .proofs import proof_item  # only a close writes a proof: the others' cold starts skip the proofs
+
             writes.append(put(proof_item(proof), NEW))
         if result is not None:
             writes.append(put(result_item(result.token_hash, result.result), NEW))
