@@ -133,3 +133,17 @@ def test_only_a_close_loads_the_proofs_modules() -> None:
     )
     # Then no proofs module was loaded until the function that closes sessions was
     assert result == {"before": [], "outcome": True}
+
+
+def test_the_functions_that_read_no_login_record_load_no_login_model() -> None:
+    # Given a fresh interpreter
+    # When the code check and outcome handlers import (their repository writes login records, never reads one)
+    result = fresh(
+        "import json, sys\n"
+        "import code_check.handler, outcome.handler\n"
+        "before = 'legitimatie.login.model' in sys.modules\n"
+        "import sessions.handler\n"
+        "print(json.dumps({'before': before, 'sessions': 'legitimatie.login.model' in sys.modules}))\n"
+    )
+    # Then the login's domain objects were loaded only with the function that serves the resident's result
+    assert result == {"before": False, "sessions": True}
