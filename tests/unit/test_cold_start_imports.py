@@ -147,3 +147,17 @@ def test_the_functions_that_read_no_login_record_load_no_login_model() -> None:
     )
     # Then the login's domain objects were loaded only with the function that serves the resident's result
     assert result == {"before": False, "sessions": True}
+
+
+def test_the_outcome_function_builds_no_settings_class_of_the_proofs_function() -> None:
+    # Given a fresh interpreter
+    # When the outcome handler imports, and then the proofs handler
+    result = fresh(
+        "import json, sys\n"
+        "import outcome.handler\n"
+        "before = 'legitimatie.runtime.delivery_settings' in sys.modules\n"
+        "import proofs.handler\n"
+        "print(json.dumps({'before': before, 'proofs': 'legitimatie.runtime.delivery_settings' in sys.modules}))\n"
+    )
+    # Then the delivery's settings classes (each ~1 ms to build) came only with the function that reads them
+    assert result == {"before": False, "proofs": True}
