@@ -34,9 +34,12 @@ lint: $(STAMP)
 	PYTHONPATH=functions $(VENV)/bin/lint-imports --no-cache
 
 # The API's OpenAPI document (functions/sessions/openapi.json) is generated from the routes and their pydantic models;
-# tests/infrastructure/test_openapi.py fails when the committed file is not this output or misses a route.
+# tests/infrastructure/test_openapi.py fails when the committed file is not this output or misses a route. So are the
+# core schemas the handlers validate request bodies with (functions/<function>/request_schemas.json, from the same
+# models; tests/infrastructure/test_request_schemas.py).
 openapi: $(STAMP)
 	$(PY) -m infrastructure.deploy.openapi
+	$(PY) -m infrastructure.deploy.request_schemas
 
 test: $(STAMP) lint site chromium pdf-tools security-tools
 	$(PY) -m pytest

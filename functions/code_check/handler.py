@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any, TypedDict
 
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.clock import utc_now
 from legitimatie.runtime.aws import aws_client
-from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
+from legitimatie.runtime.http import RequestBody, current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import audit_trail, counts, observed
 from legitimatie.runtime.settings import BaseSettings
 from legitimatie.sessions.services import check_control_code, parse_session_id
@@ -24,10 +22,13 @@ from legitimatie.sessions.services import check_control_code, parse_session_id
 app = new_resolver()
 
 
-class CheckRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Check(TypedDict):
+    """The fields of ``CheckRequest`` (request_models.py), which defines and validates the body."""
 
     code: str
+
+
+CHECK = RequestBody[Check](__file__, "CheckRequest")
 
 
 @cache
@@ -38,8 +39,8 @@ def sessions() -> DynamoDbSessionRepository:
 
 @app.post("/api/sessions/<session_id>/check")
 def check(session_id: str) -> Any:
-    request = parse_body(app, CheckRequest)
-    code = request.code.replace(" ", "")  # residents read "358 974"; officials may type it that way
+    request = parse_body(app, CHECK)
+    code = request["code"].replace(" ", "")  # residents read "358 974"; officials may type it that way
     official = current_official(app)
     outcome = check_control_code(
         parse_session_id(session_id),

@@ -7,12 +7,10 @@ answers the same proof; see sessions.services).
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, Literal, TypedDict
 
 from legitimatie.clock import to_iso, utc_now
-from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
+from legitimatie.runtime.http import RequestBody, current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import audit_trail, counts, observed
 from legitimatie.runtime.proof_settings import completion_outbox
 from legitimatie.runtime.views import closed_session_body
@@ -25,27 +23,28 @@ __all__ = ["app", "lambda_handler", "pending_proofs", "store"]
 app = new_resolver()
 
 
-class CompleteRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Complete(TypedDict):
+    """The fields of ``CompleteRequest`` (request_models.py), which defines and validates the body: a reason of
+    1-200 characters, an https ``zaak_url``."""
 
     outcome: Literal["identified", "not_identified"]
-    # not_identified: a short reason, printed on the proof (no BSN: the official types free text, so keep it
-    # short and say so on the page).
-    reason: str | None = Field(default=None, min_length=1, max_length=200)
-    # An existing zaak in the case system (zgw mode) the proof is attached to; optional.
-    zaak_url: str | None = Field(default=None, pattern=r"^https://\S+$", max_length=1000)
+    reason: str | None
+    zaak_url: str | None
+
+
+COMPLETE = RequestBody[Complete](__file__, "CompleteRequest")
 
 
 @app.post("/api/sessions/<session_id>/complete")
 def complete(session_id: str) -> Any:
     now, official = utc_now(), current_official(app)
-    request = parse_body(app, CompleteRequest)
+    request = parse_body(app, COMPLETE)
     closed, proof = close_session(
         parse_session_id(session_id),
         official,
-        Outcome(request.outcome),
-        reason=request.reason,
-        zaak_url=request.zaak_url,
+        Outcome(request["outcome"]),
+        reason=request["reason"],
+        zaak_url=request["zaak_url"],
         sessions=store(),
         proofs=completion_outbox(),
         audit=audit_trail,

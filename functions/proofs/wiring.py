@@ -14,7 +14,7 @@ from legitimatie.adapters.s3 import S3PdfStore
 from legitimatie.adapters.sqs import SqsProofQueue
 from legitimatie.proofs.ports import CaseSystem
 from legitimatie.runtime.aws import aws_client
-from legitimatie.runtime.proof_settings import DeliverySettings, HandOverSettings, load_zgw_settings
+from legitimatie.runtime.delivery_settings import DeliverySettings, HandOverSettings, load_zgw_settings
 
 __all__ = ["Wiring", "hand_over_queue", "wiring"]
 

@@ -4,16 +4,14 @@ the result (runtime/views.py; the OpenAPI file is views.py's)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any, Literal, TypedDict
 
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.clock import utc_now
 from legitimatie.flow import Flow
 from legitimatie.login.services import extend_result, forget_result, resident_result
 from legitimatie.runtime.cookies import expired_result_cookie, result_cookie
-from legitimatie.runtime.http import current_official, json_response, new_resolver, parse_body
+from legitimatie.runtime.http import RequestBody, current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import observed
 from legitimatie.runtime.views import (
     created_session_body,
@@ -30,19 +28,22 @@ from sessions.wiring import wiring
 app = new_resolver()
 
 
-class CreateSessionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class CreateSession(TypedDict):
+    """The fields of ``CreateSessionRequest`` (request_models.py), which defines and validates the body."""
 
     flow: Literal["known_bsn", "handover"]
-    bsn: str | None = None
-    required_loa: str | None = None
+    bsn: str | None
+    required_loa: str | None
+
+
+CREATE_SESSION = RequestBody[CreateSession](__file__, "CreateSessionRequest")
 
 
 @app.post("/api/sessions")
 def create() -> Any:
-    request, official, w = parse_body(app, CreateSessionRequest), current_official(app), wiring()
-    loa = LevelOfAssurance.parse(request.required_loa) if request.required_loa else None
-    session, ticket = w.create_session(Flow(request.flow), request.bsn, loa, official, now=utc_now())
+    request, official, w = parse_body(app, CREATE_SESSION), current_official(app), wiring()
+    loa = LevelOfAssurance.parse(request["required_loa"]) if request["required_loa"] else None
+    session, ticket = w.create_session(Flow(request["flow"]), request["bsn"], loa, official, now=utc_now())
     return json_response(201, created_session_body(session, w.policy, ticket))
 
 

@@ -4,8 +4,9 @@ functions/sessions/openapi.json, the file GET /api/openapi.json serves (`--check
 Powertools generates the document from routes and their pydantic models. The document is made here, at build and
 test time, not in the function: generating it there would cost every cold start. The handlers do not (yet) declare
 their routes with Powertools' validation, so the routes are declared below, one `Route` per route of template.yaml:
-the request models are the handlers' own (the ones that validate the bodies), the response models are written here
-and checked against the real answers by the schemathesis fuzz (tests/security/test_api_fuzz.py).
+the request models are the functions' own (<function>/request_models.py; their core schemas validate the bodies,
+request_schemas.py), the response models are written here and checked against the real answers by the schemathesis
+fuzz (tests/security/test_api_fuzz.py).
 tests/infrastructure/test_openapi.py checks that the committed file is this module's output and that it lists
 exactly template.yaml's HttpApi routes.
 """
@@ -35,11 +36,11 @@ DOCUMENT = FUNCTIONS / "sessions" / "openapi.json"
 if str(FUNCTIONS) not in sys.path:  # python -m infrastructure.deploy.openapi from the repository's root
     sys.path.insert(0, str(FUNCTIONS))
 
-from code_check.handler import CheckRequest  # noqa: E402
+from code_check.request_models import CheckRequest  # noqa: E402
 from legitimatie.proofs.model import ProofStatus  # noqa: E402
 from legitimatie.sessions.model import Status  # noqa: E402
-from outcome.handler import CompleteRequest  # noqa: E402
-from sessions.handler import CreateSessionRequest  # noqa: E402
+from outcome.request_models import CompleteRequest  # noqa: E402
+from sessions.request_models import CreateSessionRequest  # noqa: E402
 
 TITLE = "Legitimatie bij beeldbellen API"
 DESCRIPTION = (

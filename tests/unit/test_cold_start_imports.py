@@ -83,3 +83,81 @@ def test_the_handlers_without_a_request_model_load_neither_pydantic_nor_every_ev
     )
     # Then pydantic and the data classes api_gateway does not use were not loaded; named ones still load
     assert result == {"pydantic": False, "appsync_event": False, "named": ["SQSEvent", "SESEvent"]}
+
+
+def test_the_handlers_with_a_request_model_validate_bodies_without_pydantic_or_its_core_schema_module() -> None:
+    # Given a fresh interpreter
+    # When the handlers that validate JSON bodies import, and each accepts one body and refuses another
+    result = fresh(
+        "import json, sys\n"
+        "import sessions.handler as s, code_check.handler as c, outcome.handler as o\n"
+        "from legitimatie.errors import InvalidInput\n"
+        "accepted = [s.CREATE_SESSION.validate({'flow': 'handover'}), c.CHECK.validate({'code': '358974'}),"
+        " o.COMPLETE.validate({'outcome': 'identified'})]\n"
+        "refused = []\n"
+        "for body, data in ((s.CREATE_SESSION, {'flow': 'x'}), (c.CHECK, {}), (o.COMPLETE, {'outcome': 'identified', 'reason': ''})):\n"
+        "    try:\n"
+        "        body.validate(data)\n"
+        "    except InvalidInput as exc:\n"
+        "        refused.append(exc.message)\n"
+        "loaded = {'pydantic': 'pydantic' in sys.modules, 'core_schema': 'pydantic_core.core_schema' in sys.modules}\n"
+        "print(json.dumps({**loaded, 'accepted': accepted, 'refused': refused}))\n"
+    )
+    # Then neither pydantic nor pydantic_core's core_schema was loaded, and the validators answered
+    assert result == {
+        "pydantic": False,
+        "core_schema": False,
+        "accepted": [
+            {"flow": "handover", "bsn": None, "required_loa": None},
+            {"code": "358974"},
+            {"outcome": "identified", "reason": None, "zaak_url": None},
+        ],
+        "refused": [
+            "The request has invalid or missing fields: flow.",
+            "The request has invalid or missing fields: code.",
+            "The request has invalid or missing fields: reason.",
+        ],
+    }
+
+
+def test_only_a_close_loads_the_proofs_modules() -> None:
+    # Given a fresh interpreter
+    # When the handlers that make no proof import (their services' module holds the close too)
+    result = fresh(
+        "import json, sys\n"
+        "import sessions.handler, code_check.handler\n"
+        "before = sorted(m for m in sys.modules if m.startswith(('legitimatie.proofs', 'legitimatie.adapters.sqs')))\n"
+        "import outcome.handler\n"
+        "after = 'legitimatie.proofs.services' in sys.modules\n"
+        "print(json.dumps({'before': before, 'outcome': after}))\n"
+    )
+    # Then no proofs module was loaded until the function that closes sessions was
+    assert result == {"before": [], "outcome": True}
+
+
+def test_the_functions_that_read_no_login_record_load_no_login_model() -> None:
+    # Given a fresh interpreter
+    # When the code check and outcome handlers import (their repository writes login records, never reads one)
+    result = fresh(
+        "import json, sys\n"
+        "import code_check.handler, outcome.handler\n"
+        "before = 'legitimatie.login.model' in sys.modules\n"
+        "import sessions.handler\n"
+        "print(json.dumps({'before': before, 'sessions': 'legitimatie.login.model' in sys.modules}))\n"
+    )
+    # Then the login's domain objects were loaded only with the function that serves the resident's result
+    assert result == {"before": False, "sessions": True}
+
+
+def test_the_outcome_function_builds_no_settings_class_of_the_proofs_function() -> None:
+    # Given a fresh interpreter
+    # When the outcome handler imports, and then the proofs handler
+    result = fresh(
+        "import json, sys\n"
+        "import outcome.handler\n"
+        "before = 'legitimatie.runtime.delivery_settings' in sys.modules\n"
+        "import proofs.handler\n"
+        "print(json.dumps({'before': before, 'proofs': 'legitimatie.runtime.delivery_settings' in sys.modules}))\n"
+    )
+    # Then the delivery's settings classes (each ~1 ms to build) came only with the function that reads them
+    assert result == {"before": False, "proofs": True}

@@ -20,14 +20,16 @@ import pytest
 
 from legitimatie.adapters.dynamodb.codec import decode, encode, encode_value
 from legitimatie.adapters.dynamodb.items import (
-    identification_from_record,
     identification_item,
-    pending_login_from_record,
     pending_login_item,
-    result_from_record,
     result_item,
     session_from_item,
     session_to_item,
+)
+from legitimatie.adapters.dynamodb.logins import (
+    identification_from_record,
+    pending_login_from_record,
+    result_from_record,
 )
 from legitimatie.adapters.dynamodb.proofs import proof_from_record, proof_item
 from legitimatie.assurance import LevelOfAssurance

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from legitimatie.assurance import LevelOfAssurance
-from legitimatie.runtime.proof_settings import DeliverySettings
+from legitimatie.runtime.delivery_settings import DeliverySettings
 from legitimatie.runtime.settings import ConfigurationError, KeySettings, StaffSettings
 
 GOOD = {

@@ -99,6 +99,11 @@ class ResidentResult:
     limit_at: datetime | None = None  # an extension never goes past this (the session's expiry)
     extensions: int = 0
 
+    @property
+    def can_extend(self) -> bool:
+        """Whether the page may still ask for more time: extensions left, and room before the session's end."""
+        return self.extensions < MAX_RESULT_EXTENSIONS and (self.limit_at is None or self.limit_at > self.expires_at)
+
 
 @dataclass(frozen=True)
 class ResultGrant:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..bsn import Bsn
 from ..clock import to_iso
-from ..live.model import LiveTicket
-from ..login.model import MAX_RESULT_EXTENSIONS, Identification, ResidentResult
 from ..policy import ServicePolicy
-from ..proofs.model import ProofRecord
-from ..proofs.services import ProofView
 from ..sessions.model import MAX_CODE_ATTEMPTS, Flow, Session, Status
 from ..sessions.services import ClosedSession, OfficialSessionView
+
+if TYPE_CHECKING:  # read, never built, here: these modules load only in the functions that make them
+    from ..live.model import LiveTicket
+    from ..login.model import Identification, ResidentResult
+    from ..proofs.model import ProofRecord
+    from ..proofs.services import ProofView
 
 __all__ = [
     "closed_session_body",
@@ -110,8 +112,7 @@ def result_body(result: ResidentResult) -> dict[str, Any]:
         "flow": result.flow.value,
         "code": result.code,
         "expires_at": to_iso(result.expires_at),
-        "can_extend": result.extensions < MAX_RESULT_EXTENSIONS
-        and (result.limit_at is None or result.limit_at > result.expires_at),
+        "can_extend": result.can_extend,
     }
     for name in ("zaak_number", "official_name", "municipality"):
         value = getattr(result, name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from ..assurance import LevelOfAssurance
@@ -26,17 +27,19 @@ from ..errors import (
     SessionNotFound,
     WrongState,
 )
-from ..live.model import LiveTicket, new_ticket
-from ..login.model import DigidAssertion, ResultGrant, TakenLogin
+from ..live.model import new_ticket
 from ..policy import ServicePolicy
 from ..ports import AuditTrail, BsnCipher, Metrics
-from ..proofs.model import ProofRecord, ProofRequest
-from ..proofs.ports import ProofOutbox
-from ..proofs.services import proof_of_session
 from ..resident import Resident, ResidentKey
 from .control_code import codes_equal
 from .model import CheckOutcome, Flow, Official, Outcome, ResidentEvent, ResidentLogin, Session, Status
 from .ports import ClosedSessions, ExpiredRecords, SessionRepository
+
+if TYPE_CHECKING:  # only named in signatures here: only the proofs function, gathering, loads the proofs modules
+    from ..live.model import LiveTicket
+    from ..login.model import DigidAssertion, ResultGrant, TakenLogin
+    from ..proofs.model import ProofRecord, ProofRequest
+    from ..proofs.ports import ProofOutbox
 
 __all__ = [
     "CLOSED",
@@ -464,6 +467,8 @@ def gather_proof(record: ProofRecord, *, sessions: ClosedSessions, municipality:
         raise ProofNotFound("The closed session's facts for this proof are gone (gathered already, or expired).")
     if session.status not in CLOSED or (session.status is Status.COMPLETED) != record.identified:
         raise WrongState("The proof's outcome is not the session's end state.")  # never certify another
+    from ..proofs.services import proof_of_session  # only the proofs function gathers (see the imports above)
+
     request = proof_of_session(
         session,
         municipality=municipality,

@@ -1,6 +1,6 @@
 """The stored forms of sessions and the login's records (pending logins, resident results, flow A's case-number
 records), each under its own key prefix in ``pk``, each with ``kind``, ``expires_at`` and ``ttl`` (a proof's is in
-``proofs``: the delivery function reads proofs only).
+``proofs``: the delivery function reads proofs only). The login's records are read back in ``logins``.
 
 Expiry is decided by the core and the repositories at every read; ``ttl`` only lets DynamoDB tidy up late. Times are
 whole epoch seconds. No BSN in clear: a session holds at most its login's sealed BSN (flow C).
@@ -9,32 +9,30 @@ whole epoch seconds. No BSN in clear: a session holds at most its login's sealed
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ...assurance import LevelOfAssurance
 from ...clock import from_epoch, to_epoch
 from ...flow import Flow
-from ...login.model import CaseNumber, Identification, PendingLogin, ResidentResult
 from ...sessions.model import Official, ResidentEvent, ResidentLogin, Session, Status
 from .codec import Item, Record, decode, encode
 from .table import expiry
 
+if TYPE_CHECKING:  # written here, read back only by the login repositories (logins.py), which build them
+    from ...login.model import CaseNumber, Identification, PendingLogin, ResidentResult
+
 __all__ = [
     "PENDING_LOGIN_ATTRIBUTES",
-    "identification_from_record",
     "identification_item",
     "identification_key",
-    "pending_login_from_record",
     "pending_login_item",
     "pending_login_key",
-    "result_from_record",
     "result_item",
     "result_key",
     "session_from_item",
     "session_from_record",
     "session_key",
-    "session_pending_login",
     "session_to_item",
 ]
 
@@ -170,39 +168,6 @@ def pending_login_item(pending: PendingLogin) -> Item:
     )
 
 
-def pending_login_from_record(request_id: str, record: Record) -> PendingLogin:
-    return PendingLogin(
-        request_id=request_id,
-        relay_state=record["relay_state"],
-        flow=Flow(record["flow"]),
-        required_loa=LevelOfAssurance(record["required_loa"]),
-        created_at=from_epoch(record["created_at"]),
-        expires_at=from_epoch(record["expires_at"]),
-        session_id=UUID(record["session_id"]) if "session_id" in record else None,
-        browser_digest=record.get("browser_digest", ""),
-    )
-
-
-def session_pending_login(record: Record, now: datetime) -> PendingLogin | None:
-    """The pending login kept on a session's item, with the session as read; None once past its expiry."""
-    if record.get("kind") != "session" or "pending_request_id" not in record:
-        return None
-    if record["pending_expires_at"] <= to_epoch(now):
-        return None
-    session = session_from_record(record)
-    return PendingLogin(
-        request_id=record["pending_request_id"],
-        relay_state=record["pending_relay_state"],
-        flow=session.flow,
-        required_loa=session.required_loa,
-        created_at=from_epoch(record["pending_created_at"]),
-        expires_at=from_epoch(record["pending_expires_at"]),
-        session_id=session.id,
-        browser_digest=record["pending_browser_digest"],
-        session=session,
-    )
-
-
 def result_item(token_hash: str, result: ResidentResult) -> Item:
     """A resident's result under the digest of the browser's token (the token itself is never stored)."""
     return encode(
@@ -222,20 +187,6 @@ def result_item(token_hash: str, result: ResidentResult) -> Item:
     )
 
 
-def result_from_record(record: Record) -> ResidentResult:
-    return ResidentResult(
-        flow=Flow(record["flow"]),
-        code=record["code"],
-        expires_at=from_epoch(record["expires_at"]),
-        zaak_number=record.get("zaak_number"),
-        official_name=record.get("official_name"),
-        municipality=record.get("municipality"),
-        session_id=UUID(record["session_id"]) if "session_id" in record else None,
-        limit_at=_moment(record, "limit_at"),
-        extensions=record.get("extensions", 0),
-    )
-
-
 def identification_item(identification: Identification) -> Item:
     """Flow A's case-number record."""
     return encode(
@@ -247,14 +198,4 @@ def identification_item(identification: Identification) -> Item:
             "loa": int(identification.loa),
             **expiry(identification.expires_at),
         }
-    )
-
-
-def identification_from_record(zaak_number: CaseNumber, record: Record) -> Identification:
-    return Identification(
-        zaak_number=zaak_number,
-        session_id=UUID(record["session_id"]),
-        login_at=from_epoch(record["login_at"]),
-        loa=LevelOfAssurance(record["loa"]),
-        expires_at=from_epoch(record["expires_at"]),
     )

@@ -9,11 +9,9 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ...clock import to_epoch
-from ...proofs.model import ProofRecord, ProofRequest
 from ...sessions.model import LIVE_STATES, Flow, Official, Outcome, ResidentEvent, Session, Status
 from ...sessions.ports import RefusedClose
 from ..backoff import Sleep
-from ..sqs import proof_message
 from .items import (
     identification_item,
     identification_key,
@@ -24,7 +22,6 @@ from .items import (
     session_to_item,
 )
 from .live import ticket_item
-from .proofs import proof_item, proof_key
 from .table import NEW, ConditionFailed, Table, Write, delete, put, update
 
 if TYPE_CHECKING:
@@ -32,6 +29,7 @@ if TYPE_CHECKING:
 
     from ...live.model import LiveTicket
     from ...login.model import Identification, ResultGrant, TakenLogin
+    from ...proofs.model import ProofRecord, ProofRequest
 else:
     DynamoDBClient = Any
 
@@ -174,6 +172,8 @@ class DynamoDbSessionRepository:
                 expression = f"SET {sets} REMOVE outcome_reason"
         values[":verified"] = Status.VERIFIED.value
         names = {"#status": "status", "#ttl": "ttl"}
+        from .proofs import proof_item  # the proofs modules only where a proof is written (cold starts, issue 13)
+
         writes = [update(session_key(session_id), expression, condition, values, names), put(proof_item(proof), NEW)]
         try:
             self._table.commit(writes, conflict="The session was changed at the same time; please try again.")
@@ -195,6 +195,9 @@ class DynamoDbSessionRepository:
 
     def hand_over_facts(self, tombstone: Session, proof: ProofRecord, request: ProofRequest) -> bool:
         """The session's Put drops the facts and ``proof_facts_until`` and gives the tombstone its own expiry back."""
+        from ..sqs import proof_message
+        from .proofs import proof_key
+
         writes: list[Write] = [
             update(
                 proof_key(proof.document_id),
