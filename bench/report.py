@@ -33,9 +33,10 @@ WHY_MISSED = {
     "apart, cost.flows.<X>.polling_fallback_per_1000_usd); each page fetches one stylesheet and one script (hashed, "
     "cached for a year); Lambda INIT is billed once per function per identification, cold with the probability of "
     "cost.init_model at the stated traffic (the total at other levels: total_per_1000_usd_by_identifications_per_"
-    "hour). What is left is mostly per request (CloudFront, WAF, their log lines, the HTTP API) and INIT at low "
-    "traffic; a WAF logging filter (only blocked and counted requests) and fewer API requests per identification "
-    "would lower it further",
+    "hour); once CloudFront's access log is on, the WAF log keeps only blocked and counted requests. What is left is "
+    "mostly per request (CloudFront, WAF, the HTTP API, the log lines), DynamoDB's writes (a transaction's items "
+    "count double) and INIT at low traffic: fewer requests per identification (the start page's read, the live "
+    "sockets' $connect through CloudFront and WAF) and fewer transactional writes would lower it further",
 }
 
 __all__ = ["render", "table"]
