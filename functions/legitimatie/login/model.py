@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
 from ..assurance import LevelOfAssurance
 from ..errors import InvalidCaseNumber
 from ..flow import Flow
+from . import LOGIN_LIFETIME
 
 __all__ = [
     "LOGIN_LIFETIME",
@@ -26,8 +27,6 @@ __all__ = [
     "token_digest",
 ]
 
-# DigiD's rule for the SP's session: at most 15 minutes.
-LOGIN_LIFETIME = timedelta(minutes=15)
 # WCAG 2.2.1: the resident may extend the result page's time; never past the session's own expiry.
 MAX_RESULT_EXTENSIONS = 10
 
