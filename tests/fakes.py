@@ -16,7 +16,8 @@ from legitimatie.adapters.sqs import proof_message
 from legitimatie.audit import AuditEvent
 from legitimatie.errors import ConcurrentUpdate, DomainError, ServiceUnavailable
 from legitimatie.live.model import LiveTicket
-from legitimatie.login.model import CaseNumber, Identification, PendingLogin, ResidentResult, ResultGrant, TakenLogin
+from legitimatie.login.digid_model import PendingLogin, ResultGrant, TakenLogin
+from legitimatie.login.model import CaseNumber, Identification, ResidentResult
 from legitimatie.proofs.model import ProofRecord, ProofRequest
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Official, Outcome, ResidentEvent, Session, Status

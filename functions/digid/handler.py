@@ -2,7 +2,7 @@
 
 Every resident-facing answer is a redirect to a page of the site (views.py): the result page (with the HttpOnly
 result cookie), the start page with the cancel message, or the error page with the reason. Never a stack trace.
-Each route parses and calls one step of ``digid.service`` (SAML joined to ``legitimatie.login.services``, where
+Each route parses and calls one step of ``digid.service`` (SAML joined to ``legitimatie.login.digid_services``, where
 what a login means is decided); the answer is shaped by ``digid.views``.
 """
 
@@ -17,8 +17,8 @@ from digid.views import answer_page, auto_post, error_redirect, metadata_page, t
 from digid.wiring import wiring
 from legitimatie.clock import utc_now
 from legitimatie.errors import DomainError, InvalidInput
-from legitimatie.login.model import LoginRefused
-from legitimatie.login.services import login_failed
+from legitimatie.login.digid_model import LoginRefused
+from legitimatie.login.digid_services import login_failed
 from legitimatie.runtime.cookies import login_cookie, new_login_cookie
 from legitimatie.runtime.http import Response, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed

@@ -13,15 +13,9 @@ from uuid import UUID
 
 from digid.saml import AuthnRequest, Binding, build_authn_request, consume, new_request_id
 from digid.wiring import Wiring
-from legitimatie.login.model import (
-    FORCE_AUTHN,
-    PendingLogin,
-    browser_cookie_value,
-    new_browser_token,
-    new_relay_state,
-    parse_browser_cookie,
-)
-from legitimatie.login.services import LoginAnswer, answer_login, begin_login, find_pending_login
+from legitimatie.login.digid_model import FORCE_AUTHN, PendingLogin, new_browser_token, new_relay_state
+from legitimatie.login.digid_services import LoginAnswer, answer_login, begin_login, find_pending_login
+from legitimatie.login.model import browser_cookie_value, parse_browser_cookie
 from legitimatie.runtime.observability import audit_trail, counts, logger
 
 __all__ = ["StartedLogin", "start_login", "take_answer"]

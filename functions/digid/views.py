@@ -9,8 +9,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from digid.saml import AuthnRequest
-from legitimatie.login.model import PendingLogin, browser_cookie_value
-from legitimatie.login.services import LoginAnswer
+from legitimatie.login.digid_model import PendingLogin
+from legitimatie.login.digid_services import LoginAnswer
+from legitimatie.login.model import browser_cookie_value
 from legitimatie.runtime.cookies import expired_login_cookie, new_result_cookie
 from legitimatie.runtime.http import Response, content_types
 

@@ -10,7 +10,7 @@ from digid.saml.config import SpConfig
 from digid.sp_config import DigidSettings, load_sp_config
 from legitimatie.adapters.dynamodb import DynamoDbIdentifications, DynamoDbPendingLogins, DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
-from legitimatie.login.services import LoginPorts
+from legitimatie.login.digid_services import LoginPorts
 from legitimatie.policy import ServicePolicy
 from legitimatie.resident import ResidentKey
 from legitimatie.runtime.aws import aws_client

@@ -9,7 +9,6 @@ from typing import Any, Literal, TypedDict
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.clock import utc_now
 from legitimatie.flow import Flow
-from legitimatie.login.services import extend_result, forget_result, resident_result
 from legitimatie.runtime.cookies import expired_result_cookie, result_cookie
 from legitimatie.runtime.http import RequestBody, current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import observed
@@ -73,21 +72,21 @@ def read_result() -> Any:
     """The control code for the browser that just logged in: by its HttpOnly cookie, never by URL; and the
     outcome the page follows (waiting, identified, not_identified, locked, expired, cancelled)."""
     w, cookie = wiring(), result_cookie(app.current_event.cookies)
-    view = resident_result(cookie, results=w.results, sessions=w.sessions, now=utc_now())
+    view = w.resident_result(cookie, now=utc_now())
     return json_response(200, {**result_body(view.result), "outcome": view.outcome})
 
 
 @app.post("/api/public/result/extend")
 def extend() -> Any:
     """WCAG 2.2.1: more time on the result page, while it is valid, a limited number of times."""
-    result = extend_result(result_cookie(app.current_event.cookies), results=wiring().results, now=utc_now())
+    result = wiring().extend_result(result_cookie(app.current_event.cookies), now=utc_now())
     return json_response(200, result_body(result))
 
 
 @app.delete("/api/public/result")
 def forget() -> Any:
     """Stoppen: the resident ends their part; the code is gone from this browser and from the store."""
-    forget_result(result_cookie(app.current_event.cookies), results=wiring().results)
+    wiring().forget_result(result_cookie(app.current_event.cookies))
     return json_response(200, {"status": "stopped"}, cookies=[expired_result_cookie()])
 
 

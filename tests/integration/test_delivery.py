@@ -32,8 +32,9 @@ from legitimatie.adapters.zgw import CatalogueError
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.flow import Flow
-from legitimatie.login.model import LOGIN_LIFETIME, PendingLogin
-from legitimatie.login.services import finish_login
+from legitimatie.login.digid_model import PendingLogin
+from legitimatie.login.digid_services import finish_login
+from legitimatie.login.model import LOGIN_LIFETIME
 from legitimatie.policy import ServicePolicy
 from legitimatie.proofs.model import ProofStatus
 from legitimatie.runtime.settings import ConfigurationError

@@ -29,7 +29,8 @@ from legitimatie.adapters.dynamodb import (
 from legitimatie.adapters.kms import KmsBsnCipher, SealedDataRejected
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.errors import ConcurrentUpdate, ProofNotFound
-from legitimatie.login.model import Identification, PendingLogin, ResidentResult, ResultGrant, token_digest
+from legitimatie.login.digid_model import PendingLogin, ResultGrant
+from legitimatie.login.model import Identification, ResidentResult, token_digest
 from legitimatie.proofs.model import ProofRecord, ProofStatus
 from legitimatie.proofs.services import proof_for_official
 from legitimatie.sessions.model import UNCLAIMED, Flow, Official, Session, Status

@@ -12,7 +12,8 @@ import pytest
 from legitimatie.adapters.dynamodb import DynamoDbPendingLogins, DynamoDbSessionRepository
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.errors import ConcurrentUpdate
-from legitimatie.login.model import LOGIN_LIFETIME, PendingLogin, TakenLogin, token_digest
+from legitimatie.login.digid_model import PendingLogin, TakenLogin
+from legitimatie.login.model import LOGIN_LIFETIME, token_digest
 from legitimatie.sessions.model import UNCLAIMED, Flow, ResidentLogin, Session, Status
 from tests.integration.conftest import REGION, Aws
 from tests.integration.test_official_api import create

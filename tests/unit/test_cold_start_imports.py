@@ -135,18 +135,20 @@ def test_only_a_close_loads_the_proofs_modules() -> None:
     assert result == {"before": [], "outcome": True}
 
 
-def test_the_functions_that_read_no_login_record_load_no_login_model() -> None:
+def test_no_function_but_digid_loads_the_login_model_when_it_starts() -> None:
     # Given a fresh interpreter
-    # When the code check and outcome handlers import (their repository writes login records, never reads one)
+    # When the code check, outcome and sessions handlers import (Sessions loads the login's modules in its wiring,
+    # on the first call of a resident's route or flow A's look-up), and then the DigiD handler
     result = fresh(
         "import json, sys\n"
-        "import code_check.handler, outcome.handler\n"
-        "before = 'legitimatie.login.model' in sys.modules\n"
-        "import sessions.handler\n"
-        "print(json.dumps({'before': before, 'sessions': 'legitimatie.login.model' in sys.modules}))\n"
+        "import code_check.handler, outcome.handler, sessions.handler\n"
+        "stores = ('legitimatie.adapters.dynamodb.logins', 'legitimatie.adapters.dynamodb.pending_logins')\n"
+        "before = sorted(m for m in sys.modules if m.startswith('legitimatie.login.') or m in stores)\n"
+        "import digid.handler\n"
+        "print(json.dumps({'before': before, 'digid': 'legitimatie.login.model' in sys.modules}))\n"
     )
-    # Then the login's domain objects were loaded only with the function that serves the resident's result
-    assert result == {"before": False, "sessions": True}
+    # Then neither the login's model nor its stores were loaded until the function that records logins was
+    assert result == {"before": [], "digid": True}
 
 
 def test_the_outcome_function_builds_no_settings_class_of_the_proofs_function() -> None:
@@ -161,3 +163,27 @@ def test_the_outcome_function_builds_no_settings_class_of_the_proofs_function() 
     )
     # Then the delivery's settings classes (each ~1 ms to build) came only with the function that reads them
     assert result == {"before": False, "proofs": True}
+
+
+DIGID_LOGIN_TYPES = ["DigidAssertion", "LoginAnswer", "LoginPlan", "LoginPorts", "LoginRefused", "PendingLogin"]
+
+
+def test_only_the_digid_function_builds_the_digid_logins_own_types() -> None:
+    # Given a fresh interpreter
+    # When the other API handlers import (Sessions serves the resident's result and flow A's look-up), then DigiD's
+    result = fresh(
+        "import json, sys\n"
+        f"wanted = {DIGID_LOGIN_TYPES!r}\n"
+        "def built():\n"
+        "    found = set()\n"
+        "    for name, module in list(sys.modules.items()):\n"
+        "        if name.startswith('legitimatie.'):\n"
+        "            found |= {t for t in wanted if getattr(module, t, None) is not None}\n"
+        "    return sorted(found)\n"
+        "import sessions.handler, code_check.handler, outcome.handler, live.handler\n"
+        "before = built()\n"
+        "import digid.handler\n"
+        "print(json.dumps({'before': before, 'digid': built()}))\n"
+    )
+    # Then none of the DigiD login's types (each frozen dataclass ~0.8 ms to build) was built before the DigiD function
+    assert result == {"before": [], "digid": DIGID_LOGIN_TYPES}

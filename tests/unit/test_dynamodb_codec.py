@@ -26,15 +26,13 @@ from legitimatie.adapters.dynamodb.items import (
     session_from_item,
     session_to_item,
 )
-from legitimatie.adapters.dynamodb.logins import (
-    identification_from_record,
-    pending_login_from_record,
-    result_from_record,
-)
+from legitimatie.adapters.dynamodb.logins import identification_from_record, result_from_record
+from legitimatie.adapters.dynamodb.pending_logins import pending_login_from_record
 from legitimatie.adapters.dynamodb.proofs import proof_from_record, proof_item
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.flow import Flow
-from legitimatie.login.model import CaseNumber, Identification, PendingLogin, ResidentResult
+from legitimatie.login.digid_model import PendingLogin
+from legitimatie.login.model import CaseNumber, Identification, ResidentResult
 from legitimatie.proofs.model import ProofRecord, ProofStatus
 from legitimatie.sessions.model import Official, ResidentEvent, ResidentLogin, Session, Status
 

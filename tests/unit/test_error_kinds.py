@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import legitimatie.errors as errors
-import legitimatie.login.model  # noqa: F401 - LoginRefused lives there
+import legitimatie.login.digid_model  # noqa: F401 - LoginRefused lives there
 from legitimatie.runtime import http
 
 

@@ -11,18 +11,17 @@ from legitimatie.adapters.dynamodb import DynamoDbProofOutbox
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.errors import CaseNotFound, InvalidCaseNumber, NotAllowed, SessionNotFound, WrongState
-from legitimatie.login.model import CaseNumber, LoginRefused, token_digest
-from legitimatie.login.services import (
+from legitimatie.login.digid_model import LoginRefused
+from legitimatie.login.digid_services import (
     begin_login,
-    extend_result,
     find_pending_login,
     finish_login,
-    identification_for_official,
     plan_login,
     register_login,
-    resident_result,
     take_pending_login,
 )
+from legitimatie.login.model import CaseNumber, token_digest
+from legitimatie.login.services import extend_result, identification_for_official, resident_result
 from legitimatie.policy import ServicePolicy
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.control_code import ControlCodes

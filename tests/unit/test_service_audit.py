@@ -13,8 +13,8 @@ from legitimatie.audit import AuditAction, Outcome
 from legitimatie.bsn import Bsn
 from legitimatie.errors import InvalidInput, ServiceUnavailable
 from legitimatie.flow import Flow
-from legitimatie.login.model import LoginRefused
-from legitimatie.login.services import (
+from legitimatie.login.digid_model import LoginRefused
+from legitimatie.login.digid_services import (
     find_pending_login,
     finish_login,
     login_cancelled,

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
-from .model import CaseNumber, Identification, PendingLogin, ResidentResult
+from .model import CaseNumber, Identification, ResidentResult
 
 if TYPE_CHECKING:
     from ..sessions.model import Session
+    from .digid_model import PendingLogin
 
 __all__ = ["IdentificationStore", "PendingLogins", "ResidentResults"]
 

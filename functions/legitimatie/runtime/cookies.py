@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
-from ..login.model import LOGIN_LIFETIME
+from ..login import LOGIN_LIFETIME
 
 __all__ = [
     "LOGIN_COOKIE",

@@ -11,7 +11,8 @@ from .model import Session
 
 if TYPE_CHECKING:
     from ..live.model import LiveTicket
-    from ..login.model import Identification, ResultGrant, TakenLogin
+    from ..login.digid_model import ResultGrant, TakenLogin
+    from ..login.model import Identification
     from ..proofs.model import ProofRecord, ProofRequest
     from .model import Official, Outcome, ResidentEvent, Status
 

@@ -37,7 +37,7 @@ from .ports import ClosedSessions, ExpiredRecords, SessionRepository
 
 if TYPE_CHECKING:  # only named in signatures here: only the proofs function, gathering, loads the proofs modules
     from ..live.model import LiveTicket
-    from ..login.model import DigidAssertion, ResultGrant, TakenLogin
+    from ..login.digid_model import DigidAssertion, ResultGrant, TakenLogin
     from ..proofs.model import ProofRecord, ProofRequest
     from ..proofs.ports import ProofOutbox
 

@@ -4,7 +4,7 @@
 - ``table``: the one conditional-write helper (``Table``): reads and writes through the codec, a refused condition as
   ``ConditionFailed`` (a ``ConcurrentUpdate``), every other error as ``ServiceUnavailable``;
 - ``items``: the stored forms of sessions and the login's records (a proof's is in ``proofs``);
-- ``sessions``, ``logins``, ``proofs``: the repositories (the core's Protocols) built on those.
+- ``sessions``, ``logins``, ``pending_logins``, ``proofs``: the repositories (the core's Protocols) built on those.
 
 ``from legitimatie.adapters.dynamodb import DynamoDbSessionRepository`` (or any name below) loads only the module that
 defines it, on first use: a function imports no more of this package than it needs.
@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .items import identification_item, result_item, session_from_item, session_key, session_to_item
     from .live import DynamoDbLiveChannels
-    from .logins import DynamoDbIdentifications, DynamoDbPendingLogins, DynamoDbResidentResults
+    from .logins import DynamoDbIdentifications, DynamoDbResidentResults
+    from .pending_logins import DynamoDbPendingLogins
     from .proofs import PENDING_INDEX, DynamoDbProofOutbox, DynamoDbProofRecords, proof_item
     from .sessions import DynamoDbSessionRepository
 
@@ -43,7 +44,7 @@ _HOME = {
     "PENDING_INDEX": "proofs",
     "DynamoDbIdentifications": "logins",
     "DynamoDbLiveChannels": "live",
-    "DynamoDbPendingLogins": "logins",
+    "DynamoDbPendingLogins": "pending_logins",
     "DynamoDbProofOutbox": "proofs",
     "DynamoDbProofRecords": "proofs",
     "DynamoDbResidentResults": "logins",

@@ -20,7 +20,8 @@ from .codec import Item, Record, decode, encode
 from .table import expiry
 
 if TYPE_CHECKING:  # written here, read back only by the login repositories (logins.py), which build them
-    from ...login.model import CaseNumber, Identification, PendingLogin, ResidentResult
+    from ...login.digid_model import PendingLogin
+    from ...login.model import CaseNumber, Identification, ResidentResult
 
 __all__ = [
     "PENDING_LOGIN_ATTRIBUTES",

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from ...live.model import LiveTicket
-    from ...login.model import Identification, ResultGrant, TakenLogin
+    from ...login.digid_model import ResultGrant, TakenLogin
+    from ...login.model import Identification
     from ...proofs.model import ProofRecord, ProofRequest
 else:
     DynamoDBClient = Any
