@@ -103,8 +103,11 @@ class World:
         self.start(session_id, request_id, "relay-1", at)
         found = find_pending_login(request_id, "relay-1", BROWSER, pending=self.pending, now=at, session_id=session_id)
         # finish_login's write uses the pending login up (once)
+        return self.finish(found, bsn, loa, at)
+
+    def finish(self, login, bsn, loa, at=NOW):
         return finish_login(
-            found,
+            login,
             bsn,
             loa,
             policy=POLICY,
@@ -269,20 +272,7 @@ def test_a_login_the_session_refuses_makes_no_kms_call(world: World) -> None:
     second = find_pending_login("_second", "relay-2", BROWSER, pending=world.pending, now=NOW, session_id=session.id)
     # When the second answer arrives, then the session refuses it before any MAC is made
     with pytest.raises(LoginRefused) as refused:
-        finish_login(
-            second,
-            SOMEONE_ELSE,
-            LevelOfAssurance.MIDDEN,
-            policy=POLICY,
-            sessions=world.sessions,
-            residents=world.residents,
-            cipher=world.cipher,
-            identifications=world.identifications,
-            pending=world.pending,
-            now=NOW,
-            audit=AUDIT,
-            metrics=METRICS,
-        )
+        world.finish(second, SOMEONE_ELSE, LevelOfAssurance.MIDDEN)
     assert refused.value.reason == "already_used" and world.key.calls == before
 
 
@@ -450,19 +440,6 @@ def test_a_flow_a_login_below_the_minimum_level_is_refused_and_stores_nothing(wo
     login = take_pending_login(found, pending=world.pending, now=NOW)
     # When DigiD reports Basis, then the login service refuses it
     with pytest.raises(LoginRefused) as refused:
-        finish_login(
-            login,
-            RESIDENT,
-            LevelOfAssurance.BASIS,
-            policy=POLICY,
-            sessions=world.sessions,
-            residents=world.residents,
-            cipher=world.cipher,
-            identifications=world.identifications,
-            pending=world.pending,
-            now=NOW,
-            audit=AUDIT,
-            metrics=METRICS,
-        )
+        world.finish(login, RESIDENT, LevelOfAssurance.BASIS)
     assert refused.value.reason == "loa_too_low"
     assert world.sessions.sessions == {} and world.identifications.records == {} and world.results.results == {}
