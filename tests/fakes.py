@@ -95,7 +95,7 @@ class InMemorySessionRepository:
         if taking is None or self.pending is None:
             return
         login = taking.login
-        if self.pending.take(login.request_id, taking.at, login.session_id) is None:
+        if self.pending.take(login, taking.at) is None:
             raise ConcurrentUpdate("the pending login was used up already")
 
     def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | None:
@@ -250,12 +250,15 @@ class InMemoryPendingLogins:
             found = found if found is not None and found.session_id is None else None
         return found if found is not None and found.expires_at > now else None
 
-    def take(self, request_id: str, now: datetime, session_id: UUID | None = None) -> PendingLogin | None:
-        found = self.pending.get(request_id)
-        if found is None or found.session_id != session_id:
+    def take(self, login: PendingLogin, now: datetime) -> PendingLogin | None:
+        found = self.pending.get(login.request_id)
+        if found is None or found.session_id != login.session_id or found.expires_at <= now:
             return None
-        del self.pending[request_id]
-        return found if found.expires_at > now else None
+        expected = (login.relay_state, login.browser_digest, login.required_loa)
+        if login.session_id is None and (found.relay_state, found.browser_digest, found.required_loa) != expected:
+            return None  # flow A's take is conditional on what its answer expects (the adapter's condition)
+        del self.pending[login.request_id]
+        return found
 
 
 class InMemoryResults:

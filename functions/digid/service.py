@@ -14,7 +14,7 @@ from uuid import UUID
 from digid.saml import AuthnRequest, Binding, build_authn_request, consume, new_request_id
 from digid.wiring import Wiring
 from legitimatie.login.digid_model import FORCE_AUTHN, PendingLogin, new_browser_token, new_relay_state
-from legitimatie.login.digid_services import LoginAnswer, answer_login, begin_login, find_pending_login
+from legitimatie.login.digid_services import LoginAnswer, answer_login, begin_login, expected_login, find_pending_login
 from legitimatie.login.model import browser_cookie_value, parse_browser_cookie
 from legitimatie.runtime.observability import audit_trail, counts, logger
 
@@ -56,10 +56,15 @@ def take_answer(
     """Both bindings: one validation path, and the pending login used up only once the answer is proven genuine.
 
     ``cookie`` is the browser's pre-login cookie: only the browser that started the login can use its answer.
+    Flows B and C read the pending login with its session (their write needs the session); flow A reads nothing
+    before validating: its expectation is built from the answer, the policy and the cookie, and the write that uses
+    the pending login up holds only if the stored one is exactly that (``expected_login``).
     """
     session_id, browser_token = parse_browser_cookie(cookie)
 
     def expect(request_id: str | None) -> PendingLogin:
+        if session_id is None:
+            return expected_login(request_id, relay_state, browser_token, policy=w.policy, now=now)
         return find_pending_login(
             request_id, relay_state, browser_token, pending=w.pending, now=now, session_id=session_id
         )

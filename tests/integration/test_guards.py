@@ -185,19 +185,26 @@ def test_a_sealed_bsn_opens_only_for_its_own_session(aws: Aws) -> None:
 
 def test_a_pending_login_is_taken_once_and_removed_from_the_table(aws: Aws) -> None:
     pending = DynamoDbPendingLogins(dynamodb(), aws.table_name)
-    pending.add(PendingLogin("_req", "relay", Flow.HANDOVER, LevelOfAssurance.MIDDEN, NOW, NOW + timedelta(minutes=15)))
-    assert pending.take("_req", NOW) is not None
-    assert pending.take("_req", NOW) is None
+    login = PendingLogin("_req", "relay", Flow.NEW_RESIDENT, LevelOfAssurance.MIDDEN, NOW, NOW + timedelta(minutes=15))
+    pending.add(replace(login, browser_digest="digest"))
+    assert pending.take(replace(login, browser_digest="digest"), NOW) is not None
+    assert pending.take(replace(login, browser_digest="digest"), NOW) is None
     assert items(aws) == []
 
 
 def test_a_pending_login_expires_at_its_second(aws: Aws) -> None:
     pending = DynamoDbPendingLogins(dynamodb(), aws.table_name)
     expiry = NOW + timedelta(minutes=15)
-    for request_id in ("_a", "_b"):
-        pending.add(PendingLogin(request_id, "relay", Flow.HANDOVER, LevelOfAssurance.MIDDEN, NOW, expiry))
-    assert pending.take("_a", expiry - timedelta(seconds=1)) is not None
-    assert pending.take("_b", expiry) is None
+    logins = {
+        request_id: PendingLogin(
+            request_id, "relay", Flow.NEW_RESIDENT, LevelOfAssurance.MIDDEN, NOW, expiry, None, "d"
+        )
+        for request_id in ("_a", "_b")
+    }
+    for login in logins.values():
+        pending.add(login)
+    assert pending.take(logins["_a"], expiry - timedelta(seconds=1)) is not None
+    assert pending.take(logins["_b"], expiry) is None
 
 
 def test_a_resident_result_expires_at_its_second(aws: Aws) -> None:

@@ -45,8 +45,8 @@ def test_looking_at_a_pending_login_does_not_take_it(aws: Aws) -> None:
     first, second = pending.get("_req-1", NOW), pending.get("_req-1", NOW)
     # Then both see it, with the browser binding, and it can still be taken once
     assert first == second == _login()
-    assert pending.take("_req-1", NOW) == _login()
-    assert pending.take("_req-1", NOW) is None and pending.get("_req-1", NOW) is None
+    assert pending.take(_login(), NOW) == _login()
+    assert pending.take(_login(), NOW) is None and pending.get("_req-1", NOW) is None
 
 
 def test_an_expired_pending_login_is_neither_seen_nor_taken(aws: Aws) -> None:
@@ -55,7 +55,7 @@ def test_an_expired_pending_login_is_neither_seen_nor_taken(aws: Aws) -> None:
     pending.add(_login())
     later = NOW + LOGIN_LIFETIME + timedelta(seconds=1)
     # Then it is neither seen nor taken
-    assert pending.get("_req-1", later) is None and pending.take("_req-1", later) is None
+    assert pending.get("_req-1", later) is None and pending.take(_login(), later) is None
 
 
 def test_the_table_holds_only_a_hash_of_the_browser_token(aws: Aws) -> None:
@@ -118,8 +118,8 @@ def test_a_session_login_expires_at_its_second(aws: Aws) -> None:
     last, expiry = login.expires_at - timedelta(seconds=1), login.expires_at
     assert pending.get("_req-b", last, login.session_id) is not None
     assert pending.get("_req-b", expiry, login.session_id) is None
-    assert pending.take("_req-b", expiry, login.session_id) is None
-    assert pending.take("_req-b", last, login.session_id) == login
+    assert pending.take(login, expiry) is None
+    assert pending.take(login, last) == login
 
 
 def test_the_login_write_uses_the_session_login_up_once(aws: Aws) -> None:
@@ -238,3 +238,61 @@ def test_a_login_start_on_an_unusable_link_writes_nothing(aws: Aws, unusable: st
     # Then the write is refused and nothing changes
     assert _open(aws, session_id, at) is None
     assert table.scan(TableName=aws.table_name)["Items"] == before
+
+
+def _items(aws: Aws) -> list[dict[str, object]]:
+    table = boto3.client("dynamodb", region_name=REGION)
+    return sorted(table.scan(TableName=aws.table_name, ConsistentRead=True)["Items"], key=lambda item: str(item["pk"]))
+
+
+def _new_resident_session() -> Session:
+    return Session(
+        id=uuid4(),
+        flow=Flow.NEW_RESIDENT,
+        status=Status.LOGGED_IN,
+        official=UNCLAIMED,
+        required_loa=LevelOfAssurance.MIDDEN,
+        created_at=NOW,
+        expires_at=NOW + timedelta(minutes=30),
+    )
+
+
+def _use_up(aws: Aws, write: str, expected: PendingLogin, at: datetime) -> bool:
+    """The write that uses flow A's pending login up for an answer that expects ``expected``: the login's
+    transaction (a success) or the conditional delete (a cancel, a level too low, an error). True if it held."""
+    if write == "take":
+        return _pending(aws).take(expected, at) is not None
+    try:
+        _sessions(aws).add(_new_resident_session(), taking=TakenLogin(expected, at))
+    except ConcurrentUpdate:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("write", ["login", "take"])
+@pytest.mark.parametrize("part", ["used", "expired", "relay_state", "browser", "level"])
+def test_flow_a_answers_are_checked_by_the_write_that_uses_the_pending_login_up(
+    aws: Aws, write: str, part: str
+) -> None:
+    """The ACS reads nothing for flow A; each part of the write's condition is the only thing that refuses here."""
+    # Given flow A's pending login (Midden, relay-1, browser-1), and an answer's expectation that differs in one part
+    _pending(aws).add(_login())
+    expected, at = _login(), NOW
+    if part == "used":  # an earlier answer used it up (its write held: the expectation itself is right)
+        assert _use_up(aws, write, _login(), NOW)
+    elif part == "expired":  # the answer arrives at the login's last second
+        at = _login().expires_at
+    elif part == "relay_state":
+        expected = replace(expected, relay_state="relay-2")
+    elif part == "browser":  # another flow A browser's pre-login cookie
+        expected = replace(expected, browser_digest=token_digest("browser-2"))
+    else:  # the minimum level was raised between the login's start and its answer
+        expected = replace(expected, required_loa=LevelOfAssurance.SUBSTANTIEEL)
+    before = _items(aws)
+    # When the write for that answer is made, then it is refused and changes nothing
+    assert not _use_up(aws, write, expected, at)
+    assert _items(aws) == before
+    # And (but for a used one) the answer that matches in every part, in time, still holds
+    if part != "used":
+        assert _use_up(aws, write, _login(), NOW)
+        assert _pending(aws).get("_req-1", NOW) is None

@@ -14,6 +14,7 @@ from legitimatie.errors import CaseNotFound, InvalidCaseNumber, NotAllowed, Sess
 from legitimatie.login.digid_model import LoginRefused
 from legitimatie.login.digid_services import (
     begin_login,
+    expected_login,
     find_pending_login,
     finish_login,
     plan_login,
@@ -101,9 +102,16 @@ class World:
 
     def log_in(self, session_id, bsn=RESIDENT, loa=LevelOfAssurance.MIDDEN, request_id="_req1", at=NOW):
         self.start(session_id, request_id, "relay-1", at)
-        found = find_pending_login(request_id, "relay-1", BROWSER, pending=self.pending, now=at, session_id=session_id)
+        found = self.expect(request_id, "relay-1", BROWSER, at, session_id)
         # finish_login's write uses the pending login up (once)
         return self.finish(found, bsn, loa, at)
+
+    def expect(self, request_id, relay_state, browser, at=NOW, session_id=None):
+        """What the ACS validates an answer against (``take_answer``'s ``expect``): flow A builds it without a read,
+        flows B and C read it with their session."""
+        if session_id is None:
+            return expected_login(request_id, relay_state, browser, policy=POLICY, now=at)
+        return find_pending_login(request_id, relay_state, browser, pending=self.pending, now=at, session_id=session_id)
 
     def finish(self, login, bsn, loa, at=NOW):
         return finish_login(
@@ -305,26 +313,25 @@ def _pending(world: World) -> None:
 
 def test_a_pending_login_is_taken_only_once(world: World) -> None:
     _pending(world)
-    found = find_pending_login("_req", "relay", BROWSER, pending=world.pending, now=NOW)
+    found = world.expect("_req", "relay", BROWSER)
     take_pending_login(found, pending=world.pending, now=NOW)
     with pytest.raises(LoginRefused) as replay:
         take_pending_login(found, pending=world.pending, now=NOW)
-    assert replay.value.reason == "already_used"
-    with pytest.raises(LoginRefused):
-        find_pending_login("_req", "relay", BROWSER, pending=world.pending, now=NOW)
+    assert replay.value.reason == "error"  # flow A: not read, so a replay looks like any answer that is not ours
 
 
 def test_a_pending_login_expires_after_fifteen_minutes(world: World) -> None:
     _pending(world)
+    later = NOW + timedelta(minutes=15)
     with pytest.raises(LoginRefused):
-        find_pending_login("_req", "relay", BROWSER, pending=world.pending, now=NOW + timedelta(minutes=15))
+        take_pending_login(world.expect("_req", "relay", BROWSER, later), pending=world.pending, now=later)
 
 
 @pytest.mark.parametrize("relay_state", ["other", "", None], ids=["other", "empty", "missing"])
 def test_an_answer_without_the_same_relay_state_is_refused(world: World, relay_state: str | None) -> None:
     _pending(world)
     with pytest.raises(LoginRefused) as refused:
-        find_pending_login("_req", relay_state, BROWSER, pending=world.pending, now=NOW)
+        take_pending_login(world.expect("_req", relay_state, BROWSER), pending=world.pending, now=NOW)
     assert refused.value.reason == "error"
 
 
@@ -336,10 +343,25 @@ def test_an_answer_arriving_in_another_browser_is_refused_and_leaves_the_login_p
     _pending(world)
     # When its answer arrives in a browser with another (or no) pre-login cookie
     with pytest.raises(LoginRefused) as refused:
-        find_pending_login("_req", "relay", browser, pending=world.pending, now=NOW)
+        take_pending_login(world.expect("_req", "relay", browser), pending=world.pending, now=NOW)
     # Then it is refused, and the resident's own answer still counts
     assert refused.value.reason == "error"
-    assert find_pending_login("_req", "relay", BROWSER, pending=world.pending, now=NOW).request_id == "_req"
+    assert (
+        take_pending_login(world.expect("_req", "relay", BROWSER), pending=world.pending, now=NOW).request_id == "_req"
+    )
+
+
+def test_a_flow_a_answer_is_refused_when_the_minimum_level_changed_since_its_start(world: World) -> None:
+    # Given a flow A login started under a minimum of Midden
+    _pending(world)
+    # When its answer arrives after the deployment raised the minimum to Substantieel
+    raised = replace(POLICY, minimum_loa=LevelOfAssurance.SUBSTANTIEEL)
+    answer = expected_login("_req", "relay", BROWSER, policy=raised, now=NOW)
+    # Then the login is refused (not taken at the lower level), and nothing is stored
+    with pytest.raises(LoginRefused) as refused:
+        world.finish(answer, RESIDENT, LevelOfAssurance.SUBSTANTIEEL)
+    assert refused.value.reason == "error"
+    assert world.sessions.sessions == {} and world.results.results == {}
 
 
 def test_the_pending_login_stores_only_a_hash_of_the_browser_token(world: World) -> None:
@@ -436,8 +458,7 @@ def test_a_flow_a_login_below_the_minimum_level_is_refused_and_stores_nothing(wo
     # Given a flow A login that needs Midden (no session to check the level against)
     plan = plan_login(None, policy=POLICY, sessions=world.sessions, now=NOW)
     register_login(plan, "_req", "relay", BROWSER, pending=world.pending, now=NOW, audit=AUDIT, metrics=METRICS)
-    found = find_pending_login("_req", "relay", BROWSER, pending=world.pending, now=NOW)
-    login = take_pending_login(found, pending=world.pending, now=NOW)
+    login = take_pending_login(world.expect("_req", "relay", BROWSER), pending=world.pending, now=NOW)
     # When DigiD reports Basis, then the login service refuses it
     with pytest.raises(LoginRefused) as refused:
         world.finish(login, RESIDENT, LevelOfAssurance.BASIS)

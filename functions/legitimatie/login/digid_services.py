@@ -51,6 +51,7 @@ __all__ = [
     "LoginPorts",
     "answer_login",
     "begin_login",
+    "expected_login",
     "find_pending_login",
     "finish_login",
     "login_below_level",
@@ -214,6 +215,41 @@ def login_below_level(
     login_failed("loa_too_low", pending, audit=audit, metrics=metrics)
 
 
+def expected_login(
+    request_id: str | None,
+    relay_state: str | None,
+    browser_token: str | None,
+    *,
+    policy: ServicePolicy,
+    now: datetime,
+) -> PendingLogin:
+    """Flow A: what an answer must match, built without reading its pending login (the browser's cookie names no
+    session, so nothing the read gives is unknown): the request is the Response's InResponseTo, the level the
+    policy's minimum, the RelayState the one that came with the answer, the browser the one holding the pre-login
+    cookie. The answer is validated against it; the write that uses the pending login up then holds only if the
+    stored login is exactly this one, in time (``PendingLogins.take``, ``SessionRepository.add``'s ``taking``). An
+    attacker's own answer posted into a victim's browser, a replay, an expired login or a level changed meanwhile:
+    the write is refused and nothing is stored.
+
+    ``created_at`` and ``expires_at`` are not read: they are the latest the login can have (started now); its
+    stored expiry is what the write's condition checks."""
+    if not request_id:
+        raise LoginRefused("error", "The DigiD answer does not refer to a login request.")
+    if not browser_token:
+        raise LoginRefused("error", "The DigiD answer arrived in another browser than the one that started it.")
+    if not relay_state:
+        raise LoginRefused("error", "The DigiD answer belongs to another login (RelayState).")
+    return PendingLogin(
+        request_id=request_id,
+        relay_state=relay_state,
+        flow=Flow.NEW_RESIDENT,
+        required_loa=policy.minimum_loa,
+        created_at=now,
+        expires_at=now + LOGIN_LIFETIME,
+        browser_digest=token_digest(browser_token),
+    )
+
+
 def find_pending_login(
     request_id: str | None,
     relay_state: str | None,
@@ -221,23 +257,22 @@ def find_pending_login(
     *,
     pending: PendingLogins,
     now: datetime,
-    session_id: UUID | None = None,
+    session_id: UUID,
 ) -> PendingLogin:
-    """The login an answer claims to belong to, looked at but not taken (the answer is not proven genuine yet).
+    """Flows B and C: the login an answer claims to belong to, read with its session (the write that records the
+    login needs the session anyway), looked at but not taken (the answer is not proven genuine yet).
 
     It must be a request we made, still pending and in time, with the same RelayState, arriving in the browser
     that started it (its pre-login cookie): an attacker's own answer, posted into a victim's browser, is refused.
+    Flow A reads nothing: ``expected_login``.
     """
     if not request_id:
         raise LoginRefused("error", "The DigiD answer does not refer to a login request.")
     if not browser_token:
         raise LoginRefused("error", "The DigiD answer arrived in another browser than the one that started it.")
     login = pending.get(request_id, now, session_id)
-    if login is None:
-        # the browser's session has no pending login (used up or expired); without a session (flow A's browser)
-        # the request may as well be another browser's: the general error page
-        reason = "already_used" if session_id is not None else "error"
-        raise LoginRefused(reason, "This DigiD answer was used before, has expired or is not ours.")
+    if login is None:  # the browser's session has no pending login (used up or expired)
+        raise LoginRefused("already_used", "This DigiD answer was used before, has expired or is not ours.")
     if not hmac.compare_digest(login.request_id.encode(), request_id.encode()):
         raise LoginRefused("error", "The DigiD answer belongs to another login than this browser's.")
     if not relay_state or not hmac.compare_digest(relay_state.encode(), login.relay_state.encode()):
@@ -247,12 +282,22 @@ def find_pending_login(
     return login
 
 
+def _refused_take(login: PendingLogin) -> LoginRefused:
+    """The write that would use ``login`` up was refused. A session's (flows B, C) was read first and matched, so
+    it was used meanwhile. Flow A's was never read: used before, expired, another browser's or RelayState, a level
+    changed since its start, or never ours; the resident sees the general error page for all of these, as when they
+    were found by a read, and we read nothing more to tell them apart."""
+    if login.session_id is None:
+        return LoginRefused("error", "This DigiD answer was used before, has expired or is not ours.")
+    return LoginRefused("already_used", "This DigiD answer was used before or has expired.")
+
+
 def take_pending_login(login: PendingLogin, *, pending: PendingLogins, now: datetime) -> PendingLogin:
     """Use up the pending login, once: call only after the answer is proven genuine (signature, addressing), for
-    an answer that logs nobody in (a successful one is used up by ``finish_login``'s write)."""
-    taken = pending.take(login.request_id, now, login.session_id)
-    if taken is None:  # a concurrent request with the same answer won the conditional delete
-        raise LoginRefused("already_used", "This DigiD answer was used before, has expired or is not ours.")
+    an answer that logs nobody in (a successful one is used up by ``finish_login``'s write). Returns it as stored."""
+    taken = pending.take(login, now)
+    if taken is None:  # a concurrent request with the same answer won the conditional delete, or (flow A) not ours
+        raise _refused_take(login)
     return taken
 
 
@@ -288,7 +333,7 @@ def finish_login(
     try:
         token, result = _finish_login(login, resident, loa, policy, sessions, cipher, identifications, now, assertion)
     except DomainError:
-        pending.take(login.request_id, now, login.session_id)  # single use, whatever the refusal
+        pending.take(login, now)  # single use, whatever the refusal (flow A's: only if it is this browser's)
         raise
     metrics.count(f"Identifications_{result.flow}")
     audit.record(
@@ -343,8 +388,8 @@ def _finish_login(
                 taking,
                 assertion,
             )
-        except ConcurrentUpdate as exc:
-            raise LoginRefused("already_used", "This DigiD answer was used before or has expired.") from exc
+        except ConcurrentUpdate as exc:  # the write's condition: the pending login is not (or no longer) this one
+            raise _refused_take(login) from exc
     else:
         assert login.session_id is not None
         result = _log_in_to_session(
@@ -368,7 +413,12 @@ def _register_identification(
 ) -> ResidentResult:
     """Flow A: a random code and a new case number; a session (no official yet) holds the sealed BSN and the
     code, and the case number points to it. Both end with the session, not a day later; the session, the case
-    number and the resident's result are one transaction."""
+    number and the resident's result are one transaction, which also uses the pending login up (its condition is
+    where the answer is checked against the stored login: ``expected_login``).
+
+    The number is drawn from the counter before that transaction: a refused one (a replay, another browser's
+    answer, a lost race) leaves a gap in the year's numbering. Gaps could happen before too (a transaction that
+    lost a race); case numbers are unique and increasing, never promised to be consecutive."""
     number = identifications.next_case_number(now.year)
     code = random_control_code()
     session_id = uuid4()

@@ -33,8 +33,10 @@ class PendingLogins(Protocol):
         that session's pending login, which may be another request than ``request_id``."""
         ...
 
-    def take(self, request_id: str, now: datetime, session_id: UUID | None = None) -> PendingLogin | None:
-        """Remove and return the pending login, once; None if unknown, taken before, or expired."""
+    def take(self, login: PendingLogin, now: datetime) -> PendingLogin | None:
+        """Remove and return the pending login, once; None if unknown, taken before, or expired. Flow A's (no
+        ``session_id``) only while it also holds ``login``'s RelayState, browser digest and level: the ACS did not
+        read it, so this is where its answer is checked against it."""
         ...
 
 

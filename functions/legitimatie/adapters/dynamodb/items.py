@@ -27,6 +27,7 @@ __all__ = [
     "PENDING_LOGIN_ATTRIBUTES",
     "identification_item",
     "identification_key",
+    "pending_login_condition",
     "pending_login_item",
     "pending_login_key",
     "result_item",
@@ -166,6 +167,23 @@ def pending_login_item(pending: PendingLogin) -> Item:
             **expiry(pending.expires_at),
             "browser_digest": pending.browser_digest or None,
         }
+    )
+
+
+def pending_login_condition(login: PendingLogin, now: datetime) -> tuple[str, dict[str, object]]:
+    """The condition of the write that uses flow A's pending login up, and its values: the item is there (not used
+    before: every comparison needs it), in time, and holds the RelayState, the browser's digest and the level the
+    answer was validated against. The ACS builds that expectation without reading the item (``expected_login``), so
+    this condition is where the pending login is checked: a policy change between start and answer refuses rather
+    than lowers the level, and an answer in another browser or with another RelayState changes nothing."""
+    return (
+        "expires_at > :now AND relay_state = :relay AND browser_digest = :browser AND required_loa = :loa",
+        {
+            ":now": to_epoch(now),
+            ":relay": login.relay_state,
+            ":browser": login.browser_digest,
+            ":loa": int(login.required_loa),
+        },
     )
 
 

@@ -15,7 +15,14 @@ from ...clock import from_epoch, to_epoch
 from ...flow import Flow
 from ...login.digid_model import PendingLogin
 from .codec import Record
-from .items import PENDING_LOGIN_ATTRIBUTES, pending_login_item, pending_login_key, session_from_record, session_key
+from .items import (
+    PENDING_LOGIN_ATTRIBUTES,
+    pending_login_condition,
+    pending_login_item,
+    pending_login_key,
+    session_from_record,
+    session_key,
+)
 from .table import NEW, ConditionFailed, Table, is_live, put
 
 if TYPE_CHECKING:
@@ -30,9 +37,10 @@ _EXISTS = "This record exists already."
 
 class DynamoDbPendingLogins:
     """``PendingLogins``. Flow A's live as items of their own (``authn#<request id>``), taken with a conditional
-    delete. Flows B and C keep theirs on the session's item (one at a time: a new login start replaces it): the
-    ACS reads the session once, and the write that records the login uses the pending login up (its condition),
-    so only one caller ever gets a request back."""
+    delete whose condition is the answer's expectation (``pending_login_condition``: the ACS reads nothing first).
+    Flows B and C keep theirs on the session's item (one at a time: a new login start replaces it): the ACS reads
+    the session once, and the write that records the login uses the pending login up (its condition), so only one
+    caller ever gets a request back."""
 
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
@@ -98,25 +106,26 @@ class DynamoDbPendingLogins:
             return None
         return pending_login_from_record(request_id, record)
 
-    def take(self, request_id: str, now: datetime, session_id: UUID | None = None) -> PendingLogin | None:
+    def take(self, login: PendingLogin, now: datetime) -> PendingLogin | None:
         try:
-            if session_id is not None:
+            if login.session_id is not None:
                 record = self._table.update(
-                    session_key(session_id),
+                    session_key(login.session_id),
                     "REMOVE " + ", ".join(PENDING_LOGIN_ATTRIBUTES),
                     condition="pending_request_id = :request AND pending_expires_at > :now",
-                    values={":request": request_id, ":now": to_epoch(now)},
+                    values={":request": login.request_id, ":now": to_epoch(now)},
                     returns="ALL_OLD",
                 )
-            else:
-                record = self._table.take(pending_login_key(request_id), condition="attribute_exists(pk)")
+            else:  # flow A: the answer's expectation was built without a read; the condition checks it
+                condition, values = pending_login_condition(login, now)
+                record = self._table.take(pending_login_key(login.request_id), condition=condition, values=values)
         except ConditionFailed:
             return None
         if not record:
             return None
-        if session_id is not None:
+        if login.session_id is not None:
             return session_pending_login(record, now)
-        return pending_login_from_record(request_id, record) if is_live(record, now) else None
+        return pending_login_from_record(login.request_id, record)
 
 
 # ------------------------------------------------------------------------------ a pending login, as read back

@@ -15,6 +15,7 @@ from ..backoff import Sleep
 from .items import (
     identification_item,
     identification_key,
+    pending_login_condition,
     pending_login_key,
     result_item,
     session_from_record,
@@ -281,9 +282,7 @@ class DynamoDbSessionRepository:
 
 
 def _take_pending(taking: TakenLogin) -> Write:
-    """A transaction's deletion of a pending login of its own (flow A): only if it is still there and in time."""
-    return delete(
-        pending_login_key(taking.login.request_id),
-        "attribute_exists(pk) AND expires_at > :now",
-        {":now": to_epoch(taking.at)},
-    )
+    """A transaction's deletion of a pending login of its own (flow A): only if it is still there, in time, and
+    what its answer expects (``pending_login_condition``)."""
+    condition, values = pending_login_condition(taking.login, taking.at)
+    return delete(pending_login_key(taking.login.request_id), condition, values)
