@@ -26,8 +26,8 @@ from legitimatie.sessions.ports import RefusedClose
 
 class InMemorySessionRepository:
     """Sessions, and the other records a session's write touches in the same transaction: the proof outbox
-    records, flow A's case-number records and the residents' results (share them with the fakes the test passes
-    elsewhere)."""
+    records, the residents' results and the pending logins (share them with the fakes the test passes elsewhere).
+    ``identifications``: the case numbers, kept beside it for the tests that build both."""
 
     def __init__(
         self, proof_records: Any = None, identifications: Any = None, results: Any = None, pending: Any = None
@@ -46,7 +46,6 @@ class InMemorySessionRepository:
         session: Session,
         *,
         result: ResultGrant | None = None,
-        identification: Identification | None = None,
         taking: TakenLogin | None = None,
         live_ticket: LiveTicket | None = None,
     ) -> None:
@@ -55,9 +54,6 @@ class InMemorySessionRepository:
         if session.id in self.sessions:
             raise ConcurrentUpdate("exists")
         self._take(taking)
-        if identification is not None:
-            assert self.identifications is not None, "this repository was built without identifications"
-            self.identifications.add(identification)
         if result is not None:
             self.results.add(result.token_hash, result.result)
         if live_ticket is not None:
@@ -88,8 +84,6 @@ class InMemorySessionRepository:
         if result is not None:
             self.results.add(result.token_hash, result.result)
         self.sessions[session.id] = session
-        if session.status.is_end_state and session.zaak_number and self.identifications is not None:
-            self.identifications.records.pop(session.zaak_number, None)
 
     def _take(self, taking: TakenLogin | None) -> None:
         if taking is None or self.pending is None:
@@ -155,8 +149,6 @@ class InMemorySessionRepository:
         )
         self.sessions[tombstone.id] = tombstone
         self.with_facts.discard(tombstone.id)
-        if tombstone.zaak_number and self.identifications is not None:
-            self.identifications.records.pop(tombstone.zaak_number, None)
         return True
 
     def claim(self, session_id: UUID, official: Official, now: datetime) -> Session | None:

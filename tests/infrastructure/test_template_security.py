@@ -63,7 +63,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "PseudonymKey": {"kms:GenerateMac"},
         "DataKey": {"kms:Decrypt"},
     },
-    "CodeCheckFunction": {"SessionTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}},
+    "CodeCheckFunction": {"SessionTable": {"dynamodb:GetItem", "dynamodb:PutItem"}},
     "OutcomeFunction": {
         "SessionTable": {
             "dynamodb:GetItem",
@@ -98,9 +98,8 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "SessionTable": {
             "dynamodb:GetItem",
             "dynamodb:UpdateItem",
-            # gathering a closed session's facts: the record's message, the session's tombstone, flow A's case number
+            # gathering a closed session's facts: the record's message, the session's tombstone
             "dynamodb:PutItem",
-            "dynamodb:DeleteItem",
             "dynamodb:DescribeStream",
             "dynamodb:GetRecords",
             "dynamodb:GetShardIterator",

@@ -68,7 +68,7 @@ def flow_a_login(aws: Aws, identifications: DynamoDbIdentifications | None = Non
     dynamodb, kms = boto3.client("dynamodb", region_name=REGION), boto3.client("kms", region_name=REGION)
     at = now()
     login = PendingLogin(
-        f"_r{uuid4().hex}", "relay", Flow.NEW_RESIDENT, LevelOfAssurance.MIDDEN, at, at + LOGIN_LIFETIME
+        f"_r{uuid4().hex}", "relay", Flow.NEW_RESIDENT, LevelOfAssurance.MIDDEN, at, at + LOGIN_LIFETIME, None, "digest"
     )
     DynamoDbPendingLogins(dynamodb, aws.table_name).add(login)  # the login's write uses it up
     _, result = finish_login(

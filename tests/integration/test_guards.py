@@ -30,7 +30,7 @@ from legitimatie.adapters.kms import KmsBsnCipher, SealedDataRejected
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.errors import ConcurrentUpdate, ProofNotFound
 from legitimatie.login.digid_model import PendingLogin, ResultGrant
-from legitimatie.login.model import Identification, ResidentResult, token_digest
+from legitimatie.login.model import ResidentResult, case_session_id, token_digest
 from legitimatie.proofs.model import ProofRecord, ProofStatus
 from legitimatie.proofs.services import proof_for_official
 from legitimatie.sessions.model import UNCLAIMED, Flow, Official, Session, Status
@@ -347,16 +347,13 @@ def test_a_login_and_its_result_are_one_write_and_a_failed_result_leaves_the_ses
     assert (results.get("d", NOW) or taken).code == "222222"
 
 
-def test_flow_a_session_case_number_and_result_are_one_write(aws: Aws) -> None:
-    # Given flow A's case number taken already (a record under it exists)
+def test_a_case_number_has_one_flow_a_session_and_its_result_is_written_with_it(aws: Aws) -> None:
+    # Given flow A's case number taken already: a session lives under the id that follows from it
     sessions = DynamoDbSessionRepository(dynamodb(), aws.table_name)
-    identifications = DynamoDbIdentifications(dynamodb(), aws.table_name)
-    number = identifications.next_case_number(NOW.year)
+    number = DynamoDbIdentifications(dynamodb(), aws.table_name).next_case_number(NOW.year)
     expiry = NOW + timedelta(minutes=30)
-    identification = Identification(number, uuid4(), NOW, LevelOfAssurance.MIDDEN, expiry)
-    identifications.add(identification)
     session = Session(
-        id=uuid4(),
+        id=case_session_id(number),
         flow=Flow.NEW_RESIDENT,
         status=Status.LOGGED_IN,
         official=UNCLAIMED,
@@ -365,12 +362,13 @@ def test_flow_a_session_case_number_and_result_are_one_write(aws: Aws) -> None:
         expires_at=expiry,
         zaak_number=str(number),
     )
+    sessions.add(session)
     grant = ResultGrant("digest-a", ResidentResult(flow=Flow.NEW_RESIDENT, code="333333", expires_at=expiry))
-    # When a login's session is added with its result under that same number
+    # When another login's session is added with its result under that same number
     with pytest.raises(ConcurrentUpdate):
-        sessions.add(session, result=grant, identification=replace(identification, session_id=session.id))
-    # Then neither the session nor the result exists
-    assert sessions.get(session.id) is None
+        sessions.add(replace(session, created_at=NOW + timedelta(seconds=1)), result=grant)
+    # Then the first session stands as it was, and the result does not exist
+    assert sessions.get(session.id) == session
     assert DynamoDbResidentResults(dynamodb(), aws.table_name).get("digest-a", NOW) is None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import pytest
 
@@ -21,7 +22,7 @@ from legitimatie.login.digid_services import (
     register_login,
     take_pending_login,
 )
-from legitimatie.login.model import CaseNumber, token_digest
+from legitimatie.login.model import CaseNumber, case_session_id, token_digest
 from legitimatie.login.services import extend_result, identification_for_official, resident_result
 from legitimatie.policy import ServicePolicy
 from legitimatie.resident import ResidentKey
@@ -175,7 +176,7 @@ def test_flow_a_is_checked_and_closed_like_b_and_c_and_the_bsn_goes_at_the_end(w
     with pytest.raises(CaseNotFound):
         world.look_up(result.zaak_number)
     # And once the proof's facts are gathered, the proof carries the BSN sealed to the session (the case needs it),
-    # and the BSN and the case-number record are gone
+    # and the BSN is gone (no case-number record was ever written: the session's id follows from the number)
     request = gather_proof(record, sessions=world.sessions, municipality="G", now=NOW + timedelta(seconds=1))
     assert request.sealed_bsn is not None and request.zaak_number == result.zaak_number
     assert records.get(record.document_id).reference == result.zaak_number
@@ -464,3 +465,16 @@ def test_a_flow_a_login_below_the_minimum_level_is_refused_and_stores_nothing(wo
         world.finish(login, RESIDENT, LevelOfAssurance.BASIS)
     assert refused.value.reason == "loa_too_low"
     assert world.sessions.sessions == {} and world.identifications.records == {} and world.results.results == {}
+
+
+def test_a_flow_a_sessions_id_is_no_link_to_log_in_with(world: World) -> None:
+    # Given a flow A login: its session's id follows from the case number, which is no secret
+    _, result = world.log_in(None)
+    derived = case_session_id(CaseNumber.parse(result.zaak_number))
+    # When a DigiD login is started with that id as a link, and with an id nobody has
+    with pytest.raises(LoginRefused) as refused:
+        world.start(derived, "_req-x", "relay-x", NOW)
+    with pytest.raises(LoginRefused) as unknown:
+        world.start(uuid4(), "_req-y", "relay-y", NOW)
+    # Then both are refused the same way: the case's session is not told apart from an unknown link
+    assert (refused.value.reason, refused.value.message) == (unknown.value.reason, unknown.value.message)

@@ -22,6 +22,7 @@ from legitimatie.errors import (
     SessionNotFound,
     WrongState,
 )
+from legitimatie.login.model import CaseNumber, case_session_id
 from legitimatie.policy import ServicePolicy
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Flow, Official, Outcome, Status
@@ -342,11 +343,25 @@ def test_the_sweep_deletes_only_what_has_expired(sessions, residents) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["not-a-uuid", "", "b616a803-917e-167b-bc85-4262f112035c", "{b616a803-917e-467b-bc85-4262f112035c}"]
+    "raw",
+    [
+        "not-a-uuid",
+        "",
+        "b616a803-917e-167b-bc85-4262f112035c",
+        "b616a803-917e-367b-bc85-4262f112035c",
+        "{b616a803-917e-467b-bc85-4262f112035c}",
+    ],
 )
-def test_session_ids_are_canonical_uuid4_strings(raw: str) -> None:
+def test_session_ids_are_canonical_uuid4_or_uuid5_strings(raw: str) -> None:
     with pytest.raises(InvalidSessionId):
         parse_session_id(raw)
+
+
+def test_a_flow_a_sessions_id_from_its_case_number_is_a_session_id() -> None:
+    # flow A's session id is a UUID v5 of its case number: the check and the complete take it like any other
+    derived = case_session_id(CaseNumber(2026, 42))
+    assert parse_session_id(str(derived)) == derived and derived.version == 5
+    assert case_session_id(CaseNumber(2026, 42)) == derived != case_session_id(CaseNumber(2026, 43))
 
 
 def test_a_session_id_in_capitals_is_still_the_same_session() -> None:

@@ -8,7 +8,7 @@ import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from ..assurance import LevelOfAssurance
 from ..audit import AuditAction, AuditEvent
@@ -40,7 +40,7 @@ from .digid_model import (
     TakenLogin,
     new_result_token,
 )
-from .model import LOGIN_LIFETIME, Identification, ResidentResult, token_digest
+from .model import LOGIN_LIFETIME, ResidentResult, case_session_id, token_digest
 from .ports import IdentificationStore, PendingLogins
 
 _log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def plan_login(
     if session_id is None:
         return LoginPlan(flow=Flow.NEW_RESIDENT, required_loa=policy.minimum_loa, force_authn=FORCE_AUTHN)
     session = sessions.get(session_id)
-    if session is None:
+    if session is None or session.flow is Flow.NEW_RESIDENT:  # flow A's has no link: its id is not a secret
         raise LoginRefused("expired", "This link is not known or no longer valid.")
     status = session.status_at(now)
     if status is Status.EXPIRED:
@@ -412,16 +412,16 @@ def _register_identification(
     assertion: DigidAssertion | None = None,
 ) -> ResidentResult:
     """Flow A: a random code and a new case number; a session (no official yet) holds the sealed BSN and the
-    code, and the case number points to it. Both end with the session, not a day later; the session, the case
-    number and the resident's result are one transaction, which also uses the pending login up (its condition is
-    where the answer is checked against the stored login: ``expected_login``).
+    code under an id that follows from the case number (``case_session_id``: the look-up needs no record in
+    between). The session and the resident's result are one transaction, which also uses the pending login up
+    (its condition is where the answer is checked against the stored login: ``expected_login``).
 
     The number is drawn from the counter before that transaction: a refused one (a replay, another browser's
     answer, a lost race) leaves a gap in the year's numbering. Gaps could happen before too (a transaction that
     lost a race); case numbers are unique and increasing, never promised to be consecutive."""
     number = identifications.next_case_number(now.year)
     code = random_control_code()
-    session_id = uuid4()
+    session_id = case_session_id(number)  # the look-up computes it from the number: no record in between
     session = Session(
         id=session_id,
         flow=Flow.NEW_RESIDENT,
@@ -449,14 +449,7 @@ def _register_identification(
         session_id=session_id,
         limit_at=session.expires_at,
     )
-    sessions.add(
-        session,
-        result=ResultGrant(token_hash, result),
-        identification=Identification(
-            zaak_number=number, session_id=session_id, login_at=now, loa=loa, expires_at=session.expires_at
-        ),
-        taking=taking,
-    )
+    sessions.add(session, result=ResultGrant(token_hash, result), taking=taking)
     return result
 
 

@@ -1,7 +1,7 @@
 """What a DigiD login leaves for the resident and the official: the result page's content, kept under a hash of a
 random token that only the resident's browser holds (in an HttpOnly cookie: the code never travels in a URL), and
-flow A's case-number record. The login in progress (pending logins, their taking, refusals) is ``digid_model``'s,
-which only the DigiD function loads.
+what flow A's look-up finds by case number. The login in progress (pending logins, their taking, refusals) is
+``digid_model``'s, which only the DigiD function loads.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from ..assurance import LevelOfAssurance
 from ..errors import InvalidCaseNumber
@@ -23,6 +23,7 @@ __all__ = [
     "Identification",
     "ResidentResult",
     "browser_cookie_value",
+    "case_session_id",
     "parse_browser_cookie",
     "token_digest",
 ]
@@ -69,10 +70,28 @@ class CaseNumber:
         return cls(int(year), int(sequence))
 
 
+# Fixed for every deployment and release: a flow A session's id follows from its case number (``case_session_id``).
+_CASE_SESSIONS = UUID("6f1c3a52-6b0e-5d2e-9a4e-2f8d0c7b1e93")
+
+
+def case_session_id(zaak_number: CaseNumber) -> UUID:
+    """The id of flow A's session for this case number (a UUID v5 of its canonical text): the look-up computes the
+    session's key and claims it in one write, with no record in between.
+
+    Safe to derive, though anyone can compute it: whoever can compute it knows the case number already, and the
+    case number is exactly what the look-up accepts (and only from an official in the look-up group). Nothing treats
+    a flow A session's id as a secret: every official route checks the official owns the session (a flow A session
+    has no owner until the look-up claims it), the resident's result page needs the result cookie, the live status
+    a ticket or that cookie, and the resident's public routes (the start page's session, the DigiD login) answer a
+    flow A session's id as an unknown link."""
+    return uuid5(_CASE_SESSIONS, str(zaak_number))
+
+
 @dataclass(frozen=True)
 class Identification:
-    """Flow A's case-number record: it points to the session that holds the sealed BSN and the code, and ends
-    with that session (deleted in the transaction that ends it)."""
+    """What flow A's look-up shows of a case: its number, its session, the login's time and level. Read from the
+    session itself; releases before issue 13 also stored it as a case-number record (``zaak#<number>``) pointing to
+    a session with a random id, which the look-up still follows for one release (``IdentificationStore``)."""
 
     zaak_number: CaseNumber
     session_id: UUID

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from uuid import UUID
 
 from ..audit import AuditAction, AuditEvent
 from ..bsn import Bsn
@@ -20,6 +21,7 @@ from .model import (
     CaseNumber,
     Identification,
     ResidentResult,
+    case_session_id,
     parse_browser_cookie,
     token_digest,
 )
@@ -121,30 +123,60 @@ def identification_for_official(
     now: datetime,
 ) -> tuple[Identification, Session, Bsn]:
     """Flow A look-up: only officials in the staff group; the first one to look a case up takes its session
-    (a conditional write), and checks and closes it like flows B and C. Another official gets a 409."""
+    (a conditional write), and checks and closes it like flows B and C. Another official gets a 409.
+
+    The session's id follows from the case number (``case_session_id``): one conditional write claims it (unclaimed
+    or already this official's, live, in time), then the BSN is opened. Sessions of the release before (a random id,
+    and a case-number record naming it) are found through that record, only when the claim found nothing."""
     if lookup_group not in official.groups:
         raise NotAllowed("Looking up identifications needs the case look-up role.")
     number = CaseNumber.parse(zaak_number)
-    identification = identifications.get(number, now)
-    if identification is None:
-        raise CaseNotFound("There is no identification with this case number (anymore).")
-    # one conditional write takes the session (or finds it theirs already); only a refused one reads, to say why
-    session = sessions.claim(identification.session_id, official, now)
-    if session is None:
-        current = sessions.get(identification.session_id)
-        if current is None or current.status_at(now).is_end_state:
-            raise CaseNotFound("There is no identification with this case number (anymore).")
-        raise WrongState("Another official is handling this identification.")
+    session = _claim(case_session_id(number), number, official, identifications, sessions, now)
     assert session.login is not None and session.login.sealed_bsn is not None
     bsn = Bsn(cipher.open(session.login.sealed_bsn, bsn_context(session.id)).decode())
+    identification = Identification(
+        zaak_number=number,
+        session_id=session.id,
+        login_at=session.login.at,
+        loa=session.login.loa,
+        expires_at=session.expires_at,
+    )
     audit.record(
         AuditEvent(
             action=AuditAction.IDENTIFICATION_LOOKED_UP,
             official=official.id,
             official_name=official.name,
-            zaak_number=str(identification.zaak_number),
+            zaak_number=str(number),
             flow=Flow.NEW_RESIDENT,
             loa=identification.loa.label,
         )
     )
     return identification, session, bsn
+
+
+def _claim(
+    session_id: UUID,
+    number: CaseNumber,
+    official: Official,
+    identifications: IdentificationStore,
+    sessions: SessionRepository,
+    now: datetime,
+) -> Session:
+    """One conditional write takes the session (or finds it theirs already); only a refused one reads, to say why."""
+    session = sessions.claim(session_id, official, now)
+    if session is not None:
+        return session
+    current = sessions.get(session_id)
+    if current is None:  # no session under the derived id: one of the release before, if its record is still there
+        # kept for one release (issue 13): flow A sessions live half an hour, so the next release can drop it
+        previous = identifications.get(number, now)
+        if previous is None or previous.session_id == session_id:
+            raise CaseNotFound("There is no identification with this case number (anymore).")
+        session_id = previous.session_id
+        session = sessions.claim(session_id, official, now)
+        if session is not None:
+            return session
+        current = sessions.get(session_id)
+    if current is None or current.status_at(now).is_end_state:
+        raise CaseNotFound("There is no identification with this case number (anymore).")
+    raise WrongState("Another official is handling this identification.")

@@ -12,7 +12,6 @@ from .model import Session
 if TYPE_CHECKING:
     from ..live.model import LiveTicket
     from ..login.digid_model import ResultGrant, TakenLogin
-    from ..login.model import Identification
     from ..proofs.model import ProofRecord, ProofRequest
     from .model import Official, Outcome, ResidentEvent, Status
 
@@ -35,13 +34,12 @@ class SessionRepository(Protocol):
         session: Session,
         *,
         result: ResultGrant | None = None,
-        identification: Identification | None = None,
         taking: TakenLogin | None = None,
         live_ticket: LiveTicket | None = None,
     ) -> None:
-        """Store a new session (fails if the id exists), with the login's ``result``, flow A's case-number record,
-        the use of its pending login (``taking``: only if still there and in time) and the official's first live
-        ticket in the same transaction: all of it, or nothing (``ConcurrentUpdate``)."""
+        """Store a new session (fails if the id exists), with the login's ``result``, the use of its pending login
+        (``taking``: only if still there, in time and, for flow A, what its answer expects) and the official's first
+        live ticket in the same transaction: all of it, or nothing (``ConcurrentUpdate``)."""
 
     def get(self, session_id: UUID) -> Session | None:
         """The stored session, whatever its expiry (the caller decides what expiry means)."""
@@ -57,8 +55,7 @@ class SessionRepository(Protocol):
     ) -> None:
         """Write the session only if the stored one still has that status, attempt count and owner (or none)
         and, with ``taking``, still holds that pending login in time (which the write uses up), together with
-        a login's ``result`` in one transaction; an ended flow A
-        session deletes its case-number record in the same transaction. Raises ``ConcurrentUpdate`` when a
+        a login's ``result`` in one transaction. Raises ``ConcurrentUpdate`` when a
         condition fails."""
 
     def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | None:
@@ -110,8 +107,8 @@ class ClosedSessions(Protocol):
 
     def hand_over_facts(self, tombstone: Session, proof: ProofRecord, request: ProofRequest) -> bool:
         """One transaction: ``request`` as the pending ``proof``'s message (only if it has none yet), the session
-        stripped to ``tombstone`` (only if it still holds the facts for this proof) and, flow A, its case-number
-        record deleted. False when nothing was written: another attempt did it already."""
+        stripped to ``tombstone`` (only if it still holds the facts for this proof). False when nothing was
+        written: another attempt did it already."""
         ...
 
 

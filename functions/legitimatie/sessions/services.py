@@ -76,12 +76,13 @@ class OfficialSessionView:
 
 
 def parse_session_id(raw: str) -> UUID:
-    """Session ids are UUID v4 strings; anything else is bad input, never a lookup."""
+    """Session ids are UUID strings, v4 (random: flows B and C) or v5 (flow A's, from its case number:
+    ``login.model.case_session_id``); anything else is bad input, never a lookup."""
     try:
         session_id = UUID(raw)
     except (ValueError, AttributeError, TypeError):
         raise InvalidSessionId("This is not a valid session id.") from None
-    if session_id.version != 4 or str(session_id) != raw.strip().lower():
+    if session_id.version not in (4, 5) or str(session_id) != raw.strip().lower():
         raise InvalidSessionId("This is not a valid session id.")
     return session_id
 
@@ -292,9 +293,10 @@ def open_sessions(official: Official, *, sessions: SessionRepository, now: datet
 
 
 def public_session(session_id: UUID, *, sessions: SessionRepository, now: datetime) -> Session:
-    """What the resident's start page may know: unknown and expired sessions are refused."""
+    """What the resident's start page may know: unknown and expired sessions are refused. A flow A session has no
+    link (its id follows from its case number, anyone may compute it): it is not known here either."""
     session = sessions.get(session_id)
-    if session is None or session.status in CLOSED:
+    if session is None or session.status in CLOSED or session.flow is Flow.NEW_RESIDENT:
         raise SessionNotFound("This link is not known.")
     if session.status_at(now) is Status.EXPIRED:
         raise SessionExpired("This link has expired.")
@@ -459,9 +461,9 @@ def gather_proof(record: ProofRecord, *, sessions: ClosedSessions, municipality:
     """Off the request path, before delivery: the closed session's facts into its pending proof record (one without
     a message). Reads the session the close left with its facts, builds the request as it was at the close
     (``proof_of_session``, created at the close time, the close's document id) and, in one conditional transaction,
-    writes it as the record's message and strips the session to its tombstone (flow A: deletes its case-number
-    record). Returns the request. Idempotent: an attempt that finds the work done or under way (a duplicate message)
-    raises ``ConcurrentUpdate`` and writes nothing; its retry reads the record's message."""
+    writes it as the record's message and strips the session to its tombstone. Returns the request. Idempotent: an
+    attempt that finds the work done or under way (a duplicate message) raises ``ConcurrentUpdate`` and writes
+    nothing; its retry reads the record's message."""
     session = sessions.closed_with_facts(record.session_id, record.document_id, now) if record.session_id else None
     if session is None or session.login is None:
         raise ProofNotFound("The closed session's facts for this proof are gone (gathered already, or expired).")
@@ -492,8 +494,7 @@ def cancel_session(
     now: datetime,
 ) -> Session:
     """The official stops the session, whatever its status: a tombstone without personal data replaces it
-    (conditionally, so a concurrent step cannot slip between) and reads as gone; flow A's case-number record
-    goes in the same write."""
+    (conditionally, so a concurrent step cannot slip between) and reads as gone."""
     session = _owned_session(session_id, official, sessions)
     sessions.replace(
         completion_tombstone(replace(session, status=Status.CANCELLED)),

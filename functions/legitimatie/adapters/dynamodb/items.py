@@ -1,6 +1,6 @@
-"""The stored forms of sessions and the login's records (pending logins, resident results, flow A's case-number
-records), each under its own key prefix in ``pk``, each with ``kind``, ``expires_at`` and ``ttl`` (a proof's is in
-``proofs``: the delivery function reads proofs only). The login's records are read back in ``logins``.
+"""The stored forms of sessions and the login's records (pending logins, resident results, the previous release's
+case-number records), each under its own key prefix in ``pk``, each with ``kind``, ``expires_at`` and ``ttl`` (a
+proof's is in ``proofs``: the delivery function reads proofs only). The login's records are read back in ``logins``.
 
 Expiry is decided by the core and the repositories at every read; ``ttl`` only lets DynamoDB tidy up late. Times are
 whole epoch seconds. No BSN in clear: a session holds at most its login's sealed BSN (flow C).
@@ -207,7 +207,7 @@ def result_item(token_hash: str, result: ResidentResult) -> Item:
 
 
 def identification_item(identification: Identification) -> Item:
-    """Flow A's case-number record."""
+    """Flow A's case-number record, as the release before issue 13 wrote it (this one writes none)."""
     return encode(
         {
             "pk": identification_key(identification.zaak_number),

@@ -1,5 +1,6 @@
-"""The login's records the Sessions function reads on the sessions' table: resident results and flow A's case-number
-records (pending logins are ``pending_logins``'s, which only the DigiD function loads).
+"""The login's records the Sessions function reads on the sessions' table: resident results, flow A's case-number
+counter and the previous release's case-number records (pending logins are ``pending_logins``'s, which only the
+DigiD function loads).
 
 Every item carries ``expires_at`` (checked at every read) and ``ttl``.
 """
@@ -95,7 +96,10 @@ class DynamoDbResidentResults:
 
 
 class DynamoDbIdentifications:
-    """``IdentificationStore``: case numbers from an atomic counter per year, records by number."""
+    """``IdentificationStore``: case numbers from an atomic counter per year; the case-number records the release
+    before issue 13 wrote (``zaak#<number>``, naming a session with a random id), read by the look-up's fallback for
+    one release. This release writes none (``add`` is there to make one, as that release did); they expire with
+    their sessions."""
 
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client

@@ -13,8 +13,6 @@ from ...sessions.model import LIVE_STATES, Flow, Official, Outcome, ResidentEven
 from ...sessions.ports import RefusedClose
 from ..backoff import Sleep
 from .items import (
-    identification_item,
-    identification_key,
     pending_login_condition,
     pending_login_key,
     result_item,
@@ -30,7 +28,6 @@ if TYPE_CHECKING:
 
     from ...live.model import LiveTicket
     from ...login.digid_model import ResultGrant, TakenLogin
-    from ...login.model import Identification
     from ...proofs.model import ProofRecord, ProofRequest
 else:
     DynamoDBClient = Any
@@ -50,12 +47,12 @@ class DynamoDbSessionRepository:
         session: Session,
         *,
         result: ResultGrant | None = None,
-        identification: Identification | None = None,
         taking: TakenLogin | None = None,
         live_ticket: LiveTicket | None = None,
     ) -> None:
-        """A new session; with a login's result, flow A's case-number record, the use of its pending login and the
-        official's first live ticket (on the session's live record), one transaction (one call)."""
+        """A new session; with a login's result, the use of its pending login and the official's first live ticket
+        (on the session's live record), one transaction (one call). Flow A's session id follows from its case number,
+        so the session's own condition (a new key) also keeps a case number to one session."""
         writes: list[Write] = [put(session_to_item(session), NEW)]
         if live_ticket is not None:
             if live_ticket.session_id != session.id:
@@ -63,8 +60,6 @@ class DynamoDbSessionRepository:
             writes.append(put(ticket_item(live_ticket, session.official.id, session.expires_at), NEW))
         if result is not None:
             writes.append(put(result_item(result.token_hash, result.result), NEW))
-        if identification is not None:
-            writes.append(put(identification_item(identification), NEW))
         if taking is not None:
             if taking.login.session_id is not None:
                 raise ValueError("a new session cannot use up a pending login of another session")
@@ -88,10 +83,8 @@ class DynamoDbSessionRepository:
     ) -> None:
         """One transaction: the session (only if the stored one still has that status, attempt count and owner,
         and, when the write records a login, still holds that pending login in time: the Put leaves it out, so it
-        is used up by this very write),
-        a login's result for the resident's browser, and,
-        when a flow A session ends, the deletion of its case-number record with the sealed BSN. All of it commits,
-        or nothing does. A check or a claim is one conditional Put (half the units of a transaction)."""
+        is used up by this very write), and a login's result for the resident's browser. All of it commits, or
+        nothing does. A check or a claim is one conditional Put (half the units of a transaction)."""
         condition = "#status = :status AND attempts_left = :attempts"
         values: dict[str, object] = {":status": expected_status.value, ":attempts": expected_attempts_left}
         if session.official.id:  # a claimed session stays with its official; an unclaimed one is claimed once
@@ -106,8 +99,6 @@ class DynamoDbSessionRepository:
             writes.append(put(result_item(result.token_hash, result.result), NEW))
         if taking is not None and taking.login.session_id != session.id:
             writes.append(_take_pending(taking))
-        if session.status.is_end_state and session.zaak_number is not None:
-            writes.append(delete(identification_key(session.zaak_number)))
         self._table.commit(writes, conflict="The session was changed at the same time; please try again.")
 
     def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | None:
@@ -215,8 +206,6 @@ class DynamoDbSessionRepository:
                 {"#status": "status"},
             ),
         ]
-        if tombstone.zaak_number is not None:
-            writes.append(delete(identification_key(tombstone.zaak_number)))
         try:
             self._table.commit(writes)
         except ConditionFailed:
