@@ -63,7 +63,8 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "PseudonymKey": {"kms:GenerateMac"},
         "DataKey": {"kms:Decrypt"},
     },
-    "CodeCheckFunction": {"SessionTable": {"dynamodb:GetItem", "dynamodb:PutItem"}},
+    # the right code: one conditional UpdateItem (SessionRepository.verify); a wrong one: read, then a conditional Put
+    "CodeCheckFunction": {"SessionTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
     "OutcomeFunction": {
         "SessionTable": {
             "dynamodb:GetItem",
