@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 import sessions.handler as sessions_fn
+from bench.calls import AwsMeter
 from legitimatie.adapters.dynamodb import DynamoDbIdentifications, DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher
 from legitimatie.assurance import LevelOfAssurance
@@ -122,3 +123,13 @@ def test_a_flow_a_sessions_derivable_id_opens_nothing_that_an_unknown_id_does_no
     unknown = invoke(sessions_fn.lambda_handler, http_event("GET", route, path_params={"id": str(uuid4())}, **staff))
     # Then the answer is the one for an unknown id: nothing about the case
     assert answer == unknown and answer[0] == 404
+
+
+def test_the_look_up_is_one_claim_and_one_decryption(aws: Aws) -> None:
+    # Given a flow A case, and the AWS calls counted at botocore (as the bench counts them)
+    number, _ = flow_a_login(aws)
+    with AwsMeter() as meter, meter.reading() as calls:
+        # When an official looks its case number up
+        assert look_up(number)[0] == 200
+    # Then that is the claim and the BSN's decryption: no read of a case-number record, no read before the claim
+    assert dict(calls.calls) == {"dynamodb:UpdateItem": 1, "kms:Decrypt": 1}
