@@ -157,6 +157,18 @@ def test_an_event_at_digid_while_the_session_waits_is_pushed_to_the_official_onl
     assert [connection for connection, _ in pushes.sent] == ["official-1"]
 
 
+def test_the_logins_start_at_digid_is_pushed_to_no_page() -> None:
+    # Given a waiting session, both pages following it, whose resident started the login (a write of the session
+    # that changes nothing either page shows)
+    sessions = InMemorySessionRepository()
+    session = new_session(sessions)
+    live = both_pages_follow(sessions, session)
+    pushes = RecordingPushes()
+    # When the change is pushed, then no page is sent anything
+    assert push(live, pushes, session.id) == (0, 0)
+    assert pushes.sent == []
+
+
 @pytest.mark.parametrize(
     ("status", "outcome"),
     [
@@ -186,7 +198,7 @@ def test_the_officials_own_steps_are_not_pushed_to_their_page_and_only_an_outcom
     assert cipher.opened == 0
 
 
-def test_a_session_past_its_end_tells_the_resident_it_expired_and_the_official_nothing() -> None:
+def test_a_changed_session_past_its_end_tells_both_pages_it_expired() -> None:
     sessions = InMemorySessionRepository()
     session = new_session(sessions)
     live = both_pages_follow(sessions, session)
@@ -200,7 +212,7 @@ def test_a_session_past_its_end_tells_the_resident_it_expired_and_the_official_n
         metrics=METRICS,
         now=session.expires_at,
     )
-    assert report.sent == 1 and pushes.sent == [("resident-1", {"outcome": "expired"})]
+    assert report.sent == 2 and pushes.sent == [("official-1", {"seen": True}), ("resident-1", {"outcome": "expired"})]
 
 
 def push(live: InMemoryLiveChannels, pushes: RecordingPushes, session_id: UUID) -> tuple[int, int]:
@@ -222,6 +234,7 @@ def test_a_gone_page_or_an_expired_connection_fails_nothing_and_gets_nothing() -
     session = new_session(sessions)
     live.connect(session.id, LiveConnection("closed-tab", Role.OFFICIAL, NOW + timedelta(hours=2)), session.expires_at)
     live.connect(session.id, LiveConnection("old", Role.OFFICIAL, NOW - timedelta(seconds=1)), session.expires_at)
+    sessions.sessions[session.id] = replace(session, resident_event=ResidentEvent.LOA_TOO_LOW)
     pushes = RecordingPushes(gone=frozenset({"closed-tab"}))
     # A closed tab is reported gone, and an expired connection is not tried at all
     assert push(live, pushes, session.id) == (0, 1)

@@ -11,7 +11,7 @@ from ..errors import NotAllowed, SessionNotFound
 from ..login.ports import ResidentResults
 from ..login.services import resident_outcome, resident_result
 from ..ports import BsnCipher, Metrics
-from ..sessions.model import Official, Status
+from ..sessions.model import Official, Session, Status
 from ..sessions.ports import SessionRepository
 from ..sessions.services import OfficialSessionView, session_view
 from .model import CONNECTION_LIFETIME, LiveConnection, LiveTicket, Role, new_ticket
@@ -73,19 +73,17 @@ class LivePushReport:
     gone: int = 0
 
 
-# The official's page hears only of what the official did not do: DigiD's events while the session waits for the
-# resident (a cancel, a level too low) and the login. Their own check, close or cancel (and the proof gathering
-# after the close) their page shows from its own answer already.
-_OFFICIAL_HEARS = frozenset({Status.CREATED, Status.LOGGED_IN})
-
-
-def _wants_push(role: Role, status: Status) -> bool:
-    """Whether a page of ``role`` is told of a session now in ``status`` (as at the read, expiry included): the
-    resident's only of an outcome that is no longer ``waiting``, the official's only of changes the resident or
-    DigiD made (``_OFFICIAL_HEARS``)."""
+def _wants_push(role: Role, session: Session, status: Status) -> bool:
+    """Whether a page of ``role`` is told of the session now in ``status`` (as at the read, expiry included). The
+    resident's page only of an outcome that is no longer ``waiting``. The official's page only of what the official
+    did not do: DigiD's event while the session waits for the resident (a cancel, a level too low; the login's start
+    changes nothing their page shows), the login, and a changed session found past its end. Their own check, close
+    or cancel, and the proof gathering after the close, their page shows from its own answer already."""
     if role is Role.RESIDENT:
         return resident_outcome(status) != "waiting"
-    return status in _OFFICIAL_HEARS
+    if status is Status.CREATED:
+        return session.resident_event is not None
+    return status in (Status.LOGGED_IN, Status.EXPIRED)
 
 
 def push_change(
@@ -110,7 +108,7 @@ def push_change(
     if session is None or not connections:
         return LivePushReport()
     status = session.status_at(now)
-    wanted = [connection for connection in connections if _wants_push(connection.role, status)]
+    wanted = [connection for connection in connections if _wants_push(connection.role, session, status)]
     bodies: dict[Role, dict[str, object]] = {}
     sent = gone = 0
     for connection in wanted:
