@@ -190,7 +190,7 @@ def static_requests(
     with tempfile.TemporaryDirectory(prefix="site-") as directory:
         out = Path(directory) / "dist"
         try:
-            pages = {page.name: page for page in build(repo_root / "static_site", out)}
+            pages = {page.name: page for page in build(repo_root / "static_site", out, purge=True)}  # as make site
         except SystemExit as exc:  # the vendor files are missing: make site has not run
             return {"resident": assumptions["static_requests_when_unbuilt"], "official_per_identification": 0.0,
                     "basis": f"assumed, the site is not built ({exc})"}  # fmt: skip
@@ -200,7 +200,11 @@ def static_requests(
         resident += ["/assets/autopost.js"] * autopost_pages
         official = [*pages["medewerker.html"].requests, "/config.json"]
 
-        def sent(urls: list[str]) -> int:  # CloudFront compresses (Compress: true); a revalidated page is sent again
+        # CloudFront compresses (Compress: true); a revalidated page is sent again. Its CachingOptimized policy
+        # also serves Brotli to browsers that accept it, at a level CloudFront does not publish: measured on these
+        # files with node's zlib, Brotli at quality 4 is larger than gzip -9, at 5 about 5% smaller, at 11 about 12%
+        # smaller. gzip -9 stays the estimate: at most about 12% high on this item, never low.
+        def sent(urls: list[str]) -> int:
             files = [out / url.lstrip("/") for url in urls]
             return sum(len(gzip.compress(path.read_bytes())) for path in files if path.is_file())
 
