@@ -113,6 +113,12 @@ def _join(parts: list[bytes]) -> bytes:
     return b"".join(part.rstrip(b"\n") + b"\n;\n" for part in parts)  # ';': no statement runs into the next file's
 
 
+def _join_css(parts: list[bytes]) -> bytes:
+    """Stylesheets one after the other. No ';' between them as between scripts: in CSS it would make the next
+    file's first rule invalid, and a browser drops it (the theme's and site.css's ``:root`` tokens were lost so)."""
+    return b"".join(part.rstrip(b"\n") + b"\n" for part in parts)
+
+
 def purge_css(root: Path, css: bytes, content: list[Path]) -> bytes:
     """The rules of ``css`` that ``content`` (pages, scripts) can use, by ``root/tools/purge-css.mjs`` (PurgeCSS)."""
     tool = root / "tools" / "purge-css.mjs"
@@ -138,7 +144,7 @@ def build(root: Path, out: Path, *, purge: bool = False) -> list[Page]:
         shutil.rmtree(out)
     (out / BUNDLE_DIR).mkdir(parents=True)
     stylesheets = _ordered_union([_STYLESHEET.findall(text) for text in texts.values()])
-    css = _join([_read(root, url) for url in stylesheets])
+    css = _join_css([_read(root, url) for url in stylesheets])
     if purge:
         named = dict.fromkeys(url for text in texts.values() for url in _SCRIPT.findall(text))
         for url in named:

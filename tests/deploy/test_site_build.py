@@ -86,6 +86,16 @@ def test_the_bundles_hold_the_files_in_the_pages_order(site: Path) -> None:
     assert "window.T.nl}\n;\n" in js
 
 
+def test_each_stylesheets_first_rule_stays_valid_in_the_joined_one(site: Path) -> None:
+    # Given stylesheets whose first rule declares tokens on :root, as a theme and site.css do
+    (site / "assets" / "site.css").write_text(":root { --lb-text: black; }\np { color: var(--lb-text); }\n")
+    # When they are joined, then no ';' stands between two files: it would make the next file's :root rule invalid
+    pages = {built.name: built for built in build(site, site / "dist")}
+    css = (site / "dist" / pages["index.html"].stylesheet.lstrip("/")).read_text(encoding="utf-8")
+    assert ";" not in re.sub(r"\{[^{}]*\}", "{}", css)
+    assert "}\n:root { --lb-text: black; }" in css
+
+
 def test_a_changed_file_gets_a_new_name(site: Path) -> None:
     before = {built.name: built for built in build(site, site / "dist")}
     (site / "assets" / "start.js").write_text('"use strict";\nwindow.changed = 1;\n', encoding="utf-8")
