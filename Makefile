@@ -76,7 +76,8 @@ $(NPM_STAMP): $(SITE)/package.json $(SITE)/package-lock.json | node
 
 # Copied every time (a few small files), so that THEME_PACKAGE, THEME_CSS, LOGO and DIGID_LOGO given on the command
 # line count. Then the served site is built into static_site/dist/ (produced, not committed): each page with one
-# stylesheet and one script of content-hashed names (infrastructure/deploy/site_build.py), fewer billed requests.
+# stylesheet and one script of content-hashed names (infrastructure/deploy/site_build.py), fewer billed requests;
+# the stylesheet keeps only the rules the pages can use (--purge: PurgeCSS, static_site/tools/purge-css.mjs).
 # `make run`, `make publish-site` and the browser tests serve static_site/dist/.
 site: $(NPM_STAMP)
 	@rm -rf $(SITE)/vendor && mkdir -p $(SITE)/vendor
@@ -86,7 +87,7 @@ site: $(NPM_STAMP)
 	cp $(LOGO) $(SITE)/vendor/logo.svg
 	cp $(SITE)/node_modules/@utrecht/digid-button-css/dist/index.css $(SITE)/vendor/digid-button.css
 	$(if $(DIGID_LOGO),cp $(DIGID_LOGO) $(SITE)/vendor/digid-logo.svg,node $(SITE)/tools/digid-logo.mjs $(DIGID_LOGO_COMPONENT) $(SITE)/vendor/digid-logo.svg)
-	$(PYTHON) -m infrastructure.deploy.site_build --root $(SITE) --out $(SITE)/dist
+	$(PYTHON) -m infrastructure.deploy.site_build --root $(SITE) --out $(SITE)/dist --purge
 	@touch $(VENDOR_STAMP)
 
 # npm builds the pages' vendor files (make site). Installed with apt when missing, like Chromium below.

@@ -83,6 +83,7 @@ class Sample:
     calls: Counter[str]
     log_bytes: int
     audit_lines: tuple[str, ...] = ()
+    units: Counter[str] = field(default_factory=Counter)  # DynamoDB's billed WRU and RRU (bench.calls.DynamoDbUnits)
 
     @property
     def own_s(self) -> float:
@@ -140,12 +141,12 @@ class LiveChannel:
         from bench.environment import EVENTS
         from infrastructure.local.live import matches_filter
 
-        if not new or old == new:  # no write, no stream record
+        if old == new or not (old or new):  # no write, no stream record
             return None
         event = json.loads((EVENTS / "dynamodb_stream_modify.json").read_text())
         record = event["Records"][0]
-        record["eventName"] = "MODIFY" if old else "INSERT"
-        record["dynamodb"]["Keys"] = {"pk": new["pk"]}  # the template's stream has keys only
+        record["eventName"] = ("MODIFY" if new else "REMOVE") if old else "INSERT"
+        record["dynamodb"]["Keys"] = {"pk": (new or old)["pk"]}  # the template's stream has keys only
         if self._patterns and not any(matches_filter(p, record) for p in self._patterns):
             return None
         return dict(event)
@@ -249,6 +250,7 @@ class Bench:
             reading.calls,
             self.log.bytes - log_before,
             tuple(self.log.audit_lines[audit_before:]),
+            reading.units,
         )
         return sample, response
 
@@ -428,8 +430,9 @@ class Bench:
             self.expect(sample, 200)
             self.live_claimed(flow, json.loads(found["body"])["session_id"])  # the claim is a write: a push
             # Flow A ends like B and C (issue 11): the official checks the code heard and completes.
-            self.finish(json.loads(found["body"])["session_id"], result["code"], step, flow)
-            flow.background = self.background([*flow.samples, *flow.live_connects, *flow.live_pushes])
+            session_id = json.loads(found["body"])["session_id"]
+            self.finish(session_id, result["code"], step, flow)
+            self.background_of(flow, session_id, [*flow.samples, *flow.live_connects, *flow.live_pushes])
             return flow
         created = self.create("known_bsn" if name == "B" else "handover", step)
         sample, _ = step("resident start page", "GET", f"/api/public/sessions/{created['id']}")
@@ -447,8 +450,23 @@ class Bench:
             sample, _ = step("official reads session (after login)", "GET", f"/api/sessions/{created['id']}")
             self.expect(sample, 200)
         self.finish(created["id"], result["code"], step, flow)  # verified and completed, pushed to the result page
-        flow.background = self.background([*flow.samples, flow.poll, *flow.live_connects, *flow.live_pushes])
+        self.background_of(flow, created["id"], [*flow.samples, flow.poll, *flow.live_connects, *flow.live_pushes])
         return flow
+
+    def background_of(self, flow: Flow, session_id: str, samples: list[Sample]) -> None:
+        """The flow's background (``background``), and the live status's push for the session's change the proof
+        gathering makes after the close (it strips the session to its tombstone): one more stream invocation."""
+        if self.live is None:
+            flow.background = self.background(samples)
+            return
+        old = self.live.item(session_id)
+        flow.background = self.background(samples)
+        event = self.live.change(old, self.live.item(session_id))
+        if event is not None:
+            sample, pushed = self.invoke("live push (stream, proof gathered)", self.live.stream_function, event)
+            if pushed.get("batchItemFailures"):
+                raise RuntimeError(f"the live push failed: {pushed}")
+            flow.live_pushes.append(sample)
 
     # ------------------------------------------------------------------ the latency loops
 
@@ -491,6 +509,7 @@ def _flow_summary(runs: list[Flow]) -> dict[str, Any]:
                 "total_ms": statistics.median(total) * 1000,
                 "http_calls": 1 if sample.http_s > 0 else 0,
                 "calls": dict(sample.calls),
+                "dynamodb_units": dict(sample.units),
                 "log_bytes": sample.log_bytes,
             }
         )
@@ -512,6 +531,7 @@ def _flow_summary(runs: list[Flow]) -> dict[str, Any]:
                 "own_ms": statistics.median(run.background[index].own_s for run in runs if len(run.background) > index)
                 * 1000,
                 "calls": dict(sample.calls),
+                "dynamodb_units": dict(sample.units),
                 "log_bytes": sample.log_bytes,
             }
             for index, sample in enumerate(first.background)
@@ -532,6 +552,19 @@ def _flow_summary(runs: list[Flow]) -> dict[str, Any]:
         + polls["before_login"] * poll_calls
         + polls["after_login"] * read_calls
     )
+    # DynamoDB's request units as measured (the request path; and everything, as all_call_count counts calls)
+    units: Counter[str] = Counter()
+    for sample in first.samples:
+        units.update(sample.units)
+    all_units = Counter(units)
+    for sample in [*first.background, *first.live_connects, *first.live_pushes]:
+        all_units.update(sample.units)
+    read = next((x.units for x in first.samples if x.step == "public result"), Counter())
+    for unit in ("WRU", "RRU"):
+        all_units[unit] += polls["before_login"] * (first.poll.units[unit] if first.poll is not None else 0)
+        all_units[unit] += polls["after_login"] * read[unit]
+    summary["dynamodb_units"] = {unit: units[unit] for unit in ("WRU", "RRU")}
+    summary["all_dynamodb_units"] = {unit: all_units[unit] for unit in ("WRU", "RRU")}
     summary["polling_fallback"] = _polls(first, live=False)
     if first.poll is not None:
         poll = first.poll
@@ -542,6 +575,7 @@ def _flow_summary(runs: list[Flow]) -> dict[str, Any]:
             "memory_mb": poll.memory_mb,
             "own_ms": own,
             "calls": dict(poll.calls),
+            "dynamodb_units": dict(poll.units),
             "log_bytes": poll.log_bytes,
         }
     return summary
@@ -559,6 +593,7 @@ def _live_summary(runs: list[Flow]) -> dict[str, Any]:
                 "memory_mb": sample.memory_mb,
                 "own_ms": statistics.median(pick(run)[index].own_s for run in runs if len(pick(run)) > index) * 1000,
                 "calls": dict(sample.calls),
+                "dynamodb_units": dict(sample.units),
                 "log_bytes": sample.log_bytes,
             }
             for index, sample in enumerate(pick(first))

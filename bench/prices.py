@@ -145,10 +145,6 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     # With the live status, each page keeps one socket open for as long as it would have polled: the staff page
     # until the login, the result page until the outcome (connection minutes are billed by the minute).
     "latency_ms_apigatewaymanagementapi": 10,
-    # DynamoDB units per call for our small items (< 1 KB): strongly consistent reads, transactions cost double.
-    "rru_per_read": 1,
-    "wru_per_write": 1,
-    "wru_per_transact_write": 6,  # two or three items (the login: session, result, pending login) at two units each
     # WAF rules when infrastructure/deploy/waf.yaml is not there to count them.
     "waf_rules_when_unknown": 4,
     # Lambda bills the INIT phase of on-demand functions (since August 2025). An execution environment idle for

@@ -162,7 +162,13 @@ def _calls(part: dict[str, Any], notes: list[str]) -> str:
     for flow, f in part["flows"].items():
         met = f["call_count"] <= TARGETS["calls_per_identification"]
         by_op = ", ".join(f"{key} {count}" for key, count in f["calls"].items())
-        rows.append([flow, len(f["steps"]), f["call_count"], f.get("all_call_count", "-"), by_op, _ok(met)])
+        units = f.get("dynamodb_units") or {}
+        every = f.get("all_dynamodb_units") or {}
+        measured = (
+            f"{units.get('WRU', 0):g} / {units.get('RRU', 0):g} ({every.get('WRU', 0):g} / {every.get('RRU', 0):g})"
+        )
+        row = [flow, len(f["steps"]), f["call_count"], f.get("all_call_count", "-"), measured, by_op, _ok(met)]
+        rows.append(row)
         if not met:
             notes.append(f"AWS calls flow {flow}: {f['call_count']} > {TARGETS['calls_per_identification']:.0f}")
     cold = ", ".join(f"{key} {count}" for key, count in part["cold_start_calls"].items()) or "none"
@@ -170,7 +176,8 @@ def _calls(part: dict[str, Any], notes: list[str]) -> str:
         "3. AWS calls per identification (counted at botocore). calls: the request path; all calls: also proof delivery"
         " (incl. Lambda's SQS poller),\n   the audit forwarder (a batch per invocation that logs audit lines) and the"
         " live status (the staff page's one read when its socket opens,\n   the $connect of each page and the"
-        " stream's pushes)"
+        " stream's pushes).\n   DynamoDB WRU / RRU: request units measured from each request's items and their stored"
+        " sizes (bench.calls.DynamoDbUnits)"
     )
     foot = f"   once per cold start, not above: {cold}"
     invocation_rows = []
@@ -182,7 +189,10 @@ def _calls(part: dict[str, Any], notes: list[str]) -> str:
     return (
         head
         + "\n"
-        + table(["flow", "invocations", "calls", "all calls", "by service:operation (request path)", "≤ 10"], rows)
+        + table(
+            ["flow", "invocations", "calls", "all calls", "DynamoDB WRU / RRU (all)", "by service:operation", "≤ 10"],
+            rows,
+        )
         + "\n"
         + foot
         + ("\n" + "\n".join(invocation_rows))

@@ -13,6 +13,11 @@ data:), else as content-hashed copies. Files with a hash in their name never cha
 with ``Cache-Control: public, max-age=31536000, immutable`` (``cache_control``), everything else (the pages,
 ``/assets/autopost.js`` that the DigiD hand-over page loads, ``.well-known/``) must be revalidated.
 
+With ``--purge`` (``make site``), the stylesheet keeps only the rules the pages can use: PurgeCSS (npm, in
+static_site/package.json) run by ``static_site/tools/purge-css.mjs`` over the pages and every script they name, with
+a safelist there for classes the scripts build at run time. The Utrecht component library is hundreds of KB of
+components these pages never show, and every resident downloads the stylesheet on a phone.
+
 Standard library only: ``make site`` runs it before the virtualenv exists.
 """
 
@@ -23,10 +28,12 @@ import base64
 import hashlib
 import re
 import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["IMMUTABLE", "REVALIDATE", "Page", "build", "cache_control"]
+__all__ = ["IMMUTABLE", "REVALIDATE", "Page", "build", "cache_control", "purge_css"]
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -106,15 +113,43 @@ def _join(parts: list[bytes]) -> bytes:
     return b"".join(part.rstrip(b"\n") + b"\n;\n" for part in parts)  # ';': no statement runs into the next file's
 
 
-def build(root: Path, out: Path) -> list[Page]:
-    """Writes the served site of ``root`` into ``out`` (emptied first) and returns what each page fetches."""
+def _join_css(parts: list[bytes]) -> bytes:
+    """Stylesheets one after the other. No ';' between them as between scripts: in CSS it would make the next
+    file's first rule invalid, and a browser drops it (the theme's and site.css's ``:root`` tokens were lost so)."""
+    return b"".join(part.rstrip(b"\n") + b"\n" for part in parts)
+
+
+def purge_css(root: Path, css: bytes, content: list[Path]) -> bytes:
+    """The rules of ``css`` that ``content`` (pages, scripts) can use, by ``root/tools/purge-css.mjs`` (PurgeCSS)."""
+    tool = root / "tools" / "purge-css.mjs"
+    if shutil.which("node") is None or not (root / "node_modules" / "purgecss").is_dir():
+        raise SystemExit("purging the stylesheet needs node and static_site/node_modules: run `make site` (npm ci)")
+    with tempfile.TemporaryDirectory(prefix="site-css-") as directory:
+        full = Path(directory) / "site.css"
+        full.write_bytes(css)
+        done = subprocess.run(
+            ["node", str(tool), str(full), *map(str, content)], capture_output=True, check=False, timeout=120
+        )
+    if done.returncode != 0 or not done.stdout.strip():
+        raise SystemExit(f"purging the stylesheet failed: {done.stderr.decode(errors='replace')[-2000:]}")
+    return done.stdout
+
+
+def build(root: Path, out: Path, *, purge: bool = False) -> list[Page]:
+    """Writes the served site of ``root`` into ``out`` (emptied first) and returns what each page fetches; with
+    ``purge``, the stylesheet only with the rules the pages and their scripts can use (``purge_css``)."""
     sources = sorted(root.glob("*.html"))
     texts = {path.name: path.read_text(encoding="utf-8") for path in sources}
     if out.exists():
         shutil.rmtree(out)
     (out / BUNDLE_DIR).mkdir(parents=True)
     stylesheets = _ordered_union([_STYLESHEET.findall(text) for text in texts.values()])
-    css = _join([_read(root, url) for url in stylesheets])
+    css = _join_css([_read(root, url) for url in stylesheets])
+    if purge:
+        named = dict.fromkeys(url for text in texts.values() for url in _SCRIPT.findall(text))
+        for url in named:
+            _read(root, url)  # a missing script is named, as the bundles name it
+        css = purge_css(root, css, [*sources, *(root / url.lstrip("/") for url in named)])
     css_url = _write_hashed(out, "site", ".css", css)
     images: dict[str, str] = {}
     pages: list[Page] = []
@@ -154,9 +189,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path("static_site"))
     parser.add_argument("--out", type=Path, default=None, help="default: <root>/dist")
+    parser.add_argument("--purge", action="store_true", help="keep only the CSS rules the pages can use (PurgeCSS)")
     arguments = parser.parse_args()
     out = arguments.out or arguments.root / "dist"
-    for page in build(arguments.root, out):
+    for page in build(arguments.root, out, purge=arguments.purge):
         print(f"{page.name}: {len(page.requests)} requests ({', '.join(page.requests)})")
 
 

@@ -393,14 +393,9 @@
       if (state.live !== socket || !state.session) return;
       let data = null;
       try { data = JSON.parse(event.data); } catch { return; }
-      if (!data || data.id !== state.session.id) return;
-      if (data.error) { // closed elsewhere (another tab): as the read would say it
-        closeLive();
-        say("session-error", "staff.gone");
-        show("cancel", false);
-        show("new-session", true);
-        return;
-      }
+      // Only what the official did not do is pushed (the login, DigiD's events); another tab's own actions show at
+      // this page's next read or action.
+      if (!data || data.id !== state.session.id || data.error) return;
       state.session = { ...state.session, ...data };
       renderSession();
     });

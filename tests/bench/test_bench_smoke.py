@@ -17,7 +17,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from bench.calls import AwsMeter, percentile, summary
+from bench.calls import AwsMeter, dynamodb_item_bytes, percentile, summary
 from bench.cost import (
     add_cost,
     cold_share,
@@ -73,6 +73,53 @@ def test_the_meter_counts_each_aws_call_made_inside_a_reading_by_service_and_ope
     assert reading.aws_seconds > 0
 
 
+def test_an_items_size_is_counted_as_dynamodb_counts_it() -> None:
+    # names and values in UTF-8 bytes; a number one byte per two significant digits plus one; binary its raw bytes;
+    # a map 3 bytes plus one per element
+    item = {
+        "pk": {"S": "é"},
+        "n": {"N": "12345"},
+        "b": {"B": "AAEC"},
+        "ok": {"BOOL": True},
+        "m": {"M": {"k": {"S": "v"}}},
+    }
+    assert dynamodb_item_bytes(item) == (2 + 2) + (1 + 4) + (1 + 3) + (2 + 1) + (1 + 3 + 1 + 1 + 1)
+
+
+def test_the_meter_measures_dynamodb_request_units_from_the_items_sizes(table: Any) -> None:
+    big = {"pk": {"S": "big"}, "data": {"S": "x" * 1500}}  # 1,507 bytes: two started KB
+    with AwsMeter() as meter:
+        # Given an item of two started KB and a small one
+        table.put_item(TableName="t", Item=big)
+        table.put_item(TableName="t", Item={"pk": {"S": "small"}})
+        # When a small update of the big item, a read of each, a missing item's read, and a transaction are made
+        with meter.reading() as update:
+            table.update_item(
+                TableName="t",
+                Key={"pk": {"S": "big"}},
+                UpdateExpression="SET n = :n",
+                ExpressionAttributeValues={":n": {"N": "1"}},
+            )
+        with meter.reading() as reads:
+            table.get_item(TableName="t", Key={"pk": {"S": "big"}}, ConsistentRead=True)
+            table.get_item(TableName="t", Key={"pk": {"S": "nothing"}})  # eventually consistent, missing: half
+            table.batch_get_item(
+                RequestItems={"t": {"Keys": [{"pk": {"S": "big"}}, {"pk": {"S": "small"}}], "ConsistentRead": True}}
+            )
+        with meter.reading() as transaction:
+            table.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": "t", "Item": {"pk": {"S": "new"}}}},
+                    {"Delete": {"TableName": "t", "Key": {"pk": {"S": "big"}}}},
+                ]
+            )
+    # Then an update is billed by the larger item (2 WRU, not 1), a read per started 4 KB, a transaction 2 per KB
+    assert dict(update.units) == {"WRU": 2}
+    assert dict(reads.units) == {"RRU": 1 + 0.5 + 2}
+    assert dict(transaction.units) == {"WRU": 2 * 1 + 2 * 2}
+    assert dict(update.calls) == {"dynamodb:UpdateItem": 1}  # the meter's own look-ups at moto are no calls
+
+
 def test_the_meter_puts_botocore_back_as_it_was() -> None:
     from botocore.client import BaseClient
 
@@ -110,7 +157,12 @@ def test_the_cost_model_computes_a_known_figure_from_known_inputs() -> None:
         "access_log_bytes_per_request": 0,
         "cloudfront_log_bytes_per_request": 0,
     }
-    step = {"memory_mb": 1024, "own_ms": 100.0, "calls": {"kms:GenerateMac": 1, "dynamodb:PutItem": 1}}
+    step = {
+        "memory_mb": 1024,
+        "own_ms": 100.0,
+        "calls": {"kms:GenerateMac": 1, "dynamodb:PutItem": 1},
+        "dynamodb_units": {"WRU": 1},
+    }
     # When it is priced
     cost = flow_cost([step], assumptions, waf=False, cold_start_share=0.0)
     # Then it is the sum of the list prices, per 1,000 (the API request reaches the HTTP API through CloudFront)

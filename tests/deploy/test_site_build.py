@@ -1,6 +1,7 @@
 """The served site: one stylesheet for every page and one script per page, content-hashed and cached for good."""
 
 import base64
+import re
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,16 @@ def test_the_bundles_hold_the_files_in_the_pages_order(site: Path) -> None:
     assert "window.T.nl}\n;\n" in js
 
 
+def test_each_stylesheets_first_rule_stays_valid_in_the_joined_one(site: Path) -> None:
+    # Given stylesheets whose first rule declares tokens on :root, as a theme and site.css do
+    (site / "assets" / "site.css").write_text(":root { --lb-text: black; }\np { color: var(--lb-text); }\n")
+    # When they are joined, then no ';' stands between two files: it would make the next file's :root rule invalid
+    pages = {built.name: built for built in build(site, site / "dist")}
+    css = (site / "dist" / pages["index.html"].stylesheet.lstrip("/")).read_text(encoding="utf-8")
+    assert ";" not in re.sub(r"\{[^{}]*\}", "{}", css)
+    assert "}\n:root { --lb-text: black; }" in css
+
+
 def test_a_changed_file_gets_a_new_name(site: Path) -> None:
     before = {built.name: built for built in build(site, site / "dist")}
     (site / "assets" / "start.js").write_text('"use strict";\nwindow.changed = 1;\n', encoding="utf-8")
@@ -129,3 +140,87 @@ def test_pages_naming_their_stylesheets_in_conflicting_orders_are_refused(site: 
 )
 def test_only_hashed_names_are_cached_for_good(key: str, expected: str) -> None:
     assert cache_control(key) == expected
+
+
+# ---- the purged stylesheet (make site: --purge, PurgeCSS through static_site/tools/purge-css.mjs) ----------------
+
+SITE = Path(__file__).resolve().parents[2] / "static_site"
+
+
+def _needs_npm() -> None:
+    if not (SITE / "node_modules" / "purgecss").is_dir() or not (SITE / "vendor").is_dir():
+        pytest.fail("static_site/node_modules or vendor is missing: run `make site`")
+
+
+def _class_selectors(css: str) -> set[str]:
+    """The class names the stylesheet's selectors name (declarations taken out first: no url(x.svg) counts)."""
+    selectors = re.sub(r"\{[^{}]*\}", "{}", re.sub(r"/\*.*?\*/", "", css, flags=re.S))
+    return set(re.findall(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)", selectors))
+
+
+def test_purging_keeps_the_rules_the_pages_and_scripts_use_and_drops_the_rest(site: Path) -> None:
+    # Given a site whose stylesheet has a rule for a class no page or script uses, and one a script sets
+    _needs_npm()
+    (site / "tools").symlink_to(SITE / "tools")
+    (site / "node_modules").symlink_to(SITE / "node_modules")
+    (site / "vendor" / "button.css").write_text(
+        ".button { color: blue; }\n.never-used { color: red; }\n.lb-logo { width: 1px; }\n.shown { color: green; }\n"
+        "img { border: 0; }\ntable { color: red; }\n"
+    )
+    (site / "assets" / "start.js").write_text('"use strict";\ndocument.body.classList.add("shown");\n')
+    # When it is built with --purge
+    pages = {built.name: built for built in build(site, site / "dist", purge=True)}
+    css = (site / "dist" / pages["index.html"].stylesheet.lstrip("/")).read_text()
+    # Then the page's and the script's classes keep their rules, and so do its elements'; the unused ones go
+    assert {"lb-logo", "shown"} <= _class_selectors(css) and "img {" in css
+    assert "never-used" not in css and "table" not in css
+
+
+def _runtime_classes(script: str) -> set[str]:
+    """Class names the scripts build at run time from pieces: each ``${...}`` in a class string, expanded."""
+    from legitimatie.sessions.model import Status
+
+    found: set[str] = set()
+    for template in re.findall(r"class(?:Name\s*=|List\.\w+\()\s*`([^`]*)`", script):
+        expressions = re.findall(r"\$\{([^}]*)\}", template)
+        words = re.sub(r"\$\{[^}]*\}", "\0", template).split()
+        pieces = iter(expressions)
+        for word in words:
+            if "\0" not in word:
+                found.add(word)
+                continue
+            head, tail = word.split("\0", 1)
+            expression = next(pieces)
+            choices = re.findall(r'"([\w-]+)"', expression)
+            if expression.endswith(".status"):  # the staff page's status line: every status a session has
+                choices = [status.value for status in Status]
+            assert choices, f"{word}: built from {expression!r}; name its values here and in purge-css.mjs's SAFELIST"
+            found.update(f"{head}{choice}{tail}" for choice in choices)
+    return found
+
+
+def test_every_class_the_built_pages_and_scripts_use_keeps_its_rules_in_the_purged_stylesheet(tmp_path: Path) -> None:
+    # Given the real site built as served (purged) and as it was (the whole library)
+    _needs_npm()
+    served = {p.name: p for p in build(SITE, tmp_path / "purged", purge=True)}
+    whole = {p.name: p for p in build(SITE, tmp_path / "whole")}
+    purged_css = (tmp_path / "purged" / served["index.html"].stylesheet.lstrip("/")).read_text()
+    whole_css = (tmp_path / "whole" / whole["index.html"].stylesheet.lstrip("/")).read_text()
+    assert len(purged_css) < len(whole_css) / 2  # the component library is mostly components these pages never show
+    # When every class the pages name and the scripts set (literal or built at run time) is collected
+    used: set[str] = set()
+    for page in served.values():
+        html = (tmp_path / "purged" / page.name).read_text()
+        used.update(word for value in re.findall(r'class="([^"]*)"', html) for word in value.split())
+        if page.script:
+            script = (tmp_path / "purged" / page.script.lstrip("/")).read_text()
+            used.update(
+                word
+                for value in re.findall(r'class(?:Name\s*=|List\.\w+\()\s*"([^"]*)"', script)
+                for word in value.split()
+            )
+            used |= _runtime_classes(script)
+    assert {"lb-status--logged_in", "utrecht-button--secondary-action"} <= used
+    # Then each that has rules in the whole library still has them in the served stylesheet
+    missing = sorted(name for name in used & _class_selectors(whole_css) if name not in _class_selectors(purged_css))
+    assert missing == []

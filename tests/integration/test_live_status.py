@@ -7,12 +7,15 @@ import copy
 import json
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 import boto3
 import pytest
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
+import code_check.handler as code_check
 import live.handler as live_fn
+import outcome.handler as outcome_fn
 import sessions.handler as sessions_fn
 
 from .conftest import EVENTS, REGION, Aws, LambdaContext, http_event, invoke
@@ -162,3 +165,58 @@ def test_a_ticket_opens_nothing_once_its_minute_is_over(aws: Aws) -> None:
     # And a second before, it opens the connection once
     assert live.connect_with_ticket(ticket.value, connection, ticket.expires_at - timedelta(seconds=1)) is True
     assert live.connect_with_ticket(ticket.value, connection, ticket.expires_at - timedelta(seconds=1)) is False
+
+
+def _pushed(session_id: str) -> tuple[dict[str, Any], Any]:
+    """The stream's invocation for a change of the session, with the AWS calls it made (counted at botocore)."""
+    from bench.calls import AwsMeter
+
+    with AwsMeter() as meter, meter.reading() as reading:
+        answer = live_fn.lambda_handler(stream_event(session_id), LambdaContext())
+    assert answer == {"batchItemFailures": []}
+    return answer, reading.calls
+
+
+def test_each_page_is_pushed_only_what_it_did_not_do_itself(origin_checked: Aws) -> None:
+    # Given a flow B session followed by the official's page (its ticket) and the resident's result page
+    from datetime import UTC, datetime, timedelta
+
+    from legitimatie.adapters.dynamodb import DynamoDbLiveChannels
+    from legitimatie.live.model import LiveConnection, Role
+
+    create = through_cloudfront(http_event("POST", "/api/sessions", body={"flow": "known_bsn", "bsn": BSN}))
+    status, created = invoke(sessions_fn.lambda_handler, create)
+    assert status == 201
+    session_id = created["id"]
+    assert live_fn.lambda_handler(connect_event("OfficialB1=", created["live_ticket"]), LambdaContext()) == {
+        "statusCode": 200
+    }
+    live = DynamoDbLiveChannels(boto3.client("dynamodb", region_name=REGION), origin_checked.table_name)
+    in_two_hours = datetime.now(UTC) + timedelta(hours=2)
+    live.connect(UUID(session_id), LiveConnection("ResidentB1=", Role.RESIDENT, in_two_hours), in_two_hours)
+
+    # When the resident logs in: the official's page hears of it, the resident's (still waiting) does not
+    resident_logs_in(origin_checked, session_id, BSN)
+    _, calls = _pushed(session_id)
+    assert calls["apigatewaymanagementapi:PostToConnection"] == 1
+    assert json.loads(sent_to("OfficialB1="))["status"] == "logged_in" and sent_to("ResidentB1=") == b""
+    official_heard = sent_to("OfficialB1=")
+
+    # When the official checks the code: neither page is told (the official's shows its own answer), no BSN opened
+    check = through_cloudfront(
+        http_event("POST", "/api/sessions/{id}/check", path_params={"id": session_id}, body={"code": created["code"]})
+    )
+    assert invoke(code_check.lambda_handler, check)[1]["match"] is True
+    _, calls = _pushed(session_id)
+    assert "apigatewaymanagementapi:PostToConnection" not in calls and "kms:Decrypt" not in calls
+
+    # When the official completes: only the resident's page hears the outcome
+    body = {"outcome": "identified"}
+    complete = through_cloudfront(
+        http_event("POST", "/api/sessions/{id}/complete", path_params={"id": session_id}, body=body)
+    )
+    assert invoke(outcome_fn.lambda_handler, complete)[0] == 200
+    _, calls = _pushed(session_id)
+    assert calls["apigatewaymanagementapi:PostToConnection"] == 1 and "kms:Decrypt" not in calls
+    assert json.loads(sent_to("ResidentB1=")) == {"outcome": "identified"}
+    assert sent_to("OfficialB1=") == official_heard

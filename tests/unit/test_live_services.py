@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -12,10 +13,10 @@ from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.errors import NotAllowed, SessionNotFound
 from legitimatie.live.model import LiveConnection, LiveTicket, Role, parse_ticket
-from legitimatie.live.services import connect_official, issue_ticket, push_change
+from legitimatie.live.services import LivePushReport, connect_official, issue_ticket, push_change
 from legitimatie.policy import ServicePolicy
 from legitimatie.resident import ResidentKey
-from legitimatie.sessions.model import Official, Session, Status
+from legitimatie.sessions.model import Official, ResidentEvent, Session, Status
 from legitimatie.sessions.services import create_handover_session, record_resident_login
 from tests.fakes import AUDIT, METRICS, CountingMetrics, FakeCipher, HmacMacKey, InMemorySessionRepository
 
@@ -102,13 +103,30 @@ def test_a_ticket_that_is_not_one_opens_nothing() -> None:
     assert live.open == {}
 
 
-def test_a_login_pushes_the_officials_view_to_the_official_and_only_the_outcome_to_the_resident() -> None:
+def both_pages_follow(sessions: InMemorySessionRepository, session: Session) -> InMemoryLiveChannels:
+    live = InMemoryLiveChannels(sessions)
+    live.connect(session.id, LiveConnection("official-1", Role.OFFICIAL, NOW + timedelta(hours=2)), session.expires_at)
+    live.connect(session.id, LiveConnection("resident-1", Role.RESIDENT, NOW + timedelta(hours=2)), session.expires_at)
+    return live
+
+
+class CountingCipher(FakeCipher):
+    """Counts the decryptions a push costs (each one a KMS Decrypt in the Live function)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened = 0
+
+    def open(self, ciphertext: bytes, context: Mapping[str, str]) -> bytes:
+        self.opened += 1
+        return super().open(ciphertext, context)
+
+
+def test_a_login_pushes_the_officials_view_to_the_official_and_nothing_to_the_waiting_resident() -> None:
     # Given a session with the official's and the resident's pages connected
     sessions, cipher = InMemorySessionRepository(), FakeCipher()
-    live = InMemoryLiveChannels(sessions)
     before = new_session(sessions)
-    live.connect(before.id, LiveConnection("official-1", Role.OFFICIAL, NOW + timedelta(hours=2)), before.expires_at)
-    live.connect(before.id, LiveConnection("resident-1", Role.RESIDENT, NOW + timedelta(hours=2)), before.expires_at)
+    live = both_pages_follow(sessions, before)
     logged_in(before, sessions, cipher)
     pushes, metrics = RecordingPushes(), CountingMetrics()
     # When the change is pushed
@@ -121,13 +139,80 @@ def test_a_login_pushes_the_officials_view_to_the_official_and_only_the_outcome_
         metrics=metrics,
         now=NOW,
     )
-    # Then the official's page gets its view with the BSN (flow C), the resident's the outcome and nothing else
-    assert report.sent == 2
-    assert dict(pushes.sent) == {
-        "official-1": {"status": "logged_in", "bsn": RESIDENT},
-        "resident-1": {"outcome": "waiting"},
-    }
-    assert metrics.counts == {"LivePushes": 2}
+    # Then the official's page gets its view with the BSN (flow C); the resident's, still waiting, gets nothing
+    assert report == LivePushReport(sent=1, gone=0)
+    assert pushes.sent == [("official-1", {"status": "logged_in", "bsn": RESIDENT})]
+    assert metrics.counts == {"LivePushes": 1}
+
+
+def test_an_event_at_digid_while_the_session_waits_is_pushed_to_the_official_only() -> None:
+    # Given a waiting session whose resident stopped at DigiD, both pages following it
+    sessions = InMemorySessionRepository()
+    session = new_session(sessions)
+    live = both_pages_follow(sessions, session)
+    sessions.sessions[session.id] = replace(session, resident_event=ResidentEvent.CANCELLED)
+    pushes = RecordingPushes()
+    # When the change is pushed, then the official's page hears of it and the resident's (still waiting) does not
+    assert push(live, pushes, session.id) == (1, 0)
+    assert [connection for connection, _ in pushes.sent] == ["official-1"]
+
+
+def test_the_logins_start_at_digid_is_pushed_to_no_page() -> None:
+    # Given a waiting session, both pages following it, whose resident started the login (a write of the session
+    # that changes nothing either page shows)
+    sessions = InMemorySessionRepository()
+    session = new_session(sessions)
+    live = both_pages_follow(sessions, session)
+    pushes = RecordingPushes()
+    # When the change is pushed, then no page is sent anything
+    assert push(live, pushes, session.id) == (0, 0)
+    assert pushes.sent == []
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        (Status.VERIFIED, None),
+        (Status.COMPLETED, "identified"),
+        (Status.NOT_IDENTIFIED, "not_identified"),
+        (Status.LOCKED, "locked"),
+        (Status.CANCELLED, "cancelled"),
+    ],
+)
+def test_the_officials_own_steps_are_not_pushed_to_their_page_and_only_an_outcome_to_the_residents(
+    status: Status, outcome: str | None
+) -> None:
+    # Given a logged-in session (flow C: a sealed BSN) followed by both pages
+    sessions, cipher = InMemorySessionRepository(), CountingCipher()
+    session = logged_in(new_session(sessions), sessions, cipher)
+    live = both_pages_follow(sessions, session)
+    # When the official's own check, close or cancel changed it (as the stored session says) and it is pushed
+    sessions.sessions[session.id] = replace(session, status=status)
+    pushes = RecordingPushes()
+    report = push_change(
+        session.id, live=live, pushes=pushes, cipher=cipher, official_body=lambda v: {}, metrics=METRICS, now=NOW
+    )
+    # Then the official's page gets nothing (and no BSN is decrypted for it); the resident's only an outcome
+    assert pushes.sent == ([] if outcome is None else [("resident-1", {"outcome": outcome})])
+    assert report.sent == len(pushes.sent)
+    assert cipher.opened == 0
+
+
+def test_a_changed_session_past_its_end_tells_both_pages_it_expired() -> None:
+    sessions = InMemorySessionRepository()
+    session = new_session(sessions)
+    live = both_pages_follow(sessions, session)
+    pushes = RecordingPushes()
+    report = push_change(
+        session.id,
+        live=live,
+        pushes=pushes,
+        cipher=FakeCipher(),
+        official_body=lambda v: {"seen": True},
+        metrics=METRICS,
+        now=session.expires_at,
+    )
+    assert report.sent == 2 and pushes.sent == [("official-1", {"seen": True}), ("resident-1", {"outcome": "expired"})]
 
 
 def push(live: InMemoryLiveChannels, pushes: RecordingPushes, session_id: UUID) -> tuple[int, int]:
@@ -149,6 +234,7 @@ def test_a_gone_page_or_an_expired_connection_fails_nothing_and_gets_nothing() -
     session = new_session(sessions)
     live.connect(session.id, LiveConnection("closed-tab", Role.OFFICIAL, NOW + timedelta(hours=2)), session.expires_at)
     live.connect(session.id, LiveConnection("old", Role.OFFICIAL, NOW - timedelta(seconds=1)), session.expires_at)
+    sessions.sessions[session.id] = replace(session, resident_event=ResidentEvent.LOA_TOO_LOW)
     pushes = RecordingPushes(gone=frozenset({"closed-tab"}))
     # A closed tab is reported gone, and an expired connection is not tried at all
     assert push(live, pushes, session.id) == (0, 1)
@@ -164,17 +250,6 @@ def test_a_session_no_page_follows_or_that_is_gone_pushes_nothing() -> None:
     live.connect(UUID(int=1), LiveConnection("tab", Role.OFFICIAL, NOW + timedelta(hours=2)), session.expires_at)
     assert push(live, pushes, UUID(int=1)) == (0, 0)  # a record without its session
     assert pushes.sent == []
-
-
-def test_a_closed_session_is_gone_for_the_official_as_their_read_would_say() -> None:
-    sessions = InMemorySessionRepository()
-    live = InMemoryLiveChannels(sessions)
-    session = new_session(sessions)
-    live.connect(session.id, LiveConnection("tab", Role.OFFICIAL, NOW + timedelta(hours=2)), session.expires_at)
-    sessions.sessions[session.id] = replace(session, status=Status.CANCELLED)
-    pushes = RecordingPushes()
-    push(live, pushes, session.id)
-    assert [body["error"] for _, body in pushes.sent] == ["session_not_found"]
 
 
 def test_an_opened_connection_is_counted_by_its_role() -> None:

@@ -11,9 +11,9 @@ from ..errors import NotAllowed, SessionNotFound
 from ..login.ports import ResidentResults
 from ..login.services import resident_outcome, resident_result
 from ..ports import BsnCipher, Metrics
-from ..sessions.model import Official
+from ..sessions.model import Official, Session, Status
 from ..sessions.ports import SessionRepository
-from ..sessions.services import CLOSED, OfficialSessionView, session_view
+from ..sessions.services import OfficialSessionView, session_view
 from .model import CONNECTION_LIFETIME, LiveConnection, LiveTicket, Role, new_ticket
 from .model import parse_ticket as _parse_ticket
 from .ports import LiveChannels, LivePushes
@@ -73,6 +73,19 @@ class LivePushReport:
     gone: int = 0
 
 
+def _wants_push(role: Role, session: Session, status: Status) -> bool:
+    """Whether a page of ``role`` is told of the session now in ``status`` (as at the read, expiry included). The
+    resident's page only of an outcome that is no longer ``waiting``. The official's page only of what the official
+    did not do: DigiD's event while the session waits for the resident (a cancel, a level too low; the login's start
+    changes nothing their page shows), the login, and a changed session found past its end. Their own check, close
+    or cancel, and the proof gathering after the close, their page shows from its own answer already."""
+    if role is Role.RESIDENT:
+        return resident_outcome(status) != "waiting"
+    if status is Status.CREATED:
+        return session.resident_event is not None
+    return status in (Status.LOGGED_IN, Status.EXPIRED)
+
+
 def push_change(
     session_id: UUID,
     *,
@@ -83,26 +96,29 @@ def push_change(
     metrics: Metrics,
     now: datetime,
 ) -> LivePushReport:
-    """A session changed: its connections in time get what their page would read now. The official's page gets
-    the body of ``GET /api/sessions/{id}`` (built by ``official_body``), the resident's the outcome of
-    ``GET /api/public/result`` (never a BSN); a closed session is gone for the official, as that read says it with
-    ``session_not_found``. A session no page follows pushes nothing."""
+    """A session changed: the connections in time whose page needs it (``_wants_push``) get what their page would
+    read now. The official's page gets the body of ``GET /api/sessions/{id}`` (built by ``official_body``; the BSN
+    is decrypted only then), the resident's the outcome of ``GET /api/public/result`` (never a BSN). A page that
+    needs nothing, or a session no page follows, costs no message and no decryption.
+
+    The official's own actions (the check, the close, the cancel) are not pushed: the page that acted shows its
+    answer. A second tab of the same session learns them at its next read or action, which the server refuses
+    with a clear 409 (or a 404 for a closed session) when it no longer fits."""
     session, connections = live.session_and_connections(session_id, now)
     if session is None or not connections:
         return LivePushReport()
-    official: dict[str, object] | None = None
-    resident: dict[str, object] = {"outcome": resident_outcome(session.status_at(now))}
+    status = session.status_at(now)
+    wanted = [connection for connection in connections if _wants_push(connection.role, session, status)]
+    bodies: dict[Role, dict[str, object]] = {}
     sent = gone = 0
-    for connection in connections:
-        if connection.role is Role.OFFICIAL:
-            if official is None and session.status in CLOSED:
-                official = {"id": str(session.id), "error": "session_not_found", "message": "There is no such session."}
-            elif official is None:
-                official = official_body(session_view(session, cipher=cipher, now=now))
-            body = official
-        else:
-            body = resident
-        if pushes.push(connection.connection_id, body):
+    for connection in wanted:
+        if connection.role not in bodies:
+            bodies[connection.role] = (
+                official_body(session_view(session, cipher=cipher, now=now))
+                if connection.role is Role.OFFICIAL
+                else {"outcome": resident_outcome(status)}
+            )
+        if pushes.push(connection.connection_id, bodies[connection.role]):
             sent += 1
         else:
             gone += 1
