@@ -128,11 +128,26 @@ def test_only_a_close_loads_the_proofs_modules() -> None:
         "import sessions.handler, code_check.handler\n"
         "before = sorted(m for m in sys.modules if m.startswith(('legitimatie.proofs', 'legitimatie.adapters.sqs')))\n"
         "import outcome.handler\n"
-        "after = 'legitimatie.proofs.services' in sys.modules\n"
+        "after = 'legitimatie.proofs.model' in sys.modules\n"
         "print(json.dumps({'before': before, 'outcome': after}))\n"
     )
     # Then no proofs module was loaded until the function that closes sessions was
     assert result == {"before": [], "outcome": True}
+
+
+def test_a_close_does_not_load_the_sweeps_resend_of_pending_proofs() -> None:
+    # Given a fresh interpreter
+    # When the outcome handler imports (its close), and then its schedule's module
+    result = fresh(
+        "import json, sys\n"
+        "import outcome.handler\n"
+        "resend = ('outcome.sweep', 'legitimatie.proofs.services')\n"
+        "before = sorted(m for m in resend if m in sys.modules)\n"
+        "import outcome.sweep\n"
+        "print(json.dumps({'before': before, 'sweep': sorted(m for m in resend if m in sys.modules)}))\n"
+    )
+    # Then the resend (the proofs' services) came only with the sweep
+    assert result == {"before": [], "sweep": ["legitimatie.proofs.services", "outcome.sweep"]}
 
 
 def test_no_function_but_digid_loads_the_login_model_when_it_starts() -> None:
