@@ -21,8 +21,8 @@ from legitimatie.live.model import LiveTicket
 from legitimatie.policy import ServicePolicy
 from legitimatie.resident import ResidentKey
 from legitimatie.runtime.aws import aws_client
+from legitimatie.runtime.key_settings import KeySettings, StaffSettings
 from legitimatie.runtime.observability import audit_trail, counts
-from legitimatie.runtime.settings import KeySettings, StaffSettings
 from legitimatie.sessions.model import Official, Session
 from legitimatie.sessions.services import create_followed_session
 
@@ -35,7 +35,7 @@ __all__ = ["Settings", "Wiring", "wiring"]
 
 
 class Settings(KeySettings, StaffSettings):
-    pass
+    """The sessions function's settings: the keys, the look-up group and the ones every function has."""
 
 
 @dataclass(frozen=True)

@@ -202,3 +202,46 @@ def test_only_the_digid_function_builds_the_digid_logins_own_types() -> None:
     )
     # Then none of the DigiD login's types (each frozen dataclass ~0.8 ms to build) was built before the DigiD function
     assert result == {"before": [], "digid": DIGID_LOGIN_TYPES}
+
+
+LIVE_ENVIRONMENT = {
+    "TABLE_NAME": "legitimatie",
+    "MUNICIPALITY_NAME": "Voorbeeld",
+    "GEMEENTECODE": "0999",
+    "MINIMUM_LOA": "midden",
+    "SESSION_LIFETIME_MINUTES": "30",
+    "SITE_URL": "https://beeldbellen.example.nl",
+    "DATA_KEY_ID": "alias/data",
+    "LIVE_ENDPOINT": "https://abc.execute-api.eu-west-1.amazonaws.com/live",
+}
+
+
+def test_the_live_functions_ticket_route_loads_neither_the_logins_part_nor_the_session_services() -> None:
+    # Given a fresh interpreter with the live function's settings
+    # When the live handler imports and builds its wiring (what a ticket request does), and then a resident's
+    # $connect needs the results and the socket's module
+    result = fresh(
+        "import json, os, sys\n"
+        f"os.environ.update({LIVE_ENVIRONMENT!r})\n"
+        "def loaded():\n"
+        "    prefixes = ('legitimatie.login.', 'legitimatie.live.services', 'legitimatie.sessions.services')\n"
+        "    return sorted(m for m in sys.modules if m.startswith(prefixes) or m == 'legitimatie.adapters.dynamodb.logins')\n"
+        "import live.handler, live.wiring\n"
+        "w = live.wiring.wiring()\n"
+        "before = loaded()\n"
+        "w.results\n"
+        "import live.events\n"
+        "print(json.dumps({'before': before, 'socket': loaded()}))\n"
+    )
+    # Then the ticket's path loaded none of them; the resident's connection and the pushes load them when they come
+    assert result == {
+        "before": [],
+        "socket": [
+            "legitimatie.adapters.dynamodb.logins",
+            "legitimatie.live.services",
+            "legitimatie.login.model",
+            "legitimatie.login.ports",
+            "legitimatie.login.services",
+            "legitimatie.sessions.services",
+        ],
+    }

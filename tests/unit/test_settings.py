@@ -8,7 +8,8 @@ import pytest
 
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.runtime.delivery_settings import DeliverySettings
-from legitimatie.runtime.settings import ConfigurationError, KeySettings, StaffSettings
+from legitimatie.runtime.key_settings import KeySettings, StaffSettings
+from legitimatie.runtime.settings import ConfigurationError
 
 GOOD = {
     "TABLE_NAME": "sessions",

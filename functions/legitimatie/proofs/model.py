@@ -132,6 +132,8 @@ class ProofRecord:
 
 @dataclass(frozen=True)
 class ZaakSpec:
+    """The case (zaak) a proof is filed in, as the case system is asked to create it."""
+
     identificatie: str
     startdatum: str
     control_code: str | None
@@ -140,6 +142,8 @@ class ZaakSpec:
 
 @dataclass(frozen=True)
 class DocumentSpec:
+    """The proof as a document of the case system (its metadata; the PDF goes with it)."""
+
     identificatie: str
     titel: str
     creatiedatum: str

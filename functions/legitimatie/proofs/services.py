@@ -111,6 +111,8 @@ def parse_document_id(raw: str) -> UUID:
 
 @dataclass(frozen=True)
 class ProofView:
+    """A proof's record for the official, with a short-lived download link once it is stored."""
+
     record: ProofRecord
     download_url: str | None
 

@@ -21,7 +21,6 @@ from ..bsn import Bsn
 from ..errors import (
     ConcurrentUpdate,
     InvalidInput,
-    InvalidSessionId,
     ProofNotFound,
     SessionExpired,
     SessionNotFound,
@@ -33,6 +32,7 @@ from ..ports import AuditTrail, BsnCipher, Metrics
 from ..resident import Resident, ResidentKey
 from .control_code import codes_equal
 from .model import CheckOutcome, Flow, Official, Outcome, ResidentEvent, ResidentLogin, Session, Status
+from .model import parse_session_id as parse_session_id  # where the handlers have always found it
 from .ports import ClosedSessions, ExpiredRecords, SessionRepository
 
 if TYPE_CHECKING:  # only named in signatures here: only the proofs function, gathering, loads the proofs modules
@@ -73,17 +73,6 @@ class OfficialSessionView:
     session: Session
     status: Status
     bsn: Bsn | None
-
-
-def parse_session_id(raw: str) -> UUID:
-    """Session ids are UUID v4 strings; anything else is bad input, never a lookup."""
-    try:
-        session_id = UUID(raw)
-    except (ValueError, AttributeError, TypeError):
-        raise InvalidSessionId("This is not a valid session id.") from None
-    if session_id.version != 4 or str(session_id) != raw.strip().lower():
-        raise InvalidSessionId("This is not a valid session id.")
-    return session_id
 
 
 def bsn_context(session_id: UUID) -> dict[str, str]:
