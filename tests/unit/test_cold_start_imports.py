@@ -150,6 +150,24 @@ def test_a_close_does_not_load_the_sweeps_resend_of_pending_proofs() -> None:
     assert result == {"before": [], "sweep": ["legitimatie.proofs.services", "outcome.sweep"]}
 
 
+def test_a_close_builds_the_proof_record_but_not_what_the_proof_says() -> None:
+    # Given a fresh interpreter
+    # When the outcome handler imports (a close writes the proof's record), and then the proofs handler
+    result = fresh(
+        "import json, sys\n"
+        "import outcome.handler\n"
+        "from legitimatie.adapters.dynamodb import DynamoDbProofOutbox\n"
+        "before = {m: m in sys.modules for m in ('legitimatie.proofs.model', 'legitimatie.proofs.content')}\n"
+        "import proofs.handler\n"
+        "print(json.dumps({'before': before, 'proofs': 'legitimatie.proofs.content' in sys.modules}))\n"
+    )
+    # Then the request, the PDF's content and the case system's specs came only with the proofs function
+    assert result == {
+        "before": {"legitimatie.proofs.model": True, "legitimatie.proofs.content": False},
+        "proofs": True,
+    }
+
+
 def test_no_function_but_digid_loads_the_login_model_when_it_starts() -> None:
     # Given a fresh interpreter
     # When the code check, outcome and sessions handlers import (Sessions loads the login's modules in its wiring,

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from ..live.model import LiveTicket
     from ..login.digid_model import ResultGrant, TakenLogin
     from ..login.model import Identification
-    from ..proofs.model import ProofRecord, ProofRequest
+    from ..proofs.content import ProofRequest
+    from ..proofs.model import ProofRecord
     from .model import Official, Outcome, ResidentEvent, Status
 
 __all__ = ["ClosedSessions", "ExpiredRecords", "RefusedClose", "SessionRepository"]

@@ -38,7 +38,8 @@ from .ports import ClosedSessions, ExpiredRecords, SessionRepository
 if TYPE_CHECKING:  # only named in signatures here: only the proofs function, gathering, loads the proofs modules
     from ..live.model import LiveTicket
     from ..login.digid_model import DigidAssertion, ResultGrant, TakenLogin
-    from ..proofs.model import ProofRecord, ProofRequest
+    from ..proofs.content import ProofRequest
+    from ..proofs.model import ProofRecord
     from ..proofs.ports import ProofOutbox
 
 __all__ = [

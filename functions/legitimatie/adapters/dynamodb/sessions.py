@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from ...live.model import LiveTicket
     from ...login.digid_model import ResultGrant, TakenLogin
     from ...login.model import Identification
-    from ...proofs.model import ProofRecord, ProofRequest
+    from ...proofs.content import ProofRequest
+    from ...proofs.model import ProofRecord
 else:
     DynamoDBClient = Any
 
