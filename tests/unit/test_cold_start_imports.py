@@ -263,3 +263,27 @@ def test_the_live_functions_ticket_route_loads_neither_the_logins_part_nor_the_s
             "legitimatie.sessions.services",
         ],
     }
+
+
+def test_the_api_handlers_parse_no_powertools_init_they_do_not_ask_a_name_of() -> None:
+    # Given a fresh interpreter that notes which files are parsed for their imports
+    # When the API handlers import (their resolver's submodules by full name), and then a name of the package is asked
+    result = fresh(
+        "import ast, json, sys\n"
+        "parsed, real = [], ast.parse\n"
+        "def noting(source, filename='<unknown>', *args, **kwargs):\n"
+        "    parsed.append(filename.replace(chr(92), '/').split('aws_lambda_powertools/')[-1])\n"
+        "    return real(source, filename, *args, **kwargs)\n"
+        "ast.parse = noting\n"
+        "import sessions.handler, code_check.handler, outcome.handler, live.handler\n"
+        "before = sorted(parsed)\n"
+        "from aws_lambda_powertools.event_handler import Response\n"
+        "print(json.dumps({'before': before, 'asked': sorted(parsed), 'named': Response.__name__}))\n"
+    )
+    # Then only the data classes' __init__ was parsed (the resolver asks it for five names); the event handler's only
+    # when a name was asked of it
+    assert result == {
+        "before": ["utilities/data_classes/__init__.py"],
+        "asked": ["event_handler/__init__.py", "utilities/data_classes/__init__.py"],
+        "named": "Response",
+    }
