@@ -287,3 +287,17 @@ def test_the_api_handlers_parse_no_powertools_init_they_do_not_ask_a_name_of() -
         "asked": ["event_handler/__init__.py", "utilities/data_classes/__init__.py"],
         "named": "Response",
     }
+
+
+def test_only_the_functions_that_use_the_resident_keys_build_their_settings_class() -> None:
+    # Given a fresh interpreter
+    # When the code check, outcome and live handlers import, and then the sessions handler
+    result = fresh(
+        "import json, sys\n"
+        "import code_check.handler, outcome.handler, live.handler\n"
+        "before = 'legitimatie.runtime.key_settings' in sys.modules\n"
+        "import sessions.handler\n"
+        "print(json.dumps({'before': before, 'sessions': 'legitimatie.runtime.key_settings' in sys.modules}))\n"
+    )
+    # Then the key settings (a settings class costs ~1 ms to build) came only with the function that reads them
+    assert result == {"before": False, "sessions": True}

@@ -1,12 +1,11 @@
-"""Settings of the functions that compute control codes and pseudonyms, seal or open a BSN (Sessions, DigiD), and
-decide what an official may look up (Sessions); in a module of their own so that the other functions do not build
-them (settings.py says why)."""
+"""Settings of the functions that compute control codes and pseudonyms and seal or open a BSN (Sessions, DigiD); in a
+module of their own so that the other functions do not build them (settings.py says why)."""
 
 from __future__ import annotations
 
 from .settings import BaseSettings, Field
 
-__all__ = ["KeySettings", "StaffSettings"]
+__all__ = ["KeySettings"]
 
 
 class KeySettings(BaseSettings):
@@ -16,9 +15,3 @@ class KeySettings(BaseSettings):
     # The resident key: one MAC per BSN per step gives the control code (v2) and the audit trail's pseudonym
     # (legitimatie.resident says why it is this key).
     pseudonym_key_id: str = Field(alias="PSEUDONYM_KEY_ID", min_length=1)
-
-
-class StaffSettings(BaseSettings):
-    """Functions that decide what an official may look up."""
-
-    staff_lookup_group: str = Field(alias="STAFF_LOOKUP_GROUP", default="zaak-opzoeken", min_length=1)
