@@ -18,7 +18,8 @@ from legitimatie.errors import ConcurrentUpdate, DomainError, ServiceUnavailable
 from legitimatie.live.model import LiveTicket
 from legitimatie.login.digid_model import PendingLogin, ResultGrant, TakenLogin
 from legitimatie.login.model import CaseNumber, Identification, ResidentResult
-from legitimatie.proofs.model import ProofRecord, ProofRequest
+from legitimatie.proofs.content import ProofRequest
+from legitimatie.proofs.model import ProofRecord
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Official, Outcome, ResidentEvent, Session, Status
 from legitimatie.sessions.ports import RefusedClose

@@ -9,15 +9,8 @@ from uuid import UUID
 from legitimatie.adapters.sqs import proof_message
 from legitimatie.bsn import Bsn
 from legitimatie.errors import ConcurrentUpdate, ServiceUnavailable
-from legitimatie.proofs.model import (
-    DocumentSpec,
-    ProofContent,
-    ProofRecord,
-    ProofRequest,
-    ProofStatus,
-    ZaakSpec,
-    proof_key,
-)
+from legitimatie.proofs.content import DocumentSpec, ProofContent, ProofRequest, ZaakSpec
+from legitimatie.proofs.model import ProofRecord, ProofStatus, proof_key
 from proofs.labels import proof_lines
 
 

@@ -16,8 +16,9 @@ from typing import Any, Literal
 from botocore.exceptions import BotoCoreError, ClientError
 
 from digid.saml import SpConfig
+from legitimatie.runtime.key_settings import KeySettings
 from legitimatie.runtime.secrets import read_json_secret
-from legitimatie.runtime.settings import ConfigurationError, Field, KeySettings
+from legitimatie.runtime.settings import ConfigurationError, Field
 
 __all__ = ["DigidSettings", "load_sp_config"]
 

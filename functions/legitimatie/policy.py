@@ -15,6 +15,8 @@ __all__ = ["ServicePolicy"]
 
 @dataclass(frozen=True)
 class ServicePolicy:
+    """The municipality's rules for every session: who it is, the lowest level of assurance, how long things live."""
+
     municipality_name: str
     gemeentecode: str
     minimum_loa: LevelOfAssurance

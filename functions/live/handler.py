@@ -1,17 +1,15 @@
-"""Live function: tickets for the official's page, WebSocket ``$connect``, and pushes on the session stream."""
+"""Live function: tickets for the official's page (here), WebSocket ``$connect`` and pushes on the session stream
+(events.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from legitimatie.clock import to_iso, utc_now
-from legitimatie.errors import DomainError
-from legitimatie.live.services import connect_official, connect_resident, issue_ticket, push_change
-from legitimatie.runtime.cookies import result_cookie
-from legitimatie.runtime.http import came_through_cloudfront, current_official, json_response, new_resolver
-from legitimatie.runtime.observability import counts, logger, observed
-from legitimatie.runtime.views import official_session_body
-from legitimatie.sessions.services import parse_session_id
+from legitimatie.live.tickets import issue_ticket
+from legitimatie.runtime.http import current_official, json_response, new_resolver
+from legitimatie.runtime.observability import observed
+from legitimatie.sessions.model import parse_session_id
 
 from .wiring import wiring
 
@@ -29,76 +27,12 @@ def new_ticket(session_id: str) -> Any:
     return json_response(201, {"ticket": ticket.value, "expires_at": to_iso(ticket.expires_at)})
 
 
-def _cookies(headers: dict[str, Any]) -> list[str]:
-    """A WebSocket event has no ``cookies`` list: the Cookie header, split as the HTTP API splits it."""
-    raw = next((v for k, v in headers.items() if str(k).lower() == "cookie" and isinstance(v, str)), "")
-    return [part.strip() for part in raw.split(";") if part.strip()]
-
-
-def connect(event: dict[str, Any]) -> dict[str, Any]:
-    """``$connect``: the official's page with ``?ticket=``, the resident's with its result cookie; anything else
-    is refused (403) and changes nothing."""
-    connection_id = (event.get("requestContext") or {}).get("connectionId")
-    if not came_through_cloudfront(event) or not isinstance(connection_id, str) or not connection_id:
-        logger.warning("Live connection refused: it did not come through CloudFront")
-        return {"statusCode": 403}
-    w = wiring()
-    ticket = (event.get("queryStringParameters") or {}).get("ticket")
-    cookie = result_cookie(_cookies(event.get("headers") or {}))
-    try:
-        if ticket is not None:
-            connect_official(ticket, connection_id, live=w.live, metrics=counts, now=utc_now())
-        else:
-            connect_resident(
-                cookie,
-                connection_id,
-                results=w.results,
-                sessions=w.sessions,
-                live=w.live,
-                metrics=counts,
-                now=utc_now(),
-            )
-    except DomainError as exc:
-        logger.info("Live connection refused", extra={"error": exc.code})
-        return {"statusCode": 403}
-    return {"statusCode": 200}
-
-
-def _push(record: Any) -> None:
-    """One record of the session stream (keys only): push the session's change to the pages that follow it."""
-    key = str((record.dynamodb.keys if record.dynamodb else {}).get("pk") or "")
-    if not key.startswith("session#"):
-        return
-    w = wiring()
-    try:
-        push_change(
-            parse_session_id(key.removeprefix("session#")),
-            live=w.live,
-            pushes=w.pushes,
-            cipher=w.cipher,
-            official_body=lambda view: official_session_body(view, w.policy),
-            metrics=counts,
-            now=utc_now(),
-        )
-    except DomainError:
-        logger.exception("Pushing a session change failed")
-        raise
-
-
-def stream(event: dict[str, Any]) -> dict[str, Any]:
-    """Session changes from the table's stream; a record whose push failed is reported (retried), the rest done."""
-    # Imported here: the batch utility (and asyncio with it) costs the $connect and ticket paths' cold start nothing.
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    return dict(process_partial_response(event, _push, processor))
-
-
 def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    if (event.get("requestContext") or {}).get("eventType") == "CONNECT":
-        return connect(event)
-    if "Records" in event:
-        return stream(event)
+    connecting = (event.get("requestContext") or {}).get("eventType") == "CONNECT"
+    if connecting or "Records" in event:
+        from . import events  # the socket's and the stream's events only (events.py says why)
+
+        return events.connect(event) if connecting else events.stream(event)
     return app.resolve(event, context)
 
 

@@ -16,9 +16,9 @@ from legitimatie.runtime.proof_settings import completion_outbox
 from legitimatie.runtime.views import closed_session_body
 from legitimatie.sessions.model import Outcome
 from legitimatie.sessions.services import cancel_session, close_session, parse_session_id
-from outcome.sweep import pending_proofs, store, sweep
+from outcome.store import store
 
-__all__ = ["app", "lambda_handler", "pending_proofs", "store"]
+__all__ = ["app", "lambda_handler"]
 
 app = new_resolver()
 
@@ -67,4 +67,6 @@ def cancel(session_id: str) -> Any:
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "routeKey" in event:  # HTTP API payload 2.0
         return app.resolve(event, context)
-    return sweep()  # the schedule's event carries nothing we need (sweep.py)
+    from outcome.sweep import sweep  # the schedule's path only (sweep.py says why)
+
+    return sweep()  # the schedule's event carries nothing we need

@@ -1,6 +1,8 @@
 """The scheduled sweep (every 15 minutes, template: ``SweepExpiredRecords``): delete every record past its expiry
 (DynamoDB TTL is late), and queue again every proof whose queue message may have been lost (still pending minutes
-after its hand-over). The services record the audit event and the metrics."""
+after its hand-over). The services record the audit event and the metrics.
+
+The handler loads this module on the schedule's path only: a close's cold start does not build the resend's types."""
 
 from __future__ import annotations
 
@@ -8,23 +10,17 @@ import os
 from functools import cache
 from typing import Any
 
-from legitimatie.adapters.dynamodb import DynamoDbProofRecords, DynamoDbSessionRepository
+from legitimatie.adapters.dynamodb import DynamoDbProofRecords
 from legitimatie.adapters.sqs import SqsProofQueue
 from legitimatie.clock import utc_now
 from legitimatie.proofs.services import resend_pending
 from legitimatie.runtime.aws import aws_client
 from legitimatie.runtime.observability import audit_trail, counts, logger
 from legitimatie.runtime.proof_settings import ProofOutboxSettings
-from legitimatie.runtime.settings import BaseSettings
 from legitimatie.sessions.services import sweep_expired
+from outcome.store import store
 
-__all__ = ["pending_proofs", "store", "sweep"]
-
-
-@cache
-def store() -> DynamoDbSessionRepository:
-    settings = BaseSettings.from_env(os.environ)
-    return DynamoDbSessionRepository(aws_client("dynamodb"), settings.table_name)
+__all__ = ["pending_proofs", "sweep"]
 
 
 @cache

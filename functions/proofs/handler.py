@@ -19,10 +19,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from legitimatie.adapters.sqs import PROOF_KEY_PREFIX, proof_request, queued_document_id
+from legitimatie.adapters.dynamodb import PROOF_KEY_PREFIX
+from legitimatie.adapters.sqs import proof_request, queued_document_id
 from legitimatie.clock import utc_now
 from legitimatie.errors import ProofNotFound
-from legitimatie.proofs.model import ProofRecord, ProofRequest
+from legitimatie.proofs.content import ProofRequest
+from legitimatie.proofs.model import ProofRecord
 from legitimatie.proofs.services import deliver_proof, mark_dead_lettered, parse_document_id, proof_for_official
 from legitimatie.runtime.http import current_official, json_response, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed

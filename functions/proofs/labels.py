@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from legitimatie.flow import Flow
-from legitimatie.proofs.model import CodeCheck, ProofContent
+from legitimatie.proofs.content import CodeCheck, ProofContent
 
 __all__ = ["dutch_time", "proof_lines"]
 

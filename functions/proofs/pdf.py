@@ -10,7 +10,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import DocumentCompliance
 
-from legitimatie.proofs.model import ProofContent
+from legitimatie.proofs.content import ProofContent
 from proofs.labels import proof_lines
 
 __all__ = ["FontsMissing", "font_dir", "render_proof"]

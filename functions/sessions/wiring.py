@@ -21,8 +21,9 @@ from legitimatie.live.model import LiveTicket
 from legitimatie.policy import ServicePolicy
 from legitimatie.resident import ResidentKey
 from legitimatie.runtime.aws import aws_client
+from legitimatie.runtime.key_settings import KeySettings
 from legitimatie.runtime.observability import audit_trail, counts
-from legitimatie.runtime.settings import KeySettings, StaffSettings
+from legitimatie.runtime.settings import Field
 from legitimatie.sessions.model import Official, Session
 from legitimatie.sessions.services import create_followed_session
 
@@ -34,8 +35,10 @@ if TYPE_CHECKING:
 __all__ = ["Settings", "Wiring", "wiring"]
 
 
-class Settings(KeySettings, StaffSettings):
-    pass
+class Settings(KeySettings):
+    """The sessions function's settings: the keys, who may look flow A's cases up, and the ones every function has."""
+
+    staff_lookup_group: str = Field(alias="STAFF_LOOKUP_GROUP", default="zaak-opzoeken", min_length=1)
 
 
 @dataclass(frozen=True)

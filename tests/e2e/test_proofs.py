@@ -19,7 +19,8 @@ from infrastructure.local.clients import OfficialClient, resident_login
 from legitimatie.adapters.dynamodb import DynamoDbProofRecords
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.flow import Flow
-from legitimatie.proofs.model import CodeCheck, ProofRequest, ProofStatus
+from legitimatie.proofs.content import CodeCheck, ProofRequest
+from legitimatie.proofs.model import ProofStatus
 from tests.proof_fakes import gathered_record
 
 RESIDENT = "999993653"

@@ -35,6 +35,7 @@ class Aws:
 def _handler_caches() -> list[Any]:
     import code_check.handler
     import live.handler
+    import outcome.store
     import outcome.sweep
     import proofs.handler
     import sessions.handler
@@ -45,7 +46,7 @@ def _handler_caches() -> list[Any]:
         aws_client,
         sessions.handler.wiring,
         code_check.handler.sessions,
-        outcome.sweep.store,
+        outcome.store.store,
         outcome.sweep.pending_proofs,
         completion_outbox,
         proofs.handler.wiring,

@@ -23,7 +23,7 @@ from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.errors import DomainError, SessionNotFound, WrongState
 from legitimatie.policy import ServicePolicy
-from legitimatie.proofs.model import CodeCheck, ProofRequest
+from legitimatie.proofs.content import CodeCheck, ProofRequest
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Official, Outcome, Session, Status
 from legitimatie.sessions.ports import RefusedClose

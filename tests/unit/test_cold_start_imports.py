@@ -128,11 +128,44 @@ def test_only_a_close_loads_the_proofs_modules() -> None:
         "import sessions.handler, code_check.handler\n"
         "before = sorted(m for m in sys.modules if m.startswith(('legitimatie.proofs', 'legitimatie.adapters.sqs')))\n"
         "import outcome.handler\n"
-        "after = 'legitimatie.proofs.services' in sys.modules\n"
+        "after = 'legitimatie.proofs.model' in sys.modules\n"
         "print(json.dumps({'before': before, 'outcome': after}))\n"
     )
     # Then no proofs module was loaded until the function that closes sessions was
     assert result == {"before": [], "outcome": True}
+
+
+def test_a_close_does_not_load_the_sweeps_resend_of_pending_proofs() -> None:
+    # Given a fresh interpreter
+    # When the outcome handler imports (its close), and then its schedule's module
+    result = fresh(
+        "import json, sys\n"
+        "import outcome.handler\n"
+        "resend = ('outcome.sweep', 'legitimatie.proofs.services')\n"
+        "before = sorted(m for m in resend if m in sys.modules)\n"
+        "import outcome.sweep\n"
+        "print(json.dumps({'before': before, 'sweep': sorted(m for m in resend if m in sys.modules)}))\n"
+    )
+    # Then the resend (the proofs' services) came only with the sweep
+    assert result == {"before": [], "sweep": ["legitimatie.proofs.services", "outcome.sweep"]}
+
+
+def test_a_close_builds_the_proof_record_but_not_what_the_proof_says() -> None:
+    # Given a fresh interpreter
+    # When the outcome handler imports (a close writes the proof's record), and then the proofs handler
+    result = fresh(
+        "import json, sys\n"
+        "import outcome.handler\n"
+        "from legitimatie.adapters.dynamodb import DynamoDbProofOutbox\n"
+        "before = {m: m in sys.modules for m in ('legitimatie.proofs.model', 'legitimatie.proofs.content')}\n"
+        "import proofs.handler\n"
+        "print(json.dumps({'before': before, 'proofs': 'legitimatie.proofs.content' in sys.modules}))\n"
+    )
+    # Then the request, the PDF's content and the case system's specs came only with the proofs function
+    assert result == {
+        "before": {"legitimatie.proofs.model": True, "legitimatie.proofs.content": False},
+        "proofs": True,
+    }
 
 
 def test_no_function_but_digid_loads_the_login_model_when_it_starts() -> None:
@@ -187,3 +220,84 @@ def test_only_the_digid_function_builds_the_digid_logins_own_types() -> None:
     )
     # Then none of the DigiD login's types (each frozen dataclass ~0.8 ms to build) was built before the DigiD function
     assert result == {"before": [], "digid": DIGID_LOGIN_TYPES}
+
+
+LIVE_ENVIRONMENT = {
+    "TABLE_NAME": "legitimatie",
+    "MUNICIPALITY_NAME": "Voorbeeld",
+    "GEMEENTECODE": "0999",
+    "MINIMUM_LOA": "midden",
+    "SESSION_LIFETIME_MINUTES": "30",
+    "SITE_URL": "https://beeldbellen.example.nl",
+    "DATA_KEY_ID": "alias/data",
+    "LIVE_ENDPOINT": "https://abc.execute-api.eu-west-1.amazonaws.com/live",
+}
+
+
+def test_the_live_functions_ticket_route_loads_neither_the_logins_part_nor_the_session_services() -> None:
+    # Given a fresh interpreter with the live function's settings
+    # When the live handler imports and builds its wiring (what a ticket request does), and then a resident's
+    # $connect needs the results and the socket's module
+    result = fresh(
+        "import json, os, sys\n"
+        f"os.environ.update({LIVE_ENVIRONMENT!r})\n"
+        "def loaded():\n"
+        "    prefixes = ('legitimatie.login.', 'legitimatie.live.services', 'legitimatie.sessions.services')\n"
+        "    return sorted(m for m in sys.modules if m.startswith(prefixes) or m == 'legitimatie.adapters.dynamodb.logins')\n"
+        "import live.handler, live.wiring\n"
+        "w = live.wiring.wiring()\n"
+        "before = loaded()\n"
+        "w.results\n"
+        "import live.events\n"
+        "print(json.dumps({'before': before, 'socket': loaded()}))\n"
+    )
+    # Then the ticket's path loaded none of them; the resident's connection and the pushes load them when they come
+    assert result == {
+        "before": [],
+        "socket": [
+            "legitimatie.adapters.dynamodb.logins",
+            "legitimatie.live.services",
+            "legitimatie.login.model",
+            "legitimatie.login.ports",
+            "legitimatie.login.services",
+            "legitimatie.sessions.services",
+        ],
+    }
+
+
+def test_the_api_handlers_parse_no_powertools_init_they_do_not_ask_a_name_of() -> None:
+    # Given a fresh interpreter that notes which files are parsed for their imports
+    # When the API handlers import (their resolver's submodules by full name), and then a name of the package is asked
+    result = fresh(
+        "import ast, json, sys\n"
+        "parsed, real = [], ast.parse\n"
+        "def noting(source, filename='<unknown>', *args, **kwargs):\n"
+        "    parsed.append(filename.replace(chr(92), '/').split('aws_lambda_powertools/')[-1])\n"
+        "    return real(source, filename, *args, **kwargs)\n"
+        "ast.parse = noting\n"
+        "import sessions.handler, code_check.handler, outcome.handler, live.handler\n"
+        "before = sorted(parsed)\n"
+        "from aws_lambda_powertools.event_handler import Response\n"
+        "print(json.dumps({'before': before, 'asked': sorted(parsed), 'named': Response.__name__}))\n"
+    )
+    # Then only the data classes' __init__ was parsed (the resolver asks it for five names); the event handler's only
+    # when a name was asked of it
+    assert result == {
+        "before": ["utilities/data_classes/__init__.py"],
+        "asked": ["event_handler/__init__.py", "utilities/data_classes/__init__.py"],
+        "named": "Response",
+    }
+
+
+def test_only_the_functions_that_use_the_resident_keys_build_their_settings_class() -> None:
+    # Given a fresh interpreter
+    # When the code check, outcome and live handlers import, and then the sessions handler
+    result = fresh(
+        "import json, sys\n"
+        "import code_check.handler, outcome.handler, live.handler\n"
+        "before = 'legitimatie.runtime.key_settings' in sys.modules\n"
+        "import sessions.handler\n"
+        "print(json.dumps({'before': before, 'sessions': 'legitimatie.runtime.key_settings' in sys.modules}))\n"
+    )
+    # Then the key settings (a settings class costs ~1 ms to build) came only with the function that reads them
+    assert result == {"before": False, "sessions": True}

@@ -13,7 +13,8 @@ from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.errors import NotAllowed, SessionNotFound
 from legitimatie.live.model import LiveConnection, LiveTicket, Role, parse_ticket
-from legitimatie.live.services import LivePushReport, connect_official, issue_ticket, push_change
+from legitimatie.live.services import LivePushReport, connect_official, push_change
+from legitimatie.live.tickets import issue_ticket
 from legitimatie.policy import ServicePolicy
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Official, ResidentEvent, Session, Status

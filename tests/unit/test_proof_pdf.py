@@ -22,7 +22,7 @@ from legitimatie.adapters.sqs import proof_message, proof_request  # noqa: E402
 from legitimatie.assurance import LevelOfAssurance  # noqa: E402
 from legitimatie.bsn import Bsn  # noqa: E402
 from legitimatie.flow import Flow  # noqa: E402
-from legitimatie.proofs.model import CodeCheck, ProofContent, ProofOutcome, ProofRequest  # noqa: E402
+from legitimatie.proofs.content import CodeCheck, ProofContent, ProofOutcome, ProofRequest  # noqa: E402
 from proofs.pdf import font_dir, render_proof  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "proofs"

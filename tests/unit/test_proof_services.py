@@ -22,7 +22,8 @@ from legitimatie.errors import (
     WrongState,
 )
 from legitimatie.policy import ServicePolicy
-from legitimatie.proofs.model import CodeCheck, ProofContent, ProofRequest, ProofStatus, proof_key
+from legitimatie.proofs.content import CodeCheck, ProofContent, ProofRequest
+from legitimatie.proofs.model import ProofStatus, proof_key
 from legitimatie.proofs.services import (
     deliver_proof,
     mark_dead_lettered,

@@ -8,7 +8,8 @@ import pytest
 
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.runtime.delivery_settings import DeliverySettings
-from legitimatie.runtime.settings import ConfigurationError, KeySettings, StaffSettings
+from legitimatie.runtime.settings import ConfigurationError
+from sessions.wiring import Settings as Both  # the keys, the look-up group and the common settings
 
 GOOD = {
     "TABLE_NAME": "sessions",
@@ -22,10 +23,6 @@ GOOD = {
     "PSEUDONYM_KEY_ID": "key-3",
     "UNRELATED": "ignored",
 }
-
-
-class Both(KeySettings, StaffSettings):
-    pass
 
 
 def test_a_complete_environment_gives_typed_frozen_settings_with_defaults() -> None:

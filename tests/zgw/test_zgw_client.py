@@ -13,7 +13,7 @@ import pytest
 
 from legitimatie.adapters.zgw import CaseSystemError, CatalogueError, ZgwCaseSystem, ZgwSettings, zgw_jwt
 from legitimatie.bsn import Bsn
-from legitimatie.proofs.model import DocumentSpec, ZaakSpec
+from legitimatie.proofs.content import DocumentSpec, ZaakSpec
 from tests.zgw.fake_case_system import CLIENT_ID, SECRET, FakeCaseSystem
 from tests.zgw.openapi import SPEC_DIR, specs_available, validate_request
 

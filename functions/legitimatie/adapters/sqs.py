@@ -17,12 +17,10 @@ from uuid import UUID
 
 from ..assurance import LevelOfAssurance
 from ..flow import Flow
-from ..proofs.model import CodeCheck, ProofOutcome, ProofRequest
+from ..proofs.content import CodeCheck, ProofOutcome, ProofRequest
 from .aws_errors import translated
 
-__all__ = ["PROOF_KEY_PREFIX", "SqsProofQueue", "proof_message", "proof_request", "queued_document_id"]
-
-PROOF_KEY_PREFIX = "proof#"  # the proof records' partition keys (adapters/dynamodb/proofs.py, the trigger's filter)
+__all__ = ["SqsProofQueue", "proof_message", "proof_request", "queued_document_id"]
 
 
 class SqsProofQueue:

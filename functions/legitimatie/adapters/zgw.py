@@ -18,7 +18,7 @@ import requests
 
 from ..bsn import Bsn
 from ..errors import ServiceUnavailable
-from ..proofs.model import DocumentSpec, ZaakSpec
+from ..proofs.content import DocumentSpec, ZaakSpec
 
 __all__ = ["CaseSystemError", "CatalogueError", "ZgwCaseSystem", "ZgwSettings", "zgw_jwt"]
 

@@ -1,4 +1,7 @@
-"""The live status's decisions: who may open a connection to which session, and what a change pushes to whom."""
+"""The live status's decisions: who may open a connection to which session, and what a change pushes to whom.
+
+The official's ticket is in tickets.py: its route (the live function's HTTP one) loads neither the login's part nor
+the session views that a connection and a push need (issue 13)."""
 
 from __future__ import annotations
 
@@ -7,30 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from ..errors import NotAllowed, SessionNotFound
+from ..errors import NotAllowed
 from ..login.ports import ResidentResults
 from ..login.services import resident_outcome, resident_result
 from ..ports import BsnCipher, Metrics
-from ..sessions.model import Official, Session, Status
+from ..sessions.model import Session, Status
 from ..sessions.ports import SessionRepository
 from ..sessions.services import OfficialSessionView, session_view
-from .model import CONNECTION_LIFETIME, LiveConnection, LiveTicket, Role, new_ticket
+from .model import CONNECTION_LIFETIME, LiveConnection, Role
 from .model import parse_ticket as _parse_ticket
 from .ports import LiveChannels, LivePushes
 
-__all__ = ["LivePushReport", "connect_official", "connect_resident", "issue_ticket", "push_change"]
-
-
-def issue_ticket(
-    session_id: UUID, official: Official, *, sessions: SessionRepository, live: LiveChannels, now: datetime
-) -> LiveTicket:
-    """A ticket for the official's own session while it is live; anyone else's is reported as missing."""
-    session = sessions.get(session_id)
-    if session is None or not session.is_owned_by(official) or session.status_at(now).is_end_state:
-        raise SessionNotFound("There is no session with this id.")
-    ticket = new_ticket(session_id, now)
-    live.add_ticket(ticket, official.id, session.expires_at)
-    return ticket
+__all__ = ["LivePushReport", "connect_official", "connect_resident", "push_change"]
 
 
 def connect_official(

@@ -7,30 +7,21 @@ queue, so it carries no BSN in clear: where the case needs the BSN (flow A), it 
 encryption context it was sealed under. A ``ProofRecord`` in the table tracks the delivery (pending → stored →
 delivered, or dead_lettered) and each step's result, so a retry continues where the previous attempt stopped and
 never creates a second zaak or document.
+
+Here what the close writes and an official reads (the record); what the proof says (the request, the PDF's content,
+the case system's specs) is in content.py, which only the proofs function loads (issue 13: a close's cold start).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from ..assurance import LevelOfAssurance
-from ..bsn import Bsn
 from ..flow import Flow
 
-__all__ = [
-    "CodeCheck",
-    "DocumentSpec",
-    "ProofContent",
-    "ProofOutcome",
-    "ProofRecord",
-    "ProofRequest",
-    "ProofStatus",
-    "ZaakSpec",
-    "proof_key",
-]
+__all__ = ["ProofRecord", "ProofStatus", "proof_key"]
 
 
 class ProofStatus(StrEnum):
@@ -40,68 +31,9 @@ class ProofStatus(StrEnum):
     DEAD_LETTERED = "dead_lettered"  # every attempt failed; the message waits in the dead-letter queue
 
 
-class ProofOutcome(StrEnum):
-    """What the official concluded; the proof says it in words. Flow A and a verified session: identified."""
-
-    IDENTIFIED = "identified"
-    NOT_IDENTIFIED = "not_identified"
-
-
-class CodeCheck(StrEnum):
-    """What the proof says about the control code."""
-
-    MATCH = "match"  # the official typed the code the resident read aloud
-    NOT_CHECKED = "not_checked"  # closed without a check in this service
-    NO_MATCH = "no_match"  # the official typed codes, none matched (or, flow B, DigiD gave another BSN)
-    SHOWN_TO_RESIDENT = "shown_to_resident"  # flow A: the code was shown with the case number
-
-
 def proof_key(document_id: UUID, created_at: datetime) -> str:
     """Where the PDF lives in the proof bucket."""
     return f"proofs/{created_at.year:04d}/{document_id}.pdf"
-
-
-@dataclass(frozen=True)
-class ProofRequest:
-    """The snapshot of a completed identification, as put on the queue (never a BSN in clear)."""
-
-    document_id: UUID
-    flow: Flow
-    municipality: str
-    created_at: datetime
-    login_at: datetime
-    loa: LevelOfAssurance
-    code_check: CodeCheck
-    outcome: ProofOutcome = ProofOutcome.IDENTIFIED  # not identified: the proof says the identification failed
-    reason: str | None = None  # not identified: the official's short reason
-    control_code: str | None = None
-    checked_at: datetime | None = None
-    zaak_number: str | None = None  # flow A
-    session_id: UUID | None = None  # flows B and C
-    official_id: str | None = None
-    official_name: str | None = None
-    zaak_url: str | None = None  # flows B and C: an existing zaak the official named
-    sealed_bsn: bytes | None = None
-    bsn_context: dict[str, str] = field(default_factory=dict)
-    digid_assertion_id: str | None = None  # DigiD's own evidence: the signed assertion's ID
-    digid_authn_instant: datetime | None = None  # and when DigiD authenticated the resident
-
-    @property
-    def identified(self) -> bool:
-        return self.outcome is ProofOutcome.IDENTIFIED
-
-    @property
-    def reference(self) -> str:
-        """Case number (flow A) or session id (B, C): what the proof is about."""
-        return self.zaak_number or str(self.session_id)
-
-
-@dataclass(frozen=True)
-class ProofContent:
-    """What the PDF shows: the request, and the BSN opened only for rendering where the case needs it."""
-
-    request: ProofRequest
-    bsn: Bsn | None
 
 
 @dataclass(frozen=True)
@@ -128,20 +60,3 @@ class ProofRecord:
     relation_url: str | None = None
     message: str | None = None  # the request, gathered after the close (no BSN in clear)
     session_id: UUID | None = None  # the closed session whose facts the request is gathered from
-
-
-@dataclass(frozen=True)
-class ZaakSpec:
-    identificatie: str
-    startdatum: str
-    control_code: str | None
-    bsn: Bsn | None
-
-
-@dataclass(frozen=True)
-class DocumentSpec:
-    identificatie: str
-    titel: str
-    creatiedatum: str
-    bestandsnaam: str
-    auteur: str

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from ..bsn import Bsn
-from .model import DocumentSpec, ProofContent, ProofRecord, ProofStatus, ZaakSpec
+from .model import ProofRecord, ProofStatus
+
+if TYPE_CHECKING:  # named in signatures only: the close (records) does not build what a proof says (content.py)
+    from .content import DocumentSpec, ProofContent, ZaakSpec
 
 __all__ = ["CaseSystem", "PdfStore", "PendingProofs", "ProofOutbox", "ProofQueue", "ProofRecords", "ProofRenderer"]
 

@@ -25,16 +25,8 @@ from ..bsn import Bsn
 from ..errors import InvalidDocumentId, ProofNotFound
 from ..ports import AuditTrail, BsnCipher, Metrics
 from ..sessions.model import MAX_CODE_ATTEMPTS, Flow, Official, Session, Status
-from .model import (
-    CodeCheck,
-    DocumentSpec,
-    ProofContent,
-    ProofOutcome,
-    ProofRecord,
-    ProofRequest,
-    ProofStatus,
-    ZaakSpec,
-)
+from .content import CodeCheck, DocumentSpec, ProofContent, ProofOutcome, ProofRequest, ZaakSpec
+from .model import ProofRecord, ProofStatus
 from .ports import CaseSystem, PdfStore, PendingProofs, ProofQueue, ProofRecords, ProofRenderer
 
 __all__ = [
@@ -111,6 +103,8 @@ def parse_document_id(raw: str) -> UUID:
 
 @dataclass(frozen=True)
 class ProofView:
+    """A proof's record for the official, with a short-lived download link once it is stored."""
+
     record: ProofRecord
     download_url: str | None
 

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 
@@ -36,21 +36,27 @@ def _without_its_init(name: str) -> None:
     if spec is None or spec.loader is None or not spec.submodule_search_locations or not spec.origin:
         return
     package = importlib.util.module_from_spec(spec)
-    loader = spec.loader
-    with open(spec.origin, encoding="utf-8") as source:  # ``from .alb_event import ALBEvent``: alb_event's
-        tree = ast.parse(source.read(), spec.origin)
-    defined_in = {  # name: its submodule, from ``from .sub import name`` and ``from <package>.sub import name``
-        alias.asname or alias.name: node.module.removeprefix(f"{name}.")
-        for node in tree.body
-        if isinstance(node, ast.ImportFrom)
-        and node.module
-        and (node.level == 1 or (node.level == 0 and node.module.startswith(f"{name}.")))
-        for alias in node.names
-    }
+    loader, origin = spec.loader, spec.origin
+
+    @cache
+    def defined_in() -> dict[str, str]:
+        """Name: its submodule, from the ``__init__``'s ``from .sub import name`` and ``from <package>.sub import name``
+        (parsed when a name is first asked for: a submodule imported by its full name needs none of this)."""
+        with open(origin, encoding="utf-8") as source:  # ``from .alb_event import ALBEvent``: alb_event's
+            tree = ast.parse(source.read(), origin)
+        return {
+            alias.asname or alias.name: node.module.removeprefix(f"{name}.")
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom)
+            and node.module
+            and (node.level == 1 or (node.level == 0 and node.module.startswith(f"{name}.")))
+            for alias in node.names
+        }
 
     def load_on_demand(attribute: str) -> Any:
-        if attribute in defined_in:
-            return getattr(importlib.import_module(f"{name}.{defined_in[attribute]}"), attribute)
+        home = defined_in().get(attribute)
+        if home is not None:
+            return getattr(importlib.import_module(f"{name}.{home}"), attribute)
         if importlib.util.find_spec(f"{name}.{attribute}") is not None:
             return importlib.import_module(f"{name}.{attribute}")
         if "__getattr__" in vars(package):  # anything else: the package in full, once
@@ -66,7 +72,7 @@ _without_its_init("aws_lambda_powertools.event_handler")
 _without_its_init("aws_lambda_powertools.utilities.data_classes")
 _without_its_init("aws_lambda_powertools.event_handler.openapi")  # its __init__ loads the OpenAPI merge tool
 
-from aws_lambda_powertools.event_handler import content_types  # noqa: E402 - after the line above, on purpose
+import aws_lambda_powertools.event_handler.content_types as content_types  # noqa: E402 - after the lines above, on purpose
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response  # noqa: E402
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError  # noqa: E402
 from aws_lambda_powertools.shared.cookies import Cookie  # noqa: E402

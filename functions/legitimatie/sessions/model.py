@@ -15,7 +15,16 @@ from enum import StrEnum
 from uuid import UUID
 
 from ..assurance import LevelOfAssurance
-from ..errors import AlreadyLoggedIn, LevelTooLow, NotVerified, SessionEnded, SessionExpired, SessionLocked, WrongState
+from ..errors import (
+    AlreadyLoggedIn,
+    InvalidSessionId,
+    LevelTooLow,
+    NotVerified,
+    SessionEnded,
+    SessionExpired,
+    SessionLocked,
+    WrongState,
+)
 from ..flow import Flow
 from .control_code import CURRENT_VERSION, codes_equal
 
@@ -29,6 +38,7 @@ __all__ = [
     "ResidentLogin",
     "Session",
     "Status",
+    "parse_session_id",
 ]
 
 MAX_CODE_ATTEMPTS = 3
@@ -91,6 +101,8 @@ class ResidentLogin:
 
 @dataclass(frozen=True)
 class CheckOutcome:
+    """What one typed control code did: matched or not, the attempts left, the session's status."""
+
     match: bool
     attempts_left: int
     status: Status
@@ -98,6 +110,18 @@ class CheckOutcome:
 
 
 UNCLAIMED = Official(id="", name="")  # flow A before an official looked the case up
+
+
+def parse_session_id(raw: str) -> UUID:
+    """Session ids are UUID strings, v4 (random: flows B and C) or v5 (flow A's, from its case number:
+    ``login.model.case_session_id``); anything else is bad input, never a lookup."""
+    try:
+        session_id = UUID(raw)
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidSessionId("This is not a valid session id.") from None
+    if session_id.version not in (4, 5) or str(session_id) != raw.strip().lower():
+        raise InvalidSessionId("This is not a valid session id.")
+    return session_id
 
 
 @dataclass(frozen=True)

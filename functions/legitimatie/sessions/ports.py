@@ -12,7 +12,8 @@ from .model import Session
 if TYPE_CHECKING:
     from ..live.model import LiveTicket
     from ..login.digid_model import ResultGrant, TakenLogin
-    from ..proofs.model import ProofRecord, ProofRequest
+    from ..proofs.content import ProofRequest
+    from ..proofs.model import ProofRecord
     from .model import Official, Outcome, ResidentEvent, Status
 
 __all__ = ["ClosedSessions", "ExpiredRecords", "RefusedClose", "SessionRepository"]

@@ -21,7 +21,6 @@ from ..bsn import Bsn
 from ..errors import (
     ConcurrentUpdate,
     InvalidInput,
-    InvalidSessionId,
     ProofNotFound,
     SessionExpired,
     SessionNotFound,
@@ -33,12 +32,14 @@ from ..ports import AuditTrail, BsnCipher, Metrics
 from ..resident import Resident, ResidentKey
 from .control_code import codes_equal
 from .model import CheckOutcome, Flow, Official, Outcome, ResidentEvent, ResidentLogin, Session, Status
+from .model import parse_session_id as parse_session_id  # where the handlers have always found it
 from .ports import ClosedSessions, ExpiredRecords, SessionRepository
 
 if TYPE_CHECKING:  # only named in signatures here: only the proofs function, gathering, loads the proofs modules
     from ..live.model import LiveTicket
     from ..login.digid_model import DigidAssertion, ResultGrant, TakenLogin
-    from ..proofs.model import ProofRecord, ProofRequest
+    from ..proofs.content import ProofRequest
+    from ..proofs.model import ProofRecord
     from ..proofs.ports import ProofOutbox
 
 __all__ = [
@@ -73,18 +74,6 @@ class OfficialSessionView:
     session: Session
     status: Status
     bsn: Bsn | None
-
-
-def parse_session_id(raw: str) -> UUID:
-    """Session ids are UUID strings, v4 (random: flows B and C) or v5 (flow A's, from its case number:
-    ``login.model.case_session_id``); anything else is bad input, never a lookup."""
-    try:
-        session_id = UUID(raw)
-    except (ValueError, AttributeError, TypeError):
-        raise InvalidSessionId("This is not a valid session id.") from None
-    if session_id.version not in (4, 5) or str(session_id) != raw.strip().lower():
-        raise InvalidSessionId("This is not a valid session id.")
-    return session_id
 
 
 def bsn_context(session_id: UUID) -> dict[str, str]:

@@ -20,11 +20,12 @@ if TYPE_CHECKING:
     from .live import DynamoDbLiveChannels
     from .logins import DynamoDbIdentifications, DynamoDbResidentResults
     from .pending_logins import DynamoDbPendingLogins
-    from .proofs import PENDING_INDEX, DynamoDbProofOutbox, DynamoDbProofRecords, proof_item
+    from .proofs import PENDING_INDEX, PROOF_KEY_PREFIX, DynamoDbProofOutbox, DynamoDbProofRecords, proof_item
     from .sessions import DynamoDbSessionRepository
 
 __all__ = [
     "PENDING_INDEX",
+    "PROOF_KEY_PREFIX",
     "DynamoDbIdentifications",
     "DynamoDbLiveChannels",
     "DynamoDbPendingLogins",
@@ -42,6 +43,7 @@ __all__ = [
 
 _HOME = {
     "PENDING_INDEX": "proofs",
+    "PROOF_KEY_PREFIX": "proofs",
     "DynamoDbIdentifications": "logins",
     "DynamoDbLiveChannels": "live",
     "DynamoDbPendingLogins": "pending_logins",

@@ -17,7 +17,6 @@ from ...flow import Flow
 from ...proofs.model import ProofRecord, ProofStatus
 from ...proofs.model import proof_key as s3_key_of
 from ...proofs.ports import ProofRecords
-from ..sqs import PROOF_KEY_PREFIX
 from .codec import Item, Record, encode
 from .table import NEW, ConditionFailed, Table, expiry, put
 
@@ -26,8 +25,9 @@ if TYPE_CHECKING:
 else:
     DynamoDBClient = Any
 
-__all__ = ["PENDING_INDEX", "DynamoDbProofOutbox", "DynamoDbProofRecords", "proof_item"]
+__all__ = ["PENDING_INDEX", "PROOF_KEY_PREFIX", "DynamoDbProofOutbox", "DynamoDbProofRecords", "proof_item"]
 
+PROOF_KEY_PREFIX = "proof#"  # the proof records' partition keys (the proofs function's stream trigger filters on it)
 PENDING_INDEX = "PendingProofs"  # template.yaml: SessionTable's sparse index on (outbox, created_at)
 PROOF_STEPS = ("sha256", "zaak_url", "rol_url", "document_url", "relation_url")
 """A proof's step results, each recorded once."""

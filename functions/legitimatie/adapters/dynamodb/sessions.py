@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
     from ...live.model import LiveTicket
     from ...login.digid_model import ResultGrant, TakenLogin
-    from ...proofs.model import ProofRecord, ProofRequest
+    from ...proofs.content import ProofRequest
+    from ...proofs.model import ProofRecord
 else:
     DynamoDBClient = Any
 
