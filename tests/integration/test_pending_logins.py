@@ -178,25 +178,13 @@ def test_flow_a_login_write_uses_its_pending_login_up_once(aws: Aws) -> None:
     pending.add(_login())
     found = pending.get("_req-1", NOW)
     assert found is not None
-    expiry = NOW + timedelta(minutes=30)
-
-    def new_session() -> Session:
-        return Session(
-            id=uuid4(),
-            flow=Flow.NEW_RESIDENT,
-            status=Status.LOGGED_IN,
-            official=UNCLAIMED,
-            required_loa=LevelOfAssurance.MIDDEN,
-            created_at=NOW,
-            expires_at=expiry,
-        )
 
     # When the login's session is added with it, the pending login is gone in the same write
-    first = new_session()
+    first = _new_resident_session()
     _sessions(aws).add(first, taking=TakenLogin(found, NOW))
     assert pending.get("_req-1", NOW) is None and _sessions(aws).get(first.id) is not None
     # And a second answer to it adds nothing
-    second = new_session()
+    second = _new_resident_session()
     with pytest.raises(ConcurrentUpdate):
         _sessions(aws).add(second, taking=TakenLogin(found, NOW))
     assert _sessions(aws).get(second.id) is None
