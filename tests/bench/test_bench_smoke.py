@@ -301,6 +301,8 @@ def test_the_latency_part_runs_every_flow_against_the_real_handlers(tmp_path: Pa
         assert live["calls"].get("apigatewaymanagementapi:PostToConnection", 0) >= 1
     assert result["flows"]["B"]["polls"]["after_login"] == 0  # the result page asks nothing while its socket is open
     assert result["flows"]["B"]["polling_fallback"]["after_login"] > 0
+    # and every call a function made is one its role in template.yaml allows (moto does not enforce IAM)
+    assert _calls_its_role_does_not_allow(result) == {}
     # and the cost of each flow has its total and its items
     results = {"latency": result}
     add_cost(results)
@@ -318,6 +320,41 @@ def test_the_latency_part_runs_every_flow_against_the_real_handlers(tmp_path: Pa
         assert "live status socket: websocket connection minutes" in items
         assert "live status socket: pushes (stream): apigatewaymanagementapi" in items
         assert results["cost"]["flows"][name]["polling_fallback_per_1000_usd"] > 0
+
+
+# The IAM action a counted call needs. A transaction needs the actions of its parts (PutItem, UpdateItem, DeleteItem,
+# ConditionCheckItem), which its count does not show: the template tests list those per function. SQS batches need
+# the single message's action; a push needs ManageConnections.
+_IAM_ACTION = {
+    "dynamodb:TransactWriteItems": None,
+    "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
+    "sqs:SendMessageBatch": "sqs:SendMessage",
+    "apigatewaymanagementapi:PostToConnection": "execute-api:ManageConnections",
+}
+
+
+def _calls_its_role_does_not_allow(latency: dict[str, Any]) -> dict[str, set[str]]:
+    """Per function, the actions of the calls it made in the flows that its policies in template.yaml do not list."""
+    template = Template.load(REPO_ROOT / "template.yaml")
+
+    def actions(node: Any) -> set[str]:
+        if isinstance(node, dict):
+            found = {node["Action"]} if isinstance(node.get("Action"), str) else set(node.get("Action") or [])
+            return found.union(*(actions(value) for key, value in node.items() if key != "Action"))
+        if isinstance(node, list):
+            return set().union(*(actions(value) for value in node))
+        return set()
+
+    missing: dict[str, set[str]] = {}
+    for flow in latency["flows"].values():
+        live = flow.get("live") or {}
+        for step in [*flow["steps"], *flow["background_steps"], *live["connect_steps"], *live["push_steps"]]:
+            allowed = actions((template.resources[step["function"]].get("Properties") or {}).get("Policies"))
+            for call in step["calls"]:
+                needed = _IAM_ACTION.get(call, call)
+                if needed is not None and needed not in allowed:
+                    missing.setdefault(step["function"], set()).add(needed)
+    return missing
 
 
 def test_the_live_status_is_priced_per_socket_and_per_push() -> None:

@@ -54,6 +54,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
     "SessionsFunction": {
         "SessionTable": {
             "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",  # the resident's result page: its result and its session in one read
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
