@@ -81,7 +81,7 @@ def plan_login(
     if session_id is None:
         return LoginPlan(flow=Flow.NEW_RESIDENT, required_loa=policy.minimum_loa, force_authn=FORCE_AUTHN)
     session = sessions.get(session_id)
-    if session is None or session.flow is Flow.NEW_RESIDENT:  # flow A's has no link: its id is not a secret
+    if session is None or not session.flow.has_link:  # flow A's id is no link (``Flow.has_link``)
         raise LoginRefused("expired", "This link is not known or no longer valid.")
     status = session.status_at(now)
     if status is Status.EXPIRED:

@@ -282,10 +282,10 @@ def open_sessions(official: Official, *, sessions: SessionRepository, now: datet
 
 
 def public_session(session_id: UUID, *, sessions: SessionRepository, now: datetime) -> Session:
-    """What the resident's start page may know: unknown and expired sessions are refused. A flow A session has no
-    link (its id follows from its case number, anyone may compute it): it is not known here either."""
+    """What the resident's start page may know: unknown and expired sessions are refused, and so is a session the
+    resident reaches by no link (flow A's: ``Flow.has_link``)."""
     session = sessions.get(session_id)
-    if session is None or session.status in CLOSED or session.flow is Flow.NEW_RESIDENT:
+    if session is None or session.status in CLOSED or not session.flow.has_link:
         raise SessionNotFound("This link is not known.")
     if session.status_at(now) is Status.EXPIRED:
         raise SessionExpired("This link has expired.")
