@@ -52,12 +52,11 @@ def read_proof(document_id: str) -> Any:
     return json_response(200, proof_body(view))
 
 
-def _committed(message: SQSRecord, w: Wiring) -> tuple[ProofRecord, ProofRequest]:
+def _committed(document_id: UUID, w: Wiring) -> tuple[ProofRecord, ProofRequest]:
     """The proof record the message refers to, and its request: the record's message, or, the first time, the
     closed session's facts gathered into it (``gather_proof``: here, not in the forwarder, so the stream's hand-over
     stays a send and a gathering that fails is retried like a delivery). An unknown or expired record is refused (it
     is retried, and on its last receive goes to the dead-letter queue, where the alarm fires)."""
-    document_id = queued_document_id(message.body)
     now = utc_now()
     record = w.records.get(document_id)
     if record is None or record.expires_at <= now:
@@ -73,9 +72,11 @@ def _committed(message: SQSRecord, w: Wiring) -> tuple[ProofRecord, ProofRequest
 def _deliver(message: SQSRecord, w: Wiring) -> None:
     from proofs.pdf import render_proof  # fpdf2 only where a proof is made
 
+    document_id: UUID | None = None
     request: ProofRequest | None = None
     try:
-        record, request = _committed(message, w)
+        document_id = queued_document_id(message.body)
+        record, request = _committed(document_id, w)
         result = deliver_proof(
             request,
             record=record,
@@ -92,8 +93,9 @@ def _deliver(message: SQSRecord, w: Wiring) -> None:
         # Only the kind of failure: texts from a case system may echo what we sent.
         logger.warning("Proof delivery failed; SQS retries it", extra={"error": type(exc).__name__})
         last = int(message.attributes.approximate_receive_count or "1") >= w.settings.proof_max_receives
-        if last and request is not None:
-            mark_dead_lettered(request, records=w.records, audit=audit_trail, metrics=counts)
+        if last and document_id is not None:
+            # Whether the delivery or the gathering before it failed: the proof says so, the sweep leaves it.
+            mark_dead_lettered(document_id, request, records=w.records, audit=audit_trail, metrics=counts)
         raise
     # The document id and the SHA-256 of the PDF: what the audit trail needs to recognise this exact file.
     logger.info(

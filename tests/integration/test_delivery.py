@@ -420,6 +420,26 @@ def test_a_proof_that_keeps_failing_ends_in_the_dead_letter_queue_and_says_so(aw
     assert proof_records(aws)[0]["status"]["S"] == "delivered" and len(zgw.state.zaken) == 1
 
 
+def test_a_proof_whose_facts_cannot_be_gathered_ends_in_the_dead_letter_queue_and_says_so(
+    aws: Aws, zgw: FakeCaseSystem
+) -> None:
+    # Given a closed session whose facts are gone before its proof was gathered (removed past its end)
+    identified_flow_a(aws)
+    client = boto3.client("dynamodb", region_name=REGION)
+    [session] = [item for item in scan(aws) if item["kind"]["S"] == "session"]
+    client.delete_item(TableName=aws.table_name, Key={"pk": session["pk"]})
+    # When SQS hands the message over five times (maxReceiveCount) and then redrives it
+    answers = run_delivery(aws)
+    # Then each gathering failed, and the proof record says dead_lettered (the official sees it; the sweep, which
+    # queues again only pending proofs, leaves it), not pending for as long as it lives
+    assert len(answers) == 5 and all(a["batchItemFailures"] for a in answers)
+    [record] = proof_records(aws)
+    assert record["status"]["S"] == "dead_lettered"
+    dead = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=aws.proof_dead_letter_queue_url)
+    assert len(dead.get("Messages", [])) == 1
+    assert zgw.state.zaken == {}
+
+
 @pytest.fixture
 def atomic_items(monkeypatch: pytest.MonkeyPatch) -> None:
     """DynamoDB applies each write (and each transaction) atomically; moto in-process does read-modify-write without a lock,

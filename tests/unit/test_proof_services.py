@@ -323,11 +323,31 @@ def test_b_and_c_proofs_go_to_the_zaak_the_official_named_without_a_rol(world: W
 
 def test_a_dead_lettered_proof_shows_it_but_a_delivered_one_stays_delivered(world: World) -> None:
     request = flow_a_request(world)
-    mark_dead_lettered(request, records=world.records, audit=AUDIT, metrics=METRICS)
+    mark_dead_lettered(request.document_id, request, records=world.records, audit=AUDIT, metrics=METRICS)
     assert world.records.get(request.document_id).status is ProofStatus.DEAD_LETTERED  # type: ignore[union-attr]
     world.deliver(request, FlakyCaseSystem())
-    mark_dead_lettered(request, records=world.records, audit=AUDIT, metrics=METRICS)
+    mark_dead_lettered(request.document_id, request, records=world.records, audit=AUDIT, metrics=METRICS)
     assert world.records.get(request.document_id).status is ProofStatus.DELIVERED  # type: ignore[union-attr]
+
+
+def test_a_proof_dead_lettered_before_its_facts_were_gathered_says_so_and_names_what_its_record_knows(
+    world: World,
+) -> None:
+    # Given a pending proof whose closed session's facts could not be gathered (no request)
+    request = flow_a_request(world)
+    stored = world.records.records[request.document_id]
+    world.records.records[request.document_id] = replace(stored, owner_id="official-1", message=None)
+    # When its last attempt fails
+    AUDIT.events.clear()
+    mark_dead_lettered(request.document_id, None, records=world.records, audit=AUDIT, metrics=METRICS)
+    # Then the record says so, and the audit event names the proof, its official and why, from the record
+    assert world.records.get(request.document_id).status is ProofStatus.DEAD_LETTERED  # type: ignore[union-attr]
+    [event] = AUDIT.events
+    assert (event.document_id, event.official, event.reason) == (
+        str(request.document_id),
+        "official-1",
+        "gathering_failed",
+    )
 
 
 def test_only_the_owner_sees_a_proof_and_the_download_link_once_it_is_stored(world: World) -> None:
@@ -386,7 +406,7 @@ def test_a_redriven_proof_in_builtin_mode_ends_stored(world: World) -> None:
     # Given a proof that was dead-lettered after its PDF was stored
     request = flow_a_request(world)
     world.deliver(request)
-    mark_dead_lettered(request, records=world.records, audit=AUDIT, metrics=METRICS)
+    mark_dead_lettered(request.document_id, request, records=world.records, audit=AUDIT, metrics=METRICS)
     # When the message is redriven, then the proof is stored again without making a second PDF
     assert world.deliver(request).status is ProofStatus.STORED and world.render.calls == 1
 

@@ -239,13 +239,34 @@ def _deliver(
     return record
 
 
-def mark_dead_lettered(request: ProofRequest, *, records: ProofRecords, audit: AuditTrail, metrics: Metrics) -> None:
-    """The last attempt failed: the message goes to the dead-letter queue; the official sees it."""
-    record = records.get(request.document_id)
+def mark_dead_lettered(
+    document_id: UUID,
+    request: ProofRequest | None,
+    *,
+    records: ProofRecords,
+    audit: AuditTrail,
+    metrics: Metrics,
+) -> None:
+    """The last attempt failed: the message goes to the dead-letter queue; the official sees it, and the sweep stops
+    queueing it again. ``request`` is None when the attempt failed before it was known (the session's facts could
+    not be gathered): the audit event then names what the proof record knows."""
+    record = records.get(document_id)
     if record is not None and record.status is not ProofStatus.DELIVERED:
-        records.record_progress(request.document_id, ProofStatus.DEAD_LETTERED)
+        records.record_progress(document_id, ProofStatus.DEAD_LETTERED)
     metrics.count("ProofsDeadLettered")
-    audit.record(_proof_event(request, AuditAction.PROOF_DEAD_LETTERED, AuditOutcome.FAILURE, "delivery_failed", None))
+    if request is not None:
+        event = _proof_event(request, AuditAction.PROOF_DEAD_LETTERED, AuditOutcome.FAILURE, "delivery_failed", None)
+    else:
+        event = AuditEvent(
+            action=AuditAction.PROOF_DEAD_LETTERED,
+            outcome=AuditOutcome.FAILURE,
+            official=record.owner_id if record else None,
+            session_id=str(record.session_id) if record and record.session_id else None,
+            flow=record.flow if record else None,
+            reason="gathering_failed",
+            document_id=str(document_id),
+        )
+    audit.record(event)
 
 
 def resend_pending(
