@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint openapi unit integration bench lambda-python clean site node chromium pdf-tools security-tools build deploy publish-site
+.PHONY: help run test lint openapi unit integration bench lambda-python clean site node chromium pdf-tools proof-fonts security-tools build deploy publish-site
 
 help:
 	@echo "make run    install into .venv and start the local stack on http://127.0.0.1:3000 (PORT=8080 for another)"
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 # The local stack's port: `make run PORT=8080` when 3000 is taken.
 PORT ?= 3000
-run: $(STAMP) site
+run: $(STAMP) site proof-fonts
 	$(PY) -m infrastructure.local --port $(PORT)
 
 lint: $(STAMP)
@@ -41,14 +41,14 @@ openapi: $(STAMP)
 	$(PY) -m infrastructure.deploy.openapi
 	$(PY) -m infrastructure.deploy.request_schemas
 
-test: $(STAMP) lint site chromium pdf-tools security-tools
+test: $(STAMP) lint site chromium pdf-tools proof-fonts security-tools
 	$(PY) -m pytest
 
 # Issue 7: cold start, warm latency, AWS calls, package size, cost and load, as one table (a few minutes).
 # JSON goes to bench/results/<timestamp>.json (not committed). `$(PY) -m bench --quick` tries the machinery.
 # Cold starts are timed with python3.13, the Lambda runtime's version (built once into .toolchain/ when missing).
 # The cost part counts the pages' requests in the built site (make site).
-bench: $(STAMP) site
+bench: $(STAMP) site proof-fonts
 	BENCH_PYTHON=$$(bash infrastructure/deploy/lambda_python.sh 3.13 .toolchain) $(PY) -m bench
 
 # An interpreter of the Lambda runtime's version compiles the bundle's bytecode (functions/Makefile): python3.13 on
@@ -105,6 +105,17 @@ chromium:
 pdf-tools:
 	@command -v pdftoppm >/dev/null && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf \
 		|| (apt-get update && apt-get install -y --no-install-recommends poppler-utils fonts-dejavu-core)
+
+# The proof's fonts as the delivery function ships them (functions/Makefile, proof-fonts: DejaVu Sans cut down to
+# what a proof can show), into functions/proofs/fonts/ (not committed), where proofs.pdf looks first: the local stack
+# and the bench make proofs with the same fonts as Lambda.
+PROOF_FONTS := functions/proofs/fonts/DejaVuSans.ttf
+$(PROOF_FONTS): functions/proofs/fonts/unicodes.txt | $(STAMP)
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf \
+		|| (apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core)
+	$(MAKE) --no-print-directory -C functions proof-fonts PROOF_FONTS_DIR=$(CURDIR)/functions/proofs/fonts \
+		FONT_TOOLS_PATH= BYTECODE_PYTHON=$(CURDIR)/$(PY)
+proof-fonts: $(PROOF_FONTS)
 
 # checkov in a venv of its own: its pins (boto3, jsonschema, ...) clash with ours. bandit and pip-audit are dev
 # extras. tests/security runs all three.

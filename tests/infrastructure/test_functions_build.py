@@ -195,7 +195,7 @@ def test_only_the_delivery_function_carries_the_pdf_library(repo_root: Path, pac
 
 
 def test_the_delivery_build_bundles_the_proof_font(repo_root: Path, tmp_path: Path) -> None:
-    # When we ask make what the delivery build does, then it copies DejaVu Sans into the artifact
+    # When we ask make what the delivery build does, then it puts DejaVu Sans into the artifact
     commands = subprocess.run(
         [
             "make",
@@ -210,6 +210,9 @@ def test_the_delivery_build_bundles_the_proof_font(repo_root: Path, tmp_path: Pa
         check=True,
     ).stdout
     assert "DejaVuSans.ttf" in commands and "DejaVuSans-Bold.ttf" in commands and f"{tmp_path}/proofs/fonts" in commands
+    # cut down to what a proof can show, with the bundle's own fontTools (tests/unit/test_proof_pdf.py renders with it)
+    assert "-m fontTools.subset" in commands and "proofs/fonts/unicodes.txt" in commands
+    assert f'PYTHONPATH="{tmp_path}"' in commands
 
 
 def test_the_delivery_function_bundles_the_time_zone_database_for_dutch_local_time(repo_root: Path) -> None:

@@ -9,6 +9,9 @@ import hashlib
 import io
 import shutil
 import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
@@ -18,11 +21,13 @@ import pytest
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("fpdf")
 
+import proofs.pdf as pdf_module  # noqa: E402
 from legitimatie.adapters.sqs import proof_message, proof_request  # noqa: E402
 from legitimatie.assurance import LevelOfAssurance  # noqa: E402
 from legitimatie.bsn import Bsn  # noqa: E402
 from legitimatie.flow import Flow  # noqa: E402
 from legitimatie.proofs.content import CodeCheck, ProofContent, ProofOutcome, ProofRequest  # noqa: E402
+from proofs.labels import proof_lines  # noqa: E402
 from proofs.pdf import font_dir, render_proof  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "proofs"
@@ -73,12 +78,44 @@ FLOW_B_NOT_IDENTIFIED = ProofRequest(
 )
 
 
+REPO = Path(__file__).resolve().parents[2]
+SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
+# Names in the scripts the fonts keep (functions/proofs/fonts/unicodes.txt): each must survive the cut.
+NAMES = (
+    "Łukasz Wiśniewski",
+    "Şükrü Öztürk",
+    "Nguyễn Thị Ánh",
+    "Αλέξανδρος Παπαδόπουλος",
+    "Юлия Иванова",
+    "Seán Ó Dálaigh",
+)
+
+
 @pytest.fixture(scope="module")
-def fonts_present() -> None:
-    try:
-        font_dir()
-    except RuntimeError as exc:
-        pytest.skip(f"{exc} (make test installs fonts-dejavu-core)")
+def fonts_present(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The fonts as the delivery function ships them: DejaVu Sans cut down by the build's own make target."""
+    if not (SYSTEM_FONTS / "DejaVuSans-Bold.ttf").is_file():
+        pytest.skip("DejaVu Sans missing (make test installs fonts-dejavu-core)")
+    shipped = tmp_path_factory.mktemp("fonts")
+    subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(REPO / "functions"),
+            "proof-fonts",
+            f"DEJAVU_DIR={SYSTEM_FONTS}",
+            f"PROOF_FONTS_DIR={shipped}",
+            "FONT_TOOLS_PATH=",
+            f"BYTECODE_PYTHON={sys.executable}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf_module, "_FONT_DIRS", (shipped,))
+        assert font_dir() == shipped
+        yield shipped
 
 
 def _pdf(request: ProofRequest, bsn: Bsn | None) -> bytes:
@@ -89,14 +126,14 @@ def _text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
-def test_the_proof_declares_pdf_a_2b_in_its_xmp_metadata(fonts_present: None) -> None:
+def test_the_proof_declares_pdf_a_2b_in_its_xmp_metadata(fonts_present: Path) -> None:
     reader = pypdf.PdfReader(io.BytesIO(_pdf(FLOW_A, BSN)))
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert "<pdfaid:part>2</pdfaid:part>" in xmp or 'pdfaid:part="2"' in xmp
     assert "<pdfaid:conformance>B</pdfaid:conformance>" in xmp or 'pdfaid:conformance="B"' in xmp
 
 
-def test_the_proof_has_an_srgb_output_intent_with_an_icc_profile(fonts_present: None) -> None:
+def test_the_proof_has_an_srgb_output_intent_with_an_icc_profile(fonts_present: Path) -> None:
     root = pypdf.PdfReader(io.BytesIO(_pdf(FLOW_A, BSN))).trailer["/Root"]
     [intent] = [item.get_object() for item in root["/OutputIntents"]]
     assert intent["/S"] == "/GTS_PDFA1"
@@ -104,7 +141,7 @@ def test_the_proof_has_an_srgb_output_intent_with_an_icc_profile(fonts_present: 
     assert len(intent["/DestOutputProfile"].get_object().get_data()) > 1000
 
 
-def test_every_font_is_embedded(fonts_present: None) -> None:
+def test_every_font_is_embedded(fonts_present: Path) -> None:
     reader = pypdf.PdfReader(io.BytesIO(_pdf(FLOW_C, None)))
     fonts = reader.pages[0]["/Resources"]["/Font"]
     assert fonts
@@ -115,7 +152,7 @@ def test_every_font_is_embedded(fonts_present: None) -> None:
         assert "/FontFile2" in descriptor, f"{font['/BaseFont']} is not embedded"
 
 
-def test_flow_a_shows_case_number_code_outcome_and_bsn_in_dutch(fonts_present: None) -> None:
+def test_flow_a_shows_case_number_code_outcome_and_bsn_in_dutch(fonts_present: Path) -> None:
     text = _text(_pdf(FLOW_A, BSN))
     for expected in (
         "Bewijs van authenticatie",
@@ -134,14 +171,14 @@ def test_flow_a_shows_case_number_code_outcome_and_bsn_in_dutch(fonts_present: N
     assert "358974" not in text  # the code itself is not part of the proof
 
 
-def test_flows_b_and_c_name_the_official_and_the_check_but_not_the_bsn(fonts_present: None) -> None:
+def test_flows_b_and_c_name_the_official_and_the_check_but_not_the_bsn(fonts_present: Path) -> None:
     text = _text(_pdf(FLOW_C, None))
     assert "Dorien Dorknoper-van der Schaaf" in text and "komt overeen" in text
     assert str(FLOW_C.session_id) in text and "28 november 2026, 16:01:05 (UTC+01:00)" in text
     assert BSN.digits not in text
 
 
-def test_a_summer_proof_of_someone_not_identified_says_so_in_dutch_summer_time(fonts_present: None) -> None:
+def test_a_summer_proof_of_someone_not_identified_says_so_in_dutch_summer_time(fonts_present: Path) -> None:
     text = _text(_pdf(FLOW_B_NOT_IDENTIFIED, None))
     assert "NIET geïdentificeerd" in text and "Geïdentificeerd\n" not in text
     assert "heeft zich tijdens een videogesprek met de gemeente geïdentificeerd" not in text  # the intro too
@@ -156,7 +193,7 @@ def test_a_proof_request_without_an_outcome_is_identified_and_survives_the_queue
         assert proof_request(proof_message(request)) == request
 
 
-def test_the_hash_of_the_same_proof_is_stable_per_file(fonts_present: None) -> None:
+def test_the_hash_of_the_same_proof_is_stable_per_file(fonts_present: Path) -> None:
     pdf = _pdf(FLOW_C, None)
     assert hashlib.sha256(pdf).hexdigest() == hashlib.sha256(bytes(pdf)).hexdigest()
     assert pdf.startswith(b"%PDF-") and len(pdf) < 200_000
@@ -167,7 +204,7 @@ def test_the_hash_of_the_same_proof_is_stable_per_file(fonts_present: None) -> N
     [("flow-a", FLOW_A, BSN), ("flow-c", FLOW_C, None), ("flow-b-not-identified", FLOW_B_NOT_IDENTIFIED, None)],
 )
 def test_the_proof_renders_on_a4_to_a_png_for_people_to_look_at(
-    fonts_present: None, tmp_path: Path, name: str, request_: ProofRequest, bsn: Bsn | None
+    fonts_present: Path, tmp_path: Path, name: str, request_: ProofRequest, bsn: Bsn | None
 ) -> None:
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm missing (make test installs poppler-utils)")
@@ -183,3 +220,28 @@ def test_the_proof_renders_on_a4_to_a_png_for_people_to_look_at(
     )
     png = ARTIFACTS / f"{name}.png"
     assert png.stat().st_size > 10_000
+
+
+def test_the_shipped_fonts_keep_under_a_third_of_dejavu_and_every_character_a_proof_can_show(
+    fonts_present: Path,
+) -> None:
+    from fontTools.ttLib import TTFont
+
+    fixed = [
+        f"{label} {value}"
+        for r in (FLOW_A, FLOW_C, FLOW_B_NOT_IDENTIFIED)
+        for label, value in proof_lines(ProofContent(request=r, bsn=BSN))
+    ]
+    text = "".join(fixed) + pdf_module._INTRO + pdf_module._FAILED + "".join(NAMES) + "€–—‘’“”•…"
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        cut = TTFont(fonts_present / name)
+        assert len(cut.getGlyphOrder()) * 3 < len(TTFont(SYSTEM_FONTS / name).getGlyphOrder())
+        kept = set(cut.getBestCmap())
+        assert {char for char in text if ord(char) not in kept} == set(), name
+
+
+def test_an_officials_name_in_any_latin_greek_or_cyrillic_script_is_written_with_its_own_glyphs(
+    fonts_present: Path,
+) -> None:
+    for name in NAMES:
+        assert name in _text(_pdf(replace(FLOW_C, official_name=name), None)).replace("\n", " ")
