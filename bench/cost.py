@@ -314,7 +314,9 @@ def live_cost(
         requests = len(connects) * 1000
         covered = options.get("edge_covered", False)  # a flat-rate plan: requests, WAF and CloudFront Functions
         items["$connect: cloudfront + its path function"] = (
-            (not covered) * requests * (PRICES["cloudfront_https_request"] + PRICES["cloudfront_function_invocation"])
+            0.0
+            if covered
+            else requests * (PRICES["cloudfront_https_request"] + PRICES["cloudfront_function_invocation"])
         )
         items["$connect: waf"] = requests * PRICES["waf_request"] if options.get("waf", True) and not covered else 0.0
         items["$connect: edge logs (CloudFront + WAF)"] = requests * _edge_log_usd(
@@ -502,7 +504,13 @@ def pricing_plan(plan: str, blockers: list[str], flows: Mapping[str, Mapping[str
             "share_of_requests_allowance": requests / allowance["requests"],
             "share_of_bytes_allowance": sent / allowance["bytes"],
         }
-    limit = allowance["requests"] / per_identification["requests"] if per_identification["requests"] else math.inf
+    # the identifications a month at which the requests, and at which the bytes, reach the allowance
+    limits = {
+        key: allowance[key] / per_identification[key] if per_identification[key] else math.inf
+        for key in ("requests", "bytes")
+    }
+    first = min(limits, key=lambda key: limits[key])
+    limit, other = limits[first], limits["bytes" if first == "requests" else "requests"]
     return {
         "plan": plan,
         "monthly_usd": PRICES["cloudfront_free_plan_month"] if plan == "FREE" else None,
@@ -517,9 +525,10 @@ def pricing_plan(plan: str, blockers: list[str], flows: Mapping[str, Mapping[str
         },
         "per_identification": {**per_identification, "basis": "the flow with the most requests through CloudFront"},
         "by_identifications_per_hour": by_level,
+        "identifications_per_month_at_allowance": limits,
         "throttling": f"no overage charges; beyond {limit:,.0f} identifications a month ({limit / hours:.0f} an "
-        f"hour in {hours:.0f} office hours) the requests pass the Free allowance, bytes long after: AWS tolerates "
-        "a first month up to 3x and may then slow the delivery of sustained excess (fewer edge locations)",
+        f"hour in {hours:.0f} office hours) the {first} pass the Free allowance (the other at {other:,.0f}): AWS "
+        "tolerates a first month up to 3x and may then slow the delivery of sustained excess (fewer edge locations)",
         "basis": f"identifications_per_hour x {hours:.0f} office hours a month (ASSUMPTIONS office_hours_per_month)",
     }
 
