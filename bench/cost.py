@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.prices import ASSUMPTIONS, PRICES
+from infrastructure.deploy.pricing_plan import free_plan_blockers, plan_default
 
 __all__ = [
     "TARGETS",
@@ -29,6 +30,7 @@ __all__ = [
     "invocation_ms",
     "live_cost",
     "polling_cost",
+    "pricing_plan",
     "static_requests",
     "xray_share",
 ]
@@ -101,6 +103,7 @@ def flow_cost(
     cold_start_share: float | None = None,
     xray_share: float = 1.0,
     init_billed: set[str] | None = None,
+    edge_covered: bool = False,
 ) -> dict[str, Any]:
     """USD per 1,000 identifications of one flow, itemised; ``steps`` are the flow's measured invocations.
 
@@ -111,6 +114,8 @@ def flow_cost(
     ``xray_share``: with ``tracing`` Active, the share of invocations the sampling rule records (``xray_share``).
     ``init_billed``: functions whose INIT another part of the same identification already paid (updated here).
     ``waf_logs_allowed``: the WAF log has a line for every request, not only for blocked and counted ones.
+    ``edge_covered``: a CloudFront flat-rate plan pays the distribution's and the web ACL's requests (not their logs'
+    ingestion: the Free plan's table gives that to Pro and up).
     """
     items = {"lambda": 0.0, "lambda_init": 0.0, "http_api": 0.0, "cloudfront": 0.0, "waf": 0.0, "logs": 0.0}
     items["xray"] = 0.0
@@ -143,8 +148,8 @@ def flow_cost(
     items["lambda_init"] = cold * sum(new.values()) * PRICES["lambda_arm64_gb_second"]
     if http:
         requests = len(steps) + static_requests
-        items["cloudfront"] = requests * PRICES["cloudfront_https_request"]
-        items["waf"] = requests * PRICES["waf_request"] if waf else 0.0
+        items["cloudfront"] = 0.0 if edge_covered else requests * PRICES["cloudfront_https_request"]
+        items["waf"] = requests * PRICES["waf_request"] if waf and not edge_covered else 0.0
         items["edge logs (CloudFront + WAF)"] = requests * _edge_log_usd(assumptions, waf=waf and waf_logs_allowed)
     per_1000 = {name: value * 1000 for name, value in items.items()}
     return {"per_1000_usd": sum(per_1000.values()), "items_per_1000_usd": per_1000}
@@ -285,6 +290,11 @@ NOT_COUNTED = (
     "cost.flows.<X>.polling_fallback_per_1000_usd is its price, per 1,000 identifications if every browser fell back",
     "DynamoDB Streams reads (GetRecords) by Lambda's event source mappings, the live status's and the proof "
     "hand-over's: free for Lambda triggers (listed at $0 in the idle cost)",
+    "CloudFront flat-rate plans: with the Free plan (cost.pricing_plan) the distribution's requests and data "
+    "transfer, the web ACL with its rules and requests and CloudFront Functions are the plan's; the CloudWatch Logs "
+    "ingestion of the CloudFront and WAF logs stays priced (AWS' plan table includes it from Pro on); the plan's "
+    "S3 storage credits (5 GB a month of S3 Standard) are not applied to the proof PDFs; requests WAF blocks (which "
+    "the allowance does not count) are not modelled",
 )
 
 
@@ -302,10 +312,13 @@ def live_cost(
         for key, value in on_connect.items():
             items[f"$connect: {key}"] = value
         requests = len(connects) * 1000
-        items["$connect: cloudfront + its path function"] = requests * (
-            PRICES["cloudfront_https_request"] + PRICES["cloudfront_function_invocation"]
+        covered = options.get("edge_covered", False)  # a flat-rate plan: requests, WAF and CloudFront Functions
+        items["$connect: cloudfront + its path function"] = (
+            0.0
+            if covered
+            else requests * (PRICES["cloudfront_https_request"] + PRICES["cloudfront_function_invocation"])
         )
-        items["$connect: waf"] = requests * PRICES["waf_request"] if options.get("waf", True) else 0.0
+        items["$connect: waf"] = requests * PRICES["waf_request"] if options.get("waf", True) and not covered else 0.0
         items["$connect: edge logs (CloudFront + WAF)"] = requests * _edge_log_usd(
             assumptions, waf=options.get("waf", True) and options.get("waf_logs_allowed", True)
         )
@@ -336,8 +349,9 @@ def _schedule_per_month(expression: str) -> float:
     return 30 * 24 * 60 / minutes
 
 
-def idle_cost(template: Any, waf_template: Any | None) -> dict[str, Any]:
-    """Monthly USD of a deployment that identifies nobody, itemised from the template's resources."""
+def idle_cost(template: Any, waf_template: Any | None, plan: str = "PAY_AS_YOU_GO") -> dict[str, Any]:
+    """Monthly USD of a deployment that identifies nobody, itemised from the template's resources; ``plan``: the
+    distribution's CloudFront pricing plan (``FREE``: its web ACL and rules are the plan's)."""
     count: dict[str, int] = {}
     for _logical_id, resource in template.resources.items():
         count[resource.get("Type", "")] = count.get(resource.get("Type", ""), 0) + 1
@@ -374,8 +388,14 @@ def idle_cost(template: Any, waf_template: Any | None) -> dict[str, Any]:
     if any("WebAcl" in name or "WebACL" in name for name in template.parameters) or waf_template is not None:
         rules, source = _waf_rules(waf_template)
         items["WAF web ACL + rules"] = (
-            PRICES["waf_web_acl_month"] + rules * PRICES["waf_rule_month"],
-            f"$5 + {rules} rules x $1 ({source})",
+            (0.0, f"in the CloudFront Free plan (pay-as-you-go: $5 + {rules} rules x $1; {source})")
+            if plan == "FREE"
+            else (PRICES["waf_web_acl_month"] + rules * PRICES["waf_rule_month"], f"$5 + {rules} rules x $1 ({source})")
+        )
+    if plan == "FREE":
+        items["CloudFront flat-rate plan (Free)"] = (
+            PRICES["cloudfront_free_plan_month"],
+            "distribution, web ACL, rules, requests, CloudFront Functions; no overage charges",
         )
     if any("IdpMetadataParameter" in name for name in template.parameters):
         items["SSM advanced parameter (IdP metadata)"] = (PRICES["ssm_advanced_parameter_month"], "1 x $0.05")
@@ -460,6 +480,138 @@ def load_waf_template(repo_root: Path) -> Any | None:
     return Template.load(path) if path.exists() else None
 
 
+def pricing_plan(plan: str, blockers: list[str], flows: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The distribution's CloudFront pricing plan as deployed by default (``plan``), what keeps it off the Free plan
+    (``blockers``), and the traffic against the Free plan's monthly allowance at each traffic level."""
+    hours = ASSUMPTIONS["office_hours_per_month"]
+    allowance = {
+        "requests": PRICES["cloudfront_free_plan_requests"],
+        "bytes": PRICES["cloudfront_free_plan_gb"] * 1024**3,
+    }
+    busiest = max(flows.values(), key=lambda flow: flow["edge_requests"], default=None)
+    per_identification = {
+        "requests": busiest["edge_requests"] if busiest else 0.0,
+        "bytes": busiest["edge_bytes"] if busiest else 0.0,
+    }
+    by_level: dict[str, Any] = {}
+    for level in TRAFFIC_LEVELS_PER_HOUR:
+        month = level * hours
+        requests, sent = month * per_identification["requests"], month * per_identification["bytes"]
+        by_level[f"{level:g}"] = {
+            "identifications_per_month": month,
+            "requests_per_month": requests,
+            "bytes_per_month": sent,
+            "share_of_requests_allowance": requests / allowance["requests"],
+            "share_of_bytes_allowance": sent / allowance["bytes"],
+        }
+    # the identifications a month at which the requests, and at which the bytes, reach the allowance
+    limits = {
+        key: allowance[key] / per_identification[key] if per_identification[key] else math.inf
+        for key in ("requests", "bytes")
+    }
+    first = min(limits, key=lambda key: limits[key])
+    limit, other = limits[first], limits["bytes" if first == "requests" else "requests"]
+    return {
+        "plan": plan,
+        "monthly_usd": PRICES["cloudfront_free_plan_month"] if plan == "FREE" else None,
+        "free_plan": {
+            "monthly_usd": PRICES["cloudfront_free_plan_month"],
+            "allowance_requests_per_month": allowance["requests"],
+            "allowance_bytes_per_month": allowance["bytes"],
+            "covers": "the distribution's requests and data transfer, the web ACL, its rules and requests, "
+            "CloudFront Functions (not the CloudWatch Logs ingestion of the access and WAF logs: Pro and up)",
+            "blockers": blockers,
+            "fits": not blockers,
+        },
+        "per_identification": {**per_identification, "basis": "the flow with the most requests through CloudFront"},
+        "by_identifications_per_hour": by_level,
+        "identifications_per_month_at_allowance": limits,
+        "throttling": f"no overage charges; beyond {limit:,.0f} identifications a month ({limit / hours:.0f} an "
+        f"hour in {hours:.0f} office hours) the {first} pass the Free allowance (the other at {other:,.0f}): AWS "
+        "tolerates a first month up to 3x and may then slow the delivery of sustained excess (fewer edge locations)",
+        "basis": f"identifications_per_hour x {hours:.0f} office hours a month (ASSUMPTIONS office_hours_per_month)",
+    }
+
+
+def _price_flow(flow: Mapping[str, Any], context: Mapping[str, Any], *, edge_covered: bool) -> dict[str, Any]:
+    """One flow's USD per 1,000 identifications, itemised; ``edge_covered``: on a CloudFront flat-rate plan."""
+    static, levels, headline_cold = context["static"], context["levels"], context["headline_cold"]
+    before, after = context["before"], context["after"]
+    steps = flow["steps"]
+    # INIT once per function per identification, whichever part (request, socket, push, background) is first
+    options = {
+        "waf": context["waf"],
+        "waf_logs_allowed": context["waf_logs_allowed"],
+        "init_ms": context["init_ms"],
+        "tracing": context["tracing"],
+        "xray_share": context["share"],
+        "init_billed": set(),
+        "edge_covered": edge_covered,
+    }
+    official = bool(flow.get("poll"))  # flows B and C: an official's staff page
+    # flow A's resident has no session link: the start page reads the municipality from /config.json
+    pages = static["resident"] + (
+        static["official_per_identification"] if official else static.get("resident_config_fetches", 0.0)
+    )
+    per_flow = flow_cost(steps, static_requests=pages, **options)
+    per_flow["static_requests"] = pages
+    sent = static.get("resident_bytes", 0) + (static.get("official_bytes_per_identification", 0) if official else 0)
+    per_flow["static_bytes"] = sent
+    reads = [step for step in steps if step["step"] == "public result"]  # the resident's page, polling
+    polls = flow.get("polls") or {"before_login": before if flow.get("poll") else 0.0, "after_login": after}
+
+    per_flow["polling_per_1000_usd"] = _polling(flow, reads, polls, options)
+    # A browser that cannot open the socket polls as before: not in the total, priced here (NOT_COUNTED)
+    fallback = flow.get("polling_fallback")
+    per_flow["polling_fallback_per_1000_usd"] = (
+        _polling(flow, reads, fallback, options) if fallback else per_flow["polling_per_1000_usd"]
+    )
+    live = live_cost(flow.get("live") or {}, **options)
+    per_flow["with_polling_per_1000_usd"] = per_flow["per_1000_usd"] + per_flow["polling_per_1000_usd"]
+    # CloudFront's always-free tier (10 million requests a month) covers any municipality's traffic
+    per_flow["within_cloudfront_free_tier_per_1000_usd"] = (
+        per_flow["per_1000_usd"] - per_flow["items_per_1000_usd"]["cloudfront"]
+    )
+    background = flow.get("background_steps") or []
+    behind = flow_cost(background, http=False, **{**options, "waf": False}) if background else None
+    audit_copy = flow.get("audit_bytes", 0) / 1024**3 * PRICES["cloudwatch_logs_ingest_gb"] * 1000
+    pdf_storage = (
+        (ASSUMPTIONS["proof_pdf_kb"] / 1024**2 * ASSUMPTIONS["proof_retention_months"] * PRICES["s3_storage_gb_month"])
+        * 1000
+        * sum(1 for step in background if step["calls"].get("s3:PutObject"))
+    )
+    items = {f"request path: {key}": value for key, value in per_flow["items_per_1000_usd"].items()}
+    for key, value in ((behind or {}).get("items_per_1000_usd") or {}).items():
+        items[f"delivery + audit forwarder: {key}"] = value
+    items["audit log group: ingestion of the copied lines"] = audit_copy
+    items["cloudfront: data transfer out of the pages' files (compressed)"] = (
+        0.0 if edge_covered else sent / 1024**3 * PRICES["cloudfront_data_transfer_out_gb"] * 1000
+    )
+    items["proof PDFs: S3 storage for the retention"] = pdf_storage
+    items["live status polling: official while waiting, resident until the outcome (all services)"] = per_flow[
+        "polling_per_1000_usd"
+    ]
+    for key, value in live.items():
+        items[f"live status socket: {key}"] = value
+    per_flow["items"] = {key: value for key, value in items.items() if value}
+    per_flow["total_per_1000_usd"] = sum(items.values())
+    # INIT is linear in the cold share: the total at other traffic levels
+    init_all_cold = sum(value for key, value in items.items() if key.endswith("lambda_init")) / headline_cold
+    per_flow["total_per_1000_usd_by_identifications_per_hour"] = {
+        f"{level:g}": per_flow["total_per_1000_usd"] + (cold_share(per_hour=level) - headline_cold) * init_all_cold
+        for level in levels
+    }
+    per_flow["billed_ms"] = {f"{i}:{step['step']}": invocation_ms(step) for i, step in enumerate(steps)}
+    # What a flat-rate plan's allowance counts: every request through the distribution (pages, API, DigiD, polls,
+    # sockets) and the bytes it sends (the pages' files as measured, an API answer or a pushed change as assumed)
+    live_flow = flow.get("live") or {}
+    polled = (polls["before_login"] if flow.get("poll") else 0.0) + (polls["after_login"] if reads else 0.0)
+    answers = len(steps) + polled + len(live_flow.get("push_steps") or [])
+    per_flow["edge_requests"] = len(steps) + pages + polled + len(live_flow.get("connect_steps") or [])
+    per_flow["edge_bytes"] = sent + answers * ASSUMPTIONS["api_response_bytes"]
+    return per_flow
+
+
 def add_cost(results: dict[str, Any]) -> None:
     """Put ``results["cost"]`` next to the measured parts: per flow from the latency part, idle from the template."""
     from bench.environment import REPO_ROOT
@@ -510,79 +662,28 @@ def add_cost(results: dict[str, Any]) -> None:
     static = static_requests(REPO_ROOT, autopost_pages=digid_autopost_pages(template))
     cost["static_requests"] = static
     cost["not_counted"] = list(NOT_COUNTED)
+    plan = plan_default(waf_template.body if waf_template is not None else None)
+    blockers = free_plan_blockers(template.body, waf_template.body if waf_template is not None else None)
+    context = {"static": static, "waf": waf, "waf_logs_allowed": waf_logs_allowed, "init_ms": init_ms}
+    context |= {"tracing": tracing, "share": share, "before": before, "after": after}
+    context |= {"headline_cold": headline_cold, "levels": levels}
     cost["flows"] = {}
     for name, flow in flows.items():
-        steps = flow["steps"]
-        # INIT once per function per identification, whichever part (request, socket, push, background) is first
-        options = {
-            "waf": waf,
-            "waf_logs_allowed": waf_logs_allowed,
-            "init_ms": init_ms,
-            "tracing": tracing,
-            "xray_share": share,
-            "init_billed": set(),
+        pay_as_you_go = _price_flow(flow, context, edge_covered=False)
+        free = _price_flow(flow, context, edge_covered=True)
+        per_flow = free if plan == "FREE" else pay_as_you_go
+        per_flow["pay_as_you_go_total_per_1000_usd"] = pay_as_you_go["total_per_1000_usd"]
+        per_flow["free_plan_total_per_1000_usd"] = free["total_per_1000_usd"]
+        # what the Free plan takes off each item (all of it, or for the polling the requests' part)
+        per_flow["free_plan_saves_per_1000_usd"] = {
+            key: value - free["items"].get(key, 0.0)
+            for key, value in pay_as_you_go["items"].items()
+            if free["items"].get(key, 0.0) < value
         }
-        official = bool(flow.get("poll"))  # flows B and C: an official's staff page
-        # flow A's resident has no session link: the start page reads the municipality from /config.json
-        pages = static["resident"] + (
-            static["official_per_identification"] if official else static.get("resident_config_fetches", 0.0)
-        )
-        per_flow = flow_cost(steps, static_requests=pages, **options)
-        per_flow["static_requests"] = pages
-        sent = static.get("resident_bytes", 0) + (static.get("official_bytes_per_identification", 0) if official else 0)
-        per_flow["static_bytes"] = sent
-        reads = [step for step in steps if step["step"] == "public result"]  # the resident's page, polling
-        polls = flow.get("polls") or {"before_login": before if flow.get("poll") else 0.0, "after_login": after}
-
-        per_flow["polling_per_1000_usd"] = _polling(flow, reads, polls, options)
-        # A browser that cannot open the socket polls as before: not in the total, priced here (NOT_COUNTED)
-        fallback = flow.get("polling_fallback")
-        per_flow["polling_fallback_per_1000_usd"] = (
-            _polling(flow, reads, fallback, options) if fallback else per_flow["polling_per_1000_usd"]
-        )
-        live = live_cost(flow.get("live") or {}, **options)
-        per_flow["with_polling_per_1000_usd"] = per_flow["per_1000_usd"] + per_flow["polling_per_1000_usd"]
-        # CloudFront's always-free tier (10 million requests a month) covers any municipality's traffic
-        per_flow["within_cloudfront_free_tier_per_1000_usd"] = (
-            per_flow["per_1000_usd"] - per_flow["items_per_1000_usd"]["cloudfront"]
-        )
-        background = flow.get("background_steps") or []
-        behind = flow_cost(background, http=False, **{**options, "waf": False}) if background else None
-        audit_copy = flow.get("audit_bytes", 0) / 1024**3 * PRICES["cloudwatch_logs_ingest_gb"] * 1000
-        pdf_storage = (
-            (
-                ASSUMPTIONS["proof_pdf_kb"]
-                / 1024**2
-                * ASSUMPTIONS["proof_retention_months"]
-                * PRICES["s3_storage_gb_month"]
-            )
-            * 1000
-            * sum(1 for step in background if step["calls"].get("s3:PutObject"))
-        )
-        items = {f"request path: {key}": value for key, value in per_flow["items_per_1000_usd"].items()}
-        for key, value in ((behind or {}).get("items_per_1000_usd") or {}).items():
-            items[f"delivery + audit forwarder: {key}"] = value
-        items["audit log group: ingestion of the copied lines"] = audit_copy
-        items["cloudfront: data transfer out of the pages' files (compressed)"] = (
-            sent / 1024**3 * PRICES["cloudfront_data_transfer_out_gb"] * 1000
-        )
-        items["proof PDFs: S3 storage for the retention"] = pdf_storage
-        items["live status polling: official while waiting, resident until the outcome (all services)"] = per_flow[
-            "polling_per_1000_usd"
-        ]
-        for key, value in live.items():
-            items[f"live status socket: {key}"] = value
-        per_flow["items"] = {key: value for key, value in items.items() if value}
-        per_flow["total_per_1000_usd"] = sum(items.values())
-        # INIT is linear in the cold share: the total at other traffic levels
-        init_all_cold = sum(value for key, value in items.items() if key.endswith("lambda_init")) / headline_cold
-        per_flow["total_per_1000_usd_by_identifications_per_hour"] = {
-            f"{level:g}": per_flow["total_per_1000_usd"] + (cold_share(per_hour=level) - headline_cold) * init_all_cold
-            for level in levels
-        }
-        per_flow["billed_ms"] = {f"{i}:{step['step']}": invocation_ms(step) for i, step in enumerate(steps)}
         cost["flows"][name] = per_flow
+    cost["pricing_plan"] = pricing_plan(plan, blockers, cost["flows"])
     metrics = (results.get("latency") or {}).get("custom_metrics") or []
     cost["custom_metrics_month_usd"] = len(metrics) * PRICES["cloudwatch_custom_metric_month"]
-    cost["idle"] = idle_cost(template, waf_template)
+    cost["idle"] = idle_cost(template, waf_template, plan)
+    cost["pricing_plan"]["free_plan"]["idle_monthly_usd"] = idle_cost(template, waf_template, "FREE")["monthly_usd"]
     results["cost"] = cost

@@ -8,6 +8,8 @@ only the US East (N. Virginia) figure, the eu-west-1 figure below is still from 
 - Lambda: arm64 (Graviton) GB-second price, first tier; billed duration is rounded up to 1 ms, INIT included.
 - HTTP API: per request up to 512 KB, first 300 million a month.
 - CloudFront: HTTPS requests, Europe; its always-free tier (10 million requests a month) is not applied here.
+- CloudFront flat-rate plans (since 18 November 2025): a monthly price per distribution and a monthly allowance,
+  no overage charges; bench.cost prices the deployment on the plan infrastructure/deploy/waf.yaml defaults to.
 """
 
 from __future__ import annotations
@@ -62,11 +64,25 @@ PRICES: Final[dict[str, float]] = {
     "ssm_advanced_parameter_month": 0.05,  # IdP metadata is larger than the 4 KB of a standard parameter
     "dynamodb_pitr_gb_month": 0.224,  # continuous backups, by table size: an idle table is (nearly) empty
     "cognito_mau_beyond_free": 0.015,  # Essentials tier; the first 10,000 MAU are free
+    # CloudFront flat-rate plans (since 18 Nov 2025), per distribution: a monthly price with no overage charges and
+    # a monthly allowance of requests and bytes out (beyond it AWS may slow the delivery, never bills more). The plan
+    # covers the distribution (requests, data transfer), its web ACL (ACL, rules, requests), CloudFront Functions,
+    # and from Pro on the CloudWatch Logs ingestion of the access log and the WAF log.
+    "cloudfront_free_plan_month": 0.0,
+    "cloudfront_free_plan_requests": 1_000_000,
+    "cloudfront_free_plan_gb": 100,
+    "cloudfront_pro_plan_month": 15.0,
+    "cloudfront_pro_plan_requests": 10_000_000,
+    "cloudfront_pro_plan_gb": 50 * 1024,
 }
 
 _AWS = "checked: "
 _US = "US East figure checked, eu-west-1 from memory: "
 _MEMORY = "from memory, not found in the searched pages"
+_FLAT_RATE = (
+    "checked: docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/flat-rate-pricing-plan.html (features and "
+    "monthly usage allowances per tier, costs covered) and aws.amazon.com/cloudfront/pricing (monthly prices): "
+)
 # What each price was checked against on 2026-12-01 (public pages found with the project's search tool).
 PRICE_SOURCES: Final[dict[str, str]] = {
     "lambda_arm64_gb_second": _US + "$0.0000133334 arm first tier (cloudchipr.com/blog/aws-lambda-pricing)",
@@ -105,6 +121,14 @@ PRICE_SOURCES: Final[dict[str, str]] = {
     "ssm_advanced_parameter_month": _MEMORY,
     "dynamodb_pitr_gb_month": _MEMORY,
     "cognito_mau_beyond_free": _MEMORY,
+    **dict.fromkeys(
+        ("cloudfront_free_plan_month", "cloudfront_free_plan_requests", "cloudfront_free_plan_gb"),
+        _FLAT_RATE + "Free $0 a month, 1 M requests and 100 GB a month",
+    ),
+    **dict.fromkeys(
+        ("cloudfront_pro_plan_month", "cloudfront_pro_plan_requests", "cloudfront_pro_plan_gb"),
+        _FLAT_RATE + "Pro $15 a month, 10 M requests and 50 TB a month",
+    ),
 }
 
 # What the model cannot measure on this machine; each is a stated guess, shown with the figures.
@@ -156,6 +180,10 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     "identifications_per_hour": 2,
     "environment_idle_minutes": 10,
     "init_ms_when_unmeasured": 800,
+    # CloudFront flat-rate plans: identifications arrive in office hours (identifications_per_hour is their rate
+    # then), about 22 days x 8 hours a month; an API answer (JSON) is about this size on the wire (not measured).
+    "office_hours_per_month": 176,
+    "api_response_bytes": 1500,
     # A proof PDF (~40 KB) kept for PROOF_RETENTION_DAYS (default 90).
     "proof_pdf_kb": 40,
     "proof_retention_months": 3,

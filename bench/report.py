@@ -47,7 +47,11 @@ WHY_MISSED = {
     "hour); once CloudFront's access log is on, the WAF log keeps only blocked and counted requests. What is left is "
     "mostly per request (CloudFront, WAF, the HTTP API, the log lines), DynamoDB's writes (a transaction's items "
     "count double) and INIT at low traffic: fewer requests per identification (the start page's read, the live "
-    "sockets' $connect through CloudFront and WAF) and fewer transactional writes would lower it further",
+    "sockets' $connect through CloudFront and WAF) and fewer transactional writes would lower it further. "
+    "CloudFront's flat-rate Free plan (cost.pricing_plan; waf.yaml CloudFrontPricingPlan) would take CloudFront's and "
+    "WAF's requests, the path function and the pages' data transfer off, and the web ACL's $9 off the idle month: "
+    "it needs a distribution with AWS managed origin request and response headers policies only (the CSP and the "
+    "forwarded headers by other means; cost.pricing_plan.free_plan.blockers)",
 }
 
 __all__ = ["render", "table"]
@@ -289,12 +293,41 @@ def _cost(cost: dict[str, Any], notes: list[str]) -> str:
         text += "\n   Idle deployment per month:\n" + table(["item", "USD/month", "basis"], idle_rows)
         if not met:
             notes.append(f"idle cost ${idle['monthly_usd']:.2f} a month > $20")
+    text += _pricing_plan(cost)
     if cost.get("custom_metrics_month_usd"):
         text += (
             f"\n   Plus, in any month with traffic: custom metrics (EMF) ${cost['custom_metrics_month_usd']:.2f}"
             " ($0.30 per metric name and dimension values seen in this run)"
         )
     return text
+
+
+def _pricing_plan(cost: dict[str, Any]) -> str:
+    """The CloudFront pricing plan the figures above are for, and what the Free plan would make of them."""
+    plan = cost.get("pricing_plan")
+    if not plan:
+        return ""
+    free = plan["free_plan"]
+    totals = ", ".join(
+        f"{flow} ${f['pay_as_you_go_total_per_1000_usd']:.4f} / ${f['free_plan_total_per_1000_usd']:.4f}"
+        for flow, f in cost.get("flows", {}).items()
+    )
+    shares = ", ".join(
+        f"{level}/h {row['share_of_requests_allowance']:.1%} of the requests, {row['share_of_bytes_allowance']:.2%}"
+        " of the bytes"
+        for level, row in plan["by_identifications_per_hour"].items()
+    )
+    fits = (
+        "fits"
+        if free["fits"]
+        else f"does not fit yet ({len(free['blockers'])} findings): " + "; ".join(free["blockers"][:3])
+    )
+    return (
+        f"\n   CloudFront pricing plan as deployed by default: {plan['plan']} (waf.yaml CloudFrontPricingPlan)."
+        f"\n   Per 1,000, pay-as-you-go / Free plan: {totals}; idle with the Free plan"
+        f" ${free['idle_monthly_usd']:.2f} a month. The distribution {fits}"
+        f"\n   Free plan allowance used ({plan['basis']}): {shares}; {plan['throttling']}"
+    )
 
 
 def _load(part: dict[str, Any]) -> str:

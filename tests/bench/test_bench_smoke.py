@@ -26,6 +26,7 @@ from bench.cost import (
     invocation_ms,
     live_cost,
     load_waf_template,
+    pricing_plan,
     static_requests,
     waf_logs_allowed_requests,
     xray_share,
@@ -320,6 +321,25 @@ def test_the_latency_part_runs_every_flow_against_the_real_handlers(tmp_path: Pa
         assert "live status socket: websocket connection minutes" in items
         assert "live status socket: pushes (stream): apigatewaymanagementapi" in items
         assert results["cost"]["flows"][name]["polling_fallback_per_1000_usd"] > 0
+    # and the default deployment's pricing plan (waf.yaml), with the other one's figures and the Free allowance
+    plan = results["cost"]["pricing_plan"]
+    assert plan["plan"] == load_waf_template(REPO_ROOT).parameters["CloudFrontPricingPlan"]["Default"]
+    assert plan["free_plan"]["fits"] == (plan["free_plan"]["blockers"] == [])
+    for name in ("A", "B", "C"):
+        flow_cost_ = results["cost"]["flows"][name]
+        default = flow_cost_[
+            "free_plan_total_per_1000_usd" if plan["plan"] == "FREE" else "pay_as_you_go_total_per_1000_usd"
+        ]
+        assert flow_cost_["total_per_1000_usd"] == default
+        saved = sum(flow_cost_["free_plan_saves_per_1000_usd"].values())
+        assert flow_cost_["pay_as_you_go_total_per_1000_usd"] - saved == pytest.approx(
+            flow_cost_["free_plan_total_per_1000_usd"]
+        )
+        assert "request path: edge logs (CloudFront + WAF)" not in flow_cost_["free_plan_saves_per_1000_usd"]
+        assert flow_cost_["edge_requests"] > len(flow_cost_["billed_ms"])  # the pages' files and sockets too
+    assert set(plan["by_identifications_per_hour"]) == {"0.5", "2", "10", "60"}
+    assert 0 < plan["by_identifications_per_hour"]["60"]["share_of_requests_allowance"] < 1
+    assert plan["free_plan"]["idle_monthly_usd"] < results["cost"]["idle"]["monthly_usd"] or plan["plan"] == "FREE"
 
 
 # The IAM action a counted call needs. A transaction needs the actions of its parts (PutItem, UpdateItem, DeleteItem,
@@ -578,3 +598,52 @@ def test_a_function_pays_its_init_once_per_identification_across_its_parts() -> 
     # Then the second part pays only the function the first did not start
     assert first["items_per_1000_usd"]["lambda_init"] == pytest.approx(second["items_per_1000_usd"]["lambda_init"])
     assert billed == {"Live", "Other"}
+
+
+def test_the_free_plan_pays_cloudfront_waf_and_functions_but_not_the_edge_logs() -> None:
+    # Given one request through CloudFront with the pages' files, and a page's socket
+    step = {"memory_mb": 1024, "own_ms": 1.0, "calls": {}}
+    live = {"connect_steps": [step]}
+    # When it is priced pay-as-you-go and on the Free plan
+    paid = flow_cost([step], static_requests=4)["items_per_1000_usd"]
+    free = flow_cost([step], static_requests=4, edge_covered=True)["items_per_1000_usd"]
+    paid_live, free_live = live_cost(live), live_cost(live, edge_covered=True)
+    # Then the plan takes CloudFront's and WAF's requests and the path function off; every other item stays
+    assert paid["cloudfront"] == pytest.approx(5 * PRICES["cloudfront_https_request"] * 1000)
+    assert paid["waf"] > 0 and free["cloudfront"] == free["waf"] == 0
+    assert {key: value for key, value in free.items() if key not in ("cloudfront", "waf")} == {
+        key: value for key, value in paid.items() if key not in ("cloudfront", "waf")
+    }
+    assert free["edge logs (CloudFront + WAF)"] > 0  # the Free plan's table includes the logs' ingestion from Pro on
+    assert "$connect: waf" not in free_live and "$connect: cloudfront + its path function" not in free_live
+    assert set(paid_live) - set(free_live) == {"$connect: waf", "$connect: cloudfront + its path function"}
+
+
+def test_the_free_plan_takes_the_web_acl_off_the_idle_month_and_keeps_it_itemised() -> None:
+    # Given the real templates
+    template = Template.load(REPO_ROOT / "template.yaml")
+    waf = load_waf_template(REPO_ROOT)
+    # When the idle month is priced pay-as-you-go and on the Free plan
+    paid, free = idle_cost(template, waf), idle_cost(template, waf, "FREE")
+    # Then the web ACL and its rules ($5 + $1 a rule) are the plan's, the plan costs nothing, the rest is unchanged
+    rules = len(waf.resources["WebAcl"]["Properties"]["Rules"])
+    assert paid["items"]["WAF web ACL + rules"]["usd"] == pytest.approx(5 + rules)
+    assert free["items"]["WAF web ACL + rules"]["usd"] == 0
+    assert free["items"]["CloudFront flat-rate plan (Free)"]["usd"] == 0
+    assert free["monthly_usd"] == pytest.approx(paid["monthly_usd"] - 5 - rules)
+    assert free["monthly_usd"] == pytest.approx(sum(item["usd"] for item in free["items"].values()))
+
+
+def test_the_free_plan_allowance_is_shared_by_the_identifications_of_a_month() -> None:
+    # Given flows that send 20 and 10 requests and 1 MB through CloudFront per identification
+    flows = {"A": {"edge_requests": 20.0, "edge_bytes": 1024**2}, "B": {"edge_requests": 10.0, "edge_bytes": 0}}
+    # When the plan's use is reported
+    plan = pricing_plan("FREE", [], flows)
+    # Then the busiest flow counts: 60 an hour in the office hours a month, against 1 M requests and 100 GB
+    month = 60 * ASSUMPTIONS["office_hours_per_month"]
+    row = plan["by_identifications_per_hour"]["60"]
+    assert row["requests_per_month"] == pytest.approx(month * 20)
+    assert row["share_of_requests_allowance"] == pytest.approx(month * 20 / 1_000_000)
+    assert row["share_of_bytes_allowance"] == pytest.approx(month * 1024**2 / (100 * 1024**3))
+    assert "50,000 identifications a month" in plan["throttling"]
+    assert plan["free_plan"]["fits"] and plan["monthly_usd"] == 0
