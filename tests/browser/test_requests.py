@@ -79,12 +79,15 @@ def test_a_new_resident_fetches_what_the_bench_counts_for_flow_a(screens: Screen
     # When they open the site, log in with DigiD and see their code and case number
     page.goto(screens.url("/"))
     expect(page.get_by_role("link", name="Inloggen met DigiD")).to_be_visible()
+    expect(page.locator("#digid-org")).to_have_text("U logt in bij Gemeente Voorbeeld")
     page.wait_for_load_state("networkidle")
     start = list(fetched.site_files)
     log_in_at_digid(page, RESIDENT)
     page.locator("#zaak").wait_for()
     page.wait_for_load_state("networkidle")
-    # Then the bench counts exactly what the browser fetched, start page and all
+    # Then the start page named the municipality next to the DigiD button without a request for it (Logius)
+    assert "/config.json" not in fetched.site_files
+    # And the bench counts exactly what the browser fetched, start page and all
     bench = counted()
     assert Counter(fetched.site_files) == Counter(bench["resident_requests_flow_a"]), fetched.site_files
     assert Counter(start) == Counter(bench["resident_requests_flow_a"][: len(start)])
@@ -102,6 +105,7 @@ def test_a_resident_with_a_link_fetches_what_the_bench_counts_and_the_result_pag
         "href", f"/digid/login?session={session['id']}"
     )
     page.wait_for_load_state("networkidle")
+    start = list(fetched.site_files)
     # When they log in with DigiD and see their code
     log_in_at_digid(page, RESIDENT)
     page.locator("#result").wait_for()
@@ -109,3 +113,6 @@ def test_a_resident_with_a_link_fetches_what_the_bench_counts_and_the_result_pag
     # Then the bench counts exactly what the browser fetched
     bench = counted()
     assert Counter(fetched.site_files) == Counter(bench["resident_requests"]), fetched.site_files
+    # And the result page fetches its page only (revalidated, no-cache): the script and the stylesheet the start page
+    # fetched come from the browser's cache (immutable)
+    assert fetched.site_files[len(start) :] == ["/resultaat.html"], fetched.site_files
