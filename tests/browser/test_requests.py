@@ -25,6 +25,9 @@ from .test_flows import RESIDENT, log_in_at_digid
 
 # CloudFront's behaviours to the API and live status origins (template.yaml CacheBehaviors): not the site's files.
 API_PATHS = ("/api/", "/digid/")
+# The local stack's same-origin door to moto's Cognito (infrastructure/local/local_routes.py): deployed, the staff
+# login goes to Cognito's own domain.
+LOCAL_ONLY = "/_local/"
 
 
 @dataclass
@@ -60,7 +63,8 @@ class Fetched:
         return [path for request, path in self._sent if request not in self._cached and not path.startswith(API_PATHS)]
 
 
-def resident(screens: Screens, stack: LocalStack) -> tuple[Any, Fetched]:
+def browser_page(screens: Screens, stack: LocalStack) -> tuple[Any, Fetched]:
+    """A page of a fresh browser context whose requests to the site are recorded from the first one on."""
     page = screens.new_page()
     fetched = Fetched(stack.site_url)
     fetched.record(page.context, page)
@@ -75,7 +79,7 @@ def counted() -> dict[str, Any]:
 
 def test_a_new_resident_fetches_what_the_bench_counts_for_flow_a(screens: Screens, stack: LocalStack) -> None:
     # Given a resident without a session link (flow A) in a fresh browser
-    page, fetched = resident(screens, stack)
+    page, fetched = browser_page(screens, stack)
     # When they open the site, log in with DigiD and see their code and case number
     page.goto(screens.url("/"))
     expect(page.get_by_role("link", name="Inloggen met DigiD")).to_be_visible()
@@ -99,7 +103,7 @@ def test_a_resident_with_a_link_fetches_what_the_bench_counts_and_the_result_pag
     # Given an official's handover link (flow C) and a resident who opens it in a fresh browser
     status, session = OfficialClient(stack.info).create(flow="handover")
     assert status == 201, session
-    page, fetched = resident(screens, stack)
+    page, fetched = browser_page(screens, stack)
     page.goto(screens.url(f"/?sessie={session['id']}"))
     expect(page.get_by_role("link", name="Inloggen met DigiD")).to_have_attribute(
         "href", f"/digid/login?session={session['id']}"
@@ -116,3 +120,20 @@ def test_a_resident_with_a_link_fetches_what_the_bench_counts_and_the_result_pag
     # And the result page fetches its page only (revalidated, no-cache): the script and the stylesheet the start page
     # fetched come from the browser's cache (immutable)
     assert fetched.site_files[len(start) :] == ["/resultaat.html"], fetched.site_files
+
+
+def test_the_officials_page_load_fetches_what_the_bench_shares_over_a_day(screens: Screens, stack: LocalStack) -> None:
+    # Given an official who opens the staff page in a fresh browser
+    page, fetched = browser_page(screens, stack)
+    page.goto(screens.url("/medewerker.html"))
+    # When they log in and make a link with its QR code
+    page.get_by_label("Loginnaam").fill(stack.info["official"]["username"])
+    page.get_by_label("Wachtwoord").fill(stack.info["official"]["password"])
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("button", name="Link maken", exact=True).click()
+    page.locator("#link").wait_for()
+    page.wait_for_load_state("networkidle")
+    # Then the bench counts what the page fetched from the site (the login's door to Cognito is the local stack's
+    # stand-in for the hosted login on Cognito's own domain)
+    site = [path for path in fetched.site_files if not path.startswith(LOCAL_ONLY)]
+    assert Counter(site) == Counter(counted()["official_per_day"]), site
