@@ -181,16 +181,18 @@ def static_requests(
     """What the browsers fetch of the site per identification, from the pages as ``make site`` builds them.
 
     The resident is new: the start page (``index.html``) with all it names, the DigiD hand-over page's script
-    (``autopost_pages``), then ``resultaat.html`` (its stylesheet is cached: immutable). Pages are revalidated on
-    every visit (``no-cache``): a request each. ``/config.json`` (``no-store``) is fetched by flow A's start page
-    only (``resident_config_fetches``: B and C's start page has the session's view instead). The official keeps
-    the staff page open all day (it switches between sessions without loading the page again): its load is shared
-    by ``identifications_per_official_day``.
+    (``autopost_pages``), then ``resultaat.html`` with what it names that the browser has not cached yet (files
+    served immutable come from its cache; pages are revalidated on every visit, ``no-cache``: a request each).
+    Flow A's start page (no session link) also fetches ``/config.json`` (``no-store``) when its script names it;
+    B and C's start page reads the session's view (an API call, counted with the flow's steps) instead. The official
+    keeps the staff page open all day (it switches between sessions without loading the page again): its load is
+    shared by ``identifications_per_official_day``. tests/browser/test_requests.py holds these lists to what
+    Chromium fetches.
     """
     import gzip
     import tempfile
 
-    from infrastructure.deploy.site_build import build
+    from infrastructure.deploy.site_build import IMMUTABLE, build, cache_control
 
     with tempfile.TemporaryDirectory(prefix="site-") as directory:
         out = Path(directory) / "dist"
@@ -199,10 +201,18 @@ def static_requests(
         except SystemExit as exc:  # the vendor files are missing: make site has not run
             return {"resident": assumptions["static_requests_when_unbuilt"], "official_per_identification": 0.0,
                     "basis": f"assumed, the site is not built ({exc})"}  # fmt: skip
-        resident: list[str] = []
-        for name in ("index.html", "resultaat.html"):
-            resident += [url for url in pages[name].requests if url == f"/{name}" or url not in resident]
-        resident += ["/assets/autopost.js"] * autopost_pages
+
+        def visit(fetched: list[str], urls: tuple[str, ...]) -> list[str]:
+            cached = {url for url in fetched if cache_control(url.lstrip("/")) == IMMUTABLE}
+            return fetched + [url for url in urls if url not in cached]
+
+        start = pages["index.html"]
+        resident = visit(visit([], start.requests), ("/assets/autopost.js",) * autopost_pages)
+        resident = visit(resident, pages["resultaat.html"].requests)
+        start_script = (out / start.script.lstrip("/")).read_bytes() if start.script else b""
+        config_fetches = 1 if b'"/config.json"' in start_script else 0
+        resident_a = [*resident[: len(start.requests)], *["/config.json"] * config_fetches]
+        resident_a += resident[len(start.requests) :]
         official = [*pages["medewerker.html"].requests, "/config.json"]
 
         # CloudFront compresses (Compress: true); a revalidated page is sent again. Its CachingOptimized policy
@@ -218,7 +228,8 @@ def static_requests(
     return {
         "resident": float(len(resident)),
         "resident_requests": resident,
-        "resident_config_fetches": assumptions["config_fetches_resident"],
+        "resident_requests_flow_a": resident_a,
+        "resident_config_fetches": float(config_fetches),
         "official_per_day": official,
         "official_per_identification": len(official) / per_day,
         "resident_bytes": resident_bytes,
@@ -533,8 +544,10 @@ def pricing_plan(plan: str, blockers: list[str], flows: Mapping[str, Mapping[str
     }
 
 
-def _price_flow(flow: Mapping[str, Any], context: Mapping[str, Any], *, edge_covered: bool) -> dict[str, Any]:
-    """One flow's USD per 1,000 identifications, itemised; ``edge_covered``: on a CloudFront flat-rate plan."""
+def _price_flow(
+    name: str, flow: Mapping[str, Any], context: Mapping[str, Any], *, edge_covered: bool
+) -> dict[str, Any]:
+    """One flow's (``name``: A, B or C) USD per 1,000 identifications, itemised; ``edge_covered``: on a CloudFront flat-rate plan."""
     static, levels, headline_cold = context["static"], context["levels"], context["headline_cold"]
     before, after = context["before"], context["after"]
     steps = flow["steps"]
@@ -548,14 +561,15 @@ def _price_flow(flow: Mapping[str, Any], context: Mapping[str, Any], *, edge_cov
         "init_billed": set(),
         "edge_covered": edge_covered,
     }
-    official = bool(flow.get("poll"))  # flows B and C: an official's staff page
-    # flow A's resident has no session link: the start page reads the municipality from /config.json
-    pages = static["resident"] + (
-        static["official_per_identification"] if official else static.get("resident_config_fetches", 0.0)
-    )
+    # Every flow has an official on the staff page (flow A's looks the case up there); flow A's resident comes
+    # without a session link, and its start page may fetch /config.json (static_requests says)
+    resident = static.get("resident_requests_flow_a") if name == "A" else None
+    pages = (float(len(resident)) if resident is not None else static["resident"]) + static[
+        "official_per_identification"
+    ]
     per_flow = flow_cost(steps, static_requests=pages, **options)
     per_flow["static_requests"] = pages
-    sent = static.get("resident_bytes", 0) + (static.get("official_bytes_per_identification", 0) if official else 0)
+    sent = static.get("resident_bytes", 0) + static.get("official_bytes_per_identification", 0)
     per_flow["static_bytes"] = sent
     reads = [step for step in steps if step["step"] == "public result"]  # the resident's page, polling
     polls = flow.get("polls") or {"before_login": before if flow.get("poll") else 0.0, "after_login": after}
@@ -669,8 +683,8 @@ def add_cost(results: dict[str, Any]) -> None:
     context |= {"headline_cold": headline_cold, "levels": levels}
     cost["flows"] = {}
     for name, flow in flows.items():
-        pay_as_you_go = _price_flow(flow, context, edge_covered=False)
-        free = _price_flow(flow, context, edge_covered=True)
+        pay_as_you_go = _price_flow(name, flow, context, edge_covered=False)
+        free = _price_flow(name, flow, context, edge_covered=True)
         per_flow = free if plan == "FREE" else pay_as_you_go
         per_flow["pay_as_you_go_total_per_1000_usd"] = pay_as_you_go["total_per_1000_usd"]
         per_flow["free_plan_total_per_1000_usd"] = free["total_per_1000_usd"]

@@ -154,11 +154,11 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     "cloudfront_log_bytes_per_request": 700,
     "waf_log_bytes_per_request": 1800,
     # The pages' own files per identification are counted in the built site (bench.cost.static_requests); this
-    # many when static_site is not built (make site). Flow A's start page (no session link) fetches /config.json (the
-    # DigiD hand-over page's script is counted from the template's binding). The official opens the staff page once
-    # a working day and handles this many identifications in it (it switches sessions without reloading the page).
+    # many when static_site is not built (make site). Whether flow A's start page fetches /config.json is read from
+    # its built script (the DigiD hand-over page's script is counted from the template's binding). The official
+    # opens the staff page once a working day and handles this many identifications in it (it switches sessions
+    # without reloading the page).
     "static_requests_when_unbuilt": 10,
-    "config_fetches_resident": 1,
     "identifications_per_official_day": 8,
     # The staff page polls GET /api/sessions/{id} every POLL_MS (static_site/assets/staff.js) only while the
     # resident logs in; the resident's result page polls GET /api/public/result every POLL_MS (result.js) from the

@@ -282,7 +282,8 @@ def _cost(cost: dict[str, Any], notes: list[str]) -> str:
     static = cost.get("static_requests")
     if static:
         text += (
-            f"\n   Static requests per identification: resident {static['resident']:g}, official"
+            f"\n   Static requests per identification: resident {static['resident']:g}"
+            f" (flow A {len(static.get('resident_requests_flow_a') or []) or static['resident']:g}), official"
             f" {static.get('official_per_identification', 0):.2f} ({static['basis']})"
         )
     idle = cost.get("idle")

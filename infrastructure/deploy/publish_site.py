@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from infrastructure.deploy.site_build import cache_control
+from infrastructure.deploy.site_build import cache_control, with_municipality
 
-__all__ = ["deployed_config", "site_files"]
+__all__ = ["deployed_config", "published", "site_files"]
 
 SKIPPED_PARTS = frozenset({"node_modules", "package.json", "package-lock.json", "tools"})
 
@@ -58,6 +58,13 @@ def site_files(root: Path) -> Iterator[tuple[Path, str]]:
             yield path, relative.as_posix()
 
 
+def published(path: Path, municipality: str | None) -> bytes:
+    """A file's body as uploaded: a page with the municipality's name in it (``with_municipality``), for flow A's
+    start page to show next to the DigiD button without fetching /config.json."""
+    data = path.read_bytes()
+    return with_municipality(data, municipality) if path.suffix == ".html" else data
+
+
 def _content_type(key: str) -> str:
     if key.endswith("security.txt"):
         return "text/plain; charset=utf-8"
@@ -74,12 +81,13 @@ def publish(stack: str, brp_url: str, root: Path, region: str | None) -> None:  
     parameters = {item["ParameterKey"]: item.get("ParameterValue", "") for item in described.get("Parameters", [])}
     s3 = session.client("s3")
     bucket = outputs["SiteBucketName"]
-    config = json.dumps(deployed_config(outputs, brp_url, parameters.get("MunicipalityName")), indent=2).encode()
+    municipality = parameters.get("MunicipalityName")
+    config = json.dumps(deployed_config(outputs, brp_url, municipality), indent=2).encode()
     s3.put_object(Bucket=bucket, Key="config.json", Body=config, ContentType="application/json",
                   CacheControl="no-store")  # fmt: skip
     for path, key in site_files(root):
-        extra = {"ContentType": _content_type(key), "CacheControl": cache_control(key)}
-        s3.upload_file(str(path), bucket, key, ExtraArgs=extra)
+        s3.put_object(Bucket=bucket, Key=key, Body=published(path, municipality), ContentType=_content_type(key),
+                      CacheControl=cache_control(key))  # fmt: skip
     session.client("cloudfront").create_invalidation(
         DistributionId=outputs["DistributionId"],
         InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": str(time.time())},

@@ -5,9 +5,12 @@
 Each page of ``static_site/*.html`` names its stylesheets (``<link rel="stylesheet">``) and its scripts (``<script
 src defer>``) one by one, which keeps them readable; a browser would fetch each through CloudFront, and each fetch
 is a billed request (and a WAF inspection). The build writes the same page with one ``/bundle/site.<hash>.css`` (the
-ordered union of every page's stylesheets, so the second page a browser opens finds it cached) and one
-``/bundle/<page>.<hash>.js`` (the page's scripts, concatenated in their order; every one of them is strict mode
-and shares the one global scope of classic scripts, so a concatenation runs as the separate files did). The SVG
+ordered union of every page's stylesheets, so the second page a browser opens finds it cached) and one script: the
+resident's pages (``SHARED_SCRIPTS``) share ``/bundle/resident.<hash>.js``, the ordered union of their scripts, so
+the result page a resident comes back to from DigiD finds it cached; any other page gets ``/bundle/<page>.<hash>.js``.
+A bundle is its scripts concatenated in their order; every one of them is strict mode and shares the one global
+scope of classic scripts, so a concatenation runs as the separate files did (a page's own script runs only on its
+page: it checks ``<body data-page>``). The SVG
 images the pages show (the logos) are written into the page as data: URIs when small (the CSP's img-src allows
 data:), else as content-hashed copies. Files with a hash in their name never change: they are served
 with ``Cache-Control: public, max-age=31536000, immutable`` (``cache_control``), everything else (the pages,
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import html
 import re
 import shutil
 import subprocess
@@ -33,12 +37,28 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["IMMUTABLE", "REVALIDATE", "Page", "build", "cache_control", "purge_css"]
+__all__ = [
+    "IMMUTABLE",
+    "MUNICIPALITY_SLOT",
+    "REVALIDATE",
+    "SHARED_SCRIPTS",
+    "Page",
+    "build",
+    "cache_control",
+    "purge_css",
+    "with_municipality",
+]
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 BUNDLE_DIR = "bundle"
 INLINE_IMAGE_MAX_BYTES = 4096
+# Pages that share one script bundle, by the bundle's name: a resident goes from the start page through DigiD to the
+# result page (or the error page, the privacy statement ...), and each later page finds the script in the browser's
+# cache. The staff page keeps its own (the QR library and staff.js are no resident's download).
+SHARED_SCRIPTS: dict[str, tuple[str, ...]] = {
+    "resident": ("index.html", "resultaat.html", "fout.html", "privacy.html", "toegankelijkheidsverklaring.html"),
+}
 # Files served as they are, besides the built pages and bundles: the DigiD hand-over page's script (named in
 # functions/digid/views.py), the RFC 9116 security.txt and a local config.json if there is one.
 PASSED_ON = ("assets/autopost.js", ".well-known", "config.json")
@@ -46,6 +66,20 @@ _HASHED_NAME = re.compile(rf"^{BUNDLE_DIR}/[^/]+\.[0-9a-f]{{12}}\.[a-z0-9]+$")
 _STYLESHEET = re.compile(r'[ \t]*<link rel="stylesheet" href="(/[^"]+)">\n')
 _SCRIPT = re.compile(r'[ \t]*<script src="(/[^"]+)" defer></script>\n')
 _IMAGE = re.compile(r'(?:<img\b[^>]*?\bsrc=")(/[^"]+\.svg)(?=")')
+
+
+# The start page's empty slot for the municipality's name (static_site/index.html), filled where the site is served.
+MUNICIPALITY_SLOT = b'<meta name="lb-municipality" content="">'
+
+
+def with_municipality(page: bytes, municipality: str | None) -> bytes:
+    """A page with the municipality's name in its ``lb-municipality`` meta (``MUNICIPALITY_SLOT``), as publish_site
+    uploads it and the local stack serves it: flow A's start page shows the name next to the DigiD button (Logius)
+    without a request for /config.json. A page without the slot, or no name, stays as it is."""
+    if not municipality:
+        return page
+    filled = f'<meta name="lb-municipality" content="{html.escape(municipality, quote=True)}">'
+    return page.replace(MUNICIPALITY_SLOT, filled.encode("utf-8"), 1)
 
 
 @dataclass(frozen=True)
@@ -93,7 +127,7 @@ def _image(out: Path, url: str, data: bytes) -> str:
 
 
 def _ordered_union(lists: list[list[str]]) -> list[str]:
-    """Every stylesheet once, each after the ones it follows on any page (the cascade's order is kept)."""
+    """Every stylesheet (or script) once, each after the ones it follows on any page (the cascade's order is kept)."""
     union: list[str] = []
     for names in lists:
         for index, name in enumerate(names):
@@ -105,7 +139,7 @@ def _ordered_union(lists: list[list[str]]) -> list[str]:
     for names in lists:  # a page whose order the union cannot keep would be styled differently: refuse
         kept = [name for name in union if name in names]
         if kept != names:
-            raise SystemExit(f"the pages name their stylesheets in conflicting orders: {names} vs {kept}")
+            raise SystemExit(f"the pages name their files in conflicting orders: {names} vs {kept}")
     return union
 
 
@@ -151,11 +185,14 @@ def build(root: Path, out: Path, *, purge: bool = False) -> list[Page]:
             _read(root, url)  # a missing script is named, as the bundles name it
         css = purge_css(root, css, [*sources, *(root / url.lstrip("/") for url in named)])
     css_url = _write_hashed(out, "site", ".css", css)
+    shared = _shared_scripts(root, out, texts)
     images: dict[str, str] = {}
     pages: list[Page] = []
     for name, text in texts.items():
         scripts = _SCRIPT.findall(text)
-        js_url = _write_hashed(out, Path(name).stem, ".js", _join([_read(root, url) for url in scripts]))
+        js_url = shared.get(name) or _write_hashed(
+            out, Path(name).stem, ".js", _join([_read(root, url) for url in scripts])
+        )
         text = _replace_all(text, _STYLESHEET, f'  <link rel="stylesheet" href="{css_url}">\n')
         text = _replace_all(text, _SCRIPT, f'  <script src="{js_url}" defer></script>\n') if scripts else text
 
@@ -174,6 +211,19 @@ def build(root: Path, out: Path, *, purge: bool = False) -> list[Page]:
             (out / passed).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, out / passed)
     return pages
+
+
+def _shared_scripts(root: Path, out: Path, texts: dict[str, str]) -> dict[str, str]:
+    """Writes each bundle of ``SHARED_SCRIPTS`` (the ordered union of its pages' scripts) and returns, per page
+    that has scripts, the bundle it names."""
+    bundles: dict[str, str] = {}
+    for stem, names in SHARED_SCRIPTS.items():
+        pages = [name for name in names if name in texts and _SCRIPT.findall(texts[name])]
+        if pages:
+            scripts = _ordered_union([_SCRIPT.findall(texts[name]) for name in pages])
+            url = _write_hashed(out, stem, ".js", _join([_read(root, script) for script in scripts]))
+            bundles.update(dict.fromkeys(pages, url))
+    return bundles
 
 
 def _replace_all(text: str, pattern: re.Pattern[str], replacement: str) -> str:

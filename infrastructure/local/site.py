@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from infrastructure.deploy.site_build import cache_control
+from infrastructure.deploy.site_build import cache_control, with_municipality
 
 from .events import HttpResponse
 from .template import Resolver, Template
@@ -145,18 +145,26 @@ class StaticSite:
     """
 
     def __init__(
-        self, root: Path, default_root_object: str = "index.html", error_pages: dict[int, tuple[str, int]] | None = None
+        self,
+        root: Path,
+        default_root_object: str = "index.html",
+        error_pages: dict[int, tuple[str, int]] | None = None,
+        municipality: str | None = None,
     ) -> None:
         self.root = root.resolve()
         self.default_root_object = default_root_object
         self._error_pages = error_pages or {}
+        self._municipality = municipality
 
     @classmethod
-    def from_template(cls, template: Template, resolver: Resolver, root: Path) -> StaticSite:
-        """DefaultRootObject and CustomErrorResponses (403/404 → page) of the template's distribution, if any."""
+    def from_template(
+        cls, template: Template, resolver: Resolver, root: Path, municipality: str | None = None
+    ) -> StaticSite:
+        """DefaultRootObject and CustomErrorResponses (403/404 → page) of the template's distribution, if any;
+        ``municipality``: the name the pages carry as publish_site writes them (``with_municipality``)."""
         distributions = list(template.resources_of_type("AWS::CloudFront::Distribution"))
         if not distributions:
-            return cls(root)
+            return cls(root, municipality=municipality)
         _, distribution = distributions[0]
         config = resolver.resolve(((distribution.get("Properties") or {}).get("DistributionConfig")) or {})
         pages = {
@@ -164,7 +172,7 @@ class StaticSite:
             for item in config.get("CustomErrorResponses", [])
             if item.get("ResponsePagePath")
         }
-        return cls(root, str(config.get("DefaultRootObject", "index.html")), pages)
+        return cls(root, str(config.get("DefaultRootObject", "index.html")), pages, municipality)
 
     def respond(self, method: str, raw_path: str) -> HttpResponse:
         if method not in ("GET", "HEAD"):
@@ -176,8 +184,13 @@ class StaticSite:
         path = self.lookup(raw_path)
         if path is not None:
             headers = [("Content-Type", self.content_type(path)), ("Cache-Control", self.cache_control(path))]
-            return HttpResponse(200, headers, path.read_bytes())
+            return HttpResponse(200, headers, self.body(path))
         return self._not_found()
+
+    def body(self, path: Path) -> bytes:
+        """The file as the site bucket holds it: pages with the municipality's name, as publish_site uploads them."""
+        data = path.read_bytes()
+        return with_municipality(data, self._municipality) if path.suffix == ".html" else data
 
     def cache_control(self, path: Path) -> str:
         """What ``make publish-site`` stores with the object in the site bucket, which CloudFront passes on."""
@@ -211,7 +224,7 @@ class StaticSite:
         page = self.lookup(page_path)
         if page is None:
             return None
-        return HttpResponse(response_code, [("Content-Type", self.content_type(page))], page.read_bytes())
+        return HttpResponse(response_code, [("Content-Type", self.content_type(page))], self.body(page))
 
     def _not_found(self) -> HttpResponse:
         # S3 behind an origin access control answers 403 for a missing object (it may not list the bucket); without

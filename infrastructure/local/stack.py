@@ -228,7 +228,9 @@ class LocalStack:
             self._runtimes = {
                 logical_id: FunctionRuntime(function, self._modules) for logical_id, function in self.functions.items()
             }
-        site = StaticSite.from_template(template, resolver, self.static_dir)
+        site = StaticSite.from_template(
+            template, resolver, self.static_dir, municipality=self.parameters.get("MunicipalityName")
+        )
         self._live = LiveApi.from_template(template, resolver)
         config = site_config(
             self.site_url,

@@ -5,6 +5,7 @@
 "use strict";
 
 (() => {
+  if (document.body.dataset.page !== "error") return; // the resident's pages share one bundle (site_build)
   const { $, text, show } = window.LB;
   const REASONS = new Set(["expired", "already_used", "not_found", "cancelled", "loa_too_low"]);
   const LEVELS = new Set(["midden", "substantieel", "hoog"]);

@@ -4,6 +4,7 @@
 "use strict";
 
 (() => {
+  if (document.body.dataset.page !== "start") return; // the resident's pages share one bundle (site_build)
   const { $, text, show } = window.LB;
   const GONE = { session_expired: "expired" };
   const USED = new Set(["logged_in", "verified", "completed"]);
@@ -15,13 +16,11 @@
     show("digid-org", true);
   }
 
-  async function loadMunicipality() {
-    try {
-      const response = await fetch("/config.json", { cache: "no-store" });
-      if (response.ok) showMunicipality((await response.json()).municipality);
-    } catch {
-      // the button works without the name
-    }
+  // Flow A has no session to name the municipality: the page as published does (<meta name="lb-municipality">,
+  // filled by publish_site and the local stack), so the start page needs no request of its own for it.
+  function pageMunicipality() {
+    const meta = document.querySelector('meta[name="lb-municipality"]');
+    return meta ? meta.content : "";
   }
 
   function refuse(reason) {
@@ -74,6 +73,6 @@
       show("notice", true);
     }
     const sessionId = params.get("sessie");
-    if (sessionId) loadSession(sessionId); else loadMunicipality();
+    if (sessionId) loadSession(sessionId); else showMunicipality(pageMunicipality());
   });
 })();

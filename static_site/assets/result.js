@@ -9,6 +9,7 @@
 "use strict";
 
 (() => {
+  if (document.body.dataset.page !== "result") return; // the resident's pages share one bundle (site_build)
   const { $, text, show, say, formatCode, minutesLeft, copy } = window.LB;
   const POLL_MS = 3000;
   const WARN_MS = 2 * 60 * 1000;

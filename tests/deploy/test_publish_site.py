@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from infrastructure.deploy.publish_site import deployed_config, site_files
+from infrastructure.deploy.publish_site import deployed_config, published, site_files
 
 OUTPUTS = {
     "SiteUrl": "https://legitimatie.gemeente.nl",
@@ -50,3 +50,14 @@ def test_the_deployed_config_names_the_municipality_for_the_digid_button() -> No
     config = deployed_config(OUTPUTS, "https://brp.gemeente.nl/", "Gemeente Voorbeeld")
     # Then the start page can show it next to the DigiD button (Logius' checklist)
     assert config["municipality"] == "Gemeente Voorbeeld"
+
+
+def test_the_pages_are_uploaded_with_the_municipalitys_name_for_the_digid_button(tmp_path: Path) -> None:
+    # Given the built start page with its empty slot and a bundle
+    (tmp_path / "index.html").write_text('<head><meta name="lb-municipality" content=""></head>')
+    (tmp_path / "site.js").write_text('<meta name="lb-municipality" content="">')
+    # When they are uploaded for the stack's MunicipalityName
+    page, script = published(tmp_path / "index.html", "Gemeente Voorbeeld"), published(tmp_path / "site.js", "X")
+    # Then the page names it (flow A's start page needs no /config.json for it); the bundle is uploaded as it is
+    assert page == b'<head><meta name="lb-municipality" content="Gemeente Voorbeeld"></head>'
+    assert script == (tmp_path / "site.js").read_bytes()

@@ -1,4 +1,5 @@
-"""The served site: one stylesheet for every page and one script per page, content-hashed and cached for good."""
+"""The served site: one stylesheet for every page, one script for the resident's pages and one for each other page,
+content-hashed and cached for good."""
 
 import base64
 import re
@@ -6,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from infrastructure.deploy.site_build import IMMUTABLE, REVALIDATE, build, cache_control
+from infrastructure.deploy.site_build import (
+    IMMUTABLE,
+    MUNICIPALITY_SLOT,
+    REVALIDATE,
+    build,
+    cache_control,
+    with_municipality,
+)
 
 HEAD = """<!doctype html>
 <html lang="nl">
@@ -37,6 +45,8 @@ def site(tmp_path: Path) -> Path:
         "assets/i18n/nl.js": '"use strict";\nwindow.T = {nl: "hallo"};\n',
         "assets/common.js": '"use strict";\nwindow.LB = {t: () => window.T.nl}',  # no newline, no semicolon
         "assets/start.js": '"use strict";\n(() => window.LB.t())();\n',
+        "assets/result.js": '"use strict";\nwindow.result = 1;\n',
+        "assets/staff.js": '"use strict";\nwindow.staff = 1;\n',
         "assets/autopost.js": '"use strict";\n',
         "vendor/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>\n",
         ".well-known/security.txt": "Contact: mailto:security@example.nl\n",
@@ -46,6 +56,10 @@ def site(tmp_path: Path) -> Path:
     page(root, "index.html", ["/vendor/base.css", "/vendor/button.css", "/assets/site.css"],
          ["/assets/i18n/nl.js", "/assets/common.js", "/assets/start.js"])  # fmt: skip
     page(root, "privacy.html", ["/vendor/base.css", "/assets/site.css"], ["/assets/i18n/nl.js", "/assets/common.js"])
+    page(root, "resultaat.html", ["/vendor/base.css", "/assets/site.css"],
+         ["/assets/i18n/nl.js", "/assets/common.js", "/assets/result.js"])  # fmt: skip
+    page(root, "medewerker.html", ["/vendor/base.css", "/assets/site.css"],
+         ["/assets/i18n/nl.js", "/assets/common.js", "/assets/staff.js"])  # fmt: skip
     return root
 
 
@@ -53,11 +67,14 @@ def test_each_page_names_one_stylesheet_and_one_script_of_hashed_names(site: Pat
     # When the site is built
     pages = {built.name: built for built in build(site, site / "dist")}
 
-    # Then each page fetches one stylesheet, shared by every page, and one script of its own
+    # Then each page fetches one stylesheet, shared by every page, and one script: the resident's pages one they
+    # share, the staff page one of its own
     index = (site / "dist" / "index.html").read_text(encoding="utf-8")
     assert index.count('rel="stylesheet"') == 1 and index.count("<script") == 1
-    assert pages["index.html"].stylesheet == pages["privacy.html"].stylesheet
-    assert pages["index.html"].script != pages["privacy.html"].script
+    assert pages["index.html"].stylesheet == pages["privacy.html"].stylesheet == pages["medewerker.html"].stylesheet
+    assert pages["index.html"].script == pages["resultaat.html"].script == pages["privacy.html"].script
+    assert pages["index.html"].script.startswith("/bundle/resident.")
+    assert pages["medewerker.html"].script.startswith("/bundle/medewerker.")
     assert f'<script src="{pages["index.html"].script}" defer></script>' in index
     assert '<link rel="icon" href="data:,">' in index
     # And the small logo is in the page itself: no request of its own
@@ -77,11 +94,17 @@ def test_the_bundles_hold_the_files_in_the_pages_order(site: Path) -> None:
     # When
     pages = {built.name: built for built in build(site, site / "dist")}
 
-    # Then the stylesheet is the ordered union (the cascade as on each page), the script the page's own files
+    # Then the stylesheet is the ordered union (the cascade as on each page), and so is the resident's script: each
+    # file once, in the pages' order
     css = (site / "dist" / pages["privacy.html"].stylesheet.lstrip("/")).read_text(encoding="utf-8")
     assert css.index("black") < css.index("blue") < css.index("green")
     js = (site / "dist" / pages["index.html"].script.lstrip("/")).read_text(encoding="utf-8")
     assert js.index("hallo") < js.index("window.LB =") < js.index("window.LB.t()")
+    assert js.index("window.LB =") < js.index("window.result") and js.count("hallo") == 1
+    # And the staff page's script holds its own files, none of the resident's pages'
+    staff = (site / "dist" / pages["medewerker.html"].script.lstrip("/")).read_text(encoding="utf-8")
+    assert staff.index("hallo") < staff.index("window.LB =") < staff.index("window.staff")
+    assert "window.LB.t()" not in staff and "window.result" not in staff
     # And a file without a final semicolon does not run into the next one
     assert "window.T.nl}\n;\n" in js
 
@@ -103,7 +126,7 @@ def test_a_changed_file_gets_a_new_name(site: Path) -> None:
     after = {built.name: built for built in build(site, site / "dist")}
 
     assert after["index.html"].script != before["index.html"].script
-    assert after["privacy.html"].script == before["privacy.html"].script
+    assert after["medewerker.html"].script == before["medewerker.html"].script
     assert not (site / "dist" / before["index.html"].script.lstrip("/")).exists()  # dist is rebuilt, not piled up
 
 
@@ -224,3 +247,22 @@ def test_every_class_the_built_pages_and_scripts_use_keeps_its_rules_in_the_purg
     # Then each that has rules in the whole library still has them in the served stylesheet
     missing = sorted(name for name in used & _class_selectors(whole_css) if name not in _class_selectors(purged_css))
     assert missing == []
+
+
+# ---- the municipality's name in the published start page (flow A needs no /config.json for it) -------------------
+
+
+def test_the_municipalitys_name_fills_the_pages_slot_escaped() -> None:
+    # Given a page with the empty slot
+    page = b'<head><meta name="lb-municipality" content=""></head>'
+    # When a name with characters that mean something in HTML fills it
+    filled = with_municipality(page, 'Gemeente "A" & <B>')
+    # Then the name is an attribute value and nothing else
+    assert filled == b'<head><meta name="lb-municipality" content="Gemeente &quot;A&quot; &amp; &lt;B&gt;"></head>'
+    # And without a name, or without a slot, the page stays as it is
+    assert with_municipality(page, None) == page == with_municipality(page, "")
+    assert with_municipality(b"<head></head>", "Gemeente Voorbeeld") == b"<head></head>"
+
+
+def test_the_start_page_has_the_slot_for_the_municipalitys_name() -> None:
+    assert (SITE / "index.html").read_bytes().count(MUNICIPALITY_SLOT) == 1

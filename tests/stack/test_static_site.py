@@ -116,3 +116,18 @@ def test_custom_error_responses_of_the_distribution_replace_a_missing_page(tmp_p
     # Then
     assert response.status == 404
     assert response.body == b"<p>Niet gevonden</p>"
+
+
+def test_a_page_is_served_with_the_municipalitys_name_in_its_slot_and_other_files_as_they_are(tmp_path: Path) -> None:
+    # Given the built start page with its empty slot, a script that names the slot too, and a municipality
+    slot = '<meta name="lb-municipality" content="">'
+    (tmp_path / "index.html").write_text(f"<head>{slot}</head>")
+    (tmp_path / "site.js").write_text(slot)
+    site = StaticSite(tmp_path, municipality="Gemeente Voorbeeld")
+
+    # When the page and the script are asked for
+    page, script = site.respond("GET", "/"), site.respond("GET", "/site.js")
+
+    # Then the page carries the name (as publish_site uploads it), the script is the file as it is
+    assert page.body == b'<head><meta name="lb-municipality" content="Gemeente Voorbeeld"></head>'
+    assert script.body == slot.encode()
