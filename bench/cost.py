@@ -547,7 +547,8 @@ def pricing_plan(plan: str, blockers: list[str], flows: Mapping[str, Mapping[str
 def _price_flow(
     name: str, flow: Mapping[str, Any], context: Mapping[str, Any], *, edge_covered: bool
 ) -> dict[str, Any]:
-    """One flow's (``name``: A, B or C) USD per 1,000 identifications, itemised; ``edge_covered``: on a CloudFront flat-rate plan."""
+    """One flow's (``name``: A, B or C) USD per 1,000 identifications, itemised; ``edge_covered``: on a CloudFront
+    flat-rate plan."""
     static, levels, headline_cold = context["static"], context["levels"], context["headline_cold"]
     before, after = context["before"], context["after"]
     steps = flow["steps"]

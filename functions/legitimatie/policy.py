@@ -22,7 +22,6 @@ class ServicePolicy:
     minimum_loa: LevelOfAssurance
     session_lifetime: timedelta
     site_url: str  # where residents and officials reach the site, e.g. https://beeldbellen.gemeente.nl
-    identification_retention: timedelta = timedelta(hours=24)  # flow A's record, for the official's look-up
 
     def __post_init__(self) -> None:
         validate_gemeentecode(self.gemeentecode)

@@ -104,9 +104,7 @@ def test_the_record_lifetimes_the_register_names_are_the_templates_defaults() ->
     [table] = [entry for entry in register() if entry["store"] == "SessionTable"]
     records = table["records"]
     assert f"(default {parameters['SessionLifetimeMinutes']['Default']} minutes)" in records["session"]
-    assert (
-        f"(default {parameters['IdentificationRetentionHours']['Default']} hours)" in records["identification (flow A)"]
-    )
+    assert f"(default {parameters['SessionLifetimeMinutes']['Default']} minutes)" in records["identification (flow A)"]
     assert f"(default {parameters['ProofRetentionDays']['Default']} days)" in records["proof delivery record"]
 
 

@@ -97,7 +97,6 @@ class BaseSettings:
     minimum_loa: LevelOfAssurance = Field(alias="MINIMUM_LOA")  # noqa: RUF009 - a dataclasses.field
     session_lifetime_minutes: int = Field(alias="SESSION_LIFETIME_MINUTES", ge=5, le=120)
     site_url: str = Field(alias="SITE_URL", pattern=r"^https?://[^/\s]+$")
-    identification_retention_hours: int = Field(alias="IDENTIFICATION_RETENTION_HOURS", default=24, ge=1, le=24 * 90)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -146,5 +145,4 @@ class BaseSettings:
             minimum_loa=self.minimum_loa,
             session_lifetime=timedelta(minutes=self.session_lifetime_minutes),
             site_url=self.site_url,
-            identification_retention=timedelta(hours=self.identification_retention_hours),
         )
