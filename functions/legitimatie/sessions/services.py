@@ -26,7 +26,6 @@ from ..errors import (
     SessionNotFound,
     WrongState,
 )
-from ..live.model import new_ticket
 from ..policy import ServicePolicy
 from ..ports import AuditTrail, BsnCipher, Metrics
 from ..resident import Resident, ResidentKey
@@ -163,6 +162,8 @@ def create_followed_session(
 ) -> tuple[Session, LiveTicket]:
     """``POST /api/sessions``: the new session and the official's first live ticket, stored in one write, so the
     page follows the session from its create answer on without asking for a ticket first."""
+    from ..live.model import new_ticket  # the sessions function's create only: a check or a close needs no ticket
+
     ticket = new_ticket(uuid4(), now)
     session = create_session(
         flow,
