@@ -265,28 +265,51 @@ def test_the_live_functions_ticket_route_loads_neither_the_logins_part_nor_the_s
     }
 
 
-def test_the_api_handlers_parse_no_powertools_init_they_do_not_ask_a_name_of() -> None:
-    # Given a fresh interpreter that notes which files are parsed for their imports
+def test_the_api_handlers_read_no_powertools_init_they_do_not_ask_a_name_of() -> None:
+    # Given a fresh interpreter that notes which of the skipped packages' __init__ files are opened
     # When the API handlers import (their resolver's submodules by full name), and then a name of the package is asked
     result = fresh(
-        "import ast, json, sys\n"
-        "parsed, real = [], ast.parse\n"
-        "def noting(source, filename='<unknown>', *args, **kwargs):\n"
-        "    parsed.append(filename.replace(chr(92), '/').split('aws_lambda_powertools/')[-1])\n"
-        "    return real(source, filename, *args, **kwargs)\n"
-        "ast.parse = noting\n"
+        "import json, sys\n"
+        "skipped = ('event_handler/__init__.py', 'data_classes/__init__.py', 'openapi/__init__.py')\n"
+        "opened = []\n"
+        "def noting(event, args):\n"
+        "    path = str(args[0]).replace(chr(92), '/') if event == 'open' and args else ''\n"
+        "    if path.endswith(skipped) and 'aws_lambda_powertools/' in path:\n"
+        "        opened.append(path.split('aws_lambda_powertools/')[-1])\n"
+        "sys.addaudithook(noting)\n"
         "import sessions.handler, code_check.handler, outcome.handler, live.handler\n"
-        "before = sorted(parsed)\n"
+        "before = sorted(opened)\n"
         "from aws_lambda_powertools.event_handler import Response\n"
-        "print(json.dumps({'before': before, 'asked': sorted(parsed), 'named': Response.__name__}))\n"
+        "print(json.dumps({'before': before, 'asked': sorted(opened), 'named': Response.__name__}))\n"
     )
-    # Then only the data classes' __init__ was parsed (the resolver asks it for five names); the event handler's only
+    # Then only the data classes' __init__ was read (the resolver asks it for five names); the event handler's only
     # when a name was asked of it
     assert result == {
         "before": ["utilities/data_classes/__init__.py"],
         "asked": ["event_handler/__init__.py", "utilities/data_classes/__init__.py"],
         "named": "Response",
     }
+
+
+def test_every_name_a_skipped_powertools_init_imports_is_served_from_its_submodule_without_running_that_init() -> None:
+    # Given a fresh interpreter in which the API handlers imported (the data classes' __init__ skipped)
+    # When every name that __init__ imports from its submodules (as Python's own parser reads them) is asked for
+    result = fresh(
+        "import ast, importlib.util, json, sys\n"
+        "import sessions.handler\n"
+        "name = 'aws_lambda_powertools.utilities.data_classes'\n"
+        "package = sys.modules[name]\n"
+        "origin = importlib.util.find_spec(name).origin\n"
+        "tree = ast.parse(open(origin, encoding='utf-8').read())\n"
+        "names = [a.asname or a.name for node in tree.body if isinstance(node, ast.ImportFrom) and node.level == 1"
+        " for a in node.names]\n"
+        "homes = {n: getattr(package, n).__module__.startswith(name + '.') for n in names}\n"
+        "print(json.dumps({'names': len(names), 'all_from_submodules': all(homes.values()),"
+        " 'init_ran': '__getattr__' not in vars(package), 'appsync': 'aws_lambda_powertools.event_handler.appsync'"
+        " in sys.modules}))\n"
+    )
+    # Then each came from its own submodule and the package's __init__ (which imports them all) never ran
+    assert result == {"names": 45, "all_from_submodules": True, "init_ran": False, "appsync": False}
 
 
 def test_only_the_functions_that_use_the_resident_keys_build_their_settings_class() -> None:
@@ -301,3 +324,16 @@ def test_only_the_functions_that_use_the_resident_keys_build_their_settings_clas
     )
     # Then the key settings (a settings class costs ~1 ms to build) came only with the function that reads them
     assert result == {"before": False, "sessions": True}
+
+
+def test_the_functions_that_check_or_close_load_no_live_ticket_modules() -> None:
+    # Given a fresh interpreter
+    # When the code check and outcome handlers import (a check and a close write no live ticket)
+    result = fresh(
+        "import json, sys\n"
+        "import code_check.handler, outcome.handler\n"
+        "live = ('legitimatie.live.model', 'legitimatie.adapters.dynamodb.live')\n"
+        "print(json.dumps({'loaded': sorted(m for m in live if m in sys.modules)}))\n"
+    )
+    # Then neither the live model (three types to build) nor the live records' adapter was loaded by them
+    assert result == {"loaded": []}
