@@ -337,3 +337,20 @@ def test_the_functions_that_check_or_close_load_no_live_ticket_modules() -> None
     )
     # Then neither the live model (three types to build) nor the live records' adapter was loaded by them
     assert result == {"loaded": []}
+
+
+def test_only_the_functions_that_create_or_show_sessions_build_the_service_policy() -> None:
+    # Given a fresh interpreter with the common settings
+    # When the code check and outcome handlers import and read their settings, and then one asks for the policy
+    result = fresh(
+        "import json, os, sys\n"
+        f"os.environ.update({LIVE_ENVIRONMENT!r})\n"
+        "import code_check.handler, outcome.handler\n"
+        "from legitimatie.runtime.settings import BaseSettings\n"
+        "settings = BaseSettings.from_env(os.environ)\n"
+        "before = 'legitimatie.policy' in sys.modules\n"
+        "policy = settings.policy()\n"
+        "print(json.dumps({'before': before, 'policy': type(policy).__name__, 'gemeentecode': policy.gemeentecode}))\n"
+    )
+    # Then the policy's type (a frozen dataclass, ~1 ms to build) came only when the policy was asked for
+    assert result == {"before": False, "policy": "ServicePolicy", "gemeentecode": "0999"}

@@ -26,7 +26,6 @@ from ..errors import (
     SessionNotFound,
     WrongState,
 )
-from ..policy import ServicePolicy
 from ..ports import AuditTrail, BsnCipher, Metrics
 from ..resident import Resident, ResidentKey
 from .control_code import codes_equal
@@ -37,6 +36,7 @@ from .ports import ClosedSessions, ExpiredRecords, SessionRepository
 if TYPE_CHECKING:  # only named in signatures here: only the proofs function, gathering, loads the proofs modules
     from ..live.model import LiveTicket
     from ..login.digid_model import DigidAssertion, ResultGrant, TakenLogin
+    from ..policy import ServicePolicy  # a create's: the functions that check or close build none
     from ..proofs.content import ProofRequest
     from ..proofs.model import ProofRecord
     from ..proofs.ports import ProofOutbox
