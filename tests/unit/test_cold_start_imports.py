@@ -27,21 +27,21 @@ def fresh(script: str) -> dict[str, object]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def test_the_api_handlers_load_the_api_gateway_resolver_without_the_rest_of_powertools_event_handler() -> None:
+def test_the_api_handlers_load_no_powertools_resolver_and_the_whole_event_handler_still_loads_when_asked() -> None:
     # Given a fresh interpreter
-    # When the two handlers that use Powertools' Response import, and then someone asks for the whole package
+    # When the API handlers import, and then someone asks for Powertools' whole event_handler package
     result = fresh(
         "import json, sys\n"
-        "import sessions.handler, digid.handler\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith('aws_lambda_powertools.event_handler.'))\n"
-        "before = {'appsync': 'aws_lambda_powertools.event_handler.appsync' in sys.modules,"
-        " 'asyncio': 'asyncio' in sys.modules}\n"
+        "import sessions.handler, code_check.handler, outcome.handler, live.handler, digid.handler\n"
+        "resolver = ('aws_lambda_powertools.event_handler.api_gateway', 'aws_lambda_powertools.event_handler.openapi.config',"
+        " 'aws_lambda_powertools.utilities.data_classes.common', 'aws_lambda_powertools.event_handler.appsync', 'asyncio')\n"
+        "before = sorted(m for m in resolver if m in sys.modules)\n"
         "from aws_lambda_powertools.event_handler import AppSyncResolver, APIGatewayHttpResolver\n"
-        "from legitimatie.runtime.http import APIGatewayHttpResolver as ours\n"
-        "print(json.dumps({**before, 'same': ours is APIGatewayHttpResolver, 'whole': AppSyncResolver.__name__}))\n"
+        "print(json.dumps({'before': before, 'whole': [AppSyncResolver.__name__, APIGatewayHttpResolver.__name__]}))\n"
     )
-    # Then AppSync and asyncio were not loaded by our handlers, and the whole package still works when asked for
-    assert result == {"appsync": False, "asyncio": False, "same": True, "whole": "AppSyncResolver"}
+    # Then neither Powertools' resolver with its OpenAPI layer and event data classes nor AppSync and asyncio were
+    # loaded by our handlers (resolver.py routes), and the whole package still works when asked for
+    assert result == {"before": [], "whole": ["AppSyncResolver", "APIGatewayHttpResolver"]}
 
 
 def test_an_aws_client_is_created_when_first_used_and_then_reused(monkeypatch) -> None:
@@ -265,28 +265,51 @@ def test_the_live_functions_ticket_route_loads_neither_the_logins_part_nor_the_s
     }
 
 
-def test_the_api_handlers_parse_no_powertools_init_they_do_not_ask_a_name_of() -> None:
-    # Given a fresh interpreter that notes which files are parsed for their imports
+def test_the_api_handlers_read_no_powertools_init_they_do_not_ask_a_name_of() -> None:
+    # Given a fresh interpreter that notes which of the skipped packages' __init__ files are opened
     # When the API handlers import (their resolver's submodules by full name), and then a name of the package is asked
     result = fresh(
-        "import ast, json, sys\n"
-        "parsed, real = [], ast.parse\n"
-        "def noting(source, filename='<unknown>', *args, **kwargs):\n"
-        "    parsed.append(filename.replace(chr(92), '/').split('aws_lambda_powertools/')[-1])\n"
-        "    return real(source, filename, *args, **kwargs)\n"
-        "ast.parse = noting\n"
+        "import json, sys\n"
+        "skipped = ('event_handler/__init__.py', 'data_classes/__init__.py', 'openapi/__init__.py')\n"
+        "opened = []\n"
+        "def noting(event, args):\n"
+        "    path = str(args[0]).replace(chr(92), '/') if event == 'open' and args else ''\n"
+        "    if path.endswith(skipped) and 'aws_lambda_powertools/' in path:\n"
+        "        opened.append(path.split('aws_lambda_powertools/')[-1])\n"
+        "sys.addaudithook(noting)\n"
         "import sessions.handler, code_check.handler, outcome.handler, live.handler\n"
-        "before = sorted(parsed)\n"
+        "before = sorted(opened)\n"
         "from aws_lambda_powertools.event_handler import Response\n"
-        "print(json.dumps({'before': before, 'asked': sorted(parsed), 'named': Response.__name__}))\n"
+        "print(json.dumps({'before': before, 'asked': sorted(opened), 'named': Response.__name__}))\n"
     )
-    # Then only the data classes' __init__ was parsed (the resolver asks it for five names); the event handler's only
+    # Then none was read by the handlers; the event handler's (and, through its api_gateway, the data classes') only
     # when a name was asked of it
     assert result == {
-        "before": ["utilities/data_classes/__init__.py"],
+        "before": [],
         "asked": ["event_handler/__init__.py", "utilities/data_classes/__init__.py"],
         "named": "Response",
     }
+
+
+def test_every_name_a_skipped_powertools_init_imports_is_served_from_its_submodule_without_running_that_init() -> None:
+    # Given a fresh interpreter in which the API handlers imported (the data classes' __init__ skipped)
+    # When every name that __init__ imports from its submodules (as Python's own parser reads them) is asked for
+    result = fresh(
+        "import ast, importlib.util, json, sys\n"
+        "import sessions.handler\n"
+        "name = 'aws_lambda_powertools.utilities.data_classes'\n"
+        "package = sys.modules[name]\n"
+        "origin = importlib.util.find_spec(name).origin\n"
+        "tree = ast.parse(open(origin, encoding='utf-8').read())\n"
+        "names = [a.asname or a.name for node in tree.body if isinstance(node, ast.ImportFrom) and node.level == 1"
+        " for a in node.names]\n"
+        "homes = {n: getattr(package, n).__module__.startswith(name + '.') for n in names}\n"
+        "print(json.dumps({'names': len(names), 'all_from_submodules': all(homes.values()),"
+        " 'init_ran': '__getattr__' not in vars(package), 'appsync': 'aws_lambda_powertools.event_handler.appsync'"
+        " in sys.modules}))\n"
+    )
+    # Then each came from its own submodule and the package's __init__ (which imports them all) never ran
+    assert result == {"names": 45, "all_from_submodules": True, "init_ran": False, "appsync": False}
 
 
 def test_only_the_functions_that_use_the_resident_keys_build_their_settings_class() -> None:
@@ -301,3 +324,33 @@ def test_only_the_functions_that_use_the_resident_keys_build_their_settings_clas
     )
     # Then the key settings (a settings class costs ~1 ms to build) came only with the function that reads them
     assert result == {"before": False, "sessions": True}
+
+
+def test_the_functions_that_check_or_close_load_no_live_ticket_modules() -> None:
+    # Given a fresh interpreter
+    # When the code check and outcome handlers import (a check and a close write no live ticket)
+    result = fresh(
+        "import json, sys\n"
+        "import code_check.handler, outcome.handler\n"
+        "live = ('legitimatie.live.model', 'legitimatie.adapters.dynamodb.live')\n"
+        "print(json.dumps({'loaded': sorted(m for m in live if m in sys.modules)}))\n"
+    )
+    # Then neither the live model (three types to build) nor the live records' adapter was loaded by them
+    assert result == {"loaded": []}
+
+
+def test_only_the_functions_that_create_or_show_sessions_build_the_service_policy() -> None:
+    # Given a fresh interpreter with the common settings
+    # When the code check and outcome handlers import and read their settings, and then one asks for the policy
+    result = fresh(
+        "import json, os, sys\n"
+        f"os.environ.update({LIVE_ENVIRONMENT!r})\n"
+        "import code_check.handler, outcome.handler\n"
+        "from legitimatie.runtime.settings import BaseSettings\n"
+        "settings = BaseSettings.from_env(os.environ)\n"
+        "before = 'legitimatie.policy' in sys.modules\n"
+        "policy = settings.policy()\n"
+        "print(json.dumps({'before': before, 'policy': type(policy).__name__, 'gemeentecode': policy.gemeentecode}))\n"
+    )
+    # Then the policy's type (a frozen dataclass, ~1 ms to build) came only when the policy was asked for
+    assert result == {"before": False, "policy": "ServicePolicy", "gemeentecode": "0999"}

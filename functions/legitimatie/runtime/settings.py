@@ -16,11 +16,13 @@ import re
 import typing
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..assurance import LevelOfAssurance
 from ..errors import InvalidInput
-from ..policy import ServicePolicy
+
+if TYPE_CHECKING:  # built by ``policy()``: only the functions that create or show sessions ask for it
+    from ..policy import ServicePolicy
 
 __all__ = ["BaseSettings", "ConfigurationError", "Field"]
 
@@ -139,6 +141,8 @@ class BaseSettings:
         """Rules across variables; raise ValueError naming them. None here."""
 
     def policy(self) -> ServicePolicy:
+        from ..policy import ServicePolicy
+
         return ServicePolicy(
             municipality_name=self.municipality_name,
             gemeentecode=self.gemeentecode,

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..bsn import Bsn
 from ..clock import to_iso
-from ..policy import ServicePolicy
 from ..sessions.model import MAX_CODE_ATTEMPTS, Flow, Session, Status
 from ..sessions.services import ClosedSession, OfficialSessionView
 
 if TYPE_CHECKING:  # read, never built, here: these modules load only in the functions that make them
     from ..live.model import LiveTicket
     from ..login.model import Identification, ResidentResult
+    from ..policy import ServicePolicy
     from ..proofs.model import ProofRecord
     from ..proofs.services import ProofView
 

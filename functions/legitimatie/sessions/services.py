@@ -26,8 +26,6 @@ from ..errors import (
     SessionNotFound,
     WrongState,
 )
-from ..live.model import new_ticket
-from ..policy import ServicePolicy
 from ..ports import AuditTrail, BsnCipher, Metrics
 from ..resident import Resident, ResidentKey
 from .control_code import codes_equal
@@ -38,6 +36,7 @@ from .ports import ClosedSessions, ExpiredRecords, SessionRepository
 if TYPE_CHECKING:  # only named in signatures here: only the proofs function, gathering, loads the proofs modules
     from ..live.model import LiveTicket
     from ..login.digid_model import DigidAssertion, ResultGrant, TakenLogin
+    from ..policy import ServicePolicy  # a create's: the functions that check or close build none
     from ..proofs.content import ProofRequest
     from ..proofs.model import ProofRecord
     from ..proofs.ports import ProofOutbox
@@ -163,6 +162,8 @@ def create_followed_session(
 ) -> tuple[Session, LiveTicket]:
     """``POST /api/sessions``: the new session and the official's first live ticket, stored in one write, so the
     page follows the session from its create answer on without asking for a ticket first."""
+    from ..live.model import new_ticket  # the sessions function's create only: a check or a close needs no ticket
+
     ticket = new_ticket(uuid4(), now)
     session = create_session(
         flow,

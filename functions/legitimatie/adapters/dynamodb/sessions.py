@@ -20,7 +20,6 @@ from .items import (
     session_key,
     session_to_item,
 )
-from .live import ticket_item
 from .table import NEW, ConditionFailed, Table, Write, delete, put, update
 
 if TYPE_CHECKING:
@@ -58,6 +57,8 @@ class DynamoDbSessionRepository:
         if live_ticket is not None:
             if live_ticket.session_id != session.id:
                 raise ValueError("a live ticket is written with the session it names")
+            from .live import ticket_item  # a create's only: the functions that check or close load no live records
+
             writes.append(put(ticket_item(live_ticket, session.official.id, session.expires_at), NEW))
         if result is not None:
             writes.append(put(result_item(result.token_hash, result.result), NEW))
