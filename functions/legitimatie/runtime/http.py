@@ -26,9 +26,9 @@ def _without_its_init(name: str) -> None:
 
     ``aws_lambda_powertools.event_handler``'s ``__init__`` imports every resolver Powertools has (AppSync, Bedrock
     agents, VPC Lattice, ... and with them asyncio): about 40 ms of every cold start, for the one module we use
-    (``content_types``; our resolver is resolver.py). ``utilities.data_classes``' imports the data class of every event
-    source (about 30 of them), for the one or two a function's batch or event asks for.
-    The package is registered as an empty module with its real ``__path__``, so its submodules import as
+    (``api_gateway``). ``utilities.data_classes``' imports the data class of every event source (about 30 of them),
+    for the five ``api_gateway`` asks it for; ``event_handler.openapi``'s loads the tool that merges OpenAPI
+    documents. The package is registered as an empty module with its real ``__path__``, so its submodules import as
     usual; a name its ``__init__`` imports from a submodule is taken from that submodule alone. The first time
     anything asks it for another name, the real ``__init__`` runs in it, so code that wants the whole package still
     gets it.
@@ -45,7 +45,8 @@ def _without_its_init(name: str) -> None:
     def defined_in() -> dict[str, str]:
         """Name: its submodule, from the ``__init__``'s ``from .sub import name`` and ``from <package>.sub import name``
         (read when a name is first asked for: a submodule imported by its full name needs none of this). Read with a
-        regular expression, not ``ast.parse``, which took ~1 ms for data_classes' ``__init__``."""
+        regular expression, not ``ast.parse``: the api_gateway import asks for names on every cold start, and parsing
+        data_classes' ``__init__`` cost ~1 ms of it."""
         with open(origin, encoding="utf-8") as source:  # ``from .alb_event import ALBEvent``: alb_event's
             statements = _TOP_LEVEL_FROM_IMPORT.findall(source.read())
         homes = {}
@@ -76,8 +77,11 @@ def _without_its_init(name: str) -> None:
 
 _without_its_init("aws_lambda_powertools.event_handler")
 _without_its_init("aws_lambda_powertools.utilities.data_classes")
+_without_its_init("aws_lambda_powertools.event_handler.openapi")  # its __init__ loads the OpenAPI merge tool
 
 import aws_lambda_powertools.event_handler.content_types as content_types  # noqa: E402 - after the lines above, on purpose
+from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response  # noqa: E402
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError  # noqa: E402
 from aws_lambda_powertools.shared.cookies import Cookie  # noqa: E402
 
 from ..adapters.audit_log import CLIENT_ADDRESS  # noqa: E402
@@ -94,9 +98,9 @@ from ..errors import (  # noqa: E402
 )
 from ..sessions.model import Official  # noqa: E402
 from .observability import logger  # noqa: E402
-from .resolver import NextMiddleware, Resolver, Response  # noqa: E402
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the middlewares package imports event_handler's types, and with them every resolver
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
     from pydantic_core import SchemaValidator
 
 __all__ = [
@@ -186,7 +190,7 @@ def client_address(event: dict[str, Any]) -> str | None:
     return _ip(source) if isinstance(source, str) else None
 
 
-def _log_the_client(app: Resolver, next_middleware: NextMiddleware) -> Response[Any]:
+def _log_the_client(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """Who called, from where: on every log line and audit event of this request (DigiD norm C.07).
 
     Log lines already carry the API's ``requestId`` as ``correlation_id`` (observability.py), which joins them to
@@ -200,7 +204,7 @@ def _log_the_client(app: Resolver, next_middleware: NextMiddleware) -> Response[
     return next_middleware(app)
 
 
-def _through_cloudfront(app: Resolver, next_middleware: NextMiddleware) -> Response[Any]:
+def _through_cloudfront(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """Refuse what did not come through CloudFront (and so its WAF): the API's regional domain is reachable too.
 
     CloudFront adds ``X-Origin-Verify`` with the deployment's token (``ORIGIN_VERIFY_TOKEN``) to every request it
@@ -224,9 +228,9 @@ def came_through_cloudfront(event: dict[str, Any]) -> bool:
     return isinstance(given, str) and hmac.compare_digest(given.encode(), token.encode())
 
 
-def new_resolver() -> Resolver:
-    """An HTTP API (payload 2.0) resolver (resolver.py) with the service's error mapping registered once."""
-    app = Resolver()
+def new_resolver() -> APIGatewayHttpResolver:
+    """An HTTP API (payload 2.0) resolver with the service's error mapping registered once."""
+    app = APIGatewayHttpResolver()
     app.use(middlewares=[_log_the_client, _through_cloudfront])
 
     @app.exception_handler(DomainError)
@@ -236,7 +240,7 @@ def new_resolver() -> Resolver:
         return error_response(status, exc.code, exc.message)
 
     @app.not_found
-    def _not_found() -> Response[str]:
+    def _not_found(exc: NotFoundError) -> Response[str]:
         return error_response(404, "not_found", "There is nothing at this address.")
 
     @app.exception_handler(Exception)
@@ -286,7 +290,7 @@ class RequestBody(Generic[B]):
         return cast(B, fields)
 
 
-def parse_body(app: Resolver, body: RequestBody[B]) -> B:
+def parse_body(app: APIGatewayHttpResolver, body: RequestBody[B]) -> B:
     """The JSON body's fields; malformed JSON or a wrong shape is a clear 400/422."""
     try:
         raw = app.current_event.decoded_body or ""  # bytes that are not UTF-8 fail here (found by the API fuzz test)
@@ -309,13 +313,13 @@ def _groups(raw: object) -> frozenset[str]:
     return frozenset()
 
 
-def current_official(app: Resolver) -> Official:
+def current_official(app: APIGatewayHttpResolver) -> Official:
     """The official from the claims the JWT authorizer validated.
 
     The name residents, proofs and the audit trail show comes only from the ``name`` claim, an attribute the
     official cannot change (the template's app client does not let them write it); a token without a subject
     or without a name is refused, never shown as a user id."""
-    claims = app.current_event.jwt_claims
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
     subject, name = claims.get("sub"), claims.get("name")
     if not isinstance(subject, str) or not subject.strip():
         raise NotAllowed("This request has no valid staff login.")
