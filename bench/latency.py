@@ -202,16 +202,18 @@ class Bench:
             sample, _ = self.invoke("live push (stream)", self.live.stream_function, event)
             flow.live_pushes.append(sample)
 
-    def live_step(self, flow: Flow, session_id: str, change: Callable[[], Any]) -> Any:
+    def live_step(
+        self, flow: Flow, session_id: str, change: Callable[[], Any], push: str = "live push (stream)"
+    ) -> Any:
         """A step that changes the session, and the stream's invocation for it (changes come seconds apart: one
-        batch each)."""
+        batch each), sampled as ``push``."""
         if self.live is None:
             return change()
         old = self.live.item(session_id)
         answer = change()
         event = self.live.change(old, self.live.item(session_id))
         if event is not None:
-            sample, pushed = self.invoke("live push (stream)", self.live.stream_function, event)
+            sample, pushed = self.invoke(push, self.live.stream_function, event)
             if pushed.get("batchItemFailures"):
                 raise RuntimeError(f"the live push failed: {pushed}")
             flow.live_pushes.append(sample)
@@ -456,17 +458,8 @@ class Bench:
     def background_of(self, flow: Flow, session_id: str, samples: list[Sample]) -> None:
         """The flow's background (``background``), and the live status's push for the session's change the proof
         gathering makes after the close (it strips the session to its tombstone): one more stream invocation."""
-        if self.live is None:
-            flow.background = self.background(samples)
-            return
-        old = self.live.item(session_id)
-        flow.background = self.background(samples)
-        event = self.live.change(old, self.live.item(session_id))
-        if event is not None:
-            sample, pushed = self.invoke("live push (stream, proof gathered)", self.live.stream_function, event)
-            if pushed.get("batchItemFailures"):
-                raise RuntimeError(f"the live push failed: {pushed}")
-            flow.live_pushes.append(sample)
+        gathering = "live push (stream, proof gathered)"
+        flow.background = self.live_step(flow, session_id, lambda: self.background(samples), push=gathering)
 
     # ------------------------------------------------------------------ the latency loops
 
