@@ -325,6 +325,35 @@ def test_every_function_logs_to_its_own_group_with_the_configured_retention(
     assert log_group["Properties"]["LogGroupName"]["Fn::Sub"].startswith("/aws/lambda/")
 
 
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_function_logs_json_keeps_info_lines_and_takes_the_platform_level_from_the_parameter(
+    cfn_template: Template, function: str
+) -> None:
+    # Given a function as CloudFormation creates it (SAM merged Globals' LoggingConfig with the function's own)
+    # When we read its advanced logging controls
+    logging = props(cfn_template, function)["LoggingConfig"]
+
+    # Then its logs are JSON (levels can be filtered); its own INFO lines stay: the audit events and the metrics are
+    # lines without a level, which Lambda files as INFO, and the audit trail is built from them; and Lambda's own
+    # records follow the deployment's LambdaSystemLogLevel
+    assert logging["LogFormat"] == "JSON"
+    assert logging["ApplicationLogLevel"] == "INFO"
+    assert logging["SystemLogLevel"] == {"Ref": "LambdaSystemLogLevel"}
+
+
+def test_lambdas_own_records_are_off_by_default_and_can_be_turned_on_for_an_investigation(
+    cfn_template: Template,
+) -> None:
+    # Given the parameter the functions' SystemLogLevel refers to
+    parameter = cfn_template["Parameters"]["LambdaSystemLogLevel"]
+
+    # When we read its default and its choices
+    # Then a deployment keeps only the failures' records (WARN), and INFO or DEBUG bring the rest back
+    assert parameter["Default"] == "WARN"
+    assert parameter["AllowedValues"] == ["DEBUG", "INFO", "WARN"]
+    assert "REPORT" in parameter["Description"] and "INIT duration" in parameter["Description"]
+
+
 # ---------------------------------------------------------------- API and staff login
 
 
