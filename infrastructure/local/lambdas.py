@@ -1,7 +1,8 @@
 """The template's functions and HttpApi routes, and running a handler the way Lambda would.
 
 SAM semantics that matter locally: ``Globals.Function`` supplies defaults (CodeUri, MemorySize, Timeout,
-Environment.Variables merged key by key); an HttpApi event without ``Auth.Authorizer`` uses its API's
+Environment.Variables and LoggingConfig merged key by key); Lambda adds the variables of the function's advanced
+logging controls (``logging_environment``); an HttpApi event without ``Auth.Authorizer`` uses its API's
 ``DefaultAuthorizer``; ``NONE`` means no authorizer.
 """
 
@@ -32,6 +33,7 @@ __all__ = [
     "Route",
     "RouteTable",
     "handler_environment",
+    "logging_environment",
     "read_functions",
     "read_routes",
 ]
@@ -61,6 +63,20 @@ def _env_text(value: Any) -> str:
     return str(value)
 
 
+def logging_environment(logging_config: Mapping[str, Any]) -> dict[str, str]:
+    """The variables Lambda sets for a function's ``LoggingConfig`` (advanced logging controls), which the runtime and
+    Powertools' Logger read: ``AWS_LAMBDA_LOG_FORMAT`` (the format) and, with JSON, ``AWS_LAMBDA_LOG_LEVEL`` (the
+    application log level, INFO when not set: Lambda's default). Powertools prefers that level over
+    ``POWERTOOLS_LOG_LEVEL``, so the local stack runs the logger as Lambda would. None without a LogFormat."""
+    log_format = logging_config.get("LogFormat")
+    if log_format is None:
+        return {}
+    variables = {"AWS_LAMBDA_LOG_FORMAT": str(log_format)}
+    if log_format == "JSON":
+        variables["AWS_LAMBDA_LOG_LEVEL"] = str(logging_config.get("ApplicationLogLevel", "INFO"))
+    return variables
+
+
 def read_functions(template: Template, resolver: Resolver) -> dict[str, LambdaFunction]:
     """Every active ``AWS::Serverless::Function``, with Globals applied and intrinsics resolved."""
     defaults = dict(template.globals.get("Function") or {})
@@ -76,6 +92,9 @@ def read_functions(template: Template, resolver: Resolver) -> dict[str, LambdaFu
         if not isinstance(code_uri, str) or not isinstance(handler, str):
             raise TemplateError(f"{logical_id}: the local stack needs a local CodeUri directory and a Handler")
         variables = {**global_env, **((properties.get("Environment") or {}).get("Variables") or {})}
+        logging_config = {**(defaults.get("LoggingConfig") or {}), **(properties.get("LoggingConfig") or {})}
+        logging_config.pop("LogGroup", None)  # a log group is not emulated locally; its name sets no variable
+        variables |= logging_environment(resolver.resolve(logging_config))
         environment = {name: _env_text(value) for name, value in resolver.resolve(variables).items()}
         name = str(resolver.resolve(properties.get("FunctionName") or f"{logical_id.lower()}-local"))
         schedules = tuple(

@@ -51,3 +51,11 @@ def test_the_template_resources_exist_in_moto(stack: LocalStack) -> None:
     assert stack.environment["SITE_URL"] == stack.site_url
     assert stack.environment["MUNICIPALITY_NAME"] == "Gemeente Voorbeeld"
     assert stack.environment["GEMEENTECODE"] == "0999"
+
+
+def test_the_functions_run_their_logger_as_lambdas_logging_controls_set_it(stack: LocalStack) -> None:
+    # Given the template's LoggingConfig (JSON, application level INFO), which Lambda turns into two variables
+    # When the local stack gives the functions their environment
+    # Then they get the same two, so Powertools' Logger (which prefers AWS_LAMBDA_LOG_LEVEL) runs as on Lambda
+    assert stack.environment["AWS_LAMBDA_LOG_FORMAT"] == "JSON"
+    assert stack.environment["AWS_LAMBDA_LOG_LEVEL"] == "INFO"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from infrastructure.local.lambdas import read_functions
 from infrastructure.local.template import PseudoParameters, Resolver, Template, TemplateError, resolve_parameters
 
 TEMPLATE = textwrap.dedent("""\
@@ -127,3 +128,60 @@ def test_a_wrong_local_parameter_value_names_the_parameter(values: dict[str, str
 def test_an_unparsable_template_is_a_clear_error() -> None:
     with pytest.raises(TemplateError, match="Cannot parse"):
         Template.from_text("Resources: [unclosed\n")
+
+
+FUNCTIONS_TEMPLATE = textwrap.dedent("""\
+    Parameters:
+      SystemLevel:
+        Type: String
+        Default: WARN
+      AppLevel:
+        Type: String
+        Default: INFO
+    Globals:
+      Function:
+        CodeUri: functions/
+        LoggingConfig:
+          LogFormat: JSON
+          ApplicationLogLevel: !Ref AppLevel
+          SystemLogLevel: !Ref SystemLevel
+    Resources:
+      Group:
+        Type: AWS::Logs::LogGroup
+      Logging:
+        Type: AWS::Serverless::Function
+        Properties:
+          Handler: a.handler
+          LoggingConfig:
+            LogGroup: !Ref Group
+      Debugging:
+        Type: AWS::Serverless::Function
+        Properties:
+          Handler: b.handler
+          LoggingConfig:
+            ApplicationLogLevel: DEBUG
+      Plain:
+        Type: AWS::Serverless::Function
+        Properties:
+          Handler: c.handler
+          LoggingConfig:
+            LogFormat: Text
+""")
+
+
+def test_each_function_gets_the_variables_lambda_sets_for_its_merged_logging_config() -> None:
+    # Given Globals' LoggingConfig (levels by !Ref) and functions that add a log group, a level or another format
+    template = Template.from_text(FUNCTIONS_TEMPLATE)
+    parameters = resolve_parameters(template, {})
+    functions = read_functions(
+        template, Resolver(template, parameters, FakeResources(), PseudoParameters("eu-west-1", "1", "stack"))
+    )
+
+    # When we read the functions' environments
+    def logging(name: str) -> dict[str, str]:
+        return {key: value for key, value in functions[name].environment.items() if key.startswith("AWS_LAMBDA_LOG")}
+
+    # Then each has the format and application level Lambda would set, from Globals merged key by key with its own
+    assert logging("Logging") == {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "INFO"}
+    assert logging("Debugging") == {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "DEBUG"}
+    assert logging("Plain") == {"AWS_LAMBDA_LOG_FORMAT": "Text"}  # levels are a JSON-only control
