@@ -29,9 +29,12 @@ __all__ = [
     "idle_cost",
     "invocation_ms",
     "live_cost",
+    "platform_log_bytes",
     "polling_cost",
     "pricing_plan",
+    "proof_storage",
     "static_requests",
+    "system_log_level",
     "xray_share",
 ]
 
@@ -57,6 +60,41 @@ def invocation_ms(step: Mapping[str, Any], assumptions: Mapping[str, float] = AS
         waiting += count * assumptions.get(f"latency_ms_{service}", assumptions["latency_ms_other"])
     waiting += step.get("http_calls", 0) * assumptions["latency_ms_digid_back_channel"]
     return float(math.ceil(step["own_ms"] / cpu_share + waiting))
+
+
+def system_log_level(template: Any) -> str:
+    """Which of Lambda's own log records the functions write as the template deploys by default: Globals'
+    ``LoggingConfig.SystemLogLevel`` (a ``!Ref`` to a parameter: its Default; Lambda's INFO when not set), or
+    ``"TEXT"`` without the JSON format (START, END and REPORT as text lines; levels are a JSON-only control)."""
+    config = (template.globals.get("Function") or {}).get("LoggingConfig") or {}
+    if config.get("LogFormat") != "JSON":
+        return "TEXT"
+    level = config.get("SystemLogLevel", "INFO")
+    if isinstance(level, dict) and "Ref" in level:
+        level = (template.parameters.get(level["Ref"]) or {}).get("Default", "INFO")
+    return str(level)
+
+
+def platform_log_bytes(level: str, assumptions: Mapping[str, float] = ASSUMPTIONS) -> dict[str, float]:
+    """Bytes of Lambda's own records in a function's log group at a system log ``level`` (``system_log_level``):
+    per successful invocation, and per cold start (INIT). AWS' system log level event mapping: platform.start and a
+    successful platform.report are INFO, a successful platform.runtimeDone DEBUG, platform.initStart INFO (a managed
+    runtime names its version), an on-demand initReport DEBUG; WARN keeps only failures' records (NOT_COUNTED)."""
+    start_report = assumptions["platform_json_start_bytes"] + assumptions["platform_json_report_bytes"]
+    init_start = assumptions["platform_json_init_start_bytes"]
+    per_level = {
+        "TEXT": (assumptions["platform_text_log_bytes_per_invocation"], 0.0),  # INIT duration is in REPORT
+        "WARN": (0.0, 0.0),
+        "INFO": (start_report, init_start),
+        "DEBUG": (
+            start_report + assumptions["platform_json_runtime_done_bytes"],
+            init_start + assumptions["platform_json_init_debug_bytes"],
+        ),
+    }
+    if level not in per_level:
+        raise ValueError(f"unknown system log level {level!r}: one of {sorted(per_level)}")
+    per_invocation, per_cold_start = per_level[level]
+    return {"per_invocation": float(per_invocation), "per_cold_start": float(per_cold_start)}
 
 
 def _dynamodb_cost(step: Mapping[str, Any]) -> float:
@@ -104,6 +142,7 @@ def flow_cost(
     xray_share: float = 1.0,
     init_billed: set[str] | None = None,
     edge_covered: bool = False,
+    system_log_level: str = "INFO",
 ) -> dict[str, Any]:
     """USD per 1,000 identifications of one flow, itemised; ``steps`` are the flow's measured invocations.
 
@@ -115,12 +154,14 @@ def flow_cost(
     ``init_billed``: functions whose INIT another part of the same identification already paid (updated here).
     ``waf_logs_allowed``: the WAF log has a line for every request, not only for blocked and counted ones.
     ``edge_covered``: a CloudFront flat-rate plan pays the distribution's and the web ACL's requests (not their logs'
-    ingestion: the Free plan's table gives that to Pro and up).
+    ingestion: the Free plan's table gives that to Pro and up). ``system_log_level``: which of Lambda's own records
+    each invocation and cold start adds to the logs (``platform_log_bytes``; Lambda's INFO unless the template says).
     """
     items = {"lambda": 0.0, "lambda_init": 0.0, "http_api": 0.0, "cloudfront": 0.0, "waf": 0.0, "logs": 0.0}
     items["xray"] = 0.0
     cold = cold_share(assumptions) if cold_start_share is None else cold_start_share
     inits: dict[str, float] = {}
+    platform = platform_log_bytes(system_log_level, assumptions)
     for step in steps:
         gb_seconds = step["memory_mb"] / 1024 * invocation_ms(step, assumptions) / 1000
         items["lambda"] += PRICES["lambda_request"] + gb_seconds * PRICES["lambda_arm64_gb_second"]
@@ -134,7 +175,7 @@ def flow_cost(
             items["xray"] += xray_share * PRICES["xray_trace_recorded"]
         if http:
             items["http_api"] += PRICES["http_api_request"]
-        log_bytes = step.get("log_bytes", 0) + assumptions["platform_log_bytes_per_invocation"]
+        log_bytes = step.get("log_bytes", 0) + platform["per_invocation"]
         log_bytes += assumptions["access_log_bytes_per_request"] if http else 0
         items["logs"] += log_bytes / 1024**3 * PRICES["cloudwatch_logs_ingest_gb"]
         for key, count in step["calls"].items():
@@ -146,6 +187,7 @@ def flow_cost(
     new = {function: gb_seconds for function, gb_seconds in inits.items() if function not in billed}
     billed.update(new)
     items["lambda_init"] = cold * sum(new.values()) * PRICES["lambda_arm64_gb_second"]
+    items["logs"] += cold * len(new) * platform["per_cold_start"] / 1024**3 * PRICES["cloudwatch_logs_ingest_gb"]
     if http:
         requests = len(steps) + static_requests
         items["cloudfront"] = 0.0 if edge_covered else requests * PRICES["cloudfront_https_request"]
@@ -294,6 +336,9 @@ NOT_COUNTED = (
     "X-Ray with Tracing PassThrough records nothing; with Active, cost.xray's rule; traces retrieved or scanned "
     "while debugging ($0.50 per million, first million a month free)",
     "CloudWatch Logs storage after ingestion ($0.03/GB-month; retention LogRetentionDays/AuditRetentionDays)",
+    "Lambda's own log records of failed invocations: at the system log level WARN (cost.platform_logs) a timeout, "
+    "a crash or an unhandled error still writes its platform.runtimeDone and platform.report records (~1 KB of "
+    "JSON), a failed INIT its initRuntimeDone and initReport; an identification that succeeds has none",
     "DynamoDB storage and PITR of items that live at most a day (fractions of a cent a month)",
     "Secrets Manager / SSM reads at a cold start (DigiD: 2-3 calls per new execution environment)",
     "Cognito staff logins (free below 10,000 monthly active users) and DigiD's own fees (Logius)",
@@ -342,6 +387,31 @@ def live_cost(
         for key, value in flow_cost(pushes, assumptions, http=False, **options)["items_per_1000_usd"].items():
             items[f"pushes (stream): {key}"] = value
     return {key: value for key, value in items.items() if value}
+
+
+def proof_storage(
+    flow: Mapping[str, Any], retention_months: float, assumptions: Mapping[str, float] = ASSUMPTIONS
+) -> dict[str, Any]:
+    """The proof PDFs' S3 storage for the retention, per 1,000 identifications of a flow: one PDF per PutObject its
+    background made, of the size the latency part measured (``proof_pdf_bytes``: the PDF delivery stored), else of
+    ``proof_pdf_kb``."""
+    measured = flow.get("proof_pdf_bytes")
+    size = float(measured) if measured else assumptions["proof_pdf_kb"] * 1024
+    pdfs = sum(1 for step in flow.get("background_steps") or [] if step["calls"].get("s3:PutObject"))
+    per_1000 = size / 1024**3 * retention_months * PRICES["s3_storage_gb_month"] * 1000 * pdfs
+    return {
+        "pdf_bytes": size,
+        "source": "measured: the PDF delivery stored (latency)" if measured else "assumed: ASSUMPTIONS proof_pdf_kb",
+        "pdfs": pdfs,
+        "retention_months": retention_months,
+        "per_1000_usd": per_1000,
+    }
+
+
+def proof_retention_months(template: Any) -> float:
+    """How long the proof bucket keeps a PDF: the template's ProofRetentionDays default, in months."""
+    days = (template.parameters.get("ProofRetentionDays") or {}).get("Default")
+    return float(days) / (365.25 / 12) if days is not None else ASSUMPTIONS["proof_retention_months"]
 
 
 def poll_interval_ms(repo_root: Path, page: str = "staff.js") -> float:
@@ -561,6 +631,7 @@ def _price_flow(
         "xray_share": context["share"],
         "init_billed": set(),
         "edge_covered": edge_covered,
+        "system_log_level": context["system_log_level"],
     }
     # Every flow has an official on the staff page (flow A's looks the case up there); flow A's resident comes
     # without a session link, and its start page may fetch /config.json (static_requests says)
@@ -590,11 +661,8 @@ def _price_flow(
     background = flow.get("background_steps") or []
     behind = flow_cost(background, http=False, **{**options, "waf": False}) if background else None
     audit_copy = flow.get("audit_bytes", 0) / 1024**3 * PRICES["cloudwatch_logs_ingest_gb"] * 1000
-    pdf_storage = (
-        (ASSUMPTIONS["proof_pdf_kb"] / 1024**2 * ASSUMPTIONS["proof_retention_months"] * PRICES["s3_storage_gb_month"])
-        * 1000
-        * sum(1 for step in background if step["calls"].get("s3:PutObject"))
-    )
+    proofs = proof_storage(flow, context["proof_retention_months"])
+    per_flow["proof_pdf"] = proofs
     items = {f"request path: {key}": value for key, value in per_flow["items_per_1000_usd"].items()}
     for key, value in ((behind or {}).get("items_per_1000_usd") or {}).items():
         items[f"delivery + audit forwarder: {key}"] = value
@@ -602,7 +670,7 @@ def _price_flow(
     items["cloudfront: data transfer out of the pages' files (compressed)"] = (
         0.0 if edge_covered else sent / 1024**3 * PRICES["cloudfront_data_transfer_out_gb"] * 1000
     )
-    items["proof PDFs: S3 storage for the retention"] = pdf_storage
+    items["proof PDFs: S3 storage for the retention"] = proofs["per_1000_usd"]
     items["live status polling: official while waiting, resident until the outcome (all services)"] = per_flow[
         "polling_per_1000_usd"
     ]
@@ -682,6 +750,16 @@ def add_cost(results: dict[str, Any]) -> None:
     context = {"static": static, "waf": waf, "waf_logs_allowed": waf_logs_allowed, "init_ms": init_ms}
     context |= {"tracing": tracing, "share": share, "before": before, "after": after}
     context |= {"headline_cold": headline_cold, "levels": levels}
+    level = system_log_level(template)
+    platform = platform_log_bytes(level)
+    cost["platform_logs"] = {
+        "system_log_level": level,
+        "bytes_per_invocation": platform["per_invocation"],
+        "bytes_per_cold_start": platform["per_cold_start"],
+        "basis": "template.yaml Globals LoggingConfig (LambdaSystemLogLevel's default); JSON record sizes are "
+        "ASSUMPTIONS platform_json_*; at WARN only failed invocations and INITs write records (not_counted)",
+    }
+    context |= {"system_log_level": level, "proof_retention_months": proof_retention_months(template)}
     cost["flows"] = {}
     for name, flow in flows.items():
         pay_as_you_go = _price_flow(name, flow, context, edge_covered=False)

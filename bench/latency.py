@@ -84,6 +84,7 @@ class Sample:
     log_bytes: int
     audit_lines: tuple[str, ...] = ()
     units: Counter[str] = field(default_factory=Counter)  # DynamoDB's billed WRU and RRU (bench.calls.DynamoDbUnits)
+    stored_pdf_bytes: tuple[int, ...] = ()  # the proof PDFs this invocation stored in the proof bucket, by size
 
     @property
     def own_s(self) -> float:
@@ -178,6 +179,7 @@ class Bench:
         self._choose = choose_at_simulator
         self.samples: dict[str, list[Sample]] = defaultdict(list)
         self._streamed: set[str] = set()  # the table's keys the (emulated) stream has handed to the trigger
+        self._stored: set[str] = set()  # the proof bucket's keys already seen (_stored_pdfs)
         try:
             self.live: LiveChannel | None = LiveChannel(deployment)
         except LookupError:
@@ -280,6 +282,7 @@ class Bench:
                     for m in messages
                 ]
                 delivered, _ = self.invoke("proof delivery (SQS)", delivery, {"Records": records})
+                delivered.stored_pdf_bytes = self._stored_pdfs(delivery)
                 # Lambda's SQS poller receives and deletes each batch: SQS requests the account pays for
                 delivered.calls.update({"sqs:ReceiveMessage": 1, "sqs:DeleteMessageBatch": 1})
                 done.append(delivered)
@@ -293,6 +296,20 @@ class Bench:
                     forwarded, _ = self.invoke(f"audit forwarder ({sample.step})", forwarder, event)
                     done.append(forwarded)
         return done
+
+    def _stored_pdfs(self, delivery: Any) -> tuple[int, ...]:
+        """The sizes of the PDFs in the proof bucket that were not there at the last look: what S3 stores and bills
+        for each proof. Read outside any measurement (not a call of the flow)."""
+        import boto3
+
+        s3 = boto3.client("s3", region_name=os.environ["AWS_REGION"])
+        sizes = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=delivery.environment["PROOF_BUCKET"]):
+            for stored in page.get("Contents", []):
+                if stored["Key"] not in self._stored:
+                    self._stored.add(stored["Key"])
+                    sizes.append(int(stored["Size"]))
+        return tuple(sizes)
 
     def _function_with(self, variable: str) -> Any:
         """The one function whose own environment has ``variable`` (the delivery function, the audit forwarder)."""
@@ -533,6 +550,10 @@ def _flow_summary(runs: list[Flow]) -> dict[str, Any]:
         "live": _live_summary(runs),
         "audit_bytes": sum(len(line) for sample in [*first.samples, *first.background] for line in sample.audit_lines),
     }
+    # The proof as S3 stores it (bench.cost prices its storage); every run's, as the PDF's texts differ a little
+    pdfs = [size for run in runs for sample in run.background for size in sample.stored_pdf_bytes]
+    if pdfs:
+        summary["proof_pdf_bytes"] = round(statistics.median(pdfs))
     polls = _polls(first)
     summary["polls"] = polls
     poll_calls = sum(first.poll.calls.values()) if first.poll is not None else 0

@@ -145,8 +145,23 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     "latency_ms_other": 10,
     # Artifact resolution with DigiD over the internet with mutual TLS (a new TLS session per call).
     "latency_ms_digid_back_channel": 150,
-    # Log lines Lambda adds per invocation (START, END, REPORT) and one HTTP API access log line.
-    "platform_log_bytes_per_invocation": 350,
+    # Lambda's own log records per invocation, by the functions' system log level (template.yaml: Globals
+    # LoggingConfig, parameter LambdaSystemLogLevel; bench.cost.platform_log_bytes picks). With the text format:
+    # START, END and REPORT lines (~350 bytes). With JSON, each is a one-line JSON record shaped as AWS' Telemetry API
+    # event schema (telemetry-schema-reference): {"time", "type", "record": {...}}. Sizes of such records written out
+    # compactly with a request id, a trace header (Root, Parent, Sampled, Lineage) and typical metrics: platform.start
+    # (requestId, version, tracing) ~312 bytes, platform.report (requestId, metrics: durationMs, billedDurationMs,
+    # memorySizeMB, maxMemoryUsedMB, initDurationMs; tracing, status) ~429, platform.runtimeDone (status, tracing,
+    # spans responseLatency/responseDuration, metrics) ~537; per cold start platform.initStart (runtime version and
+    # its ARN, function name) ~377, and at DEBUG initRuntimeDone + initReport ~330. AWS does not publish the
+    # records' exact bytes: an estimate, larger than the text lines.
+    "platform_text_log_bytes_per_invocation": 350,
+    "platform_json_start_bytes": 312,
+    "platform_json_report_bytes": 429,
+    "platform_json_runtime_done_bytes": 537,
+    "platform_json_init_start_bytes": 377,
+    "platform_json_init_debug_bytes": 330,
+    # One HTTP API access log line.
     "access_log_bytes_per_request": 330,
     # Every request through CloudFront (pages, files, API, sockets) writes a line to the CloudFront access log
     # (standard logging v2, JSON, the 20-odd fields waf.yaml selects) and one to the WAF log (the verdict, the rule
@@ -184,7 +199,8 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     # then), about 22 days x 8 hours a month; an API answer (JSON) is about this size on the wire (not measured).
     "office_hours_per_month": 176,
     "api_response_bytes": 1500,
-    # A proof PDF (~40 KB) kept for PROOF_RETENTION_DAYS (default 90).
+    # A proof PDF, when the latency part did not measure one (latency.flows.<X>.proof_pdf_bytes: the PDF delivery
+    # stored in the proof bucket), kept for the template's ProofRetentionDays default (this when it has none).
     "proof_pdf_kb": 40,
     "proof_retention_months": 3,
     # Lambda's SQS event source mapping long-polls the proof queue even when idle (20 s polls; a few pollers).

@@ -267,6 +267,19 @@ def _cost(cost: dict[str, Any], notes: list[str]) -> str:
         text += "\n   Not counted: " + "; ".join(cost["not_counted"])
     xray = cost.get("xray") or {}
     text += f"\n   X-Ray: template Tracing {cost.get('tracing')}; if Active: {xray.get('rule', '?')}"
+    platform = cost.get("platform_logs")
+    if platform:
+        text += (
+            f"\n   Lambda's own log records: system log level {platform['system_log_level']},"
+            f" {platform['bytes_per_invocation']:g} bytes per invocation, {platform['bytes_per_cold_start']:g} per"
+            " cold start"
+        )
+    proofs = {flow: f["proof_pdf"] for flow, f in cost.get("flows", {}).items() if f.get("proof_pdf")}
+    if proofs:
+        text += "\n   Proof PDF: " + ", ".join(
+            f"{flow} {p['pdf_bytes'] / 1024:.1f} KB ({p['source'].split(':')[0]})" for flow, p in proofs.items()
+        )
+        text += f", kept {next(iter(proofs.values()))['retention_months']:.2f} months (ProofRetentionDays)"
     init = cost.get("init_model")
     if init:
         levels = ", ".join(f"{k}/h {v:.2f}" for k, v in init["cold_share_by_identifications_per_hour"].items())

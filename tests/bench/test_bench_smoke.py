@@ -26,8 +26,12 @@ from bench.cost import (
     invocation_ms,
     live_cost,
     load_waf_template,
+    platform_log_bytes,
     pricing_plan,
+    proof_retention_months,
+    proof_storage,
     static_requests,
+    system_log_level,
     waf_logs_allowed_requests,
     xray_share,
 )
@@ -154,7 +158,6 @@ def test_the_cost_model_computes_a_known_figure_from_known_inputs() -> None:
         "full_vcpu_memory_mb": 1024,
         "latency_ms_kms": 0,
         "latency_ms_dynamodb": 0,
-        "platform_log_bytes_per_invocation": 0,
         "access_log_bytes_per_request": 0,
         "cloudfront_log_bytes_per_request": 0,
     }
@@ -164,8 +167,8 @@ def test_the_cost_model_computes_a_known_figure_from_known_inputs() -> None:
         "calls": {"kms:GenerateMac": 1, "dynamodb:PutItem": 1},
         "dynamodb_units": {"WRU": 1},
     }
-    # When it is priced
-    cost = flow_cost([step], assumptions, waf=False, cold_start_share=0.0)
+    # When it is priced (Lambda's own records off: system log level WARN)
+    cost = flow_cost([step], assumptions, waf=False, cold_start_share=0.0, system_log_level="WARN")
     # Then it is the sum of the list prices, per 1,000 (the API request reaches the HTTP API through CloudFront)
     expected = (
         PRICES["lambda_request"]
@@ -177,6 +180,57 @@ def test_the_cost_model_computes_a_known_figure_from_known_inputs() -> None:
     ) * 1000
     assert cost["per_1000_usd"] == pytest.approx(expected)
     assert cost["items_per_1000_usd"]["kms"] == pytest.approx(PRICES["kms_request"] * 1000)
+
+
+def test_lambdas_own_log_records_follow_the_templates_system_log_level() -> None:
+    # Given the deployed template, and templates with another level or without the JSON format
+    deployed = Template.load(REPO_ROOT / "template.yaml")
+    globals_ = "Globals:\n  Function:\n    LoggingConfig:\n      LogFormat: JSON\n      SystemLogLevel: !Ref Level\n"
+    info = Template.from_text(
+        "Parameters:\n  Level:\n    Type: String\n    Default: INFO\n" + globals_ + "Resources: {}\n"
+    )
+    text = Template.from_text("Globals:\n  Function:\n    Timeout: 3\nResources: {}\n")
+
+    # When the level is read and a successful invocation without logs of its own is priced at each level
+    step = {"function": "F", "memory_mb": 128, "own_ms": 0.0, "calls": {}}
+
+    def logs(level: str) -> float:
+        return float(
+            flow_cost([step], http=False, cold_start_share=0.0, system_log_level=level)["items_per_1000_usd"]["logs"]
+        )
+
+    # Then the template's default is WARN, which adds nothing to a successful invocation; INFO adds START and
+    # REPORT as JSON records, which are larger than the text lines Lambda writes without the JSON format
+    assert (system_log_level(deployed), system_log_level(info), system_log_level(text)) == ("WARN", "INFO", "TEXT")
+    per_gb = PRICES["cloudwatch_logs_ingest_gb"] / 1024**3 * 1000
+    start_report = ASSUMPTIONS["platform_json_start_bytes"] + ASSUMPTIONS["platform_json_report_bytes"]
+    assert logs("WARN") == 0
+    assert logs("INFO") == pytest.approx(start_report * per_gb)
+    assert logs("TEXT") == pytest.approx(ASSUMPTIONS["platform_text_log_bytes_per_invocation"] * per_gb)
+    assert logs("DEBUG") > logs("INFO") > logs("TEXT")
+    # and a cold start adds platform.initStart from INFO on
+    assert platform_log_bytes("WARN")["per_cold_start"] == 0 < platform_log_bytes("INFO")["per_cold_start"]
+    with pytest.raises(ValueError, match="ERROR"):
+        platform_log_bytes("ERROR")
+
+
+def test_the_proofs_storage_is_priced_at_the_measured_pdf_size_for_the_templates_retention() -> None:
+    # Given a flow whose delivery stored one PDF of a measured size, and one that measured none
+    measured = {"proof_pdf_bytes": 12_345, "background_steps": [{"calls": {"s3:PutObject": 1}}, {"calls": {}}]}
+    unmeasured = {"background_steps": [{"calls": {"s3:PutObject": 1}}]}
+    months = proof_retention_months(Template.load(REPO_ROOT / "template.yaml"))
+
+    # When their storage is priced
+    priced, assumed = proof_storage(measured, months), proof_storage(unmeasured, months)
+
+    # Then the measured size is priced, for the template's ProofRetentionDays, one PDF per PutObject; the
+    # assumption is only the fallback
+    assert months == pytest.approx(14 / (365.25 / 12))
+    per_byte = months * PRICES["s3_storage_gb_month"] * 1000 / 1024**3
+    assert (priced["pdf_bytes"], priced["pdfs"]) == (12_345, 1) and priced["source"].startswith("measured")
+    assert priced["per_1000_usd"] == pytest.approx(12_345 * per_byte)
+    assert assumed["per_1000_usd"] == pytest.approx(ASSUMPTIONS["proof_pdf_kb"] * 1024 * per_byte)
+    assert assumed["source"].startswith("assumed")
 
 
 def test_init_billing_and_active_tracing_are_priced_and_background_steps_pay_no_api() -> None:
@@ -304,9 +358,15 @@ def test_the_latency_part_runs_every_flow_against_the_real_handlers(tmp_path: Pa
     assert result["flows"]["B"]["polling_fallback"]["after_login"] > 0
     # and every call a function made is one its role in template.yaml allows (moto does not enforce IAM)
     assert _calls_its_role_does_not_allow(result) == {}
+    # and the proof PDF each flow's delivery stored, measured in the proof bucket
+    assert all(flow["proof_pdf_bytes"] > 1000 for flow in result["flows"].values())
     # and the cost of each flow has its total and its items
     results = {"latency": result}
     add_cost(results)
+    assert results["cost"]["platform_logs"]["system_log_level"] == "WARN"
+    for name, flow in result["flows"].items():
+        proof = results["cost"]["flows"][name]["proof_pdf"]
+        assert (proof["pdf_bytes"], proof["source"][:8]) == (flow["proof_pdf_bytes"], "measured")
     for name in ("A", "B", "C"):
         flow_cost_ = results["cost"]["flows"][name]
         assert flow_cost_["total_per_1000_usd"] > 0
@@ -381,7 +441,6 @@ def test_the_live_status_is_priced_per_socket_and_per_push() -> None:
     # Given two sockets of a flow (each a minute) and one push, of functions that cost nothing themselves
     assumptions = {
         **ASSUMPTIONS,
-        "platform_log_bytes_per_invocation": 0,
         "seconds_polling_before_login": 60,
         "seconds_polling_after_login": 60,
     }
