@@ -5,8 +5,8 @@ services, which record their own audit events and metrics.
 
 No Powertools Tracer: it needs aws-xray-sdk, which adds ~110 ms to every cold start (measured with
 ``python -X importtime`` on top of boto3 and Powertools) and a dependency to every bundle. The template records
-no traces by default (``Tracing: PassThrough``, template.yaml says why); each invocation's init and duration are in
-Lambda's REPORT log line.
+no traces by default (``Tracing: PassThrough``, template.yaml says why); duration is in Lambda's metrics, and each
+invocation's init and max memory in Lambda's REPORT record at ``LambdaSystemLogLevel`` INFO (docs/runbook.md).
 """
 
 from __future__ import annotations
