@@ -64,8 +64,9 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "PseudonymKey": {"kms:GenerateMac"},
         "DataKey": {"kms:Decrypt"},
     },
-    # the right code: one conditional UpdateItem (SessionRepository.verify); a wrong one: read, then a conditional Put
-    "CodeCheckFunction": {"SessionTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+    # the right code: one conditional UpdateItem (SessionRepository.verify); a wrong one: the refused update's item
+    # (ReturnValuesOnConditionCheckFailure, no read), then a conditional Put
+    "CodeCheckFunction": {"SessionTable": {"dynamodb:PutItem", "dynamodb:UpdateItem"}},
     "OutcomeFunction": {
         "SessionTable": {
             "dynamodb:GetItem",
