@@ -174,6 +174,7 @@ class InMemorySessionRepository:
             self.sessions[session_id] = replace(current, resident_event=event)
 
     def delete(self, session_id: UUID) -> None:
+        """A test's way to remove a session (the sweep's deletion, or a record that never was)."""
         self.sessions.pop(session_id, None)
 
     def delete_expired(self, now: datetime) -> int:

@@ -72,8 +72,7 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
             "dynamodb:GetItem",
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",  # the close: one transaction, the session's conditional update and its proof
-            "dynamodb:DeleteItem",
-            "dynamodb:Scan",
+            "dynamodb:Scan",  # the sweep: expired records, deleted by BatchWriteItem
             "dynamodb:BatchWriteItem",
             "dynamodb:Query",  # the sparse index PendingProofs only
         },

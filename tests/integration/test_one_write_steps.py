@@ -16,6 +16,7 @@ import boto3
 import pytest
 
 from legitimatie.adapters.dynamodb import DynamoDbProofOutbox, DynamoDbProofRecords, DynamoDbSessionRepository
+from legitimatie.adapters.dynamodb.items import session_key
 from legitimatie.adapters.sqs import proof_request
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.errors import DomainError, ProofNotFound
@@ -250,7 +251,7 @@ def test_gathering_never_brings_back_a_session_deleted_meanwhile(aws: Aws) -> No
     assert record.session_id is not None
     session = sessions.closed_with_facts(record.session_id, record.document_id, NOW)
     assert session is not None
-    sessions.delete(record.session_id)
+    _client().delete_item(TableName=aws.table_name, Key={"pk": {"S": session_key(record.session_id)}})
     # When it writes
     request = proof_of_session(session, municipality="G", zaak_url=None, now=NOW, bsn_context={})
     written = sessions.hand_over_facts(completion_tombstone(session), record, request)

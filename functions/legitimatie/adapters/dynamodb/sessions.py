@@ -262,9 +262,6 @@ class DynamoDbSessionRepository:
         )
         return [session_from_record(record) for record in found]
 
-    def delete(self, session_id: UUID) -> None:
-        self._table.delete(session_key(session_id))
-
     def delete_expired(self, now: datetime) -> int:
         """Scan for items past ``expires_at`` and delete them in batches (the table stays small: minutes of data)."""
         # A closed session whose proof's facts are not gathered yet stays until they are (or the proof expires).
