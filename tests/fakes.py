@@ -22,7 +22,7 @@ from legitimatie.proofs.content import ProofRequest
 from legitimatie.proofs.model import ProofRecord
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Official, Outcome, ResidentEvent, Session, Status
-from legitimatie.sessions.ports import RefusedClose
+from legitimatie.sessions.ports import RefusedWrite
 
 
 class InMemorySessionRepository:
@@ -93,18 +93,19 @@ class InMemorySessionRepository:
         if self.pending.take(login, taking.at) is None:
             raise ConcurrentUpdate("the pending login was used up already")
 
-    def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | None:
+    def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | RefusedWrite:
         if self.writes_fail:
             raise ServiceUnavailable("DynamoDB is temporarily unavailable")
         current = self.sessions.get(session_id)
+        refused = RefusedWrite(stored=current)
         if current is None or not current.official.id or current.official.id != official_id:
-            return None
+            return refused
         try:
             checked, outcome = current.with_check(given_code, now)
         except DomainError:
-            return None
+            return refused
         if not outcome.match:
-            return None
+            return refused
         self.sessions[session_id] = checked
         return checked
 
@@ -116,18 +117,18 @@ class InMemorySessionRepository:
         reason: str | None,
         proof: ProofRecord,
         now: datetime,
-    ) -> RefusedClose | None:
+    ) -> RefusedWrite | None:
         """The domain's rule itself (the DynamoDB condition is compared with it on moto): a logged-in session the
         domain closes is closed, keeping its facts until gathered; anything else is refused as found."""
         if self.writes_fail:
             raise ServiceUnavailable("DynamoDB is temporarily unavailable")
         current = self.sessions.get(session_id)
         if current is None or current.login is None or current.official.id != official_id or not official_id:
-            return RefusedClose(stored=current)
+            return RefusedWrite(stored=current)
         try:
             ended = current.closed(outcome, reason, now)
         except DomainError:
-            return RefusedClose(stored=current)
+            return RefusedWrite(stored=current)
         assert self.proof_records is not None, "this repository was built without proof records"
         self.proof_records.add(proof)
         self.sessions[session_id] = replace(ended, proof_document_id=proof.document_id)
@@ -173,6 +174,7 @@ class InMemorySessionRepository:
             self.sessions[session_id] = replace(current, resident_event=event)
 
     def delete(self, session_id: UUID) -> None:
+        """A test's way to remove a session (the sweep's deletion, or a record that never was)."""
         self.sessions.pop(session_id, None)
 
     def delete_expired(self, now: datetime) -> int:

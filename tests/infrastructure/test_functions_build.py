@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -148,10 +149,53 @@ def test_requirements_are_pinned_and_leave_out_what_lambda_provides(repo_root: P
     # When we read them
     pinned = requirements(repo_root, package)
 
-    # Then every one is pinned exactly, boto3 is not bundled, and Powertools and pydantic are there
+    # Then every one is pinned exactly, boto3 is not bundled, and Powertools is there
     assert [spec for spec in pinned.values() if "==" not in spec] == []
     assert RUNTIME_PROVIDED & set(pinned) == set()
-    assert {"aws-lambda-powertools", "pydantic"} <= set(pinned)
+    assert "aws-lambda-powertools" in set(pinned)
+
+
+@pytest.mark.parametrize("package", PACKAGES.values())
+def test_a_bundle_carries_the_body_validator_only_where_a_body_is_validated_and_never_pydantic_itself(
+    repo_root: Path, package: str
+) -> None:
+    # Given a function's requirements, and whether it validates request bodies (its committed schemas)
+    pinned = set(requirements(repo_root, package))
+    validates_bodies = (repo_root / "functions" / package / "request_schemas.json").exists()
+
+    # Then pydantic's engine comes with the schemas and nowhere else, and pydantic (the model layer, ~4 MB, which
+    # no handler imports at run time: tests/unit/test_cold_start_imports.py) and its helpers never do
+    assert ("pydantic-core" in pinned) == validates_bodies
+    assert {"pydantic", "annotated-types", "typing-inspection"} & pinned == set()
+
+
+def test_the_build_leaves_out_the_request_models_the_schemas_are_made_from(repo_root: Path, tmp_path: Path) -> None:
+    # Given a function with request models (pydantic, build input of request_schemas.json)
+    function, package = "CodeCheckFunction", "code_check"
+    assert PACKAGES[function] == package and (repo_root / "functions" / package / "request_models.py").exists()
+
+    # When it is built for real
+    subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(repo_root / "functions"),
+            f"build-{function}",
+            f"ARTIFACTS_DIR={tmp_path}",
+            f"PYTHON={sys.executable}",
+            f"BYTECODE_PYTHON={sys.executable}",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+
+    # Then the bundle has the schemas and the validator's core, and neither the models nor pydantic
+    assert (tmp_path / package / "request_schemas.json").exists()
+    assert not (tmp_path / package / "request_models.py").exists()
+    assert (tmp_path / "pydantic_core").is_dir()
+    assert not (tmp_path / "pydantic").exists()
 
 
 @pytest.mark.parametrize("package", ["sessions", "code_check", "outcome", "live"])

@@ -64,15 +64,15 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "PseudonymKey": {"kms:GenerateMac"},
         "DataKey": {"kms:Decrypt"},
     },
-    # the right code: one conditional UpdateItem (SessionRepository.verify); a wrong one: read, then a conditional Put
-    "CodeCheckFunction": {"SessionTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+    # the right code: one conditional UpdateItem (SessionRepository.verify); a wrong one: the refused update's item
+    # (ReturnValuesOnConditionCheckFailure, no read), then a conditional Put
+    "CodeCheckFunction": {"SessionTable": {"dynamodb:PutItem", "dynamodb:UpdateItem"}},
     "OutcomeFunction": {
         "SessionTable": {
             "dynamodb:GetItem",
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",  # the close: one transaction, the session's conditional update and its proof
-            "dynamodb:DeleteItem",
-            "dynamodb:Scan",
+            "dynamodb:Scan",  # the sweep: expired records, deleted by BatchWriteItem
             "dynamodb:BatchWriteItem",
             "dynamodb:Query",  # the sparse index PendingProofs only
         },

@@ -26,7 +26,7 @@ from legitimatie.policy import ServicePolicy
 from legitimatie.proofs.content import CodeCheck, ProofRequest
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Official, Outcome, Session, Status
-from legitimatie.sessions.ports import RefusedClose
+from legitimatie.sessions.ports import RefusedWrite
 from legitimatie.sessions.services import (
     check_control_code,
     close_session,
@@ -53,7 +53,7 @@ class SteppedRepository(DynamoDbSessionRepository):
 
     A check of the right code reads nothing first: its one conditional write (``verify``) lines up with the other
     step like a read, and is made in its turn like a write; when its condition does not hold (a wrong code, or the
-    session changed), the check reads and writes as any step, without lining up again."""
+    session changed), the check writes on the session as the refusal found it (no second read), in its turn."""
 
     def __init__(self, aws: Aws, read_together: threading.Barrier, my_turn: threading.Event, done: threading.Event):
         super().__init__(boto3.client("dynamodb", region_name=REGION), aws.table_name)
@@ -70,15 +70,15 @@ class SteppedRepository(DynamoDbSessionRepository):
         self._line_up()
         return session
 
-    def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | None:
+    def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | RefusedWrite:
         self._line_up()
         assert self._my_turn.wait(timeout=30)
         verified = super().verify(session_id, official_id, given_code, now)
-        if verified is not None:
+        if isinstance(verified, Session):
             self._done.set()
         return verified
 
-    def close(self, session_id: UUID, official_id: str, *args: Any) -> RefusedClose | None:
+    def close(self, session_id: UUID, official_id: str, *args: Any) -> RefusedWrite | None:
         """The close reads nothing first: its one write lines up with the other step like a read, and is made in
         its turn like a write."""
         self._line_up()

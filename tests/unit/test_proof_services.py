@@ -32,7 +32,7 @@ from legitimatie.proofs.services import (
 )
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Flow, Official, Outcome, Status
-from legitimatie.sessions.ports import RefusedClose
+from legitimatie.sessions.ports import RefusedWrite
 from legitimatie.sessions.services import (
     check_control_code,
     close_session,
@@ -415,7 +415,7 @@ class RefusingRepository(InMemorySessionRepository):
     """A store whose close write refuses every session, as a condition that disagreed with the domain would."""
 
     def close(self, session_id, official_id, outcome, reason, proof, now):  # type: ignore[no-untyped-def]
-        return RefusedClose(stored=self.sessions.get(session_id))
+        return RefusedWrite(stored=self.sessions.get(session_id))
 
 
 def test_a_close_the_write_refused_certifies_nothing_even_when_the_domain_would_close(world: World) -> None:

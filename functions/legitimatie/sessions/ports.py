@@ -16,13 +16,13 @@ if TYPE_CHECKING:
     from ..proofs.model import ProofRecord
     from .model import Official, Outcome, ResidentEvent, Status
 
-__all__ = ["ClosedSessions", "ExpiredRecords", "RefusedClose", "SessionRepository"]
+__all__ = ["ClosedSessions", "ExpiredRecords", "RefusedWrite", "SessionRepository"]
 
 
 @dataclass(frozen=True)
-class RefusedClose:
-    """The close's one write was refused by its condition and wrote nothing: ``stored`` is the session as the
-    condition found it (None: there is no session under that id)."""
+class RefusedWrite:
+    """A check's or a close's one write was refused by its condition and wrote nothing: ``stored`` is the session
+    as the condition found it (None: there is no session under that id)."""
 
     stored: Session | None
 
@@ -59,11 +59,12 @@ class SessionRepository(Protocol):
         a login's ``result`` in one transaction. Raises ``ConcurrentUpdate`` when a
         condition fails."""
 
-    def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | None:
+    def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | RefusedWrite:
         """The check's one conditional write: mark the session ``verified`` if, as stored, ``Session.with_check``
         would verify it for this official (theirs, logged in and in time, the code they heard the expected one and,
-        in flow B, DigiD's BSN the official's); returns the verified session. None otherwise, and nothing is
-        written: the caller then reads the session to tell why (a wrong code counts an attempt)."""
+        in flow B, DigiD's BSN the official's); returns the verified session. Otherwise nothing is written and the
+        answer holds the session as the refused condition found it, from the same call: the caller tells why from
+        it (a wrong code counts an attempt) without reading it again."""
         ...
 
     def close(
@@ -74,7 +75,7 @@ class SessionRepository(Protocol):
         reason: str | None,
         proof: ProofRecord,
         now: datetime,
-    ) -> RefusedClose | None:
+    ) -> RefusedWrite | None:
         """The close's one write, no read before it: if, as stored, ``Session.closed`` would close the session with
         ``outcome`` for this official and it has a login (theirs, in time, ``identified`` only from ``verified``),
         set its end state, ``reason`` and ``proof``'s document id, keep it (with the login's facts, for the proof)
@@ -87,8 +88,6 @@ class SessionRepository(Protocol):
         """Flow A's look-up, one conditional write: the session becomes this official's if it is unclaimed or
         theirs already, live and in time; returns it as written. None otherwise, and nothing is written."""
         ...
-
-    def delete(self, session_id: UUID) -> None: ...
 
     def owned_by(self, official_id: str) -> list[Session]:
         """Every stored session of this official, whatever its status or expiry."""

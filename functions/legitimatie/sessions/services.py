@@ -240,7 +240,10 @@ def create_handover_session(
 def _owned_session(
     session_id: UUID, official: Official, sessions: SessionRepository, *, ended_too: bool = False
 ) -> Session:
-    session = sessions.get(session_id)
+    return _owned(sessions.get(session_id), official, ended_too=ended_too)
+
+
+def _owned(session: Session | None, official: Official, *, ended_too: bool = False) -> Session:
     # Someone else's session is reported exactly like a missing one: its existence is not ours to reveal.
     # A closed session is gone by contract: only its tombstone is left, for a retried close.
     if session is None or not session.is_owned_by(official):
@@ -308,11 +311,11 @@ def check_control_code(
     when the official closes the session, with the outcome committed in the same write."""
     if not (isinstance(given_code, str) and len(given_code) == 6 and given_code.isascii() and given_code.isdigit()):
         raise InvalidInput("A control code is exactly six digits.")
-    verified = sessions.verify(session_id, official.id, given_code, now)  # the right code: one write, no read
-    if verified is not None:
-        outcome = verified.verified_check
-    else:  # a wrong code, or a session that takes no check: read, let the domain decide, write on what was read
-        session = _owned_session(session_id, official, sessions)
+    written = sessions.verify(session_id, official.id, given_code, now)  # the right code: one write, no read
+    if isinstance(written, Session):
+        outcome = written.verified_check
+    else:  # a wrong code, or a session that takes no check: the domain decides on what the refusal found
+        session = _owned(written.stored, official)
         checked, outcome = session.with_check(given_code, now)
         if checked.status is Status.LOCKED:
             checked = completion_tombstone(checked)

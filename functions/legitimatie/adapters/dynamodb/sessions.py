@@ -10,7 +10,7 @@ from uuid import UUID
 
 from ...clock import to_epoch
 from ...sessions.model import LIVE_STATES, Flow, Official, Outcome, ResidentEvent, Session, Status
-from ...sessions.ports import RefusedClose
+from ...sessions.ports import RefusedWrite
 from ..backoff import Sleep
 from .items import (
     pending_login_condition,
@@ -103,9 +103,11 @@ class DynamoDbSessionRepository:
             writes.append(_take_pending(taking))
         self._table.commit(writes, conflict="The session was changed at the same time; please try again.")
 
-    def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | None:
+    def verify(self, session_id: UUID, official_id: str, given_code: str, now: datetime) -> Session | RefusedWrite:
         """``Session.with_check``'s success as a condition (tests/integration/test_one_write_steps.py compares the
-        two over every kind of session), and its change as the update: one UpdateItem, no read before it."""
+        two over every kind of session), and its change as the update: one UpdateItem, no read before it. A refused
+        one answers with the item as the condition found it (``ReturnValuesOnConditionCheckFailure``): a wrong code
+        is told and counted without a second read."""
         try:
             record = self._table.update(
                 session_key(session_id),
@@ -125,9 +127,11 @@ class DynamoDbSessionRepository:
                     ":at": to_epoch(now),
                 },
                 returns="ALL_NEW",
+                found_when_refused=True,
             )
-        except ConditionFailed:
-            return None
+        except ConditionFailed as refused:
+            found = refused.found
+            return RefusedWrite(stored=session_from_record(found) if found and found.get("kind") == "session" else None)
         return session_from_record(record)
 
     def close(
@@ -138,7 +142,7 @@ class DynamoDbSessionRepository:
         reason: str | None,
         proof: ProofRecord,
         now: datetime,
-    ) -> RefusedClose | None:
+    ) -> RefusedWrite | None:
         """``Session.closed``'s acceptance of a logged-in session as a condition (tests/integration/
         test_one_write_steps.py compares the two over every kind of session), its change as the update, and the
         proof's pending record: one TransactWriteItems, no read before it. The item keeps the login's facts and
@@ -177,7 +181,7 @@ class DynamoDbSessionRepository:
             if not refused:  # cancelled for another reason (a write at the same time): try again
                 raise
             found = record is not None and record.get("kind") == "session"
-            return RefusedClose(stored=session_from_record(record) if found and record else None)
+            return RefusedWrite(stored=session_from_record(record) if found and record else None)
         return None
 
     def closed_with_facts(self, session_id: UUID, document_id: UUID, now: datetime) -> Session | None:
@@ -257,9 +261,6 @@ class DynamoDbSessionRepository:
             "kind = :kind AND official_id = :owner", {":kind": "session", ":owner": official_id}, consistent=True
         )
         return [session_from_record(record) for record in found]
-
-    def delete(self, session_id: UUID) -> None:
-        self._table.delete(session_key(session_id))
 
     def delete_expired(self, now: datetime) -> int:
         """Scan for items past ``expires_at`` and delete them in batches (the table stays small: minutes of data)."""

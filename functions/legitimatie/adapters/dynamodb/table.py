@@ -46,9 +46,12 @@ class ConditionFailed(ConcurrentUpdate):
     """DynamoDB refused a write because its condition did not hold; nothing was written.
 
     ``refusals``: for a cancelled transaction, each write's reason in order (``Code``, and ``Item``: the record as
-    the refused condition found it, where the write asked for it), as DynamoDB tells them; empty otherwise."""
+    the refused condition found it, where the write asked for it), as DynamoDB tells them; empty otherwise.
+    ``found``: for a single write that asked for it (``Table.update``'s ``found_when_refused``), the record as the
+    refused condition found it; None when there was none."""
 
     refusals: tuple[dict[str, Any], ...] = ()
+    found: Record | None = None
 
     def refused_record(self, index: int) -> tuple[bool, Record | None]:
         """Whether the transaction's write ``index`` was refused by its own condition, and the record it found
@@ -68,6 +71,8 @@ def _dynamodb(conflict: str = _CONFLICT) -> Iterator[None]:
             if error_code(exc) in _CONDITION_FAILED:
                 failed = ConditionFailed(conflict)
                 failed.refusals = tuple(exc.response.get("CancellationReasons") or ())  # type: ignore[arg-type]
+                item: Any = exc.response.get("Item")  # a refused single write's, where it asked for it
+                failed.found = decode(item) if item else None
                 raise failed from exc
             raise
 
@@ -165,9 +170,12 @@ class Table:
         values: Mapping[str, object] | None = None,
         names: Mapping[str, str] | None = None,
         returns: str | None = None,
+        found_when_refused: bool = False,
         conflict: str = _CONFLICT,
     ) -> Record:
-        """One UpdateItem; the attributes ``returns`` asks for (``ALL_OLD``, ``UPDATED_NEW``, …), else ``{}``."""
+        """One UpdateItem; the attributes ``returns`` asks for (``ALL_OLD``, ``UPDATED_NEW``, …), else ``{}``.
+        ``found_when_refused``: a refused condition's ``ConditionFailed`` carries the record as it found it
+        (``found``), in the same call."""
         arguments = {
             "TableName": self.name,
             "Key": _key(key),
@@ -176,6 +184,8 @@ class Table:
         }
         if returns is not None:
             arguments["ReturnValues"] = returns
+        if found_when_refused:
+            arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         with _dynamodb(conflict):
             answer = self.client.update_item(**arguments)
         return decode(answer.get("Attributes", {}))
