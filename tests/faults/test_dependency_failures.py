@@ -114,7 +114,8 @@ def test_a_resident_login_with_kms_down_leaves_the_session_unused(aws: Aws, fail
 
 
 @pytest.mark.parametrize("failure", FAILURES)
-@pytest.mark.parametrize("operation", ["get_item", "put_item"])  # the check's read, and its one conditional write
+# the check's conditional update (a wrong code's refusal answers with the session: no read), and the attempt's put
+@pytest.mark.parametrize("operation", ["update_item", "put_item"])
 def test_a_code_check_fails_retryably_and_costs_no_attempt(aws: Aws, monkeypatch, failure, operation) -> None:
     # Given a session the resident logged in to, and DynamoDB failing
     _, created = create({"flow": "known_bsn", "bsn": BSN})
