@@ -93,6 +93,11 @@ def _failed(part: dict[str, Any] | None, title: str) -> str | None:
     return None
 
 
+def _spread(quartiles: list[float] | None) -> str:
+    """`` (1.19-1.23)``: the middle half of the paired runs, next to their median."""
+    return f" ({quartiles[0]:.2f}-{quartiles[1]:.2f})" if quartiles and len(quartiles) == 2 else ""
+
+
 def _cold_start(part: dict[str, Any], notes: list[str]) -> str:
     floor = part["floor_ms"]
     rows = []
@@ -108,7 +113,7 @@ def _cold_start(part: dict[str, Any], notes: list[str]) -> str:
                 f["status"],
                 f"{f['import_ms']:.0f}",
                 f"{f['first_request_ms']:.0f}",
-                f"{ratio:.2f}x",
+                f"{ratio:.2f}x" + _spread(f.get("ratio_to_floor_with_call_quartiles")),
                 f"{f.get('best_ratio_to_floor_with_call', float('nan')):.2f}x",
                 f"{f.get('ratio_to_floor_with_call_cpu', float('nan')):.2f}x",
                 f"≤ {target}x {_ok(met)}",

@@ -305,6 +305,8 @@ def test_the_report_marks_a_missed_target_and_says_which() -> None:
                     "import_ms": 180.0,
                     "first_request_ms": 200.0,
                     "ratio_to_floor": 2.0,
+                    "ratio_to_floor_with_call": 1.33,
+                    "ratio_to_floor_with_call_quartiles": [1.31, 1.36],
                     "imports_beyond_floor_ms": {"heavy": 80.0},
                 }
             },
@@ -312,8 +314,9 @@ def test_the_report_marks_a_missed_target_and_says_which() -> None:
         "size": {"error": "not run in this test"},
     }
     text = render(results)
+    assert "1.33x (1.31-1.36)" in text  # the median with the middle half of the runs
     assert "MISSED" in text
-    assert "cold start SlowFunction: 2.00x floor" in text
+    assert "cold start SlowFunction: 1.33x floor" in text
     assert "heavy 80" in text
     assert "FAILED: not run in this test" in text
 
@@ -479,6 +482,8 @@ def test_the_cold_start_part_measures_every_function_in_the_lambda_layout(tmp_pa
         assert function["layout"] == "lambda"
         assert function["ratio_to_floor_with_call"] > 0
         assert function["ratio_to_floor_with_call_cpu"] > 0  # the steadier figure on a shared machine
+        first, third = function["ratio_to_floor_with_call_quartiles"]  # the spread of the paired runs
+        assert 0 < first <= function["ratio_to_floor_with_call"] <= third
         assert function["bundle_modules"] > 0  # our own modules come from the built bundle, not the repository
         # And the first request passes validation: a 400/422 would time a path that never reaches AWS
         assert function["status"] not in (400, 422), function
