@@ -19,6 +19,7 @@ from infrastructure.deploy.site_build import build
 from .conftest import DESKTOP, PHONE, ROOT, SITE, Screens
 from .test_flows import RESIDENT, log_in_at_digid, make_link
 
+ANTI_ALIASING = 2  # levels of 255 per channel that two shots of the same page may differ by (same_pixels)
 SHOTS = ROOT / "test-artifacts" / "purged-css"
 FULL = "/__full-library-stylesheet.css"  # answered by the test itself (same origin: the CSP's style-src 'self')
 STATIC_PAGES = ("index.html", "medewerker.html", "resultaat.html", "fout.html", "privacy.html")
@@ -59,8 +60,13 @@ def compare(screens: Screens, full_stylesheet: bytes) -> Iterator[Callable[[Any,
         return bytes(page.screenshot(full_page=True, animations="disabled", caret="hide", mask=ticking))
 
     def same_pixels(purged: bytes, full: bytes) -> bool:
+        """Pixel for pixel, but for Chromium's anti-aliasing: a rounded corner's edge pixel was seen one level apart
+        (184 vs 183 of 255) in two shots of the same page. A rule the purge dropped changes far more than
+        ``ANTI_ALIASING`` levels (a colour, a border, a place)."""
         a, b = Image.open(io.BytesIO(purged)).convert("RGB"), Image.open(io.BytesIO(full)).convert("RGB")
-        return a.size == b.size and ImageChops.difference(a, b).getbbox() is None
+        return (
+            a.size == b.size and max(high for _low, high in ImageChops.difference(a, b).getextrema()) <= ANTI_ALIASING
+        )
 
     def check(page: Any, name: str) -> None:
         """``name`` in both languages at both widths: the purged stylesheet as served, then the full one."""
