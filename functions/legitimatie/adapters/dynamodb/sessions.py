@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ...login.digid_model import ResultGrant, TakenLogin
     from ...proofs.content import ProofRequest
     from ...proofs.model import ProofRecord
+    from .codec import Record
 else:
     DynamoDBClient = Any
 
@@ -130,8 +131,7 @@ class DynamoDbSessionRepository:
                 found_when_refused=True,
             )
         except ConditionFailed as refused:
-            found = refused.found
-            return RefusedWrite(stored=session_from_record(found) if found and found.get("kind") == "session" else None)
+            return _refused(refused.found)
         return session_from_record(record)
 
     def close(
@@ -180,8 +180,7 @@ class DynamoDbSessionRepository:
             refused, record = failed.refused_record(0)
             if not refused:  # cancelled for another reason (a write at the same time): try again
                 raise
-            found = record is not None and record.get("kind") == "session"
-            return RefusedWrite(stored=session_from_record(record) if found and record else None)
+            return _refused(record)
         return None
 
     def closed_with_facts(self, session_id: UUID, document_id: UUID, now: datetime) -> Session | None:
@@ -271,6 +270,13 @@ class DynamoDbSessionRepository:
             projection="pk",
         )
         return self._table.delete_many([record["pk"] for record in expired])
+
+
+def _refused(found: Record | None) -> RefusedWrite:
+    """A refused write's answer: the session its condition found under the key (None: no session there)."""
+    return RefusedWrite(
+        stored=session_from_record(found) if found is not None and found.get("kind") == "session" else None
+    )
 
 
 def _take_pending(taking: TakenLogin) -> Write:
