@@ -18,6 +18,7 @@ from legitimatie.runtime.views import (
     official_session_body,
     open_session_body,
     public_session_body,
+    resident_view_body,
     result_body,
 )
 from legitimatie.sessions.services import official_session, open_sessions, parse_session_id, public_session
@@ -70,15 +71,17 @@ def read_public_session(session_id: str) -> Any:
 @app.get("/api/public/result")
 def read_result() -> Any:
     """The control code for the browser that just logged in: by its HttpOnly cookie, never by URL; and the
-    outcome the page follows (waiting, identified, not_identified, locked, expired, cancelled)."""
+    outcome the page follows (waiting, identified, not_identified, locked, expired, cancelled). Once it has ended,
+    the outcome alone."""
     w, cookie = wiring(), result_cookie(app.current_event.cookies)
     view = w.resident_result(cookie, now=utc_now())
-    return json_response(200, {**result_body(view.result), "outcome": view.outcome})
+    return json_response(200, resident_view_body(view))
 
 
 @app.post("/api/public/result/extend")
 def extend() -> Any:
-    """WCAG 2.2.1: more time on the result page, while it is valid, a limited number of times."""
+    """WCAG 2.2.1: more time on the result page, while it is valid and waits for its outcome, a limited number of
+    times."""
     result = wiring().extend_result(result_cookie(app.current_event.cookies), now=utc_now())
     return json_response(200, result_body(result))
 

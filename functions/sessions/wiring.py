@@ -103,7 +103,7 @@ class Wiring:
     def extend_result(self, cookie: str | None, *, now: datetime) -> ResidentResult:
         from legitimatie.login.services import extend_result  # the resident's routes only (see above)
 
-        return extend_result(cookie, results=self.results, now=now)
+        return extend_result(cookie, results=self.results, sessions=self.sessions, now=now)
 
     def forget_result(self, cookie: str | None) -> None:
         from legitimatie.login.services import forget_result  # the resident's routes only (see above)

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import UnionType
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -179,6 +180,12 @@ class ResidentResult(_Answer):
     )
 
 
+class EndedResult(_Answer):
+    """Once the identification has an outcome, the result page gets that outcome alone (no code any more)."""
+
+    outcome: Literal["identified", "not_identified", "locked", "expired", "cancelled"]
+
+
 class Stopped(_Answer):
     status: Literal["stopped"]
 
@@ -212,6 +219,11 @@ UNAUTHENTICATED = "No valid staff token (API Gateway's JWT authorizer)."
 SESSION_ID = "Session id (UUID v4)."
 
 
+# An answer's body by status: a model, a union of models (GET /api/public/result: one of them), or None where we
+# promise no body.
+Answers = dict[int, tuple[str, type[BaseModel] | UnionType | None]]
+
+
 @dataclass(frozen=True)
 class Route:
     """One route of template.yaml: its answers by status (a model, or a media type and a description)."""
@@ -221,18 +233,18 @@ class Route:
     operation_id: str
     summary: str
     staff: bool
-    answers: dict[int, tuple[str, type[BaseModel] | None]]
+    answers: Answers
     body: type[BaseModel] | None = None
     path_parameters: Mapping[str, tuple[type[object], str]] = field(default_factory=dict)
     query_parameters: dict[str, str] = field(default_factory=dict)  # optional strings, by name
     media_type: str = "application/json"
 
 
-def _staff(answers: dict[int, tuple[str, type[BaseModel] | None]]) -> dict[int, tuple[str, type[BaseModel] | None]]:
+def _staff(answers: Answers) -> Answers:
     return {**answers, 401: (UNAUTHENTICATED, None), 503: (UNAVAILABLE, Error)}
 
 
-def _public(answers: dict[int, tuple[str, type[BaseModel] | None]]) -> dict[int, tuple[str, type[BaseModel] | None]]:
+def _public(answers: Answers) -> Answers:
     return {**answers, 503: (UNAVAILABLE, Error)}
 
 
@@ -413,7 +425,15 @@ ROUTES: list[Route] = [
         "readResult",
         "The control code for the browser that just logged in (HttpOnly cookie).",
         staff=False,
-        answers=_public({200: ("The code.", ResidentResult), 404: ("No result for this browser.", Error)}),
+        answers=_public(
+            {
+                200: (
+                    "The code while the identification waits; once it has ended, its outcome alone.",
+                    ResidentResult | EndedResult,
+                ),
+                404: ("No result for this browser.", Error),
+            }
+        ),
     ),
     Route(
         "DELETE",
@@ -427,14 +447,14 @@ ROUTES: list[Route] = [
         "POST",
         "/api/public/result/extend",
         "extendResult",
-        "WCAG 2.2.1: more time on the result page, while it is valid; at most 10 times, never past the session's "
-        "expiry.",
+        "WCAG 2.2.1: more time on the result page, while it is valid and waits for its outcome; at most 10 times, "
+        "never past the session's expiry.",
         staff=False,
         answers=_public(
             {
                 200: ("The new expiry.", ResidentResult),
                 404: ("No result for this browser (anymore).", Error),
-                409: ("No more time can be given.", Error),
+                409: ("No more time can be given, or the identification has ended.", Error),
             }
         ),
     ),

@@ -4,8 +4,8 @@
 // cookie authorises it); where the socket cannot open or closes early, it asks again every few seconds while the
 // official is still checking, and not at all once it has ended.
 // The resident's session ends by itself at expires_at (at most 15 minutes after login); two minutes before, the
-// page warns and offers more time while that is still possible (WCAG 2.2.1). At the end it wipes the result, as
-// Stoppen does at once.
+// page warns and offers more time while that is still possible (WCAG 2.2.1). At that end it wipes the result, as
+// Stoppen does at once; an outcome does not (see follow).
 "use strict";
 
 (() => {
@@ -82,9 +82,10 @@
     }
   }
 
+  // An outcome ends the page. It deletes nothing: the server shows an ended identification's outcome alone (a reload
+  // shows it again, never the code), and the result ends with its own expiry. Stoppen and the timeout still delete.
   function follow(outcome) {
     if (!outcome || outcome === "waiting") return false;
-    wipe();
     end(`result.outcome.${outcome}.title`, `result.outcome.${outcome}`);
     return true;
   }
@@ -135,8 +136,8 @@
   document.addEventListener("DOMContentLoaded", async () => {
     const { response, data } = await read();
     show("loading", false);
+    if (response && response.ok && follow(data.outcome)) return;
     if (!response || !response.ok || !data.code) { end("result.none.title", "result.none"); return; }
-    if (follow(data.outcome)) return;
 
     $("code").textContent = formatCode(data.code);
     $("code").setAttribute("tabindex", "-1");

@@ -76,6 +76,8 @@ def test_the_result_page_hears_the_outcome_over_its_socket(screens: Screens, off
     link = make_link(official, "c")
     resident = screens.new_page()
     reads = Reads(resident, RESULT_READ)
+    deletes: list[str] = []
+    resident.on("request", lambda r: deletes.append(r.url) if r.method == "DELETE" else None)
     resident.goto(link)
     log_in_at_digid(resident, RESIDENT)
     expect(resident.locator("#code")).to_have_text(re.compile(r"^\d{3} \d{3}$"))
@@ -93,6 +95,13 @@ def test_the_result_page_hears_the_outcome_over_its_socket(screens: Screens, off
     assert reads.pushes == ['{"outcome":"identified"}']
     assert len(reads.times) == 1
     screens.check(resident, "inwoner-live-uitkomst")
+    # And hearing it cost no request: the page deletes nothing (the result ends with its expiry) ...
+    resident.wait_for_timeout(500)
+    assert deletes == []
+    # ... and a reload shows the outcome again, never the code
+    resident.reload()
+    resident.get_by_role("heading", name="U bent geïdentificeerd").wait_for()
+    expect(resident.locator("#code")).to_be_hidden()
 
 
 def test_both_pages_ask_as_before_when_the_socket_is_refused(

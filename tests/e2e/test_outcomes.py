@@ -105,4 +105,8 @@ def test_the_residents_page_follows_the_outcome(stack: LocalStack, official: Off
         official.check(created["id"], login.result["code"])
     official.complete(created["id"], outcome)
     seen = requests.get(f"{stack.site_url}/api/public/result", headers=cookie, timeout=10).json()
-    assert seen["outcome"] == outcome
+    # its outcome alone: the code, the case number and the official's name have done their work
+    assert seen == {"outcome": outcome}
+    # and an ended result gets no more time
+    extended = requests.post(f"{stack.site_url}/api/public/result/extend", headers=cookie, timeout=10)
+    assert extended.status_code == 409 and "code" not in extended.json()

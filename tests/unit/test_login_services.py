@@ -201,16 +201,32 @@ def test_the_result_page_can_be_extended_a_limited_number_of_times(world: World)
     token, result = world.log_in(session.id, at=NOW + timedelta(minutes=2))
     assert result.expires_at == NOW + timedelta(minutes=17)
     # When the resident extends at minute 14, then the page lives 15 minutes from then, capped at the session
-    extended = extend_result(token, results=world.results, now=NOW + timedelta(minutes=14))
+    extended = extend_result(token, results=world.results, sessions=world.sessions, now=NOW + timedelta(minutes=14))
     assert extended.expires_at == NOW + timedelta(minutes=29) and extended.extensions == 1
-    extended = extend_result(token, results=world.results, now=NOW + timedelta(minutes=20))
+    extended = extend_result(token, results=world.results, sessions=world.sessions, now=NOW + timedelta(minutes=20))
     assert extended.expires_at == NOW + timedelta(minutes=30)
     # And once the session's end is reached, no more
     with pytest.raises(WrongState):
-        extend_result(token, results=world.results, now=NOW + timedelta(minutes=25))
+        extend_result(token, results=world.results, sessions=world.sessions, now=NOW + timedelta(minutes=25))
     # And never after the page has expired
     with pytest.raises(SessionNotFound):
-        extend_result(token, results=world.results, now=NOW + timedelta(minutes=30))
+        extend_result(token, results=world.results, sessions=world.sessions, now=NOW + timedelta(minutes=30))
+
+
+def test_an_ended_identification_shows_its_outcome_and_gives_no_more_time(world: World) -> None:
+    # Given a flow C login whose session the official locked with three wrong codes
+    session = create_handover_session(
+        None, OFFICIAL, policy=POLICY, sessions=world.sessions, now=NOW, audit=AUDIT, metrics=METRICS
+    )
+    token, _ = world.log_in(session.id, at=NOW + timedelta(minutes=2))
+    for wrong in ("000001", "000002", "000003"):
+        check_control_code(session.id, wrong, OFFICIAL, sessions=world.sessions, now=NOW, audit=AUDIT, metrics=METRICS)
+    # Then the result page's read has ended: its outcome is all the page gets
+    view = resident_result(token, results=world.results, sessions=world.sessions, now=NOW + timedelta(minutes=3))
+    assert view.outcome == "locked" and view.ended
+    # And no more time is given to a result that has done its work
+    with pytest.raises(WrongState):
+        extend_result(token, results=world.results, sessions=world.sessions, now=NOW + timedelta(minutes=14))
 
 
 def test_case_numbers_count_up_per_year(world: World) -> None:

@@ -45,6 +45,12 @@ class ResidentView:
     result: ResidentResult
     outcome: str  # waiting, identified, not_identified, locked, expired, cancelled
 
+    @property
+    def ended(self) -> bool:
+        """Whether the identification has an outcome: then the page shows that outcome and nothing of the login
+        (the code has done its work; the record ends with its own expiry, as every record does)."""
+        return self.outcome != "waiting"
+
 
 _RESIDENT_OUTCOME = {
     Status.COMPLETED: "identified",
@@ -94,13 +100,15 @@ def forget_result(cookie: str | None, *, results: ResidentResults) -> None:
         results.remove(token_digest(token))
 
 
-def extend_result(cookie: str | None, *, results: ResidentResults, now: datetime) -> ResidentResult:
+def extend_result(
+    cookie: str | None, *, results: ResidentResults, sessions: SessionRepository, now: datetime
+) -> ResidentResult:
     """WCAG 2.2.1: the resident asks for more time; at most ``MAX_RESULT_EXTENSIONS`` times, never past the
-    session's expiry, and only while the result is still valid."""
-    token = result_token(cookie)
-    result = results.get(token_digest(token), now) if token else None
-    if result is None:
-        raise SessionNotFound("There is no login result for this browser (anymore).")
+    session's expiry, only while the result is still valid and the identification has no outcome yet."""
+    view = resident_result(cookie, results=results, sessions=sessions, now=now)
+    if view.ended:
+        raise WrongState("The identification has ended; there is nothing to extend.")
+    token, result = result_token(cookie), view.result
     limit = result.limit_at or result.expires_at
     new_expiry = min(now + LOGIN_LIFETIME, limit)
     if result.extensions >= MAX_RESULT_EXTENSIONS or new_expiry <= result.expires_at:

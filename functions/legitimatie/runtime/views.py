@@ -13,6 +13,7 @@ from ..sessions.services import ClosedSession, OfficialSessionView
 if TYPE_CHECKING:  # read, never built, here: these modules load only in the functions that make them
     from ..live.model import LiveTicket
     from ..login.model import Identification, ResidentResult
+    from ..login.services import ResidentView
     from ..policy import ServicePolicy
     from ..proofs.model import ProofRecord
     from ..proofs.services import ProofView
@@ -25,6 +26,7 @@ __all__ = [
     "open_session_body",
     "proof_body",
     "public_session_body",
+    "resident_view_body",
     "result_body",
 ]
 
@@ -104,6 +106,16 @@ def created_session_body(session: Session, policy: ServicePolicy, live_ticket: L
     if session.official_code is not None:
         body["code"] = session.official_code
     return body
+
+
+def resident_view_body(view: ResidentView) -> dict[str, Any]:
+    """``GET /api/public/result``: while the identification waits, the code with what the page shows beside it; once
+    it has ended, the outcome alone. The page needs nothing more then, and a reload shows that outcome, not a code
+    that has done its work (the page no longer deletes the result when it hears the outcome: one request less per
+    identification; the record ends with its expiry, ``LOGIN_LIFETIME``)."""
+    if view.ended:
+        return {"outcome": view.outcome}
+    return {**result_body(view.result), "outcome": view.outcome}
 
 
 def result_body(result: ResidentResult) -> dict[str, Any]:
