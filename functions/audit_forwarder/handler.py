@@ -52,8 +52,9 @@ def forward(batch: dict[str, Any], log: AuditLogGroup) -> int:
 
 def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     forwarded = forward(read_batch(event), audit_log())
-    # The count is the metric's (its EMF line); a log line of its own per batch would only repeat it, billed.
-    metrics.add_metric(name="AuditEventsForwarded", unit="Count", value=forwarded)
+    # No metric of its own per batch: CloudWatch counts what arrives in the audit log group for free (AWS/Logs
+    # IncomingLogEvents, on the operations dashboard); an EMF line here would repeat it, billed, six times per
+    # identification. Refusals have their metric and log line above.
     logger.debug("Audit events forwarded", extra={"forwarded": forwarded})
     return {"forwarded": forwarded}
 
