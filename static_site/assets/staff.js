@@ -14,6 +14,7 @@
     config: null, token: null, session: null, step: null, bsn: "", poller: null, ticker: null, focusOnChange: false,
     live: null,
     createdTicket: null, // the create answer's live ticket, for the first connection
+    open: new Set(), // the open sessions this page knows of: listed, created or resumed here
   };
 
   // ---- helpers -------------------------------------------------------------------------------------------
@@ -204,6 +205,11 @@
     show("session-section", false);
     show("choose-section", true);
     setStep(1);
+    if (options.list === false) {
+      $("open-list").replaceChildren();
+      show("open-section", false);
+      return;
+    }
     await listOpenSessions();
   }
 
@@ -214,6 +220,7 @@
     list.replaceChildren();
     if (state.session) return; // a session was opened meanwhile
     const sessions = status === 200 && Array.isArray(data.sessions) ? data.sessions : [];
+    state.open = new Set(sessions.map((item) => item.id));
     sessions.forEach((item) => {
       const li = document.createElement("li");
       const label = document.createElement("span");
@@ -430,6 +437,7 @@
     $("qr").dataset.link = "";
     $("close-block").open = false;
     state.session = session;
+    state.open.add(session.id);
     state.step = null;
     state.focusOnChange = false;
     setQr(false);
@@ -478,7 +486,11 @@
     }
     const { status, data } = answer;
     if (status === 200) {
-      await showChoice();
+      // Back to the choice. The list of open sessions is asked again only when this page knew of others: after the
+      // usual one-at-a-time identification there is nothing to list, and nothing to ask (one request less per
+      // identification). A session another tab opened since shows at the next list (Nieuwe sessie, a reload).
+      state.open.delete(s.id);
+      await showChoice({ list: state.open.size > 0 });
       flash({ identified: "staff.completed", not_identified: "staff.closed", cancel: "staff.cancelled" }[kind]);
       $("flash").focus();
     } else if (status === 404) {

@@ -1,0 +1,93 @@
+"""What the staff page asks when an identification ends: the list of open sessions only when it knew of another one.
+
+After Voltooien the page goes back to its choice. Asking the server for the official's open sessions there is one
+request more per identification (CloudFront, WAF, the HTTP API, Lambda, DynamoDB); after the usual one-at-a-time
+identification the list is empty and the page knows it, so it does not ask."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
+
+from playwright.sync_api import expect
+
+from infrastructure.local import LocalStack
+from infrastructure.local.clients import OfficialClient
+
+from .conftest import Screens
+from .test_flows import RESIDENT, log_in_at_digid, make_link
+
+LIST = "GET /api/sessions"
+
+
+def without_open_sessions(stack: LocalStack) -> None:
+    """The seeded official's sessions that other tests left open are cancelled: this test starts from none."""
+    client = OfficialClient(stack.info)
+    status, listed = client.sessions()
+    assert status == 200, listed
+    for item in listed["sessions"]:
+        client.cancel(item["id"])
+
+
+def api_requests(page: Any) -> list[str]:
+    asked: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            asked.append(f"{r.method} {urlparse(r.url).path}") if urlparse(r.url).path.startswith("/api/") else None
+        ),
+    )
+    return asked
+
+
+def identify(official: Any, screens: Screens) -> None:
+    """The resident behind the link the official's page shows logs in; the official checks the code and completes."""
+    resident = screens.new_page()
+    resident.goto(str(official.locator("#link").text_content()))
+    log_in_at_digid(resident, RESIDENT)
+    expect(resident.locator("#code")).to_have_text(re.compile(r"^\d{3} \d{3}$"))
+    official.locator("#session-bsn").get_by_text(RESIDENT).wait_for()
+    official.get_by_label("Code die de burger voorleest").fill(str(resident.locator("#code").text_content()))
+    official.get_by_role("button", name="Controleer code").click()
+    official.get_by_role("button", name="Voltooien").click()
+    official.get_by_text("De sessie is voltooid. De gegevens zijn gewist.").wait_for()
+    official.wait_for_timeout(1000)
+
+
+def test_after_voltooien_the_page_asks_for_no_list_when_it_knew_of_no_other_session(
+    screens: Screens, stack: LocalStack, official_page: Callable[..., Any]
+) -> None:
+    # Given an official without other open sessions, who identifies a resident
+    without_open_sessions(stack)
+    official = official_page()
+    make_link(official, "c")
+    asked = api_requests(official)
+    # When they complete
+    identify(official, screens)
+    # Then the page asked for the completion and nothing after it: no list of open sessions
+    completed = [request for request in asked if request.endswith("/complete")]
+    assert len(completed) == 1 and asked[-1] == completed[0], asked
+    assert LIST not in asked
+    expect(official.get_by_role("heading", name="Wat wilt u doen?")).to_be_visible()
+    expect(official.locator("#open-section")).to_be_hidden()
+
+
+def test_after_voltooien_the_page_lists_the_other_session_it_knew_of(
+    screens: Screens, stack: LocalStack, official_page: Callable[..., Any]
+) -> None:
+    # Given an official who made a link and went back to the choice (the page lists that open session) ...
+    without_open_sessions(stack)
+    official = official_page()
+    waiting = make_link(official, "c")
+    official.go_back()
+    expect(official.locator("#open-list li")).to_have_count(1)
+    # ... and then identifies a second resident
+    make_link(official, "c")
+    asked = api_requests(official)
+    identify(official, screens)
+    # Then back at the choice the page asked for the list once, and shows the first session, still open
+    assert asked.count(LIST) == 1, asked
+    expect(official.locator("#open-list li")).to_have_count(1)
+    assert waiting.rsplit("=", 1)[-1] not in str(official.url)
