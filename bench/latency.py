@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.page_requests import PAGE_REQUESTS
+
 __all__ = ["main", "run"]
 
 RESIDENT_BSN = "999993653"  # a test BSN of the simulator's range; never printed (stdout is the log counter)
@@ -434,6 +436,15 @@ class Bench:
     # ------------------------------------------------------------------ the flows (design A, B, C)
 
     def flow(self, name: str) -> Flow:
+        """Flow ``name``'s identification, measured; its request path is bench/page_requests.py's, step for step
+        (which tests/browser/test_api_requests.py holds the pages to)."""
+        flow = self._flow(name)
+        measured = [sample.step for sample in flow.samples]
+        if measured != [request.step for request in PAGE_REQUESTS[name]]:
+            raise RuntimeError(f"flow {name} measured {measured}, not the steps of bench/page_requests.py")
+        return flow
+
+    def _flow(self, name: str) -> Flow:
         flow = Flow(name)
 
         def step(step_name: str, method: str, path: str, **options: Any) -> tuple[Sample, dict[str, Any]]:

@@ -95,9 +95,9 @@ def forget() -> Any:
 
 @app.get("/api/identifications/<zaak_number>")
 def read_identification(zaak_number: str) -> Any:
-    now = utc_now()
-    identification, session, bsn = wiring().identification(zaak_number, current_official(app), now=now)
-    return json_response(200, identification_body(identification, session, bsn, now))
+    w, now = wiring(), utc_now()
+    identification, session, bsn = w.identification(zaak_number, current_official(app), now=now)
+    return json_response(200, identification_body(identification, session, bsn, now, w.policy))
 
 
 @app.get("/api/openapi.json")

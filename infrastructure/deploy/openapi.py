@@ -145,17 +145,16 @@ class Ended(_Answer):
     reason: str | Optional = None
 
 
-class Identification(_Answer):
+class Identification(OfficialSession):
+    """The session as GET /api/sessions/{id} shows it, with the case number, the BSN and the login."""
+
     zaak_number: str
     session_id: UUID = Field(
-        description="The session the official checks and closes (POST /api/sessions/{id}/check, /complete)."
+        description="The session the official checks and closes (POST /api/sessions/{id}/check, /complete); its id."
     )
-    status: Status
-    bsn: str
+    bsn: str = Field(pattern="^[0-9]{9}$")
     login_at: str = Field(json_schema_extra={"format": "date-time"})
     loa: Loa
-    expires_at: str = Field(json_schema_extra={"format": "date-time"})
-    attempts_left: int
 
 
 class PublicSession(_Answer):

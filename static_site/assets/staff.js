@@ -557,7 +557,8 @@
     if (status !== 200) { if (status !== 401) say("create-error", "staff.failed"); return; }
     $("zaak-number").value = "";
     // The look-up made this official the session's owner: from here flow A is checked and closed like B and C.
-    await resume(data.session_id);
+    // Its answer is the session as GET /api/sessions/{id} shows it: opened at once, without asking again.
+    openSession(data);
   }
 
   // ---- wiring --------------------------------------------------------------------------------------------

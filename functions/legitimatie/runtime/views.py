@@ -133,18 +133,20 @@ def result_body(result: ResidentResult) -> dict[str, Any]:
     return body
 
 
-def identification_body(identification: Identification, session: Session, bsn: Bsn, now: datetime) -> dict[str, Any]:
-    """``GET /api/identifications/{zaak_number}``: flow A's case for the official who took it, with the BSN. No code
-    here: the official types the code the resident reads aloud (``POST /api/sessions/{id}/check``)."""
+def identification_body(
+    identification: Identification, session: Session, bsn: Bsn, now: datetime, policy: ServicePolicy
+) -> dict[str, Any]:
+    """``GET /api/identifications/{zaak_number}``: flow A's case for the official who took it: its session as
+    ``GET /api/sessions/{id}`` shows it (so the staff page opens it without asking again), with the BSN, the case
+    number and the login. No code here: the official types the code the resident reads aloud
+    (``POST /api/sessions/{id}/check``)."""
+    view = OfficialSessionView(session=session, status=session.status_at(now), bsn=bsn)
     return {
+        **official_session_body(view, policy),
         "zaak_number": str(identification.zaak_number),
         "session_id": str(session.id),
-        "status": session.status_at(now).value,
-        "bsn": bsn.digits,
         "login_at": to_iso(identification.login_at),
         "loa": identification.loa.label,
-        "expires_at": to_iso(session.expires_at),
-        "attempts_left": session.attempts_left,
     }
 
 
