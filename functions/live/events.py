@@ -6,9 +6,11 @@ part or the session views they need (issue 13)."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any
 
-from legitimatie.clock import utc_now
+from legitimatie.clock import from_epoch, utc_now
 from legitimatie.errors import DomainError
 from legitimatie.live.services import connect_official, connect_resident, push_change
 from legitimatie.runtime.cookies import result_cookie
@@ -57,21 +59,35 @@ def connect(event: dict[str, Any]) -> dict[str, Any]:
     return {"statusCode": 200}
 
 
+# The stream's record time and a connection's stored expiry are whole seconds: a connection opened by a live record's
+# write is one opened at most this long before the record's time.
+_RECORD_TIME_SLACK = timedelta(seconds=2)
+
+
 def _push(record: Any) -> None:
-    """One record of the session stream (keys only): push the session's change to the pages that follow it."""
-    key = str((record.dynamodb.keys if record.dynamodb else {}).get("pk") or "")
-    if not key.startswith("session#"):
+    """One record of the session stream (keys only): a session's change, pushed to the pages that follow it; or a
+    live record's (a page connected, or a ticket was issued), pushed to the pages connected by it: what they need
+    now, so that a page reads nothing when its socket opens."""
+    change = record.dynamodb
+    key = str((change.keys if change else {}).get("pk") or "")
+    opened_since = None
+    if key.startswith("live#"):
+        written = change.approximate_creation_date_time if change else None
+        opened_since = from_epoch(written) - _RECORD_TIME_SLACK if written is not None else None
+    elif not key.startswith("session#"):
         return
     w = wiring()
     try:
         push_change(
-            parse_session_id(key.removeprefix("session#")),
+            parse_session_id(key.split("#", 1)[1]),
             live=w.live,
             pushes=w.pushes,
             cipher=w.cipher,
             official_body=lambda view: official_session_body(view, w.policy),
             metrics=counts,
             now=utc_now(),
+            sleep=time.sleep,
+            opened_since=opened_since,
         )
     except DomainError:
         logger.exception("Pushing a session change failed")
