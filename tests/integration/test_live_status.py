@@ -238,3 +238,45 @@ def test_each_page_is_pushed_only_what_it_did_not_do_itself(origin_checked: Aws)
     assert calls["apigatewaymanagementapi:PostToConnection"] == 1 and "kms:Decrypt" not in calls
     assert json.loads(sent_to("ResidentB1=")) == {"outcome": "identified"}
     assert sent_to("OfficialB1=") == official_heard
+
+
+class RefusedPushes:
+    """API Gateway's answer to every push to a connection whose handshake never completes: 410."""
+
+    def __init__(self) -> None:
+        self.tries = 0
+
+    def push(self, connection_id: str, body: dict[str, object]) -> bool:
+        self.tries += 1
+        return False
+
+
+def test_one_invocations_waits_for_handshakes_stay_well_inside_the_functions_timeout(
+    origin_checked: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given five logged-in sessions, each with an official's page that connected just now and never completes its
+    # handshake, and the stream bringing the five changes in one batch
+    import dataclasses
+    from types import SimpleNamespace
+
+    import live.events as live_events
+    from live.wiring import wiring
+
+    records = []
+    for number in range(5):
+        session_id, ticket = new_session_with_ticket()
+        resident_logs_in(origin_checked, session_id, BSN)
+        connection = f"Stuck{number}AAAAAAA="
+        assert live_fn.lambda_handler(connect_event(connection, ticket), LambdaContext()) == {"statusCode": 200}
+        records += stream_event(session_id)["Records"]
+    refused, slept = RefusedPushes(), []
+    monkeypatch.setattr(live_events, "wiring", lambda: dataclasses.replace(wiring(), pushes=refused))
+    monkeypatch.setattr(live_events, "time", SimpleNamespace(sleep=slept.append))
+    # When the batch is pushed
+    answer = live_fn.lambda_handler({"Records": records}, LambdaContext())
+    # Then every young connection was tried again, but the invocation waited its budget at most in all (not 5 x
+    # 1.75 s), and nothing failed: the connections that never opened are given up as gone
+    assert answer == {"batchItemFailures": []}
+    assert refused.tries > 5
+    assert slept[:3] == [0.25, 0.5, 1.0]
+    assert sum(slept) == live_events.WAITS_PER_INVOCATION_S < 10
