@@ -191,9 +191,9 @@ def _calls(part: dict[str, Any], notes: list[str]) -> str:
     head = (
         "3. AWS calls per identification (counted at botocore). calls: the request path; all calls: also proof delivery"
         " (incl. Lambda's SQS poller),\n   the audit forwarder (a batch per invocation that logs audit lines) and the"
-        " live status (the staff page's one read when its socket opens,\n   the $connect of each page and the"
-        " stream's pushes).\n   DynamoDB WRU / RRU: request units measured from each request's items and their stored"
-        " sizes (bench.calls.DynamoDbUnits)"
+        " live status (the $connect of each page,\n   the stream's pushes: a session's changes and each $connect's own"
+        " write, no read when a socket opens).\n   DynamoDB WRU / RRU: request units measured from each request's"
+        " items and their stored sizes (bench.calls.DynamoDbUnits)"
     )
     foot = f"   once per cold start, not above: {cold}"
     invocation_rows = []
@@ -252,7 +252,7 @@ def _cost(cost: dict[str, Any], notes: list[str]) -> str:
             notes.append(f"cost flow {flow}: ${total:.4f} per 1,000 (everything); largest: {top}")
     polling = cost.get("polling", {})
     polls = (
-        "with the live socket open none but the staff page's one read when its socket opens; without it (fallback) "
+        "with the live socket open none (a page's own $connect brings it what it needs now); without it (fallback) "
         f"the official's page every {polling.get('interval_ms', 0) / 1000:.0f} s,"
         f" {polling.get('polls_before_login', 0):.0f} polls while the resident logs in; the resident's page every"
         f" {polling.get('resident_interval_ms', 0) / 1000:.0f} s, {polling.get('polls_after_login', 0):.0f} polls"

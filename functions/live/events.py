@@ -6,9 +6,12 @@ part or the session views they need (issue 13)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from legitimatie.clock import utc_now
+from legitimatie.clock import from_epoch, utc_now
 from legitimatie.errors import DomainError
 from legitimatie.live.services import connect_official, connect_resident, push_change
 from legitimatie.runtime.cookies import result_cookie
@@ -19,7 +22,7 @@ from legitimatie.sessions.services import parse_session_id
 
 from .wiring import wiring
 
-__all__ = ["connect", "stream"]
+__all__ = ["WAITS_PER_INVOCATION_S", "WaitBudget", "connect", "stream"]
 
 
 def _cookies(headers: dict[str, Any]) -> list[str]:
@@ -57,21 +60,54 @@ def connect(event: dict[str, Any]) -> dict[str, Any]:
     return {"statusCode": 200}
 
 
-def _push(record: Any) -> None:
-    """One record of the session stream (keys only): push the session's change to the pages that follow it."""
-    key = str((record.dynamodb.keys if record.dynamodb else {}).get("pk") or "")
-    if not key.startswith("session#"):
+# A push waits for a connection still in its handshake (push_change: 1.75 s at most); a batch of such changes waits
+# this much at most in all, well inside the function's 10 s (template.yaml Globals), then gives the rest up as gone.
+WAITS_PER_INVOCATION_S = 4.0
+
+
+class WaitBudget:
+    """The ``sleep`` of one invocation's pushes: each wait as asked while the budget lasts, then none."""
+
+    def __init__(self, seconds: float, sleep: Callable[[float], None]) -> None:
+        self.left = seconds
+        self._sleep = sleep
+
+    def __call__(self, seconds: float) -> None:
+        wait = max(0.0, min(seconds, self.left))
+        self.left -= wait
+        if wait:
+            self._sleep(wait)
+
+
+# The stream's record time and a connection's stored expiry are whole seconds: a connection opened by a live record's
+# write is one opened at most this long before the record's time.
+_RECORD_TIME_SLACK = timedelta(seconds=2)
+
+
+def _push(record: Any, sleep: Callable[[float], None]) -> None:
+    """One record of the session stream (keys only): a session's change, pushed to the pages that follow it; or a
+    live record's (a page connected, or a ticket was issued), pushed to the pages connected by it: what they need
+    now, so that a page reads nothing when its socket opens."""
+    change = record.dynamodb
+    key = str((change.keys if change else {}).get("pk") or "")
+    opened_since = None
+    if key.startswith("live#"):
+        written = change.approximate_creation_date_time if change else None
+        opened_since = from_epoch(written) - _RECORD_TIME_SLACK if written is not None else None
+    elif not key.startswith("session#"):
         return
     w = wiring()
     try:
         push_change(
-            parse_session_id(key.removeprefix("session#")),
+            parse_session_id(key.split("#", 1)[1]),
             live=w.live,
             pushes=w.pushes,
             cipher=w.cipher,
             official_body=lambda view: official_session_body(view, w.policy),
             metrics=counts,
             now=utc_now(),
+            sleep=sleep,
+            opened_since=opened_since,
         )
     except DomainError:
         logger.exception("Pushing a session change failed")
@@ -84,4 +120,5 @@ def stream(event: dict[str, Any]) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    return dict(process_partial_response(event, _push, processor))
+    waits = WaitBudget(WAITS_PER_INVOCATION_S, time.sleep)
+    return dict(process_partial_response(event, lambda record: _push(record, waits), processor))

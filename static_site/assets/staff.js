@@ -393,8 +393,9 @@
     state.live = socket;
     socket.addEventListener("open", () => {
       if (state.live !== socket) return;
+      // No read: the connection's own $connect brings the server to push what this page needs now (a login
+      // between the ticket and the connection included), retried while API Gateway finishes the handshake.
       stopPolling();
-      refresh(); // once: a change between the ticket and the connection must not be missed
     });
     socket.addEventListener("message", (event) => {
       if (state.live !== socket || !state.session) return;

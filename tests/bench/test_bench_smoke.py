@@ -351,13 +351,19 @@ def test_the_latency_part_runs_every_flow_against_the_real_handlers(tmp_path: Pa
         assert not [key for key in complete["calls"] if key.startswith("sqs:")]
         assert flow["background_calls"].get("sqs:SendMessage") == 1
         assert not [key for key in flow["background_calls"] if key.startswith("pipes:")]
-    assert result["flows"]["B"]["polls"]["before_login"] > 0
-    # and the live status: each page's socket opened, the login pushed to the official, the outcome to the resident
+    # and the live status: each page's socket opened, the login pushed to the official, the outcome to the resident;
+    # in B and C each $connect's write of the live record brings the stream's function (flow A's resident's is the
+    # record's insert, which the filter holds back)
     for name, sockets in (("A", 1), ("B", 2), ("C", 2)):
         live = result["flows"][name]["live"]
         assert len(live["connect_steps"]) == sockets
         assert live["calls"].get("apigatewaymanagementapi:PostToConnection", 0) >= 1
-    assert result["flows"]["B"]["polls"]["after_login"] == 0  # the result page asks nothing while its socket is open
+        connects_pushed = [s for s in live["push_steps"] if s["step"].endswith("$connect)")]
+        assert len(connects_pushed) == (0 if name == "A" else sockets)
+    # no page reads while its socket is open, not even when it opens; without a socket both pages poll
+    assert result["flows"]["B"]["polls"]["before_login"] == 0
+    assert result["flows"]["B"]["polls"]["after_login"] == 0
+    assert result["flows"]["B"]["polling_fallback"]["before_login"] > 0
     assert result["flows"]["B"]["polling_fallback"]["after_login"] > 0
     # and every call a function made is one its role in template.yaml allows (moto does not enforce IAM)
     assert _calls_its_role_does_not_allow(result) == {}

@@ -426,15 +426,19 @@ def test_the_live_status_api_is_throttled_and_logs_neither_the_ticket_nor_the_co
     assert [(r["RouteKey"], referenced_names(r["Target"])) for r in routes] == [("$connect", {"LiveIntegration"})]
 
 
-def test_only_session_changes_reach_the_live_function_and_failures_are_isolated(cfn_template: Template) -> None:
+def test_only_changes_of_sessions_and_their_live_records_reach_the_live_function_and_failures_are_isolated(
+    cfn_template: Template,
+) -> None:
     # Given the stream's event source mapping
     mapping = props(cfn_template, "LiveFromSessionChanges")
-    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
 
-    # Then only changed session records invoke it, a failing batch is halved down to the failing change, which is
-    # retried a bounded number of times and then described in a queue
-    assert pattern["eventName"] == ["MODIFY"]
-    assert pattern["dynamodb"]["Keys"]["pk"]["S"] == [{"prefix": "session#"}]
+    # Then only changed session records and changed live records (a page connected) invoke it, a failing batch is
+    # halved down to the failing change, which is retried a bounded number of times and then described in a queue
+    assert patterns == [
+        {"eventName": ["MODIFY"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": prefix}]}}}}
+        for prefix in ("session#", "live#")
+    ]
     assert mapping["BisectBatchOnFunctionError"] is True
     assert mapping["MaximumRetryAttempts"] <= 3
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
@@ -51,10 +52,12 @@ def sent_to(connection_id: str) -> bytes:
     )
 
 
-def stream_event(session_id: str) -> dict[str, Any]:
-    """Lambda's DynamoDB event (tests/events: AWS's example) for a change of the session; the stream has keys only."""
+def stream_event(session_id: str, record: str = "session") -> dict[str, Any]:
+    """Lambda's DynamoDB event (tests/events: AWS's example) for a change of the session (or of its ``live`` record,
+    written now); the stream has keys only."""
     event = copy.deepcopy(json.loads((EVENTS / "dynamodb_stream_modify.json").read_text()))
-    event["Records"][0]["dynamodb"]["Keys"] = {"pk": {"S": f"session#{session_id}"}}
+    event["Records"][0]["dynamodb"]["Keys"] = {"pk": {"S": f"{record}#{session_id}"}}
+    event["Records"][0]["dynamodb"]["ApproximateCreationDateTime"] = int(time.time())
     return event
 
 
@@ -113,6 +116,21 @@ def test_a_login_is_pushed_to_the_officials_connection_as_the_official_would_rea
     assert answer == {"batchItemFailures": []}
     read = through_cloudfront(http_event("GET", "/api/sessions/{id}", path_params={"id": session_id}))
     assert json.loads(sent_to("OfficialTab1A=")) == invoke(sessions_fn.lambda_handler, read)[1]
+
+
+def test_a_page_that_connects_after_the_login_is_pushed_the_login_by_its_own_connect(origin_checked: Aws) -> None:
+    # Given a flow C session whose resident logged in before the official's page opened its socket
+    session_id, ticket = new_session_with_ticket()
+    resident_logs_in(origin_checked, session_id, BSN)
+    assert live_fn.lambda_handler(stream_event(session_id), LambdaContext()) == {"batchItemFailures": []}
+    assert sent_to("LateTab1A=") == b""  # nobody followed the session yet
+    # When the page connects: its $connect writes the live record, and the stream brings that change
+    assert live_fn.lambda_handler(connect_event("LateTab1A=", ticket), LambdaContext()) == {"statusCode": 200}
+    answer = live_fn.lambda_handler(stream_event(session_id, record="live"), LambdaContext())
+    # Then the page got the login, as GET /api/sessions/{id} answers it, without reading it
+    assert answer == {"batchItemFailures": []}
+    read = through_cloudfront(http_event("GET", "/api/sessions/{id}", path_params={"id": session_id}))
+    assert json.loads(sent_to("LateTab1A=")) == invoke(sessions_fn.lambda_handler, read)[1]
 
 
 def test_a_session_no_page_follows_pushes_nothing(origin_checked: Aws) -> None:
@@ -220,3 +238,45 @@ def test_each_page_is_pushed_only_what_it_did_not_do_itself(origin_checked: Aws)
     assert calls["apigatewaymanagementapi:PostToConnection"] == 1 and "kms:Decrypt" not in calls
     assert json.loads(sent_to("ResidentB1=")) == {"outcome": "identified"}
     assert sent_to("OfficialB1=") == official_heard
+
+
+class RefusedPushes:
+    """API Gateway's answer to every push to a connection whose handshake never completes: 410."""
+
+    def __init__(self) -> None:
+        self.tries = 0
+
+    def push(self, connection_id: str, body: dict[str, object]) -> bool:
+        self.tries += 1
+        return False
+
+
+def test_one_invocations_waits_for_handshakes_stay_well_inside_the_functions_timeout(
+    origin_checked: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given five logged-in sessions, each with an official's page that connected just now and never completes its
+    # handshake, and the stream bringing the five changes in one batch
+    import dataclasses
+    from types import SimpleNamespace
+
+    import live.events as live_events
+    from live.wiring import wiring
+
+    records = []
+    for number in range(5):
+        session_id, ticket = new_session_with_ticket()
+        resident_logs_in(origin_checked, session_id, BSN)
+        connection = f"Stuck{number}AAAAAAA="
+        assert live_fn.lambda_handler(connect_event(connection, ticket), LambdaContext()) == {"statusCode": 200}
+        records += stream_event(session_id)["Records"]
+    refused, slept = RefusedPushes(), []
+    monkeypatch.setattr(live_events, "wiring", lambda: dataclasses.replace(wiring(), pushes=refused))
+    monkeypatch.setattr(live_events, "time", SimpleNamespace(sleep=slept.append))
+    # When the batch is pushed
+    answer = live_fn.lambda_handler({"Records": records}, LambdaContext())
+    # Then every young connection was tried again, but the invocation waited its budget at most in all (not 5 x
+    # 1.75 s), and nothing failed: the connections that never opened are given up as gone
+    assert answer == {"batchItemFailures": []}
+    assert refused.tries > 5
+    assert slept[:3] == [0.25, 0.5, 1.0]
+    assert sum(slept) == live_events.WAITS_PER_INVOCATION_S < 10

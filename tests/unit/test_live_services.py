@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -12,10 +12,11 @@ import pytest
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.bsn import Bsn
 from legitimatie.errors import NotAllowed, SessionNotFound
-from legitimatie.live.model import LiveConnection, LiveTicket, Role, parse_ticket
+from legitimatie.live.model import CONNECTION_LIFETIME, LiveConnection, LiveTicket, Role, parse_ticket
 from legitimatie.live.services import LivePushReport, connect_official, push_change
 from legitimatie.live.tickets import issue_ticket
 from legitimatie.policy import ServicePolicy
+from legitimatie.ports import Metrics
 from legitimatie.resident import ResidentKey
 from legitimatie.sessions.model import Official, ResidentEvent, Session, Status
 from legitimatie.sessions.services import create_handover_session, record_resident_login
@@ -57,15 +58,37 @@ class InMemoryLiveChannels:
 
 
 class RecordingPushes:
-    def __init__(self, gone: frozenset[str] = frozenset()) -> None:
+    """API Gateway's management API as a push sees it: 410 for a closed connection (``gone``), and for one whose
+    handshake is still under way (``in_handshake``: its first that many pushes); the rest is delivered."""
+
+    def __init__(self, gone: frozenset[str] = frozenset(), in_handshake: Mapping[str, int] | None = None) -> None:
         self.sent: list[tuple[str, dict[str, object]]] = []
         self.gone = gone
+        self.refusals = dict(in_handshake or {})
+        self.tries: list[str] = []
 
     def push(self, connection_id: str, body: dict[str, object]) -> bool:
+        self.tries.append(connection_id)
         if connection_id in self.gone:
+            return False
+        if self.refusals.get(connection_id, 0) > 0:
+            self.refusals[connection_id] -= 1
             return False
         self.sent.append((connection_id, body))
         return True
+
+
+def no_wait(seconds: float) -> None:
+    """The pushes' sleep where a test has no connection in its handshake (a wait would be a defect there)."""
+    raise AssertionError(f"waited {seconds} s for no reason")
+
+
+class RecordedWaits:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
 
 
 def new_session(sessions: InMemorySessionRepository) -> Session:
@@ -139,6 +162,7 @@ def test_a_login_pushes_the_officials_view_to_the_official_and_nothing_to_the_wa
         official_body=lambda view: {"status": view.status.value, "bsn": view.bsn.digits if view.bsn else None},
         metrics=metrics,
         now=NOW,
+        sleep=no_wait,
     )
     # Then the official's page gets its view with the BSN (flow C); the resident's, still waiting, gets nothing
     assert report == LivePushReport(sent=1, gone=0)
@@ -191,7 +215,14 @@ def test_the_officials_own_steps_are_not_pushed_to_their_page_and_only_an_outcom
     sessions.sessions[session.id] = replace(session, status=status)
     pushes = RecordingPushes()
     report = push_change(
-        session.id, live=live, pushes=pushes, cipher=cipher, official_body=lambda v: {}, metrics=METRICS, now=NOW
+        session.id,
+        live=live,
+        pushes=pushes,
+        cipher=cipher,
+        official_body=lambda v: {},
+        metrics=METRICS,
+        now=NOW,
+        sleep=no_wait,
     )
     # Then the official's page gets nothing (and no BSN is decrypted for it); the resident's only an outcome
     assert pushes.sent == ([] if outcome is None else [("resident-1", {"outcome": outcome})])
@@ -212,6 +243,7 @@ def test_a_changed_session_past_its_end_tells_both_pages_it_expired() -> None:
         official_body=lambda v: {"seen": True},
         metrics=METRICS,
         now=session.expires_at,
+        sleep=no_wait,
     )
     assert report.sent == 2 and pushes.sent == [("official-1", {"seen": True}), ("resident-1", {"outcome": "expired"})]
 
@@ -225,6 +257,7 @@ def push(live: InMemoryLiveChannels, pushes: RecordingPushes, session_id: UUID) 
         official_body=lambda v: {"seen": True},
         metrics=METRICS,
         now=NOW,
+        sleep=no_wait,
     )
     return report.sent, report.gone
 
@@ -233,7 +266,8 @@ def test_a_gone_page_or_an_expired_connection_fails_nothing_and_gets_nothing() -
     sessions = InMemorySessionRepository()
     live = InMemoryLiveChannels(sessions)
     session = new_session(sessions)
-    live.connect(session.id, LiveConnection("closed-tab", Role.OFFICIAL, NOW + timedelta(hours=2)), session.expires_at)
+    opened_a_minute_ago = NOW + CONNECTION_LIFETIME - timedelta(minutes=1)
+    live.connect(session.id, LiveConnection("closed-tab", Role.OFFICIAL, opened_a_minute_ago), session.expires_at)
     live.connect(session.id, LiveConnection("old", Role.OFFICIAL, NOW - timedelta(seconds=1)), session.expires_at)
     sessions.sessions[session.id] = replace(session, resident_event=ResidentEvent.LOA_TOO_LOW)
     pushes = RecordingPushes(gone=frozenset({"closed-tab"}))
@@ -265,3 +299,91 @@ def test_an_opened_connection_is_counted_by_its_role() -> None:
     with pytest.raises(NotAllowed):
         connect_official(ticket.value, "conn-2", live=live, metrics=metrics, now=NOW)
     assert metrics.counts == {"LiveConnections_official": 1}
+
+
+def opened(connection_id: str, role: Role, at: datetime) -> LiveConnection:
+    return LiveConnection(connection_id, role, at + CONNECTION_LIFETIME)
+
+
+def login_pushed(
+    live: InMemoryLiveChannels,
+    pushes: RecordingPushes,
+    cipher: FakeCipher,
+    sleep: Callable[[float], None],
+    metrics: Metrics = METRICS,
+    opened_since: datetime | None = None,
+) -> LivePushReport:
+    """The logged-in session's change pushed at ``NOW``, the official's body as its status."""
+    (session_id,) = live.sessions.sessions
+    return push_change(
+        session_id,
+        live=live,
+        pushes=pushes,
+        cipher=cipher,
+        official_body=lambda v: {"status": v.status.value},
+        metrics=metrics,
+        now=NOW,
+        sleep=sleep,
+        opened_since=opened_since,
+    )
+
+
+def test_a_push_that_meets_a_connection_still_in_its_handshake_tries_again_until_it_is_open() -> None:
+    # Given a logged-in session whose official's page connected a second ago: API Gateway still finishes the
+    # handshake and answers 410 to the first two pushes, as it does before the $connect has returned
+    sessions, cipher = InMemorySessionRepository(), FakeCipher()
+    session = logged_in(new_session(sessions), sessions, cipher)
+    live = InMemoryLiveChannels(sessions)
+    live.connect(session.id, opened("young", Role.OFFICIAL, NOW - timedelta(seconds=1)), session.expires_at)
+    pushes, waits, metrics = RecordingPushes(in_handshake={"young": 2}), RecordedWaits(), CountingMetrics()
+    # When the change is pushed
+    report = login_pushed(live, pushes, cipher, waits, metrics)
+    # Then it is tried again after short waits and reaches the page; the retries are counted
+    assert pushes.sent == [("young", {"status": "logged_in"})]
+    assert waits.waits == [0.25, 0.5]
+    assert report == LivePushReport(sent=1, gone=0, retried=2)
+    assert metrics.counts == {"LivePushes": 1, "LivePushRetries": 2}
+
+
+def test_a_young_connection_that_never_opens_is_given_up_after_the_last_wait() -> None:
+    # Given a logged-in session whose page connected just now and whose handshake never completes (refused $connect
+    # would not have written it; a page that closed at once)
+    sessions, cipher = InMemorySessionRepository(), FakeCipher()
+    session = logged_in(new_session(sessions), sessions, cipher)
+    live = InMemoryLiveChannels(sessions)
+    live.connect(session.id, opened("closed-at-once", Role.OFFICIAL, NOW), session.expires_at)
+    pushes, waits = RecordingPushes(gone=frozenset({"closed-at-once"})), RecordedWaits()
+    # When the change is pushed, then it is tried four times in 1.75 s (well inside the function's 10 s), then gone
+    report = login_pushed(live, pushes, cipher, waits)
+    assert waits.waits == [0.25, 0.5, 1.0] and sum(waits.waits) < 10
+    assert pushes.tries == ["closed-at-once"] * 4
+    assert report == LivePushReport(sent=0, gone=1, retried=3)
+
+
+def test_an_old_connections_410_is_gone_at_once() -> None:
+    # Given a logged-in session whose official's page connected a minute ago and has been closed since
+    sessions, cipher = InMemorySessionRepository(), FakeCipher()
+    session = logged_in(new_session(sessions), sessions, cipher)
+    live = InMemoryLiveChannels(sessions)
+    live.connect(session.id, opened("closed", Role.OFFICIAL, NOW - timedelta(minutes=1)), session.expires_at)
+    pushes, waits = RecordingPushes(gone=frozenset({"closed"})), RecordedWaits()
+    # When the change is pushed, then the 410 is taken as "closed": one try, no wait
+    report = login_pushed(live, pushes, cipher, waits)
+    assert pushes.tries == ["closed"] and waits.waits == []
+    assert report == LivePushReport(sent=0, gone=1, retried=0)
+
+
+def test_a_page_that_connects_after_the_login_is_told_of_it_and_the_pages_before_it_are_not_told_again() -> None:
+    # Given a session the resident logged in to, an earlier tab of the official's following it, and then the
+    # official's page connecting (its $connect's write of the live record is the change)
+    sessions, cipher = InMemorySessionRepository(), FakeCipher()
+    session = logged_in(new_session(sessions), sessions, cipher)
+    live = InMemoryLiveChannels(sessions)
+    live.connect(session.id, opened("earlier-tab", Role.OFFICIAL, NOW - timedelta(minutes=5)), session.expires_at)
+    live.connect(session.id, opened("new-tab", Role.OFFICIAL, NOW - timedelta(seconds=1)), session.expires_at)
+    pushes = RecordingPushes()
+    # When that write is pushed (the connections opened since the record was written)
+    report = login_pushed(live, pushes, cipher, no_wait, opened_since=NOW - timedelta(seconds=3))
+    # Then the new page gets the login without asking for it; the earlier one, told already, gets nothing
+    assert pushes.sent == [("new-tab", {"status": "logged_in"})]
+    assert report == LivePushReport(sent=1, gone=0, retried=0)

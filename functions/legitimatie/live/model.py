@@ -21,6 +21,8 @@ from uuid import UUID
 
 __all__ = [
     "CONNECTION_LIFETIME",
+    "HANDSHAKE_RETRY_DELAYS",
+    "HANDSHAKE_WINDOW",
     "TICKET_LIFETIME",
     "LiveConnection",
     "LiveTicket",
@@ -33,6 +35,13 @@ __all__ = [
 TICKET_LIFETIME = timedelta(seconds=60)
 # API Gateway closes a WebSocket connection after two hours at the latest; a record never outlives its session.
 CONNECTION_LIFETIME = timedelta(hours=2)
+# API Gateway refuses a PostToConnection (410 GoneException) until the $connect's integration has returned and the
+# handshake is done: "You must establish the connection before using this command" (AWS, "Use @connections commands
+# in your backend service"). The $connect's own write reaches the stream, and so a push, within that moment. A
+# connection this young that answers 410 is tried again after these waits (1.75 s in all, well inside the live
+# function's 10 s); an older one that answers 410 was closed by its page.
+HANDSHAKE_WINDOW = timedelta(seconds=5)
+HANDSHAKE_RETRY_DELAYS = (0.25, 0.5, 1.0)
 
 
 class Role(StrEnum):
@@ -47,6 +56,16 @@ class LiveConnection:
     connection_id: str
     role: Role
     expires_at: datetime
+
+    @property
+    def connected_at(self) -> datetime:
+        """When the page opened it (its expiry is that moment plus ``CONNECTION_LIFETIME``; whole seconds as
+        stored)."""
+        return self.expires_at - CONNECTION_LIFETIME
+
+    def in_handshake(self, now: datetime) -> bool:
+        """Whether API Gateway may still be finishing its handshake: a 410 then means "not yet", not "closed"."""
+        return now - self.connected_at < HANDSHAKE_WINDOW
 
 
 @dataclass(frozen=True)

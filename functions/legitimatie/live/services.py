@@ -17,7 +17,7 @@ from ..ports import BsnCipher, Metrics
 from ..sessions.model import Session, Status
 from ..sessions.ports import SessionRepository
 from ..sessions.services import OfficialSessionView, session_view
-from .model import CONNECTION_LIFETIME, LiveConnection, Role
+from .model import CONNECTION_LIFETIME, HANDSHAKE_RETRY_DELAYS, LiveConnection, Role
 from .model import parse_ticket as _parse_ticket
 from .ports import LiveChannels, LivePushes
 
@@ -62,6 +62,7 @@ def connect_resident(
 class LivePushReport:
     sent: int = 0
     gone: int = 0
+    retried: int = 0  # pushes tried again because their connection was still in its handshake
 
 
 def _wants_push(role: Role, session: Session, status: Status) -> bool:
@@ -86,33 +87,58 @@ def push_change(
     official_body: Callable[[OfficialSessionView], dict[str, object]],
     metrics: Metrics,
     now: datetime,
+    sleep: Callable[[float], None],
+    opened_since: datetime | None = None,
 ) -> LivePushReport:
     """A session changed: the connections in time whose page needs it (``_wants_push``) get what their page would
     read now. The official's page gets the body of ``GET /api/sessions/{id}`` (built by ``official_body``; the BSN
     is decrypted only then), the resident's the outcome of ``GET /api/public/result`` (never a BSN). A page that
     needs nothing, or a session no page follows, costs no message and no decryption.
 
+    A connection opened too (its ``$connect`` wrote the live record, ``opened_since`` the moment of that write): only
+    the connections opened since then are told, what their page needs now (a login before the page connected
+    included); the pages connected before heard of every change already. So a page reads nothing when its socket
+    opens.
+
+    A push can meet a connection whose handshake API Gateway has not finished yet (the ``$connect``'s write reached
+    the stream first): it answers 410 as a closed one does. Such a young connection (``in_handshake``) is tried
+    again after each of ``HANDSHAKE_RETRY_DELAYS`` (``sleep``), then given up as gone; an older one's 410 is gone at
+    once.
+
     The official's own actions (the check, the close, the cancel) are not pushed: the page that acted shows its
     answer. A second tab of the same session learns them at its next read or action, which the server refuses
     with a clear 409 (or a 404 for a closed session) when it no longer fits."""
     session, connections = live.session_and_connections(session_id, now)
+    if opened_since is not None:
+        connections = [connection for connection in connections if connection.connected_at >= opened_since]
     if session is None or not connections:
         return LivePushReport()
     status = session.status_at(now)
-    wanted = [connection for connection in connections if _wants_push(connection.role, session, status)]
     bodies: dict[Role, dict[str, object]] = {}
-    sent = gone = 0
-    for connection in wanted:
+
+    def body(connection: LiveConnection) -> dict[str, object]:
         if connection.role not in bodies:
             bodies[connection.role] = (
                 official_body(session_view(session, cipher=cipher, now=now))
                 if connection.role is Role.OFFICIAL
                 else {"outcome": resident_outcome(status)}
             )
-        if pushes.push(connection.connection_id, bodies[connection.role]):
-            sent += 1
-        else:
-            gone += 1
+        return bodies[connection.role]
+
+    wanted = [connection for connection in connections if _wants_push(connection.role, session, status)]
+    refused = [connection for connection in wanted if not pushes.push(connection.connection_id, body(connection))]
+    waiting = [connection for connection in refused if connection.in_handshake(now)]
+    closed, retried = len(refused) - len(waiting), 0
+    for wait in HANDSHAKE_RETRY_DELAYS:
+        if not waiting:
+            break
+        sleep(wait)
+        retried += len(waiting)
+        waiting = [connection for connection in waiting if not pushes.push(connection.connection_id, body(connection))]
+    gone = closed + len(waiting)
+    sent = len(wanted) - gone
     if sent:
         metrics.count("LivePushes", sent)
-    return LivePushReport(sent=sent, gone=gone)
+    if retried:
+        metrics.count("LivePushRetries", retried)
+    return LivePushReport(sent=sent, gone=gone, retried=retried)
