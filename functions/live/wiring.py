@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from legitimatie.adapters.dynamodb import DynamoDbLiveChannels, DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher
@@ -28,8 +29,7 @@ class Settings(BaseSettings):
     live_endpoint: str = Field(alias="LIVE_ENDPOINT", pattern=r"^https?://\S+$")
 
 
-@dataclass(frozen=True)
-class Wiring:
+class Wiring(Struct, frozen=True, dict=True):
     policy: ServicePolicy
     sessions: DynamoDbSessionRepository
     live: DynamoDbLiveChannels

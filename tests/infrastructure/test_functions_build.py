@@ -149,10 +149,11 @@ def test_requirements_are_pinned_and_leave_out_what_lambda_provides(repo_root: P
     # When we read them
     pinned = requirements(repo_root, package)
 
-    # Then every one is pinned exactly, boto3 is not bundled, and Powertools is there
+    # Then every one is pinned exactly, boto3 is not bundled, and Powertools and msgspec (every handler imports the
+    # core's value types, msgspec.Struct) are there
     assert [spec for spec in pinned.values() if "==" not in spec] == []
     assert RUNTIME_PROVIDED & set(pinned) == set()
-    assert "aws-lambda-powertools" in set(pinned)
+    assert {"aws-lambda-powertools", "msgspec"} <= set(pinned)
 
 
 @pytest.mark.parametrize("package", PACKAGES.values())
@@ -196,6 +197,8 @@ def test_the_build_leaves_out_the_request_models_the_schemas_are_made_from(repo_
     assert not (tmp_path / package / "request_models.py").exists()
     assert (tmp_path / "pydantic_core").is_dir()
     assert not (tmp_path / "pydantic").exists()
+    # and the core's value types import: msgspec's compiled extension is in the bundle
+    assert list((tmp_path / "msgspec").glob("_core.*.so"))
 
 
 @pytest.mark.parametrize("package", ["sessions", "code_check", "outcome", "live"])
