@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["Wiring", "wiring"]
 
 
-class Settings(BaseSettings):
+class Settings(BaseSettings, frozen=True, kw_only=True):
     """The live function's settings: the data key (an official's page shows a handed-over BSN) and the socket API."""
 
     data_key_id: str = Field(alias="DATA_KEY_ID", min_length=1)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["Settings", "Wiring", "wiring"]
 
 
-class Settings(KeySettings):
+class Settings(KeySettings, frozen=True, kw_only=True):
     """The sessions function's settings: the keys, who may look flow A's cases up, and the ones every function has."""
 
     staff_lookup_group: str = Field(alias="STAFF_LOOKUP_GROUP", default="zaak-opzoeken", min_length=1)
