@@ -7,10 +7,11 @@ import hmac
 import secrets
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+
+from msgspec.structs import replace
 
 from legitimatie.adapters.sqs import proof_message
 from legitimatie.audit import AuditEvent

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID
+
+from msgspec.structs import replace
 
 from legitimatie.adapters.sqs import proof_message
 from legitimatie.bsn import Bsn

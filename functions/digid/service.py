@@ -7,9 +7,10 @@ DigiD answer is validated) and one ``answer_login`` (the one place it is decided
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
+
+from msgspec import Struct
 
 from digid.saml import AuthnRequest, Binding, build_authn_request, consume, new_request_id
 from digid.wiring import Wiring
@@ -21,8 +22,7 @@ from legitimatie.runtime.observability import audit_trail, counts, logger
 __all__ = ["StartedLogin", "start_login", "take_answer"]
 
 
-@dataclass(frozen=True)
-class StartedLogin:
+class StartedLogin(Struct, frozen=True):
     """The AuthnRequest to send the browser with, and the value of its pre-login cookie (the browser's binding)."""
 
     request: AuthnRequest

@@ -23,7 +23,7 @@ from legitimatie.runtime.settings import ConfigurationError, Field
 __all__ = ["DigidSettings", "load_sp_config"]
 
 
-class DigidSettings(KeySettings):
+class DigidSettings(KeySettings, frozen=True, kw_only=True):
     # v1 control codes, for sessions created before v2 (legitimatie.resident)
     control_code_key_id: str = Field(alias="CONTROL_CODE_KEY_ID", min_length=1)
     digid_environment: Literal["preproduction", "production"] = Field(alias="DIGID_ENVIRONMENT")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cache
+
+from msgspec import Struct
 
 from digid.saml.config import SpConfig
 from digid.sp_config import DigidSettings, load_sp_config
@@ -20,8 +21,7 @@ from legitimatie.sessions.control_code import ControlCodes
 __all__ = ["Wiring", "wiring"]
 
 
-@dataclass(frozen=True)
-class Wiring:
+class Wiring(Struct, frozen=True):
     policy: ServicePolicy
     sp: SpConfig
     sessions: DynamoDbSessionRepository

@@ -16,9 +16,10 @@ passes in: every step that changes a session writes its event whichever handler 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from msgspec import Struct, field
 
 from .clock import to_iso, utc_now
 from .flow import Flow
@@ -49,8 +50,7 @@ class Outcome(StrEnum):
     FAILURE = "failure"
 
 
-@dataclass(frozen=True)
-class AuditEvent:
+class AuditEvent(Struct, frozen=True):
     """One audit event. Never put a BSN, a control code or a token in any field."""
 
     action: AuditAction

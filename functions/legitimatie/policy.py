@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
+
+from msgspec import Struct
 
 from .assurance import LevelOfAssurance
 from .errors import InvalidInput
@@ -13,8 +14,7 @@ from .sessions.control_code import validate_gemeentecode
 __all__ = ["ServicePolicy"]
 
 
-@dataclass(frozen=True)
-class ServicePolicy:
+class ServicePolicy(Struct, frozen=True):
     """The municipality's rules for every session: who it is, the lowest level of assurance, how long things live."""
 
     municipality_name: str

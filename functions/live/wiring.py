@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from legitimatie.adapters.dynamodb import DynamoDbLiveChannels, DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["Wiring", "wiring"]
 
 
-class Settings(BaseSettings):
+class Settings(BaseSettings, frozen=True, kw_only=True):
     """The live function's settings: the data key (an official's page shows a handed-over BSN) and the socket API."""
 
     data_key_id: str = Field(alias="DATA_KEY_ID", min_length=1)
@@ -28,8 +29,7 @@ class Settings(BaseSettings):
     live_endpoint: str = Field(alias="LIVE_ENDPOINT", pattern=r"^https?://\S+$")
 
 
-@dataclass(frozen=True)
-class Wiring:
+class Wiring(Struct, frozen=True, dict=True):
     policy: ServicePolicy
     sessions: DynamoDbSessionRepository
     live: DynamoDbLiveChannels

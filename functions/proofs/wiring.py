@@ -5,8 +5,9 @@ it never builds the delivery wiring, so a case system that is down cannot hold b
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cache
+
+from msgspec import Struct
 
 from legitimatie.adapters.dynamodb import DynamoDbProofRecords, DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher
@@ -19,8 +20,7 @@ from legitimatie.runtime.delivery_settings import DeliverySettings, HandOverSett
 __all__ = ["Wiring", "hand_over_queue", "wiring"]
 
 
-@dataclass(frozen=True)
-class Wiring:
+class Wiring(Struct, frozen=True):
     settings: DeliverySettings
     records: DynamoDbProofRecords
     sessions: DynamoDbSessionRepository  # the closed sessions whose facts a proof's request is gathered from

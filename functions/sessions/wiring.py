@@ -7,10 +7,11 @@ call: an official's first request (creating a session) does not build the login'
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.adapters.kms import KmsBsnCipher, KmsMacKey
@@ -35,14 +36,13 @@ if TYPE_CHECKING:
 __all__ = ["Settings", "Wiring", "wiring"]
 
 
-class Settings(KeySettings):
+class Settings(KeySettings, frozen=True, kw_only=True):
     """The sessions function's settings: the keys, who may look flow A's cases up, and the ones every function has."""
 
     staff_lookup_group: str = Field(alias="STAFF_LOOKUP_GROUP", default="zaak-opzoeken", min_length=1)
 
 
-@dataclass(frozen=True)
-class Wiring:
+class Wiring(Struct, frozen=True, dict=True):
     policy: ServicePolicy
     lookup_group: str
     sessions: DynamoDbSessionRepository

@@ -156,6 +156,28 @@ def test_requirements_are_pinned_and_leave_out_what_lambda_provides(repo_root: P
 
 
 @pytest.mark.parametrize("package", PACKAGES.values())
+def test_a_bundle_carries_msgspec_exactly_when_its_handler_loads_the_core_value_types(
+    repo_root: Path, package: str
+) -> None:
+    # Given a function's requirements
+    pinned = set(requirements(repo_root, package))
+
+    # When its handler is imported in a fresh interpreter
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(repo_root / "functions"),
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }
+    script = f"import sys, {package}.handler; print('msgspec' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=environment, timeout=120, check=True
+    )
+
+    # Then msgspec (the core's value types are msgspec.Struct) is pinned where the handler loads it, and only there
+    assert ("msgspec" in pinned) == (done.stdout.strip().splitlines()[-1] == "True")
+
+
+@pytest.mark.parametrize("package", PACKAGES.values())
 def test_a_bundle_carries_the_body_validator_only_where_a_body_is_validated_and_never_pydantic_itself(
     repo_root: Path, package: str
 ) -> None:
@@ -196,6 +218,8 @@ def test_the_build_leaves_out_the_request_models_the_schemas_are_made_from(repo_
     assert not (tmp_path / package / "request_models.py").exists()
     assert (tmp_path / "pydantic_core").is_dir()
     assert not (tmp_path / "pydantic").exists()
+    # and the core's value types import: msgspec's compiled extension is in the bundle
+    assert list((tmp_path / "msgspec").glob("_core.*.so"))
 
 
 @pytest.mark.parametrize("package", ["sessions", "code_check", "outcome", "live"])

@@ -109,12 +109,12 @@ def test_the_record_lifetimes_the_register_names_are_the_templates_defaults() ->
 
 
 def test_the_functions_fall_back_to_the_same_proof_retention_as_the_template() -> None:
-    import dataclasses
+    import msgspec
 
     from legitimatie.runtime.proof_settings import ProofOutboxSettings
 
     parameters = load_template("template.yaml")["Parameters"]
-    [field] = [f for f in dataclasses.fields(ProofOutboxSettings) if f.name == "proof_retention_days"]
+    [field] = [f for f in msgspec.structs.fields(ProofOutboxSettings) if f.name == "proof_retention_days"]
     assert field.default == parameters["ProofRetentionDays"]["Default"]
 
 

@@ -6,14 +6,15 @@ from the production code (checked by making each breakage and running the test; 
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import boto3
 import pytest
+from msgspec.structs import replace
 
 import code_check.handler as code_check
 import outcome.handler as outcome_fn
@@ -186,9 +187,9 @@ def test_a_sealed_bsn_opens_only_for_its_own_session(aws: Aws) -> None:
 def test_a_pending_login_is_taken_once_and_removed_from_the_table(aws: Aws) -> None:
     pending = DynamoDbPendingLogins(dynamodb(), aws.table_name)
     login = PendingLogin("_req", "relay", Flow.NEW_RESIDENT, LevelOfAssurance.MIDDEN, NOW, NOW + timedelta(minutes=15))
-    pending.add(replace(login, browser_digest="digest"))
-    assert pending.take(replace(login, browser_digest="digest"), NOW) is not None
-    assert pending.take(replace(login, browser_digest="digest"), NOW) is None
+    pending.add(dataclasses.replace(login, browser_digest="digest"))
+    assert pending.take(dataclasses.replace(login, browser_digest="digest"), NOW) is not None
+    assert pending.take(dataclasses.replace(login, browser_digest="digest"), NOW) is None
     assert items(aws) == []
 
 

@@ -8,12 +8,12 @@ two together over every kind of session the step can meet, so neither can change
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import boto3
 import pytest
+from msgspec.structs import replace
 
 from legitimatie.adapters.dynamodb import DynamoDbProofOutbox, DynamoDbProofRecords, DynamoDbSessionRepository
 from legitimatie.adapters.dynamodb.items import session_key

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 import boto3
 import pytest
+from msgspec import structs
 
 from legitimatie.adapters.dynamodb import DynamoDbPendingLogins, DynamoDbSessionRepository
 from legitimatie.assurance import LevelOfAssurance
@@ -81,7 +82,7 @@ def _sessions(aws: Aws) -> DynamoDbSessionRepository:
 def _log_in(aws: Aws, found: PendingLogin, at: datetime) -> None:
     """The write that records the login (as finish_login makes it), using up ``found``."""
     assert found.session is not None
-    logged_in = replace(
+    logged_in = structs.replace(
         found.session,
         status=Status.LOGGED_IN,
         login=ResidentLogin(at=at, loa=LevelOfAssurance.MIDDEN, resident_code="123456"),

@@ -11,12 +11,12 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
 import pytest
+from msgspec.structs import replace
 
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("fpdf")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+from msgspec.structs import replace
 
 from legitimatie.adapters.dynamodb import DynamoDbProofOutbox
 from legitimatie.adapters.sqs import proof_message, proof_request

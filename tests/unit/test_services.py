@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
+from msgspec.structs import asdict
 
 from legitimatie.adapters.dynamodb import DynamoDbProofOutbox
 from legitimatie.assurance import LevelOfAssurance
@@ -129,7 +130,7 @@ def test_a_known_bsn_session_stores_the_code_but_never_the_bsn(sessions, residen
     stored = sessions.get(session.id)
     assert stored is not None and stored.official_code == residents.resident(RESIDENT).control_code(session.id)
     assert stored.code_version == "v2"
-    assert RESIDENT.digits not in repr(stored.__dict__)
+    assert RESIDENT.digits not in repr(asdict(stored))
     assert stored.status is Status.CREATED and stored.flow is Flow.KNOWN_BSN
     assert stored.expires_at == NOW + timedelta(minutes=30)
     assert UUID(str(stored.id)).version == 4

@@ -1,8 +1,6 @@
-"""Settings from the environment (issue 13: plain dataclasses instead of pydantic models, same rules)."""
+"""Settings from the environment (issue 13: frozen msgspec structs instead of pydantic models, same rules)."""
 
 from __future__ import annotations
-
-import dataclasses
 
 import pytest
 
@@ -31,7 +29,7 @@ def test_a_complete_environment_gives_typed_frozen_settings_with_defaults() -> N
     assert settings.session_lifetime_minutes == 30
     assert settings.staff_lookup_group == "zaak-opzoeken"
     assert settings.policy().session_lifetime.total_seconds() == 1800
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError, match="immutable"):
         settings.table_name = "other"  # type: ignore[misc]
 
 
@@ -74,3 +72,14 @@ def test_zgw_mode_needs_its_case_system_settings_and_a_fixed_choice_is_checked()
         DeliverySettings.from_env({**delivery, "BACK_OFFICE_MODE": "paper"})
     with pytest.raises(ConfigurationError, match="ZGW_READ_TIMEOUT_SECONDS: must be more than 0"):
         DeliverySettings.from_env({**delivery, "ZGW_READ_TIMEOUT_SECONDS": "0"})
+
+
+def test_a_variable_declared_again_must_keep_its_rules() -> None:
+    # Given TABLE_NAME, which every function's settings declare with at least 3 characters
+    from legitimatie.runtime.settings import Field
+
+    # When another class would declare it with a looser rule, Then that class is refused when it is defined
+    with pytest.raises(TypeError, match="TABLE_NAME is declared again with other rules"):
+        Field(alias="TABLE_NAME", min_length=1)
+    # and declaring it again the same way is fine
+    Field(alias="TABLE_NAME", min_length=3)

@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ..audit import AuditEvent
 from .aws_errors import error_code, translated
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the audit forwarder, which only copies lines, never builds the event types (nor loads msgspec)
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_logs.type_defs import InputLogEventTypeDef
+
+    from ..audit import AuditEvent
 else:
     CloudWatchLogsClient = Any
     InputLogEventTypeDef = dict

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
+
+from msgspec import Struct
 
 __all__ = [
     "CONNECTION_LIFETIME",
@@ -49,8 +50,7 @@ class Role(StrEnum):
     RESIDENT = "resident"
 
 
-@dataclass(frozen=True)
-class LiveConnection:
+class LiveConnection(Struct, frozen=True):
     """One open page: whom it belongs to and until when a push may go to it."""
 
     connection_id: str
@@ -68,8 +68,7 @@ class LiveConnection:
         return now - self.connected_at < HANDSHAKE_WINDOW
 
 
-@dataclass(frozen=True)
-class LiveTicket:
+class LiveTicket(Struct, frozen=True):
     """What the official's page shows when it opens its connection: ``<session id>.<random>``."""
 
     session_id: UUID

@@ -6,9 +6,10 @@ the session views that a connection and a push need (issue 13)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
+
+from msgspec import Struct
 
 from ..errors import NotAllowed
 from ..login.ports import ResidentResults
@@ -58,8 +59,7 @@ def connect_resident(
     return session_id
 
 
-@dataclass(frozen=True)
-class LivePushReport:
+class LivePushReport(Struct, frozen=True):
     sent: int = 0
     gone: int = 0
     retried: int = 0  # pushes tried again because their connection was still in its handshake

@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from msgspec import Struct
+
 from ..assurance import LevelOfAssurance
 from ..errors import Forbidden
 from ..flow import Flow
@@ -63,16 +65,14 @@ class PendingLogin:
     session: Session | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
-class TakenLogin:
+class TakenLogin(Struct, frozen=True):
     """A pending login used up by the write that records its login: conditionally, once, while in time (``at``)."""
 
     login: PendingLogin
     at: datetime
 
 
-@dataclass(frozen=True)
-class ResultGrant:
+class ResultGrant(Struct, frozen=True):
     """A login's result for the browser holding the token: written in the same transaction as the login itself
     (stored under the token's digest only)."""
 
@@ -80,8 +80,7 @@ class ResultGrant:
     result: ResidentResult
 
 
-@dataclass(frozen=True)
-class DigidAssertion:
+class DigidAssertion(Struct, frozen=True):
     """DigiD's own evidence of a login, for the proof: the assertion's ID and its AuthnInstant (UTC)."""
 
     assertion_id: str

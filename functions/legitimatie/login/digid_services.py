@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import hmac
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
+
+from msgspec import Struct
 
 from ..assurance import LevelOfAssurance
 from ..audit import AuditAction, AuditEvent
@@ -64,8 +65,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class LoginPlan:
+class LoginPlan(Struct, frozen=True):
     """What the AuthnRequest must ask of DigiD."""
 
     flow: Flow
@@ -505,8 +505,7 @@ def _session_result(session: Session, policy: ServicePolicy, now: datetime) -> R
     )
 
 
-@dataclass(frozen=True)
-class LoginPorts:
+class LoginPorts(Struct, frozen=True):
     """Everything a DigiD answer may touch, wired once by the DigiD function."""
 
     policy: ServicePolicy
@@ -519,8 +518,7 @@ class LoginPorts:
     metrics: Metrics
 
 
-@dataclass(frozen=True)
-class LoginAnswer:
+class LoginAnswer(Struct, frozen=True):
     """What a genuine DigiD answer came to, for the resident's page: ``logged_in`` (with the result cookie's token
     and the result), ``cancelled``, ``loa_too_low`` or ``error``; ``login`` is the pending login it answered."""
 

@@ -7,9 +7,10 @@ what flow A's look-up finds by case number. The login in progress (pending login
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid5
+
+from msgspec import Struct
 
 from ..assurance import LevelOfAssurance
 from ..errors import InvalidCaseNumber
@@ -32,8 +33,7 @@ __all__ = [
 MAX_RESULT_EXTENSIONS = 10
 
 
-@dataclass(frozen=True)
-class ResidentResult:
+class ResidentResult(Struct, frozen=True):
     """What the resident's result page shows."""
 
     flow: Flow
@@ -52,8 +52,7 @@ class ResidentResult:
         return self.extensions < MAX_RESULT_EXTENSIONS and (self.limit_at is None or self.limit_at > self.expires_at)
 
 
-@dataclass(frozen=True)
-class CaseNumber:
+class CaseNumber(Struct, frozen=True):
     """A zaaknummer ``YYYY-NNNNN``: a counter per year."""
 
     year: int
@@ -87,8 +86,7 @@ def case_session_id(zaak_number: CaseNumber) -> UUID:
     return uuid5(_CASE_SESSIONS, str(zaak_number))
 
 
-@dataclass(frozen=True)
-class Identification:
+class Identification(Struct, frozen=True):
     """What flow A's look-up shows of a case: its number, its session, the login's time and level. Read from the
     session itself; releases before issue 13 also stored it as a case-number record (``zaak#<number>``) pointing to
     a session with a random id, which the look-up still follows for one release (``IdentificationStore``)."""

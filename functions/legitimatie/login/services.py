@@ -4,9 +4,11 @@ forget) and flow A's look-up by case number. The DigiD login itself (plan, regis
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from ..audit import AuditAction, AuditEvent
 from ..bsn import Bsn
@@ -38,8 +40,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ResidentView:
+class ResidentView(Struct, frozen=True):
     """The result page: the code, and where the identification stands (what the resident's page follows)."""
 
     result: ResidentResult

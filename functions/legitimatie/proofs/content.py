@@ -4,10 +4,11 @@ proofs function builds these types; the close and the official's read need the r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
+
+from msgspec import Struct, field
 
 from ..assurance import LevelOfAssurance
 from ..bsn import Bsn
@@ -32,8 +33,7 @@ class CodeCheck(StrEnum):
     SHOWN_TO_RESIDENT = "shown_to_resident"  # flow A: the code was shown with the case number
 
 
-@dataclass(frozen=True)
-class ProofRequest:
+class ProofRequest(Struct, frozen=True):
     """The snapshot of a completed identification, as put on the queue (never a BSN in clear)."""
 
     document_id: UUID
@@ -67,16 +67,14 @@ class ProofRequest:
         return self.zaak_number or str(self.session_id)
 
 
-@dataclass(frozen=True)
-class ProofContent:
+class ProofContent(Struct, frozen=True):
     """What the PDF shows: the request, and the BSN opened only for rendering where the case needs it."""
 
     request: ProofRequest
     bsn: Bsn | None
 
 
-@dataclass(frozen=True)
-class ZaakSpec:
+class ZaakSpec(Struct, frozen=True):
     """The case (zaak) a proof is filed in, as the case system is asked to create it."""
 
     identificatie: str
@@ -85,8 +83,7 @@ class ZaakSpec:
     bsn: Bsn | None
 
 
-@dataclass(frozen=True)
-class DocumentSpec:
+class DocumentSpec(Struct, frozen=True):
     """The proof as a document of the case system (its metadata; the PDF goes with it)."""
 
     identificatie: str

@@ -14,10 +14,11 @@ the case system's specs) is in content.py, which only the proofs function loads 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
+
+from msgspec import Struct
 
 from ..flow import Flow
 
@@ -36,8 +37,7 @@ def proof_key(document_id: UUID, created_at: datetime) -> str:
     return f"proofs/{created_at.year:04d}/{document_id}.pdf"
 
 
-@dataclass(frozen=True)
-class ProofRecord:
+class ProofRecord(Struct, frozen=True):
     """The delivery state of one proof, in the table (no BSN, no PDF).
 
     The close writes it without its request (``message``), knowing no more than the request and the caller tell:

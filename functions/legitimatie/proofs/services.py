@@ -15,9 +15,10 @@ lost) or waits for a retry of delivery, the scheduled sweep queues it again (``r
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
+
+from msgspec import Struct
 
 from ..audit import AuditAction, AuditEvent
 from ..audit import Outcome as AuditOutcome
@@ -101,8 +102,7 @@ def parse_document_id(raw: str) -> UUID:
     return document_id
 
 
-@dataclass(frozen=True)
-class ProofView:
+class ProofView(Struct, frozen=True):
     """A proof's record for the official, with a short-lived download link once it is stored."""
 
     record: ProofRecord

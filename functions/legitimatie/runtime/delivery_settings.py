@@ -15,13 +15,13 @@ if TYPE_CHECKING:  # the ZGW client (requests) is loaded only by the proofs func
 __all__ = ["DeliverySettings", "HandOverSettings", "load_zgw_settings"]
 
 
-class HandOverSettings(BaseSettings):
+class HandOverSettings(BaseSettings, frozen=True, kw_only=True):
     """The proofs function's stream trigger: where it forwards each new proof record's document id."""
 
     proof_queue_url: str = Field(alias="PROOF_QUEUE_URL", min_length=1)
 
 
-class DeliverySettings(BaseSettings):
+class DeliverySettings(BaseSettings, frozen=True, kw_only=True):
     """The proofs function: makes the PDF, stores it, brings it to the case system (zgw mode)."""
 
     data_key_id: str = Field(alias="DATA_KEY_ID", min_length=1)

@@ -8,7 +8,7 @@ from .settings import BaseSettings, Field
 __all__ = ["KeySettings"]
 
 
-class KeySettings(BaseSettings):
+class KeySettings(BaseSettings, frozen=True, kw_only=True):
     """Functions that compute control codes and pseudonyms and seal or open a BSN."""
 
     data_key_id: str = Field(alias="DATA_KEY_ID", min_length=1)

@@ -16,7 +16,7 @@ from .settings import BaseSettings, Field
 __all__ = ["ProofOutboxSettings", "completion_outbox", "proof_outbox"]
 
 
-class ProofOutboxSettings(BaseSettings):
+class ProofOutboxSettings(BaseSettings, frozen=True, kw_only=True):
     """The function that completes an identification (its proof's outbox record) and sweeps (the proof queue, for
     records still pending)."""
 

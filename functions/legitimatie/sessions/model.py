@@ -9,10 +9,12 @@ typed the code they heard and it matched, and in flow B the DigiD BSN produced t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from ..assurance import LevelOfAssurance
 from ..errors import (
@@ -77,8 +79,7 @@ class ResidentEvent(StrEnum):
     LOA_TOO_LOW = "loa_too_low"
 
 
-@dataclass(frozen=True)
-class Official:
+class Official(Struct, frozen=True):
     """The behandelend ambtenaar, as the staff identity provider names them."""
 
     id: str
@@ -86,8 +87,7 @@ class Official:
     groups: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class ResidentLogin:
+class ResidentLogin(Struct, frozen=True):
     """What a successful DigiD login contributes to a session (the BSN only sealed)."""
 
     at: datetime
@@ -99,8 +99,7 @@ class ResidentLogin:
     digid_authn_instant: datetime | None = None
 
 
-@dataclass(frozen=True)
-class CheckOutcome:
+class CheckOutcome(Struct, frozen=True):
     """What one typed control code did: matched or not, the attempts left, the session's status."""
 
     match: bool
@@ -124,8 +123,7 @@ def parse_session_id(raw: str) -> UUID:
     return session_id
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(Struct, frozen=True):
     """One identification session: created by an official (flows B and C) or by a DigiD login (flow A)."""
 
     id: UUID
@@ -139,7 +137,7 @@ class Session:
     code_version: str = CURRENT_VERSION  # of the control code: "v2"; "v1" for sessions created before it
     login: ResidentLogin | None = None
     attempts_left: int = MAX_CODE_ATTEMPTS
-    verified_at: datetime | None = field(default=None)
+    verified_at: datetime | None = None
     # The proof of authentication, handed over in the same write that ended the session; kept in the tombstone.
     proof_document_id: UUID | None = None
     outcome_reason: str | None = None  # not_identified: the official's short reason

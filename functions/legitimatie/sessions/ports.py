@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
+
+from msgspec import Struct
 
 from .model import Session
 
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["ClosedSessions", "ExpiredRecords", "RefusedWrite", "SessionRepository"]
 
 
-@dataclass(frozen=True)
-class RefusedWrite:
+class RefusedWrite(Struct, frozen=True):
     """A check's or a close's one write was refused by its condition and wrote nothing: ``stored`` is the session
     as the condition found it (None: there is no session under that id)."""
 

@@ -9,10 +9,12 @@ way a concurrent step can never be silently overwritten and a failed step change
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from ..assurance import LevelOfAssurance
 from ..audit import AuditAction, AuditEvent
@@ -66,8 +68,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class OfficialSessionView:
+class OfficialSessionView(Struct, frozen=True):
     """What the owning official may see of a session, the BSN opened only for them (flow C)."""
 
     session: Session
@@ -343,8 +344,7 @@ def check_control_code(
     return outcome
 
 
-@dataclass(frozen=True)
-class ClosedSession:
+class ClosedSession(Struct, frozen=True):
     """What a close answers: all of it known from the request, the caller and the proof's document id drawn
     beforehand, so the common close needs no read."""
 
