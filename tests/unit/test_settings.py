@@ -83,3 +83,23 @@ def test_a_variable_declared_again_must_keep_its_rules() -> None:
         Field(alias="TABLE_NAME", min_length=1)
     # and declaring it again the same way is fine
     Field(alias="TABLE_NAME", min_length=3)
+
+
+def test_the_case_systems_secret_is_never_in_a_repr() -> None:
+    # Given the ZGW settings with their JWT signing secret
+    from legitimatie.adapters.zgw import ZgwSettings
+
+    secret = "zgw-test-secret-0123456789"
+    settings = ZgwSettings(
+        zaken_api="https://openzaak.example/zaken/api/v1",
+        documenten_api="https://openzaak.example/documenten/api/v1",
+        zaaktype="https://openzaak.example/catalogi/api/v1/zaaktypen/1",
+        roltype_initiator="https://openzaak.example/catalogi/api/v1/roltypen/1",
+        informatieobjecttype="https://openzaak.example/catalogi/api/v1/informatieobjecttypen/1",
+        rsin="002220647",
+        vertrouwelijkheid="vertrouwelijk",
+        client_id="legitimatie",
+        secret=secret,
+    )
+    # Then a repr (a log line, a traceback's locals) shows the settings but not the secret
+    assert "legitimatie" in repr(settings) and secret not in repr(settings)

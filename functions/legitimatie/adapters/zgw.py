@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -47,7 +47,7 @@ class ZgwSettings:
     rsin: str  # bronorganisatie and verantwoordelijkeOrganisatie
     vertrouwelijkheid: str
     client_id: str
-    secret: str
+    secret: str = field(repr=False)  # the JWT's signing secret: never in a repr, a log line or a traceback
     statustype: str = ""  # the status every zaak we create gets (a status type of the zaaktype)
     resultaattype: str = ""  # optional: the result, where the zaaktype has one that fits an identification
     # Put before our case number in the zaak's identificatie: unique per stack instance (template: a piece of
