@@ -256,8 +256,9 @@ def test_one_invocations_waits_for_handshakes_stay_well_inside_the_functions_tim
 ) -> None:
     # Given five logged-in sessions, each with an official's page that connected just now and never completes its
     # handshake, and the stream bringing the five changes in one batch
-    import dataclasses
     from types import SimpleNamespace
+
+    from msgspec.structs import replace
 
     import live.events as live_events
     from live.wiring import wiring
@@ -270,7 +271,7 @@ def test_one_invocations_waits_for_handshakes_stay_well_inside_the_functions_tim
         assert live_fn.lambda_handler(connect_event(connection, ticket), LambdaContext()) == {"statusCode": 200}
         records += stream_event(session_id)["Records"]
     refused, slept = RefusedPushes(), []
-    monkeypatch.setattr(live_events, "wiring", lambda: dataclasses.replace(wiring(), pushes=refused))
+    monkeypatch.setattr(live_events, "wiring", lambda: replace(wiring(), pushes=refused))
     monkeypatch.setattr(live_events, "time", SimpleNamespace(sleep=slept.append))
     # When the batch is pushed
     answer = live_fn.lambda_handler({"Records": records}, LambdaContext())
