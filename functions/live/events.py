@@ -43,7 +43,7 @@ def connect(event: dict[str, Any]) -> dict[str, Any]:
     cookie = result_cookie(_cookies(event.get("headers") or {}))
     try:
         if ticket is not None:
-            connect_official(ticket, connection_id, live=w.live, metrics=counts, now=utc_now())
+            connect_official(ticket, connection_id, live=w.live, now=utc_now())
         else:
             connect_resident(
                 cookie,
@@ -51,7 +51,6 @@ def connect(event: dict[str, Any]) -> dict[str, Any]:
                 results=w.results,
                 sessions=w.sessions,
                 live=w.live,
-                metrics=counts,
                 now=utc_now(),
             )
     except DomainError as exc:
