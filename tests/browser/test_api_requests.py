@@ -54,6 +54,9 @@ def counted(flow: str, page: str) -> list[str]:
 
 def check_and_complete(official: Any, resident: Any) -> None:
     expect(resident.locator("#code")).to_have_text(re.compile(r"^\d{3} \d{3}$"))
+    # In a call the official takes seconds to hear the code: time for the result page's socket to open (done in
+    # milliseconds, the close would come before it and the page would read the outcome instead of hearing it)
+    official.wait_for_timeout(2000)
     official.get_by_label("Code die de burger voorleest").fill(str(resident.locator("#code").text_content()))
     official.get_by_role("button", name="Controleer code").click()
     official.get_by_role("button", name="Voltooien").click()
