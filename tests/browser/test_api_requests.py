@@ -21,7 +21,7 @@ from infrastructure.local import LocalStack
 
 from .conftest import Screens
 from .test_flows import RESIDENT, log_in_at_digid, make_link
-from .test_staff_requests import without_open_sessions
+from .test_staff_requests import check_and_complete, without_open_sessions
 
 IDS = (
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "{id}"),
@@ -50,19 +50,6 @@ class Asked:
 
 def counted(flow: str, page: str) -> list[str]:
     return [f"{r.method} {r.path}" for r in PAGE_REQUESTS[flow] if r.page == page]
-
-
-def check_and_complete(official: Any, resident: Any) -> None:
-    expect(resident.locator("#code")).to_have_text(re.compile(r"^\d{3} \d{3}$"))
-    # In a call the official takes seconds to hear the code: time for the result page's socket to open (done in
-    # milliseconds, the close would come before it and the page would read the outcome instead of hearing it)
-    official.wait_for_timeout(2000)
-    official.get_by_label("Code die de burger voorleest").fill(str(resident.locator("#code").text_content()))
-    official.get_by_role("button", name="Controleer code").click()
-    official.get_by_role("button", name="Voltooien").click()
-    official.get_by_text("De sessie is voltooid. De gegevens zijn gewist.").wait_for()
-    resident.get_by_role("heading", name="U bent geïdentificeerd").wait_for()
-    official.wait_for_timeout(1000)
 
 
 @pytest.mark.parametrize("flow", ["B", "C"])
