@@ -47,7 +47,7 @@ def connect_resident(
     read checks it; only while the outcome is still open (an ended one has nothing left to tell)."""
     view = resident_result(cookie, results=results, sessions=sessions, now=now)
     session_id = view.result.session_id
-    if session_id is None or view.outcome != "waiting":
+    if session_id is None or view.ended:
         raise NotAllowed("There is nothing to follow for this result.")
     limit = view.result.limit_at or view.result.expires_at
     live.connect(session_id, LiveConnection(connection_id, Role.RESIDENT, now + CONNECTION_LIFETIME), limit)
