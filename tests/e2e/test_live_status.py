@@ -190,3 +190,16 @@ def test_the_local_pushes_never_leave_the_machine(stack: LocalStack) -> None:
     endpoint = stack.functions["LiveFunction"].environment["LIVE_ENDPOINT"]
     # Then PostToConnection goes to the gateway's emulated management API, never to an execute-api host
     assert endpoint.startswith(stack.site_url) and "amazonaws.com" not in endpoint
+
+
+def test_an_ended_result_opens_no_connection(stack: LocalStack, official: OfficialClient) -> None:
+    # Given a resident whose identification the official has completed
+    _, created = official.create(flow="handover")
+    login = resident_login(stack.site_url, created["id"], RESIDENT)
+    assert login.result is not None
+    official.check(created["id"], login.result["code"])
+    official.complete(created["id"], "identified")
+    before = live_record(stack, created["id"])
+    # Then its result cookie, still valid, opens no connection: an ended result has nothing left to follow
+    assert refused_status(live_url(stack, "/api/public/result/live"), {"Cookie": login.cookie}) == 403
+    assert live_record(stack, created["id"]) == before
