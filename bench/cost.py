@@ -49,6 +49,8 @@ TARGETS: dict[str, float] = {
 
 # Traffic levels (identifications an hour, one municipality) at which the total is also reported: INIT depends on it.
 TRAFFIC_LEVELS_PER_HOUR = (0.5, 2, 10, 60)
+# the items a cold start adds: linear in the cold share
+COLD_ITEMS = ("lambda_init", "lambda_first_invocation")
 
 
 def invocation_ms(step: Mapping[str, Any], assumptions: Mapping[str, float] = ASSUMPTIONS) -> float:
@@ -136,6 +138,8 @@ def flow_cost(
     waf_logs_allowed: bool = True,
     http: bool = True,
     init_ms: Mapping[str, float] | None = None,
+    first_invocation_ms: Mapping[str, float] | None = None,
+    init_throttled: bool = False,
     tracing: str = "PassThrough",
     static_requests: float = 0.0,
     cold_start_share: float | None = None,
@@ -147,9 +151,13 @@ def flow_cost(
     """USD per 1,000 identifications of one flow, itemised; ``steps`` are the flow's measured invocations.
 
     ``http``: the steps came through CloudFront, WAF and the HTTP API (False for SQS and CloudWatch Logs
-    invocations). ``init_ms``: measured INIT time per function at full CPU (Lambda bills it on cold starts), billed
-    once per function of the steps with probability ``cold_start_share`` (default: ``cold_share`` at the assumed
-    traffic). ``static_requests``: the pages' own files fetched through CloudFront and WAF (``static_requests``).
+    invocations). ``init_ms``: measured import time per function at full CPU, which with the runtime's own start
+    (ASSUMPTIONS runtime_init_ms) is the INIT Lambda bills on a cold start (an on-demand INIT is not throttled);
+    ``first_invocation_ms``: the CPU time a function's first request takes beyond the same request warm, which runs
+    after INIT at the memory's CPU share. Both billed once per function of the steps with probability
+    ``cold_start_share`` (default: ``cold_share`` at the assumed traffic). ``init_throttled``: the INIT at the
+    memory's CPU share instead (what it would cost if AWS throttled INIT like an invocation: the sensitivity).
+    ``static_requests``: the pages' own files fetched through CloudFront and WAF (``static_requests``).
     ``xray_share``: with ``tracing`` Active, the share of invocations the sampling rule records (``xray_share``).
     ``init_billed``: functions whose INIT another part of the same identification already paid (updated here).
     ``waf_logs_allowed``: the WAF log has a line for every request, not only for blocked and counted ones.
@@ -157,20 +165,25 @@ def flow_cost(
     ingestion: the Free plan's table gives that to Pro and up). ``system_log_level``: which of Lambda's own records
     each invocation and cold start adds to the logs (``platform_log_bytes``; Lambda's INFO unless the template says).
     """
-    items = {"lambda": 0.0, "lambda_init": 0.0, "http_api": 0.0, "cloudfront": 0.0, "waf": 0.0, "logs": 0.0}
+    items = {"lambda": 0.0, "lambda_init": 0.0, "lambda_first_invocation": 0.0}
+    items |= {"http_api": 0.0, "cloudfront": 0.0, "waf": 0.0, "logs": 0.0}
     items["xray"] = 0.0
     cold = cold_share(assumptions) if cold_start_share is None else cold_start_share
-    inits: dict[str, float] = {}
+    inits: dict[str, tuple[float, float]] = {}
     platform = platform_log_bytes(system_log_level, assumptions)
     for step in steps:
         gb_seconds = step["memory_mb"] / 1024 * invocation_ms(step, assumptions) / 1000
         items["lambda"] += PRICES["lambda_request"] + gb_seconds * PRICES["lambda_arm64_gb_second"]
         cpu_share = min(1.0, float(step["memory_mb"]) / assumptions["full_vcpu_memory_mb"])
         measured = (init_ms or {}).get(str(step.get("function")))
-        init = (measured if measured is not None else assumptions["init_ms_when_unmeasured"] * cpu_share) / cpu_share
+        init = assumptions["runtime_init_ms"]
+        init += measured if measured is not None else assumptions["init_ms_when_unmeasured"]
+        init /= cpu_share if init_throttled else 1.0
+        first = (first_invocation_ms or {}).get(str(step.get("function")), 0.0) / cpu_share
         # the first invocation of each function in an identification may find no environment; the next ones,
         # seconds to minutes later, find the one it left
-        inits[str(step.get("function", step.get("step")))] = step["memory_mb"] / 1024 * init / 1000
+        gb = step["memory_mb"] / 1024
+        inits[str(step.get("function", step.get("step")))] = (gb * init / 1000, gb * first / 1000)
         if tracing == "Active":  # no upstream decision: each invocation is a trace root, sampled by the rule
             items["xray"] += xray_share * PRICES["xray_trace_recorded"]
         if http:
@@ -186,7 +199,9 @@ def flow_cost(
     billed = set() if init_billed is None else init_billed
     new = {function: gb_seconds for function, gb_seconds in inits.items() if function not in billed}
     billed.update(new)
-    items["lambda_init"] = cold * sum(new.values()) * PRICES["lambda_arm64_gb_second"]
+    gb_second = PRICES["lambda_arm64_gb_second"]
+    items["lambda_init"] = cold * sum(init for init, _first in new.values()) * gb_second
+    items["lambda_first_invocation"] = cold * sum(first for _init, first in new.values()) * gb_second
     items["logs"] += cold * len(new) * platform["per_cold_start"] / 1024**3 * PRICES["cloudwatch_logs_ingest_gb"]
     if http:
         requests = len(steps) + static_requests
@@ -627,6 +642,8 @@ def _price_flow(
         "waf": context["waf"],
         "waf_logs_allowed": context["waf_logs_allowed"],
         "init_ms": context["init_ms"],
+        "first_invocation_ms": context["first_invocation_ms"],
+        "init_throttled": context.get("init_throttled", False),
         "tracing": context["tracing"],
         "xray_share": context["share"],
         "init_billed": set(),
@@ -679,7 +696,7 @@ def _price_flow(
     per_flow["items"] = {key: value for key, value in items.items() if value}
     per_flow["total_per_1000_usd"] = sum(items.values())
     # INIT is linear in the cold share: the total at other traffic levels
-    init_all_cold = sum(value for key, value in items.items() if key.endswith("lambda_init")) / headline_cold
+    init_all_cold = sum(value for key, value in items.items() if key.endswith(COLD_ITEMS)) / headline_cold
     per_flow["total_per_1000_usd_by_identifications_per_hour"] = {
         f"{level:g}": per_flow["total_per_1000_usd"] + (cold_share(per_hour=level) - headline_cold) * init_all_cold
         for level in levels
@@ -731,12 +748,22 @@ def add_cost(results: dict[str, Any]) -> None:
     cost["xray"] = {"tracing": tracing, "sampled_share_when_active": share, "rule": rule}
     cold = (results.get("cold_start") or {}).get("functions") or {}
     init_ms = {name: float(f["import_ms"]) for name, f in cold.items() if isinstance(f, dict) and "import_ms" in f}
+    first_ms = {
+        name: float(f["first_invocation_extra_cpu_ms"])
+        for name, f in cold.items()
+        if isinstance(f, dict) and "first_invocation_extra_cpu_ms" in f
+    }
     cost["init_ms_measured"] = init_ms
+    cost["first_invocation_extra_ms_measured"] = first_ms
     headline_cold = cold_share()
     levels = [float(level) for level in TRAFFIC_LEVELS_PER_HOUR]
     cost["init_model"] = {
         "basis": "each function's first invocation in an identification is cold with probability "
-        "exp(-identifications_per_hour / 60 x environment_idle_minutes); its later ones are warm",
+        "exp(-identifications_per_hour / 60 x environment_idle_minutes); its later ones are warm. A cold start "
+        "bills the INIT (runtime_init_ms + the measured import, at full CPU: an on-demand INIT is not throttled, "
+        "ASSUMPTIONS) at the configured memory, and the first invocation's CPU beyond the same request warm "
+        "(cold_start first_invocation_extra_cpu_ms) at the memory's CPU share",
+        "runtime_init_ms": ASSUMPTIONS["runtime_init_ms"],
         "identifications_per_hour": ASSUMPTIONS["identifications_per_hour"],
         "environment_idle_minutes": ASSUMPTIONS["environment_idle_minutes"],
         "cold_share": headline_cold,
@@ -748,6 +775,7 @@ def add_cost(results: dict[str, Any]) -> None:
     plan = plan_default(waf_template.body if waf_template is not None else None)
     blockers = free_plan_blockers(template.body, waf_template.body if waf_template is not None else None)
     context = {"static": static, "waf": waf, "waf_logs_allowed": waf_logs_allowed, "init_ms": init_ms}
+    context["first_invocation_ms"] = first_ms
     context |= {"tracing": tracing, "share": share, "before": before, "after": after}
     context |= {"headline_cold": headline_cold, "levels": levels}
     level = system_log_level(template)
@@ -767,6 +795,9 @@ def add_cost(results: dict[str, Any]) -> None:
         per_flow = free if plan == "FREE" else pay_as_you_go
         per_flow["pay_as_you_go_total_per_1000_usd"] = pay_as_you_go["total_per_1000_usd"]
         per_flow["free_plan_total_per_1000_usd"] = free["total_per_1000_usd"]
+        # the sensitivity to the one assumption AWS documents least: INIT at full CPU
+        throttled = _price_flow(name, flow, {**context, "init_throttled": True}, edge_covered=plan == "FREE")
+        per_flow["total_per_1000_usd_if_init_throttled"] = throttled["total_per_1000_usd"]
         # what the Free plan takes off each item (all of it, or for the polling the requests' part)
         per_flow["free_plan_saves_per_1000_usd"] = {
             key: value - free["items"].get(key, 0.0)

@@ -191,9 +191,19 @@ ASSUMPTIONS: Final[dict[str, float]] = {
     # identifications arriving at random at identifications_per_hour (a mid-size municipality's office hours:
     # ~350 a month), each function's first invocation in an identification is cold with probability
     # exp(-per_hour / 60 x idle minutes) (bench.cost.cold_share: 0.72 here), its later ones warm. The total is
-    # also reported at other traffic levels. INIT time: the measured import at the memory's CPU share.
+    # also reported at other traffic levels.
+    # What a cold start bills: the INIT phase at the configured memory, and the first invocation's extra work.
+    # - An on-demand INIT runs at a full vCPU whatever the memory, for at most 10 s (AWS Serverless Land,
+    #   "Effectively running Java on Serverless: utilize initialization phase"; AWS Labs' Lambda Web Adapter
+    #   "Async Initialization": "up to 10 seconds for function initialization with burst CPU"). Its time is the
+    #   measured import (bench.cold_start import_ms, at full CPU) plus the runtime's own start, runtime_init_ms:
+    #   not measured here; hello-world Python functions report an Init Duration of about 100-170 ms.
+    #   cost.flows.<X>.total_per_1000_usd_if_init_throttled prices the INIT at the memory's CPU share instead.
+    # - What the first request does beyond the same request warm (clients, models loaded on first use) runs in the
+    #   invocation, at the memory's CPU share (bench.cold_start first_invocation_extra_cpu_ms).
     "identifications_per_hour": 2,
     "environment_idle_minutes": 10,
+    "runtime_init_ms": 120,
     "init_ms_when_unmeasured": 800,
     # CloudFront flat-rate plans: identifications arrive in office hours (identifications_per_hour is their rate
     # then), about 22 days x 8 hours a month; an API answer (JSON) is about this size on the wire (not measured).

@@ -45,9 +45,11 @@ WHY_MISSED = {
     "number's counter, the BSN's sealing and opening and the look-up's read of the case number",
     "cost": "cost: the pages no longer poll (the live status pushes over a WebSocket; the polling fallback is priced "
     "apart, cost.flows.<X>.polling_fallback_per_1000_usd); each page fetches one stylesheet and one script (hashed, "
-    "cached for a year); Lambda INIT is billed once per function per identification, cold with the probability of "
-    "cost.init_model at the stated traffic (the total at other levels: total_per_1000_usd_by_identifications_per_"
-    "hour); once CloudFront's access log is on, the WAF log keeps only blocked and counted requests. What is left is "
+    "cached for a year); a cold start is billed once per function per identification, cold with the probability of "
+    "cost.init_model at the stated traffic: the INIT (the runtime's start and the import, at a full vCPU) and what "
+    "the first request does beyond a warm one (at the memory's CPU share); the total at other levels: "
+    "total_per_1000_usd_by_identifications_per_hour; once CloudFront's access log is on, the WAF log keeps only "
+    "blocked and counted requests. What is left is "
     "mostly per request (CloudFront, WAF, the HTTP API, the log lines), DynamoDB's writes (a transaction's items "
     "count double) and INIT at low traffic: fewer requests per identification (the start page's read, the live "
     "sockets' $connect through CloudFront and WAF) and fewer transactional writes would lower it further. "
@@ -300,6 +302,8 @@ def _cost(cost: dict[str, Any], notes: list[str]) -> str:
             text += f"\n   {flow} total by identifications an hour: " + ", ".join(
                 f"{k}/h ${v:.4f}" for k, v in by.items()
             )
+            if "total_per_1000_usd_if_init_throttled" in f:
+                text += f"; if INIT ran at the memory's CPU share: ${f['total_per_1000_usd_if_init_throttled']:.4f}"
     static = cost.get("static_requests")
     if static:
         text += (

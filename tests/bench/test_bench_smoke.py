@@ -242,10 +242,11 @@ def test_init_billing_and_active_tracing_are_priced_and_background_steps_pay_no_
     cost = flow_cost([step, step], assumptions, init_ms={"F": 200.0}, tracing="Active", cold_start_share=0.5,
                      xray_share=0.05)  # fmt: skip
     background = flow_cost([step], assumptions, http=False, init_ms={"F": 200.0}, tracing="PassThrough")
-    # Then INIT is billed once for the function (half of 0.2 GB-s), not per invocation; 5% of each is a trace;
-    # and the background step has no API, CloudFront or WAF
+    # Then INIT (the runtime's start and the import) is billed once for the function (half of it), not per
+    # invocation; 5% of each is a trace; and the background step has no API, CloudFront or WAF
     items = cost["items_per_1000_usd"]
-    assert items["lambda_init"] == pytest.approx(0.5 * 0.2 * PRICES["lambda_arm64_gb_second"] * 1000)
+    init_s = (ASSUMPTIONS["runtime_init_ms"] + 200.0) / 1000
+    assert items["lambda_init"] == pytest.approx(0.5 * init_s * PRICES["lambda_arm64_gb_second"] * 1000)
     assert items["xray"] == pytest.approx(2 * 0.05 * PRICES["xray_trace_recorded"] * 1000)
     quiet = background["items_per_1000_usd"]
     assert quiet["http_api"] == quiet["cloudfront"] == quiet["waf"] == quiet["xray"] == 0
@@ -656,6 +657,25 @@ Resources:
     assert waf_logs_allowed_requests(Template.from_text(keeps_allowed)) is True
     # And the project's waf.yaml has that filter
     assert waf_logs_allowed_requests(load_waf_template(REPO_ROOT)) is False
+
+
+def test_a_cold_start_bills_init_at_full_cpu_and_the_first_invocations_extra_at_the_memorys_share() -> None:
+    # Given a 256 MB function whose import takes 300 ms at full CPU and whose first request takes 20 ms of CPU more
+    # than the same request warm, always cold
+    step = {"function": "F", "memory_mb": 256, "own_ms": 0.0, "calls": {}}
+    share = 256 / ASSUMPTIONS["full_vcpu_memory_mb"]
+    options = {"init_ms": {"F": 300.0}, "first_invocation_ms": {"F": 20.0}, "cold_start_share": 1.0}
+    # When it is priced as AWS documents the INIT (unthrottled), and as if INIT ran at the memory's CPU share
+    items = flow_cost([step], **options)["items_per_1000_usd"]
+    throttled = flow_cost([step], init_throttled=True, **options)["items_per_1000_usd"]
+    # Then the INIT is the runtime's start and the import at 0.25 GB, the first invocation's extra work is slowed by
+    # the CPU share, and the sensitivity slows the INIT too
+    gb_second = PRICES["lambda_arm64_gb_second"] * 1000
+    init_s = (ASSUMPTIONS["runtime_init_ms"] + 300.0) / 1000
+    assert items["lambda_init"] == pytest.approx(0.25 * init_s * gb_second)
+    assert items["lambda_first_invocation"] == pytest.approx(0.25 * 0.020 / share * gb_second)
+    assert throttled["lambda_init"] == pytest.approx(0.25 * init_s / share * gb_second)
+    assert throttled["lambda_first_invocation"] == pytest.approx(items["lambda_first_invocation"])
 
 
 def test_a_function_pays_its_init_once_per_identification_across_its_parts() -> None:
