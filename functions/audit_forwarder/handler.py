@@ -15,8 +15,10 @@ from functools import cache
 from typing import Any
 
 from legitimatie.adapters.audit_log import AuditLogGroup, is_audit_line
-from legitimatie.runtime.aws import aws_client
+from legitimatie.runtime.aws import aws_client, warm_up
 from legitimatie.runtime.observability import logger, metrics, observed
+
+warm_up("logs")  # every batch goes to the audit log group (at INIT: legitimatie.runtime.aws)
 
 
 @cache

@@ -13,13 +13,14 @@ from typing import Any, TypedDict
 
 from legitimatie.adapters.dynamodb import DynamoDbSessionRepository
 from legitimatie.clock import utc_now
-from legitimatie.runtime.aws import aws_client
+from legitimatie.runtime.aws import aws_client, warm_up
 from legitimatie.runtime.http import RequestBody, current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import audit_trail, counts, observed
 from legitimatie.runtime.settings import BaseSettings
 from legitimatie.sessions.services import check_control_code, parse_session_id
 
 app = new_resolver()
+warm_up("dynamodb")  # the check reads and writes the session (at INIT: legitimatie.runtime.aws)
 
 
 class Check(TypedDict):

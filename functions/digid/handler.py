@@ -19,12 +19,14 @@ from legitimatie.clock import utc_now
 from legitimatie.errors import DomainError, InvalidInput
 from legitimatie.login.digid_model import LoginRefused
 from legitimatie.login.digid_services import login_failed
+from legitimatie.runtime.aws import warm_up
 from legitimatie.runtime.cookies import login_cookie, new_login_cookie
 from legitimatie.runtime.http import Response, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed
 from legitimatie.sessions.services import parse_session_id
 
 app = new_resolver()
+warm_up("ssm", "secretsmanager")  # each route loads the SAML keys and IdP metadata (legitimatie.runtime.aws)
 _BOUNCED = "lbb_bounced"  # marks the POST binding's second, same-site form post (see acs_post)
 
 

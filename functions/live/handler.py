@@ -7,6 +7,7 @@ from typing import Any
 
 from legitimatie.clock import to_iso, utc_now
 from legitimatie.live.tickets import issue_ticket
+from legitimatie.runtime.aws import warm_up
 from legitimatie.runtime.http import current_official, json_response, new_resolver
 from legitimatie.runtime.observability import observed
 from legitimatie.sessions.model import parse_session_id
@@ -14,6 +15,7 @@ from legitimatie.sessions.model import parse_session_id
 from .wiring import wiring
 
 app = new_resolver()
+warm_up("dynamodb")  # tickets, connections and pushes all read the table (at INIT: legitimatie.runtime.aws)
 
 
 @app.post("/api/sessions/<session_id>/live")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal, TypedDict
 
 from legitimatie.clock import to_iso, utc_now
+from legitimatie.runtime.aws import warm_up
 from legitimatie.runtime.http import RequestBody, current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import audit_trail, counts, observed
 from legitimatie.runtime.proof_settings import completion_outbox
@@ -21,6 +22,7 @@ from outcome.store import store
 __all__ = ["app", "lambda_handler"]
 
 app = new_resolver()
+warm_up("dynamodb")  # every route writes the session (at INIT: legitimatie.runtime.aws)
 
 
 class Complete(TypedDict):

@@ -26,6 +26,7 @@ from legitimatie.errors import ProofNotFound
 from legitimatie.proofs.content import ProofRequest
 from legitimatie.proofs.model import ProofRecord
 from legitimatie.proofs.services import deliver_proof, mark_dead_lettered, parse_document_id, proof_for_official
+from legitimatie.runtime.aws import warm_up
 from legitimatie.runtime.http import current_official, json_response, new_resolver
 from legitimatie.runtime.observability import audit_trail, counts, logger, observed
 from legitimatie.runtime.views import proof_body
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 app = new_resolver()
+warm_up("dynamodb")  # the official's read and the delivery read the proof (at INIT: legitimatie.runtime.aws)
 
 
 @app.get("/api/proofs/<document_id>")

@@ -9,6 +9,7 @@ from typing import Any, Literal, TypedDict
 from legitimatie.assurance import LevelOfAssurance
 from legitimatie.clock import utc_now
 from legitimatie.flow import Flow
+from legitimatie.runtime.aws import warm_up
 from legitimatie.runtime.cookies import expired_result_cookie, result_cookie
 from legitimatie.runtime.http import RequestBody, current_official, json_response, new_resolver, parse_body
 from legitimatie.runtime.observability import observed
@@ -26,6 +27,7 @@ from sessions.views import openapi_file
 from sessions.wiring import wiring
 
 app = new_resolver()
+warm_up("dynamodb")  # every route reads or writes the table (at INIT: legitimatie.runtime.aws)
 
 
 class CreateSession(TypedDict):

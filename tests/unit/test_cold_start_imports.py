@@ -44,6 +44,32 @@ def test_the_api_handlers_load_the_api_gateway_resolver_without_the_rest_of_powe
     assert result == {"appsync": False, "asyncio": False, "same": True, "whole": "AppSyncResolver"}
 
 
+def test_the_init_loads_the_models_every_route_needs_and_leaves_the_clients_to_first_use() -> None:
+    # Given each function's handler module and the services every one of its routes calls
+    every_route = {
+        "sessions": ["dynamodb"],
+        "code_check": ["dynamodb"],
+        "outcome": ["dynamodb"],
+        "live": ["dynamodb"],
+        "proofs": ["dynamodb"],
+        "digid": ["secretsmanager", "ssm"],
+        "audit_forwarder": ["logs"],
+    }
+    for package, services in every_route.items():
+        # When it is imported in a fresh interpreter (Lambda's INIT, which runs at a full vCPU)
+        result = fresh(
+            "import json, boto3\n"
+            f"import {package}.handler\n"
+            "from legitimatie.runtime.aws import aws_client\n"
+            "session = boto3.DEFAULT_SESSION\n"
+            "cache = session._session.get_component('data_loader')._cache if session else {}\n"
+            "models = sorted({key[1] for key in cache if key[0] == 'load_service_model'})\n"
+            "print(json.dumps({'models': models, 'clients': aws_client.cache_info().currsize}))\n"
+        )
+        # Then boto3 holds those services' models, and nothing else; the requests' clients are not made yet
+        assert result == {"models": services, "clients": 0}, package
+
+
 def test_an_aws_client_is_created_when_first_used_and_then_reused(monkeypatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
