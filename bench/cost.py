@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from bench.prices import ASSUMPTIONS, PRICES
 from infrastructure.deploy.pricing_plan import free_plan_blockers, plan_default
@@ -24,6 +24,7 @@ from infrastructure.deploy.pricing_plan import free_plan_blockers, plan_default
 __all__ = [
     "TARGETS",
     "add_cost",
+    "cloudfront_log_bytes",
     "cold_share",
     "flow_cost",
     "idle_cost",
@@ -293,6 +294,47 @@ def static_requests(
         "official_bytes_per_identification": official_bytes / per_day,
         "basis": f"counted in the built pages; the official's page load shared by {per_day:.0f} identifications",
     }
+
+
+# One CloudFront access log record's fields (standard logging v2) as a request of ours fills them: a phone's user
+# agent, an IPv6 client, an API path with a session id. A field not listed here counts 20 bytes.
+CLOUDFRONT_LOG_TYPICAL: Final[dict[str, str]] = {
+    "timestamp": "1764658800.123",
+    "DistributionId": "E2ABCDEFGHIJKL",
+    "x-edge-location": "AMS58-P3",
+    "x-edge-request-id": "SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==",
+    "c-ip": "2001:db8:85a3::8a2e:370:7334",
+    "c-port": "54321",
+    "c-country": "NL",
+    "cs-method": "GET",
+    "cs(Host)": "beeldbellen.voorbeeld.nl",
+    "cs-uri-stem": "/api/public/sessions/3f1e2d4c-5b6a-4789-9abc-def012345678",
+    "cs-protocol": "https",
+    "cs-protocol-version": "HTTP/2.0",
+    "cs(User-Agent)": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.1 Mobile/15E148 Safari/604.1",
+    "sc-status": "200",
+    "sc-bytes": "1523",
+    "time-taken": "0.032",
+    "x-edge-result-type": "Miss",
+    "x-edge-detailed-result-type": "Miss",
+    "ssl-protocol": "TLSv1.3",
+    "ssl-cipher": "TLS_AES_128_GCM_SHA256",
+    "cache-behavior-path-pattern": "/api/*",
+}
+
+
+def cloudfront_log_bytes(waf_template: Any | None) -> float | None:
+    """The size of one access log record (JSON) with the fields waf.yaml's ``AWS::Logs::Delivery`` selects
+    (``RecordFields``); None without that resource (ASSUMPTIONS cloudfront_log_bytes_per_request then)."""
+    if waf_template is None:
+        return None
+    for _logical_id, delivery in waf_template.resources_of_type("AWS::Logs::Delivery"):
+        fields = (delivery.get("Properties") or {}).get("RecordFields")
+        if fields:
+            record = {field: CLOUDFRONT_LOG_TYPICAL.get(field, "x" * 20) for field in fields}
+            return float(len(json.dumps(record, separators=(",", ":")).encode()))
+    return None
 
 
 def _edge_log_usd(assumptions: Mapping[str, float], *, waf: bool) -> float:
@@ -644,6 +686,7 @@ def _price_flow(
         "init_ms": context["init_ms"],
         "first_invocation_ms": context["first_invocation_ms"],
         "init_throttled": context.get("init_throttled", False),
+        "assumptions": context["assumptions"],
         "tracing": context["tracing"],
         "xray_share": context["share"],
         "init_billed": set(),
@@ -724,6 +767,17 @@ def add_cost(results: dict[str, Any]) -> None:
     waf_template = load_waf_template(REPO_ROOT)
     waf = waf_template is not None or any("WebAcl" in name for name in template.parameters)
     waf_logs_allowed = waf_logs_allowed_requests(waf_template)
+    assumptions = dict(ASSUMPTIONS)
+    record = cloudfront_log_bytes(waf_template)
+    if record is not None:
+        assumptions["cloudfront_log_bytes_per_request"] = record
+    cost["cloudfront_log"] = {
+        "bytes_per_request": assumptions["cloudfront_log_bytes_per_request"],
+        "basis": "one JSON record with the fields waf.yaml's CloudFrontLogDelivery selects, filled as a phone's API "
+        "request fills them (bench.cost.CLOUDFRONT_LOG_TYPICAL)"
+        if record is not None
+        else "ASSUMPTIONS cloudfront_log_bytes_per_request (no waf.yaml)",
+    }
     cost["waf_log"] = (
         "every request"
         if waf_logs_allowed
@@ -775,6 +829,7 @@ def add_cost(results: dict[str, Any]) -> None:
     plan = plan_default(waf_template.body if waf_template is not None else None)
     blockers = free_plan_blockers(template.body, waf_template.body if waf_template is not None else None)
     context = {"static": static, "waf": waf, "waf_logs_allowed": waf_logs_allowed, "init_ms": init_ms}
+    context["assumptions"] = assumptions
     context["first_invocation_ms"] = first_ms
     context |= {"tracing": tracing, "share": share, "before": before, "after": after}
     context |= {"headline_cold": headline_cold, "levels": levels}
