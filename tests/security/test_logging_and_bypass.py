@@ -98,8 +98,10 @@ def test_cloudfront_logs_who_what_when_and_from_where_but_no_query_string_or_coo
         in resources["CloudFrontLogDestination"]["Properties"]["DestinationResourceArn"]["Fn::Sub"]
     )
     assert resources["CloudFrontLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "CloudFrontLogRetentionDays"}
-    # With who (client address), what (method, path, status), when and where (edge)
-    assert {"timestamp", "c-ip", "cs-method", "cs-uri-stem", "sc-status", "x-edge-request-id"} <= fields
+    # With who (client address and port, country, user agent), what (method, host, path, status) and when, and the
+    # request id the WAF log has too
+    assert {"timestamp", "c-ip", "c-port", "c-country", "cs(User-Agent)"} <= fields
+    assert {"cs-method", "cs(Host)", "cs-uri-stem", "sc-status", "x-edge-request-id"} <= fields
     # And never the query string (session ids, SAMLart), cookies, the referrer or client-chosen forwarding headers
     assert fields.isdisjoint({"cs-uri-query", "cs(Cookie)", "cs(Referer)", "x-forwarded-for"})
     # Every CloudFront logging resource waits for the distribution's id (a second deployment, README)
