@@ -88,6 +88,9 @@ def test_the_functions_log_lines_name_the_client_address_and_the_api_request_id(
     refused = [line for line in lines if line.get("message") == "Request refused"]
     assert refused and refused[0]["client_address"] == "198.51.100.23"
     assert refused[0]["correlation_id"] == unknown["requestContext"]["requestId"]
+    # And the Lambda request id and cold start, but not what every line of the log group would repeat
+    assert {"function_request_id", "cold_start"} <= refused[0].keys()
+    assert refused[0].keys().isdisjoint({"function_name", "function_arn", "function_memory_size"})
 
 
 def test_without_the_cloudfront_header_the_peer_address_is_used_and_garbage_is_ignored(aws: Aws, capsys) -> None:
