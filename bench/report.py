@@ -123,6 +123,8 @@ def _cold_start(part: dict[str, Any], notes: list[str]) -> str:
                 f"{f.get('ratio_to_floor_with_call_cpu', float('nan')):.2f}x",
                 f"≤ {target}x {_ok(met)}",
                 f"{f.get('compile_ms', float('nan')):.0f}",
+                f"{f.get('first_invocation_extra_cpu_ms', float('nan')):.0f}",
+                f"{f.get('max_rss_mb', float('nan')):.0f}",
             ]
         )
         if not met:
@@ -135,7 +137,9 @@ def _cold_start(part: dict[str, Any], notes: list[str]) -> str:
         "total ms = import + first request; best = fastest run / fastest floor;\n"
         "   cpu = the same ratio in CPU time, steadier than the wall clock on a shared machine;\n"
         f"   bytecode: {part.get('bytecode', '?')};\n"
-        "   compile ms: what each cold start adds when the bundle ships no bytecode, not in 'x floor')"
+        "   compile ms: what each cold start adds when the bundle ships no bytecode, not in 'x floor';\n"
+        "   1st extra: CPU ms the first request takes beyond the same request warm (after INIT, at the memory's CPU\n"
+        "   share on Lambda); peak MB: the process's resident peak, against MB)"
     )
     headers = [
         "function",
@@ -149,6 +153,8 @@ def _cold_start(part: dict[str, Any], notes: list[str]) -> str:
         "cpu",
         "target",
         "compile ms",
+        "1st extra",
+        "peak MB",
     ]
     return head + "\n" + table(headers, rows)
 
