@@ -381,3 +381,23 @@ def test_the_first_invocation_takes_what_the_init_made_out_of_the_garbage_collec
     assert result["imported"] == 0
     assert isinstance(result["first"], int) and result["first"] > 10_000  # the modules' functions, classes, dicts
     assert result["second"] <= result["first"]  # frozen objects that are freed leave the count; none were added
+
+
+def test_the_first_client_takes_boto3_out_of_the_garbage_collectors_generations_and_no_later_one() -> None:
+    # Given a fresh interpreter in which boto3 is imported before any client (the DynamoDB codec's first encode does)
+    # When a first client is created (its attribute asked for), and then a client of another service
+    result = fresh(
+        "import gc, json, sys\n"
+        "import boto3.dynamodb.types\n"
+        "from legitimatie.runtime.aws import LazyClient\n"
+        "before = {'boto3': 'boto3' in sys.modules, 'frozen': gc.get_freeze_count()}\n"
+        "LazyClient('dynamodb').meta\n"
+        "first = gc.get_freeze_count()\n"
+        "gc.unfreeze()\n"
+        "LazyClient('kms').meta\n"
+        "print(json.dumps({**before, 'first': first, 'second': gc.get_freeze_count()}))\n"
+    )
+    # Then boto3's modules were frozen with the first client only: a later client freezes nothing
+    assert result["boto3"] is True and result["frozen"] == 0
+    assert isinstance(result["first"], int) and result["first"] > 10_000  # botocore's and boto3's modules
+    assert result["second"] == 0
