@@ -78,6 +78,7 @@ if spec in ("floor", "floor+call"):
         boto3.client("dynamodb").list_tables(Limit=1)
     total_s, total_cpu_s = time.perf_counter() - started, time.process_time() - started_cpu
     out.write(json.dumps({"import_s": imported - started, "total_s": total_s, "total_cpu_s": total_cpu_s}))
+    out.flush()
     sys.exit(0)
 import importlib
 module_name, _, name = spec.rpartition(".")
@@ -112,6 +113,7 @@ if os.environ.get("BENCH_LIST_SOURCES"):
         if path.startswith(task) and path.endswith(".py")
     )
 out.write(json.dumps(result))
+out.flush()  # not left to the exit: the handler's gc.freeze() (runtime/observability.py) may keep it from closing
 """
 
 

@@ -380,3 +380,51 @@ def test_only_the_functions_that_create_or_show_sessions_build_the_service_polic
     )
     # Then the policy's type (a frozen dataclass, ~1 ms to build) came only when the policy was asked for
     assert result == {"before": False, "policy": "ServicePolicy", "gemeentecode": "0999"}
+
+
+def test_the_first_invocation_takes_what_the_init_made_out_of_the_garbage_collectors_generations() -> None:
+    # Given a fresh interpreter that imported the code check handler
+    # When it serves a request (an address no route answers: no AWS call), and then a second one
+    result = fresh(
+        "import gc, json, sys\n"
+        "import code_check.handler as handler\n"
+        "class Context:\n"
+        "    function_name, function_version, memory_limit_in_mb = 'check', '$LATEST', 512\n"
+        "    invoked_function_arn = 'arn:aws:lambda:eu-west-1:123456789012:function:check'\n"
+        "    aws_request_id = '00000000-0000-4000-8000-000000000000'\n"
+        "event = {'version': '2.0', 'routeKey': 'GET /api/nothing', 'rawPath': '/api/nothing', 'headers': {},\n"
+        "         'requestContext': {'http': {'method': 'GET', 'path': '/api/nothing', 'sourceIp': '192.0.2.10'},\n"
+        "                            'requestId': 'r1', 'stage': '$default'}, 'isBase64Encoded': False}\n"
+        "imported = gc.get_freeze_count()\n"
+        "statuses = [handler.lambda_handler(event, Context())['statusCode']]\n"
+        "first = gc.get_freeze_count()\n"
+        "statuses.append(handler.lambda_handler(event, Context())['statusCode'])\n"
+        "print(json.dumps({'imported': imported, 'first': first, 'second': gc.get_freeze_count(),"
+        " 'statuses': statuses}))\n"
+    )
+    # Then the import froze what existed before boto3's models were loaded (warm_up), the first request what the
+    # rest of the init made, and only once
+    assert result["statuses"] == [404, 404]
+    assert isinstance(result["imported"], int) and result["imported"] > 10_000  # the modules' functions, classes
+    assert result["first"] > result["imported"]  # the service models, the routes defined after warm_up
+    assert result["second"] <= result["first"]  # frozen objects that are freed leave the count; none were added
+
+
+def test_the_first_client_takes_boto3_out_of_the_garbage_collectors_generations_and_no_later_one() -> None:
+    # Given a fresh interpreter in which boto3 is imported before any client (the DynamoDB codec's first encode does)
+    # When a first client is created (its attribute asked for), and then a client of another service
+    result = fresh(
+        "import gc, json, sys\n"
+        "import boto3.dynamodb.types\n"
+        "from legitimatie.runtime.aws import LazyClient\n"
+        "before = {'boto3': 'boto3' in sys.modules, 'frozen': gc.get_freeze_count()}\n"
+        "LazyClient('dynamodb').meta\n"
+        "first = gc.get_freeze_count()\n"
+        "gc.unfreeze()\n"
+        "LazyClient('kms').meta\n"
+        "print(json.dumps({**before, 'first': first, 'second': gc.get_freeze_count()}))\n"
+    )
+    # Then boto3's modules were frozen with the first client only: a later client freezes nothing
+    assert result["boto3"] is True and result["frozen"] == 0
+    assert isinstance(result["first"], int) and result["first"] > 10_000  # botocore's and boto3's modules
+    assert result["second"] == 0

@@ -13,6 +13,7 @@ imported; the clients themselves are still made on first use, in about 3 ms.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from functools import cache
@@ -54,9 +55,19 @@ def _new_client(service: str, endpoint_url: str | None) -> Any:
     import boto3
     from botocore.config import Config
 
+    _before_the_first_client()
     config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
     at = {"endpoint_url": endpoint_url} if endpoint_url else {}
     return boto3.client(service, config=config, **at)  # type: ignore[call-overload]
+
+
+@cache
+def _before_the_first_client() -> None:
+    """boto3's and botocore's modules (imported by now: by ``warm_up`` or the first client, or before it by the
+    DynamoDB codec's first encode) live as long as the process: taken out of the collector's generations before the
+    first client loads its service model, whose young collections would traverse them again (~30 M instructions of
+    a cold start, issue 13; observability's ``_init_is_over`` does the same for what the init made)."""
+    gc.freeze()
 
 
 @cache
@@ -74,6 +85,7 @@ def warm_up(*services: str) -> None:
     ``aws_client`` with the settings of their time, and cost about 3 ms once this is done."""
     import boto3
 
+    _before_the_first_client()  # the models' young collections need not traverse what the import made
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1"
     for service in services:
         boto3.client(service, region_name=region)  # type: ignore[call-overload]
