@@ -266,3 +266,27 @@ def test_the_municipalitys_name_fills_the_pages_slot_escaped() -> None:
 
 def test_the_start_page_has_the_slot_for_the_municipalitys_name() -> None:
     assert (SITE / "index.html").read_bytes().count(MUNICIPALITY_SLOT) == 1
+
+
+# ---- which texts each page's script carries -------------------------------------------------------------------------
+
+
+def test_a_residents_script_carries_no_staff_texts_and_the_staff_page_every_text_it_names(tmp_path: Path) -> None:
+    # Given the real site as built
+    _needs_npm()
+    served = {p.name: p for p in build(SITE, tmp_path / "built")}
+    resident = (tmp_path / "built" / served["index.html"].script.lstrip("/")).read_text(encoding="utf-8")
+    staff = (tmp_path / "built" / served["medewerker.html"].script.lstrip("/")).read_text(encoding="utf-8")
+    # Then the resident's bundle has none of the staff page's texts (a third of the texts, downloaded on a phone)
+    assert '"staff.' not in resident and '"result.code' in resident
+    # And every text key the staff page names, or its script asks for by name, is in its bundle in both languages
+    page = (SITE / "medewerker.html").read_text(encoding="utf-8")
+    named = set(re.findall(r'data-i18n(?:-alt|-label)?="([^"]+)"', page))
+    named |= set(re.findall(r'"(staff\.[a-z_.0-9]+)"', (SITE / "assets" / "staff.js").read_text(encoding="utf-8")))
+    for lang in ("nl", "en"):
+        texts = (SITE / "assets" / "i18n" / f"{lang}.js").read_text(encoding="utf-8")
+        texts += (SITE / "assets" / "i18n" / f"staff-{lang}.js").read_text(encoding="utf-8")
+        missing = sorted(key for key in named if f'"{key}":' not in texts)
+        assert missing == [], lang
+    assert {'"staff.login.title":', '"staff.complete":'} <= {f'"{key}":' for key in named}
+    assert "staff-nl.js" not in (SITE / "index.html").read_text(encoding="utf-8")
