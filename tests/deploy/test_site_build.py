@@ -279,6 +279,7 @@ def test_a_residents_script_carries_no_staff_texts_and_the_staff_page_every_text
     staff = (tmp_path / "built" / served["medewerker.html"].script.lstrip("/")).read_text(encoding="utf-8")
     # Then the resident's bundle has none of the staff page's texts (a third of the texts, downloaded on a phone)
     assert '"staff.' not in resident and '"result.code' in resident
+    assert staff.count('"staff.login.title":') == 2  # the staff page's bundle has them, in Dutch and English
     # And every text key the staff page names, or its script asks for by name, is in its bundle in both languages
     page = (SITE / "medewerker.html").read_text(encoding="utf-8")
     named = set(re.findall(r'data-i18n(?:-alt|-label)?="([^"]+)"', page))
