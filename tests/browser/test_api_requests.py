@@ -67,7 +67,7 @@ def test_a_flow_with_a_link_asks_what_the_bench_counts(
     resident.goto(link)
     log_in_at_digid(resident, RESIDENT)
     expect(official.locator("#check-form")).to_be_visible()
-    check_and_complete(official, resident)
+    check_and_complete(official, resident, stack)
     # Then each page asked exactly what the bench measures for the flow, in that order
     assert asked_by_official.requests == counted(flow, "official")
     assert asked_by_resident.requests == counted(flow, "resident")
@@ -88,7 +88,7 @@ def test_flow_a_asks_what_the_bench_counts(
     resident.locator("#zaak-number").wait_for()
     official.get_by_label("Zaaknummer").fill(str(resident.locator("#zaak-number").text_content()))
     official.get_by_role("button", name="Zoeken").click()
-    check_and_complete(official, resident)
+    check_and_complete(official, resident, stack)
     # Then each page asked exactly what the bench measures for flow A
     assert asked_by_official.requests == counted("A", "official")
     assert asked_by_resident.requests == counted("A", "resident")
