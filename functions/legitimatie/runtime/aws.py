@@ -6,7 +6,7 @@ the real client the first time one of its attributes is used: a request that nev
 a KMS client.
 
 What every request of a function needs is better done before the first one: Lambda runs an on-demand INIT (the
-handler module's import) at a full vCPU, and an invocation at the memory's share of one (0.29 of it at 512 MB).
+handler module's import) at a full vCPU, and an invocation at the memory's share of one (0.14 of it at 256 MB).
 ``warm_up`` therefore imports boto3 and loads the models of the services every route uses while the module is
 imported; the clients themselves are still made on first use, in about 3 ms.
 """

@@ -57,8 +57,8 @@ def _init_is_over() -> None:
 
     The handler's modules (ours, Powertools', msgspec's) and what they built live as long as the environment; the
     collector would still scan them in every young collection until they reach the oldest generation. The first
-    request makes many objects (the boto3 client loads and parses its service model), and the collections it
-    triggers then also traversed the import's ~20k survivors: 4-10 ms of CodeCheck's, Outcome's and Sessions' cold
+    request makes many objects (its boto3 client, and a service model ``warm_up`` did not load), and the collections
+    it triggers then also traversed the import's ~20k survivors: 4-10 ms of CodeCheck's, Outcome's and Sessions' cold
     start CPU (issue 13, measured in the Lambda layout with Python 3.13). ``gc.freeze()`` moves them to the
     permanent generation, which the collector skips. Reference counting still frees them; a cycle among them is
     never collected, nor finalized at the interpreter's exit (a stream made before must be flushed by its writer,
